@@ -1,0 +1,3 @@
+"""fwlint: lint, analyse and translate Linux firewall rulesets."""
+
+__version__ = "0.1.0"

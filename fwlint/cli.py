@@ -1,0 +1,128 @@
+"""Command-line interface: argument handling only; each subcommand calls one function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from fwlint import __version__
+
+SUBCOMMANDS = ("check", "rules", "rule")
+
+
+def _codes(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or ():
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fwlint",
+        description="Lint iptables rulesets (iptables-save / iptables-restore files).",
+        epilog="Examples:\n"
+               "  fwlint check /etc/iptables/rules.v4\n"
+               "  fwlint check --select FW1 --output-format json corpus/\n"
+               "  iptables-save | fwlint check -\n"
+               "  fwlint rules\n"
+               "  fwlint rule FW101\n"
+               "A path given without a subcommand is checked: `fwlint rules.v4`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"fwlint {__version__}")
+    parser.add_argument("--no-plugins", action="store_true",
+                        help="do not load third-party plugins (also FWLINT_DISABLE_PLUGIN_AUTOLOAD=1)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="lint ruleset files (the default command)",
+                           description="Lint iptables-save files; directories are searched for "
+                                       "rules.v4, rules.v6, *.v4, *.v6, *.rules, iptables*, ip6tables*.")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; - for stdin")
+    check.add_argument("--select", action="append", metavar="CODES",
+                       help="only these rule codes or prefixes (comma-separated): FW1,FW203")
+    check.add_argument("--ignore", action="append", metavar="CODES",
+                       help="leave out these rule codes or prefixes")
+    check.add_argument("--output-format", choices=("text", "json"), default="text")
+    check.add_argument("--family", choices=("4", "6"), help="read the input as IPv4 or IPv6 "
+                       "(default: from the file name or header)")
+    check.add_argument("--fail-level", choices=("error", "warning", "info"), default="warning",
+                       help="lowest severity that makes the exit code 1 (default: warning)")
+    check.add_argument("--stdin-filename", metavar="NAME", help="name to report for stdin")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, apply unsafe ones too")
+    check.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
+
+    rules = sub.add_parser("rules", help="list every rule", description="List every rule.")
+    rules.add_argument("--output-format", choices=("text", "json"), default="text")
+    rules.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
+    rule = sub.add_parser("rule", help="show one rule's documentation",
+                          description="Show one rule's documentation: fwlint rule FW101.")
+    rule.add_argument("code", metavar="CODE", help="rule code (FW101) or name (unknown-target)")
+    rule.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
+                      help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args_list if not a.startswith("-") or a == "-"), None)
+    if first is not None and first not in SUBCOMMANDS and "--help" not in args_list \
+            and "-h" not in args_list and "--version" not in args_list:
+        args_list.insert(args_list.index(first) if first != "-" else 0, "check")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:
+        return 0 if exc.code == 0 else 2
+    try:
+        return _run(args, parser)
+    except KeyboardInterrupt:
+        print("fwlint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a traceback is always a bug: one line, exit 2
+        from fwlint.check import UsageError
+
+        if isinstance(exc, UsageError):
+            print(f"fwlint: error: {exc}", file=sys.stderr)
+        else:
+            print(f"fwlint: internal error: {type(exc).__name__}: {exc} "
+                  "(please report this with the input that caused it)", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from fwlint import commands
+    from fwlint.plugins import set_autoload
+
+    if getattr(args, "no_plugins", False):
+        set_autoload(False)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    if args.command == "check":
+        if not args.paths:
+            print("fwlint: error: give at least one PATH (or - for stdin)", file=sys.stderr)
+            return 2
+        return commands.check(args.paths, select=_codes(args.select), ignore=_codes(args.ignore),
+                              output_format=args.output_format,
+                              family=int(args.family) if args.family else None,
+                              fail_level=args.fail_level, stdin_filename=args.stdin_filename,
+                              fix=args.fix, unsafe_fixes=args.unsafe_fixes)
+    if args.command == "rules":
+        return commands.list_rules(args.output_format)
+    if args.command == "rule":
+        return commands.show_rule(args.code)
+    return 2
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,169 @@
+"""The extension model: what each iptables match and target is.
+
+One module per extension, in :mod:`fwlint.extensions.matches` and
+:mod:`fwlint.extensions.targets` (kept apart so that ``mark`` and ``MARK`` can
+sit side by side on a case-insensitive file system).  Each module defines
+``EXTENSION``, an :class:`Extension` declaring the options (long and short
+names, aliases, arity, value type, whether ``!`` may precede them), where the
+extension is valid (tables, chains, protocol, family) and, for the later
+stages, its packet-space meaning and nftables form.  Parsing, the validity
+rules, the analysis and the translator all read this one declaration.
+
+Plugins add extensions through the ``fwlint_extensions`` hook.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from fwlint.extensions.values import ANY, ValueType
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option: ``--dport`` (alias ``--destination-port``), one port range, invertible."""
+
+    name: str
+    arity: int = 1
+    value: ValueType | tuple[ValueType, ...] = ANY
+    invertible: bool = False
+    short: str | None = None
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+
+    def value_types(self) -> tuple[ValueType, ...]:
+        if isinstance(self.value, tuple):
+            return self.value
+        return (self.value,) * self.arity
+
+    @property
+    def long_names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A match (``-m NAME``) or a target (``-j NAME``).
+
+    ``tables`` / ``chains``: where it is valid (None: anywhere).  ``chains``
+    names the built-in chains (hooks) it may be reached from.
+    ``protocols``: the ``-p`` values it needs (None: any).  ``family``: 4 or 6
+    when it exists in one family only.  ``implied_by``: protocol names that
+    load it without ``-m`` (``-p tcp --dport 22``).  ``terminal``: a target
+    that decides the packet's fate (ACCEPT, DROP, REJECT, DNAT ...); the
+    others (LOG, MARK ...) let it continue.  ``meaning`` and ``nft`` are filled
+    by the analysis and translation stages; None means "not modelled" and
+    those stages approximate soundly or report it.
+    """
+
+    name: str
+    kind: str  # "match" or "target"
+    options: tuple[OptionSpec, ...] = ()
+    summary: str = ""
+    tables: frozenset[str] | None = None
+    chains: frozenset[str] | None = None
+    protocols: frozenset[str] | None = None
+    family: int | None = None
+    implied_by: frozenset[str] = frozenset()
+    terminal: bool = False
+    loadable: bool = True
+    meaning: Callable[..., Any] | None = None
+    nft: Callable[..., Any] | None = None
+    _by_name: dict[str, OptionSpec] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, OptionSpec] = {}
+        for spec in self.options:
+            for n in spec.long_names:
+                by_name[n] = spec
+        object.__setattr__(self, "_by_name", by_name)
+
+    def option(self, name: str) -> OptionSpec | None:
+        """The option with this exact long name or alias (no dashes)."""
+        return self._by_name.get(name)
+
+    def long_names(self) -> Iterable[tuple[str, OptionSpec]]:
+        return self._by_name.items()
+
+    def short_option(self, letter: str) -> OptionSpec | None:
+        for spec in self.options:
+            if spec.short == letter:
+                return spec
+        return None
+
+
+def match(name: str, *options: OptionSpec, **kw: Any) -> Extension:
+    return Extension(name=name, kind="match", options=tuple(options), **kw)
+
+
+def target(name: str, *options: OptionSpec, **kw: Any) -> Extension:
+    return Extension(name=name, kind="target", options=tuple(options), **kw)
+
+
+class Registry:
+    """All known extensions, by kind and name."""
+
+    def __init__(self, extensions: Iterable[Extension] = ()) -> None:
+        self.matches: dict[str, Extension] = {}
+        self.targets: dict[str, Extension] = {}
+        self.builtin: Extension | None = None
+        self.by_protocol: dict[str, Extension] = {}
+        for ext in extensions:
+            self.add(ext)
+
+    def add(self, ext: Extension) -> None:
+        if ext.kind == "target":
+            self.targets[ext.name] = ext
+        elif ext.name == "builtin":
+            self.builtin = ext
+        else:
+            self.matches[ext.name] = ext
+            for proto in ext.implied_by:
+                self.by_protocol[proto] = ext
+
+    def match(self, name: str) -> Extension | None:
+        ext = self.matches.get(name)
+        return ext if ext is not None and ext.loadable else None
+
+    def target(self, name: str) -> Extension | None:
+        return self.targets.get(name)
+
+    def implied_match(self, protocol: str | None) -> Extension | None:
+        if protocol is None:
+            return None
+        return self.by_protocol.get(protocol.lower())
+
+
+def builtin_extensions() -> list[Extension]:
+    """Every extension module shipped with fwlint."""
+    found: list[Extension] = []
+    for package in ("fwlint.extensions.matches", "fwlint.extensions.targets"):
+        pkg = importlib.import_module(package)
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+            module = importlib.import_module(f"{package}.{info.name}")
+            ext = getattr(module, "EXTENSION", None)
+            if isinstance(ext, Extension):
+                found.append(ext)
+            found.extend(getattr(module, "EXTENSIONS", ()))
+    return found
+
+
+_default: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """The registry with fwlint's own extensions and those plugins add."""
+    global _default
+    if _default is None:
+        from fwlint.plugins import plugin_extensions
+
+        _default = Registry(plugin_extensions())
+    return _default
+
+
+def reset_default_registry() -> None:
+    global _default
+    _default = None

@@ -1,0 +1,93 @@
+"""The base class of every lint rule, built-in or from a plugin."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import ClassVar, Iterable, Iterator
+
+from fwlint.ast import Chain, Rule as AstRule, Ruleset, Span, Table
+from fwlint.extensions import Registry
+from fwlint.lint.diagnostic import Diagnostic, Fix, Severity
+
+
+@dataclass
+class Context:
+    """What a rule's check may look at besides the node it is given."""
+
+    ruleset: Ruleset
+    registry: Registry
+    table: Table | None = None
+    chain: Chain | None = None
+    _cache: dict = field(default_factory=dict)
+
+    def memo(self, key, compute):
+        """Work done once per ruleset and shared between rules (call graphs, indexes)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+
+class Rule:
+    """A lint rule.  Subclasses set the class attributes and override one check.
+
+    The docstring is the rule's documentation, in sections: What it does /
+    Why is this bad / Example / Use instead / In nftables.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    fixable: ClassVar[str | None] = None  # "safe", "unsafe", or None
+
+    def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
+        """Findings for one rule (called for every rule of every chain)."""
+        return ()
+
+    def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
+        """Findings for the whole ruleset (called once)."""
+        return ()
+
+    @classmethod
+    def checks_rules(cls) -> bool:
+        return cls.check_rule is not Rule.check_rule
+
+    @classmethod
+    def checks_ruleset(cls) -> bool:
+        return cls.check_ruleset is not Rule.check_ruleset
+
+    def diagnostic(self, span: Span, message: str, *, fix: Fix | None = None,
+                   severity: Severity | None = None, related: Iterable[Span] = ()) -> Diagnostic:
+        return Diagnostic(self.code, self.name, message, severity or self.severity, span, fix,
+                          tuple(related))
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        doc = cls.documentation()
+        for section in _sections(doc):
+            if section[0] == "What it does":
+                text = " ".join(section[1].split())
+                return text.split(": ")[0].split(". ")[0].rstrip(".") + "."
+        return doc.splitlines()[0] if doc else ""
+
+
+def _sections(doc: str) -> Iterator[tuple[str, str]]:
+    title = None
+    body: list[str] = []
+    for line in doc.splitlines():
+        if line.startswith("## "):
+            if title is not None:
+                yield title, "\n".join(body).strip()
+            title, body = line[3:].strip(), []
+        else:
+            body.append(line)
+    if title is not None:
+        yield title, "\n".join(body).strip()
+
+
+def sections(rule: type[Rule]) -> dict[str, str]:
+    return dict(_sections(rule.documentation()))

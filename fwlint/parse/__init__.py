@@ -1,0 +1,58 @@
+"""Front ends: from a file (or text) to Rulesets, one per address family."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fwlint.ast import Ruleset
+from fwlint.extensions import Registry
+from fwlint.parse.save import build_rulesets, parse_lines
+
+_V6_NAME = re.compile(r"(\.v6$|^ip6tables|6\.rules$|^rules6|\.ipv6$|6$)")
+_V6_HEADER = re.compile(r"^#.*\bip6tables-save\b", re.M)
+
+
+def family_from_name(path: str) -> int | None:
+    """6 when the file name says so (rules.v6, ip6tables*, *6.rules), else None."""
+    name = Path(path).name
+    if _V6_NAME.search(name) and not name.endswith(".v4"):
+        return 6
+    if name.endswith(".v4") or name.startswith("iptables"):
+        return 4
+    return None
+
+
+def detect_family(path: str, text: str) -> int:
+    """The family of a single-family file: its name, then its header, else v4."""
+    by_name = family_from_name(path)
+    if by_name is not None:
+        return by_name
+    if _V6_HEADER.search(text[:4096]):
+        return 6
+    return 4
+
+
+def parse_text(text: str, path: str = "-", family: int | None = None,
+               registry: Registry | None = None) -> list[Ruleset]:
+    """Parse iptables-save text; one Ruleset per family it is for."""
+    parsed = parse_lines(text, path)
+    parsed.family_hint = detect_family(path, text)
+    return build_rulesets(parsed, family, registry)
+
+
+def parse_one(text: str, path: str = "-", family: int | None = None,
+              registry: Registry | None = None) -> Ruleset:
+    """Parse text as one family (its own, or ``family``)."""
+    parsed = parse_lines(text, path)
+    fam = family if family is not None else detect_family(path, text)
+    return build_rulesets(parsed, fam, registry)[0]
+
+
+def read_source(path: str) -> str:
+    """A file's text: UTF-8, else Latin-1 (every byte kept either way)."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")

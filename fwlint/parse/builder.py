@@ -1,0 +1,300 @@
+"""From the words of one iptables command line to a command and its Rule.
+
+Option lookup follows iptables (getopt_long over the merged option table):
+an option belongs to iptables itself, to the earliest loaded match that has
+it, to the target, or else to the match the protocol implies (``-p tcp
+--dport 22``).  Long options may be abbreviated to a unique prefix.  Options
+nothing takes are kept in ``Rule.unclaimed``; nothing written is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fwlint.ast import Match, Option, Rule, Span, Target, Word
+from fwlint.extensions import Extension, OptionSpec, Registry
+from fwlint.parse.commands import CORE_LONG, CORE_SHORT, CoreOption
+
+
+@dataclass
+class CommandLine:
+    """One iptables command: what it does, to which chain, and the rule it carries."""
+
+    command: str | None = None  # canonical long name: append, insert, new-chain, policy ...
+    command_span: Span | None = None
+    chain: str | None = None
+    chain_span: Span | None = None
+    args: list[Word] = field(default_factory=list)  # positions, policy, new name ...
+    table: str | None = None
+    family: int | None = None
+    rule: Rule | None = None
+    problems: list[tuple[str, Span]] = field(default_factory=list)
+
+
+def _join(a: Span, b: Span) -> Span:
+    return Span(a.file, a.line, a.column, b.end_line, b.end_column)
+
+
+class _MatchBuilder:
+    __slots__ = ("ext", "name", "span", "options", "implicit", "known")
+
+    def __init__(self, ext: Extension | None, name: str, span: Span, implicit: bool = False) -> None:
+        self.ext = ext
+        self.name = name
+        self.span = span
+        self.options: list[Option] = []
+        self.implicit = implicit
+        self.known = ext is not None
+
+    def freeze(self) -> Match:
+        span = self.span
+        if self.options:
+            last = self.options[-1].span
+            span = _join(span, last) if not self.implicit else _join(self.options[0].span, last)
+        return Match(self.name, tuple(self.options), span, self.implicit, self.known)
+
+
+def _take_values(words: list[Word], i: int, count: int) -> tuple[list[Word], int]:
+    taken = words[i:i + count]
+    return taken, i + len(taken)
+
+
+def _guess_values(words: list[Word], i: int) -> tuple[list[Word], int]:
+    """For an option nothing knows: the value words that follow it."""
+    j = i
+    while j < len(words) and words[j].kind == "value":
+        j += 1
+    return words[i:j], j
+
+
+def build_command(words: list[Word], registry: Registry, line_span: Span, text: str,
+                  counters=None) -> CommandLine:
+    """Build the command a line of words spells."""
+    cmd = CommandLine()
+    builtin = _MatchBuilder(registry.builtin, "builtin", line_span, implicit=True)
+    loaded: list[_MatchBuilder] = []  # -m matches in load order (and implied protocol matches)
+    target: Extension | None = None
+    target_name: str | None = None
+    target_span: Span | None = None
+    target_name_span: Span | None = None
+    target_opts: list[Option] = []
+    goto = False
+    unclaimed: list[Option] = []
+    negate: Word | None = None
+    current_unknown: _MatchBuilder | None = None
+    target_unknown = False
+    protocol: str | None = None
+    n = len(words)
+    i = 0
+    while i < n:
+        w = words[i]
+        if w.kind == "bang":
+            if negate is not None:
+                cmd.problems.append(("two `!` in a row: only one may precede an option", w.span))
+            negate = w
+            i += 1
+            continue
+        if w.kind == "value":
+            cmd.problems.append((f"stray word {w.raw!r}: it follows no option that takes a value", w.span))
+            unclaimed.append(Option("", (w.text,), False, w.span, w.raw, known=False, value_spans=(w.span,)))
+            i += 1
+            continue
+        i += 1
+        opt_text = w.text
+        is_long = opt_text.startswith("--")
+        key = opt_text[2:] if is_long else opt_text[1:]
+
+        # 1. iptables' own options.
+        core: CoreOption | None = None
+        if is_long:
+            core = CORE_LONG.get(key)
+        elif len(key) == 1:
+            core = CORE_SHORT.get(key)
+        spec: OptionSpec | None = None
+        owner: _MatchBuilder | None = None
+        on_target = False
+        if core is None:
+            # 2. the built-in match, loaded matches (earliest first), the target.
+            if is_long:
+                spec, owner, on_target = _find_long(key, builtin, loaded, target)
+            else:
+                spec = registry.builtin.short_option(key) if registry.builtin else None
+                owner = builtin if spec else None
+                if spec is None:
+                    for mb in loaded:
+                        if mb.ext is not None and (s := mb.ext.short_option(key)) is not None:
+                            spec, owner = s, mb
+                            break
+            # 3. the match the protocol implies.
+            if spec is None and is_long:
+                implied = registry.implied_match(protocol)
+                if implied is not None and not any(mb.ext is implied for mb in loaded):
+                    s = implied.option(key) or _unique_prefix(key, implied)
+                    if s is not None:
+                        mb = _MatchBuilder(implied, implied.name, w.span, implicit=True)
+                        loaded.append(mb)
+                        spec, owner = s, mb
+            # 4. a unique prefix of one of iptables' own long options.
+            if spec is None and is_long and not on_target and current_unknown is None \
+                    and not (target_name is not None and target_unknown):
+                cands = [o for name, o in CORE_LONG.items() if name.startswith(key)]
+                if len(cands) == 1 and key:
+                    core = cands[0]
+        if core is not None:
+            i, core_values = _core_option(core, w, words, i, cmd, negate)
+            name_word = core_values[0] if core_values else None
+            if core.kind == "match":
+                if name_word is not None:
+                    ext = registry.match(name_word.text)
+                    mb = _MatchBuilder(ext, name_word.text, _join(w.span, name_word.span))
+                    loaded.append(mb)
+                    current_unknown = None if ext is not None else mb
+            elif core.kind in ("jump", "goto"):
+                if name_word is not None:
+                    if target_name is not None:
+                        cmd.problems.append(("a rule has one target: -j/-g given twice", w.span))
+                    target_name = name_word.text
+                    target = registry.target(name_word.text)
+                    target_span = _join(w.span, name_word.span)
+                    target_name_span = name_word.span
+                    goto = core.kind == "goto"
+                    target_unknown = target is None
+                    current_unknown = None
+            elif core.kind == "family":
+                cmd.family = 4 if core.name == "ipv4" else 6
+            elif core.kind == "table":
+                if name_word is not None:
+                    cmd.table = name_word.text
+            negate = None
+            continue
+
+        neg = negate is not None
+        start_span = negate.span if negate is not None else w.span
+        negate = None
+        if spec is not None:
+            values, i = _take_values(words, i, spec.arity)
+            if spec.arity and values and values[0].kind == "bang" and spec.invertible:
+                # intrapositioned negation, `--dport ! 22`: deprecated, still accepted
+                neg = True
+                values, i = _take_values(words, i - len(values) + 1, spec.arity)
+            if len(values) < spec.arity:
+                cmd.problems.append((f"option {opt_text} needs {spec.arity} value(s)", w.span))
+            end = values[-1].span if values else w.span
+            option = Option(spec.name, tuple(v.text for v in values), neg, _join(start_span, end),
+                            opt_text, True, tuple(v.span for v in values))
+            if on_target:
+                target_opts.append(option)
+            elif owner is not None:
+                owner.options.append(option)
+                if owner is builtin and spec.name == "protocol" and not neg and values:
+                    protocol = values[0].text.lower()
+            continue
+
+        # Nothing takes this option: keep it where it was written.
+        values, i = _guess_values(words, i)
+        end = values[-1].span if values else w.span
+        option = Option(key, tuple(v.text for v in values), neg, _join(start_span, end), opt_text,
+                        False, tuple(v.span for v in values))
+        if target_name is not None and target_unknown:
+            target_opts.append(option)
+        elif current_unknown is not None:
+            current_unknown.options.append(option)
+        else:
+            unclaimed.append(option)
+
+    if negate is not None:
+        cmd.problems.append(("`!` at the end of the line inverts nothing", negate.span))
+
+    if cmd.command in ("append", "insert", "delete", "replace", "check") and not _delete_by_number(cmd):
+        matches: list[Match] = []
+        if builtin.options:
+            matches.append(builtin.freeze())
+        matches.extend(mb.freeze() for mb in loaded)
+        tgt = None
+        if target_name is not None:
+            tspan = target_span
+            if target_opts:
+                tspan = _join(target_span, target_opts[-1].span)  # type: ignore[arg-type]
+            tgt = Target(target_name, tuple(target_opts), tspan, target_name_span, goto)  # type: ignore[arg-type]
+        position = None
+        if cmd.command in ("insert", "replace") and cmd.args and cmd.args[0].text.isdigit():
+            position = int(cmd.args[0].text)
+        cmd.rule = Rule(
+            chain=cmd.chain or "",
+            matches=tuple(matches),
+            target=tgt,
+            span=line_span,
+            text=text,
+            command=cmd.command,
+            position=position,
+            counters=counters,
+            family=cmd.family,
+            unclaimed=tuple(unclaimed),
+            chain_span=cmd.chain_span,
+        )
+    return cmd
+
+
+def _delete_by_number(cmd: CommandLine) -> bool:
+    return cmd.command == "delete" and bool(cmd.args) and cmd.args[0].text.isdigit()
+
+
+def _unique_prefix(key: str, ext: Extension) -> OptionSpec | None:
+    found = {id(spec): spec for name, spec in ext.long_names() if name.startswith(key)}
+    if len(found) == 1 and key:
+        return next(iter(found.values()))
+    return None
+
+
+def _find_long(key: str, builtin: _MatchBuilder, loaded: list[_MatchBuilder],
+               target: Extension | None) -> tuple[OptionSpec | None, _MatchBuilder | None, bool]:
+    """Exact name first (built-in, loaded matches, target), then a unique prefix over all of them."""
+    if builtin.ext is not None and (s := builtin.ext.option(key)) is not None:
+        return s, builtin, False
+    for mb in loaded:
+        if mb.ext is not None and (s := mb.ext.option(key)) is not None:
+            return s, mb, False
+    if target is not None and (s := target.option(key)) is not None:
+        return s, None, True
+    if not key:
+        return None, None, False
+    hits: dict[int, tuple[OptionSpec, _MatchBuilder | None, bool]] = {}
+    core_hits = [n for n in CORE_LONG if n.startswith(key)]
+    owners: list[tuple[Extension, _MatchBuilder | None, bool]] = []
+    if builtin.ext is not None:
+        owners.append((builtin.ext, builtin, False))
+    owners.extend((mb.ext, mb, False) for mb in loaded if mb.ext is not None)  # type: ignore[misc]
+    if target is not None:
+        owners.append((target, None, True))
+    for ext, mb, on_target in owners:
+        for name, spec in ext.long_names():
+            if name.startswith(key):
+                hits.setdefault(id(spec), (spec, mb, on_target))
+    if len(hits) == 1 and not core_hits:
+        return next(iter(hits.values()))
+    return None, None, False
+
+
+def _core_option(core: CoreOption, w: Word, words: list[Word], i: int, cmd: CommandLine,
+                 negate: Word | None) -> tuple[int, list[Word]]:
+    if negate is not None:
+        cmd.problems.append((f"{w.text} cannot be inverted with `!`", negate.span))
+    values, i = _take_values(words, i, core.arity)
+    if len(values) < core.arity:
+        cmd.problems.append((f"option {w.text} needs {core.arity} value(s)", w.span))
+    for _ in range(core.optional):
+        if i < len(words) and words[i].kind == "value" and (
+                words[i].text.isdigit() or (core.kind == "command" and not values)):
+            values.append(words[i])
+            i += 1
+    if core.kind == "command":
+        if cmd.command is not None:
+            cmd.problems.append((f"only one command per line: {w.text} after an earlier command",
+                                 w.span))
+        cmd.command = core.name
+        cmd.command_span = w.span
+        if values:
+            cmd.chain = values[0].text
+            cmd.chain_span = values[0].span
+            cmd.args.extend(values[1:])
+    return i, values

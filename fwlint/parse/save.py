@@ -1,0 +1,422 @@
+"""The iptables-save / iptables-restore front end: text to Rulesets.
+
+The Lark grammar (grammars/iptables_save.lark) reads the text line by line;
+the transformer below collects each line as it is reduced, so that after a
+syntax error parsing resumes on the next line and nothing before it is lost.
+The builder then groups lines into tables (``*table`` ... ``COMMIT``) and
+replays the commands (-A, -I, -D, -N, -P ...) into chains.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from fwlint.ast import (BUILTIN_CHAINS, Chain, Comment, Counters, Rule, Ruleset, Span, SyntaxProblem,
+                        Table)
+from fwlint.extensions import Registry, default_registry
+from fwlint.parse.builder import CommandLine, build_command
+from fwlint.parse.loader import open_parser
+from fwlint.parse.words import WordError, split_words
+
+_EXPECTED_WORDS = {
+    "_NL": "the end of the line",
+    "POLICY": "a policy (ACCEPT, DROP, or - for a user chain)",
+    "COUNTERS": "counters [packets:bytes]",
+    "CHAIN_NAME": "a chain name",
+    "TABLE_NAME": "a table name",
+    "COMMIT": "COMMIT",
+    "RULE_WORDS": "a rule (-A CHAIN ...)",
+    "COMMENT": "a # comment",
+    "STAR": "*table",
+    "COLON": ":CHAIN POLICY",
+}
+
+
+def _expected(names) -> tuple[str, ...]:
+    out = []
+    for n in sorted(names):
+        word = _EXPECTED_WORDS.get(n)
+        if word is None and n.startswith("__ANON"):
+            continue
+        out.append(word or n)
+    return tuple(dict.fromkeys(out))
+
+
+class _Collect(Transformer):
+    """Records each line as the parser reduces it (side effects survive a later error)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[tuple] = []
+
+    def table_header(self, children):
+        self.lines.append(("table", children[-1]))
+
+    def chain_decl(self, children):
+        self.lines.append(("chain", children))
+
+    def commit(self, children):
+        self.lines.append(("commit", children[0]))
+
+    def comment(self, children):
+        self.lines.append(("comment", children[0]))
+
+    def rule(self, children):
+        self.lines.append(("rule", children))
+
+
+@dataclass
+class _ChainBuilder:
+    name: str
+    policy: str | None
+    span: Span | None
+    builtin: bool
+    counters: Counters | None = None
+    declared: bool = True
+    rules: list[Rule] = field(default_factory=list)
+
+    def freeze(self) -> Chain:
+        return Chain(self.name, self.policy, tuple(self.rules), self.span, self.builtin,
+                     self.counters, self.declared)
+
+
+@dataclass
+class _TableBuilder:
+    name: str
+    span: Span
+    chains: dict[str, _ChainBuilder] = field(default_factory=dict)
+    undeclared: list[Rule] = field(default_factory=list)
+    commit_span: Span | None = None
+
+    def freeze(self) -> Table:
+        for name in BUILTIN_CHAINS.get(self.name, ()):
+            if name not in self.chains:
+                self.chains[name] = _ChainBuilder(name, "ACCEPT", None, True, declared=False)
+        return Table(self.name, tuple(c.freeze() for c in self.chains.values()), self.span,
+                     self.commit_span, tuple(self.undeclared))
+
+
+def _counters(tok: Token, file: str) -> Counters:
+    p, _, b = tok[1:-1].partition(":")
+    return Counters(int(p), int(b), Span(file, tok.line, tok.column, tok.end_line, tok.end_column))
+
+
+def _tok_span(tok: Token, file: str) -> Span:
+    return Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
+
+
+@dataclass
+class ParsedSave:
+    """What the grammar made of a file, before it is split by family."""
+
+    path: str
+    lines: list[tuple]
+    problems: list[SyntaxProblem]
+    crlf_lines: tuple[int, ...]
+    source: str
+    has_family_prefix: bool = False
+    family_hint: int | None = None
+
+
+@functools.lru_cache(maxsize=None)
+def _parser() -> tuple[Lark, _Collect]:
+    collect = _Collect()
+    return open_parser("iptables_save", transformer=collect), collect
+
+
+def parse_lines(text: str, path: str) -> ParsedSave:
+    """Run the grammar over the whole text, resuming on the line after each bad one."""
+    crlf = tuple(i + 1 for i, line in enumerate(text.split("\n")) if line.endswith("\r")) \
+        if "\r\n" in text else ()
+    text_nl = text if text.endswith("\n") else text + "\n"
+    parser, collect = _parser()
+    problems: list[SyntaxProblem] = []
+    lines: list[tuple] = []
+    offset_line = 0
+    remaining = text_nl
+    line_starts: list[int] | None = None
+    while True:
+        collect.lines = []
+        try:
+            parser.parse(remaining)
+            _shift(collect.lines, offset_line, lines)
+            break
+        except UnexpectedInput as err:
+            # The lines before the bad one were collected as the parser reduced them.
+            _shift(collect.lines, offset_line, lines)
+            bad_line = err.line if isinstance(err.line, int) and err.line > 0 else 1
+            column = err.column if isinstance(err.column, int) and err.column > 0 else 1
+            absolute = bad_line + offset_line
+            message, expected = _describe(err, remaining)
+            problems.append(SyntaxProblem(message, Span(path, absolute, column, absolute, column + 1),
+                                          expected))
+            if line_starts is None:
+                line_starts = [0]
+                pos = text_nl.find("\n")
+                while pos != -1:
+                    line_starts.append(pos + 1)
+                    pos = text_nl.find("\n", pos + 1)
+            if absolute >= len(line_starts) or line_starts[absolute] >= len(text_nl):
+                break
+            remaining = text_nl[line_starts[absolute]:]
+            offset_line = absolute
+    family_prefix = any(kind == "rule" and _starts_with_family(children[-1]) for kind, children in lines)
+    return ParsedSave(path, lines, problems, crlf, text, family_prefix)
+
+
+def _starts_with_family(tok: Token) -> bool:
+    return tok.startswith("-4 ") or tok.startswith("-6 ") or tok.startswith("--ipv4") \
+        or tok.startswith("--ipv6")
+
+
+def _shift(items: list[tuple], offset: int, out: list[tuple]) -> None:
+    if offset == 0:
+        out.extend(items)
+        return
+    for kind, payload in items:
+        if isinstance(payload, list):
+            payload = [_shift_tok(t, offset) for t in payload]
+        else:
+            payload = _shift_tok(payload, offset)
+        out.append((kind, payload))
+
+
+def _shift_tok(tok: Token, offset: int) -> Token:
+    return Token(tok.type, tok.value, tok.start_pos, tok.line + offset, tok.column,
+                 tok.end_line + offset, tok.end_column, tok.end_pos)
+
+
+def _describe(err: UnexpectedInput, text: str) -> tuple[str, tuple[str, ...]]:
+    if isinstance(err, UnexpectedCharacters):
+        expected = _expected(err.allowed or ())
+        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        line = text.splitlines()[err.line - 1] if err.line - 1 < len(text.splitlines()) else ""
+        stripped = line.strip()
+        if stripped.startswith("{%") or stripped.startswith("{{"):
+            return (f"template syntax {stripped[:2]!r}: render the template before linting it",
+                    expected)
+        what = f"unexpected {ch!r}"
+        if expected:
+            what += ": expected " + _or(expected)
+        return what, expected
+    if isinstance(err, UnexpectedToken):
+        expected = _expected(err.expected or ())
+        tok = err.token
+        shown = "the end of the line" if tok.type == "_NL" else f"{str(tok)!r}"
+        what = f"unexpected {shown}"
+        if expected:
+            what += ": expected " + _or(expected)
+        return what, expected
+    if isinstance(err, UnexpectedEOF):
+        return "unexpected end of file", _expected(err.expected or ())
+    return str(err).splitlines()[0], ()
+
+
+def _or(items: tuple[str, ...]) -> str:
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def build_rulesets(parsed: ParsedSave, family: int | None = None,
+                   registry: Registry | None = None) -> list[Ruleset]:
+    """One Ruleset per family the file is for.
+
+    ``family`` given: that family only.  Otherwise the file's own family (its
+    name or header says v6, else v4); a file with -4/-6 line prefixes is for
+    both, and gives one Ruleset each.
+    """
+    registry = registry or default_registry()
+    if family is not None:
+        families = [family]
+    elif parsed.has_family_prefix:
+        families = [4, 6]
+    else:
+        families = [parsed.family_hint or 4]
+    return [_build(parsed, fam, registry, dual=parsed.has_family_prefix) for fam in families]
+
+
+def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> Ruleset:
+    path = parsed.path
+    problems = list(parsed.problems)
+    comments: list[Comment] = []
+    tables: list[Table] = []
+    current: _TableBuilder | None = None
+
+    def problem(message: str, span: Span) -> None:
+        problems.append(SyntaxProblem(message, span))
+
+    for kind, payload in parsed.lines:
+        if kind == "comment":
+            tok = payload
+            comments.append(Comment(str(tok), _tok_span(tok, path)))
+        elif kind == "table":
+            tok = payload
+            span = Span(path, tok.line, max(1, tok.column - 1), tok.end_line, tok.end_column)
+            if current is not None:
+                problem(f"*{tok} starts before the table *{current.name} has its COMMIT", span)
+                tables.append(current.freeze())
+            if str(tok) not in BUILTIN_CHAINS:
+                problem(f"unknown table {str(tok)!r}: expected "
+                        + _or(tuple(BUILTIN_CHAINS)), span)
+            current = _TableBuilder(str(tok), span)
+        elif kind == "chain":
+            name_tok, policy_tok = payload[0], payload[1]
+            counters = _counters(payload[2], path) if len(payload) > 2 else None
+            span = Span(path, name_tok.line, max(1, name_tok.column - 1), name_tok.end_line,
+                        (payload[-1]).end_column)
+            if current is None:
+                problem(f"chain :{name_tok} is declared outside any *table", span)
+                continue
+            name = str(name_tok)
+            builtin = name in BUILTIN_CHAINS.get(current.name, ())
+            policy = str(policy_tok)
+            if builtin and policy == "-":
+                problem(f"built-in chain {name} needs a policy (ACCEPT or DROP), not -",
+                        _tok_span(policy_tok, path))
+            elif builtin and policy not in ("ACCEPT", "DROP"):
+                problem(f"policy {policy!r} of {name}: a built-in chain's policy is ACCEPT or DROP",
+                        _tok_span(policy_tok, path))
+            elif not builtin and policy != "-":
+                problem(f"user chain {name} cannot have a policy: write - instead of {policy}",
+                        _tok_span(policy_tok, path))
+            if name in current.chains and current.chains[name].declared:
+                problem(f"chain {name} is declared twice in table {current.name}", span)
+            current.chains[name] = _ChainBuilder(name, policy if builtin else None, span, builtin,
+                                                 counters)
+        elif kind == "commit":
+            tok = payload
+            if current is None:
+                problem("COMMIT without a *table before it", _tok_span(tok, path))
+                continue
+            current.commit_span = _tok_span(tok, path)
+            tables.append(current.freeze())
+            current = None
+        else:  # rule
+            words_tok = payload[-1]
+            counters = _counters(payload[0], path) if len(payload) > 1 else None
+            try:
+                words = split_words(str(words_tok), path, words_tok.line, words_tok.column)
+            except WordError as err:
+                col = words_tok.column + err.column_offset
+                problem(str(err), Span(path, words_tok.line, col, words_tok.line, col + 1))
+                continue
+            start = payload[0] if counters else words_tok
+            text = str(words_tok).rstrip()
+            line_span = Span(path, start.line, start.column, words_tok.line,
+                             words_tok.column + len(text))
+            cmd = build_command(words, registry, line_span, text, counters)
+            if cmd.family is not None and cmd.family != family:
+                continue
+            for message, span in cmd.problems:
+                problem(message, span)
+            if current is None:
+                problem("rule outside any *table: add *filter (or the table it belongs to) above it",
+                        line_span)
+                continue
+            if cmd.table is not None and cmd.table != current.name:
+                problem(f"-t {cmd.table} inside *{current.name}: iptables-restore takes the table "
+                        "from the *table line", line_span)
+            _replay(cmd, current, problem)
+
+    if current is not None:
+        end_line = parsed.source.count("\n") + (0 if parsed.source.endswith("\n") else 1)
+        problem(f"table *{current.name} has no COMMIT: iptables-restore applies nothing from it",
+                Span(path, max(1, end_line), 1, max(1, end_line), 1))
+        tables.append(current.freeze())
+
+    return Ruleset(path, family, tuple(tables), tuple(comments), tuple(problems),
+                   parsed.crlf_lines, parsed.source, dual)
+
+
+def _replay(cmd: CommandLine, table: _TableBuilder, problem) -> None:
+    """Apply one command to the table being built, as iptables-restore would."""
+    if cmd.command is None:
+        span = cmd.rule.span if cmd.rule else None
+        if span is not None:
+            problem("no command on this line: a rule starts with -A CHAIN (or -I, -D ...)", span)
+        return
+    chain_name = cmd.chain
+    if cmd.command in ("append", "insert", "replace", "check", "delete") and chain_name is None:
+        problem(f"-{cmd.command[0].upper()} needs a chain name", cmd.command_span)  # type: ignore[arg-type]
+        return
+    chain = table.chains.get(chain_name) if chain_name else None
+    if chain is None and chain_name in BUILTIN_CHAINS.get(table.name, ()):
+        chain = table.chains[chain_name] = _ChainBuilder(chain_name, "ACCEPT", None, True,
+                                                         declared=False)
+    rule = cmd.rule
+    if cmd.command == "append":
+        if chain is None:
+            table.undeclared.append(rule)  # type: ignore[arg-type]
+        else:
+            chain.rules.append(rule)  # type: ignore[arg-type]
+    elif cmd.command == "insert":
+        if chain is None:
+            table.undeclared.append(rule)  # type: ignore[arg-type]
+        else:
+            pos = (rule.position or 1) if rule else 1
+            if pos > len(chain.rules) + 1:
+                problem(f"-I {chain_name} {pos}: the chain has only {len(chain.rules)} rule(s)",
+                        cmd.command_span)  # type: ignore[arg-type]
+                pos = len(chain.rules) + 1
+            chain.rules.insert(pos - 1, rule)  # type: ignore[arg-type]
+    elif cmd.command == "replace":
+        if chain is not None and rule is not None and rule.position \
+                and rule.position <= len(chain.rules):
+            chain.rules[rule.position - 1] = rule
+        else:
+            problem(f"-R {chain_name}: no such rule to replace", cmd.command_span)  # type: ignore[arg-type]
+    elif cmd.command == "delete":
+        if chain is None:
+            problem(f"-D {chain_name}: no such chain", cmd.command_span)  # type: ignore[arg-type]
+        elif cmd.args and cmd.args[0].text.isdigit():
+            n = int(cmd.args[0].text)
+            if 1 <= n <= len(chain.rules):
+                del chain.rules[n - 1]
+            else:
+                problem(f"-D {chain_name} {n}: no such rule", cmd.command_span)  # type: ignore[arg-type]
+        elif rule is not None:
+            key = _rule_key(rule)
+            for idx, existing in enumerate(chain.rules):
+                if _rule_key(existing) == key:
+                    del chain.rules[idx]
+                    break
+            else:
+                problem(f"-D {chain_name}: no rule like this one to delete", cmd.command_span)  # type: ignore[arg-type]
+    elif cmd.command == "new-chain":
+        if chain_name in table.chains:
+            problem(f"-N {chain_name}: the chain exists already", cmd.command_span)  # type: ignore[arg-type]
+        else:
+            table.chains[chain_name] = _ChainBuilder(chain_name, None, cmd.chain_span, False)  # type: ignore[index,arg-type]
+    elif cmd.command == "policy":
+        if chain is None or not chain.builtin:
+            problem(f"-P {chain_name}: only built-in chains have a policy", cmd.command_span)  # type: ignore[arg-type]
+        elif cmd.args:
+            chain.policy = cmd.args[0].text
+    elif cmd.command == "flush":
+        targets = [chain] if chain is not None else list(table.chains.values()) if chain_name is None else []
+        for c in targets:
+            c.rules.clear()
+    elif cmd.command == "delete-chain":
+        if chain_name is None:
+            for name in [n for n, c in table.chains.items() if not c.builtin]:
+                del table.chains[name]
+        elif chain is not None and not chain.builtin:
+            del table.chains[chain_name]
+        else:
+            problem(f"-X {chain_name}: no such user chain", cmd.command_span)  # type: ignore[arg-type]
+    elif cmd.command == "rename-chain":
+        if chain is not None and cmd.args:
+            new = cmd.args[0].text
+            chain.name = new
+            table.chains = {(new if k == chain_name else k): v for k, v in table.chains.items()}
+    # -L, -S, -Z, -C change nothing.
+
+
+def _rule_key(rule: Rule) -> tuple:
+    return (tuple((m.name, tuple((o.name, o.values, o.negated) for o in m.options)) for m in rule.matches),
+            (rule.target.name, tuple((o.name, o.values) for o in rule.target.options)) if rule.target else None)

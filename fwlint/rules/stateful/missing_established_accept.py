@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from fwlint.ast import Chain, Rule as AstRule, Ruleset, Table
+from fwlint.lint import Context, Diagnostic, Rule, Severity
+from fwlint.lint.facts import is_unconditional, reachable_chains
+
+_WHO = {
+    "INPUT": "replies to connections this host opens (DNS answers, package downloads)",
+    "OUTPUT": "replies to connections others open to this host",
+    "FORWARD": "replies to forwarded connections",
+}
+
+
+def _accepts_established(rule: AstRule, names: frozenset[str]) -> bool:
+    t = rule.target
+    if t is None or not (t.name == "ACCEPT" or t.name in names):
+        return False
+    for name in ("ctstate", "state"):
+        opt = rule.option(name)
+        if opt is not None and not opt.negated and opt.values and \
+                "ESTABLISHED" in opt.values[0].upper().split(","):
+            return True
+    return False
+
+
+def _drops_by_default(chain: Chain) -> bool:
+    if chain.policy == "DROP":
+        return True
+    return any(is_unconditional(r) and r.target is not None and r.target.name in ("DROP", "REJECT")
+               for r in chain.rules)
+
+
+class MissingEstablishedAccept(Rule):
+    """## What it does
+    Finds a filter chain (INPUT, OUTPUT, FORWARD) that drops by default (its
+    policy, or a final catch-all DROP/REJECT), accepts some new traffic, but
+    never accepts packets of ESTABLISHED (and RELATED) connections, neither
+    itself nor in a user chain it jumps to.
+
+    ## Why is this bad
+    A stateful firewall lets replies through because the connection is known.
+    Without that rule the replies must match an accept rule of their own: on
+    INPUT, replies to the host's own connections (DNS answers, updates) are
+    dropped; on OUTPUT, the answers of the services INPUT lets in are.
+
+    ## Example
+    ```
+    :INPUT DROP [0:0]
+    -A INPUT -p tcp --dport 22 -j ACCEPT
+    ```
+
+    ## Use instead
+    ```
+    :INPUT DROP [0:0]
+    -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+    -A INPUT -p tcp --dport 22 -j ACCEPT
+    ```
+
+    ## In nftables
+    `ct state established,related accept`, usually the first rule of the chain.
+    """
+
+    code = "FW301"
+    name = "missing-established-accept"
+    severity = Severity.WARNING
+
+    def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
+        for table in ruleset.tables:
+            if table.name != "filter":
+                continue
+            names = table.chain_names
+            for chain in table.chains:
+                if chain.name not in _WHO or not _drops_by_default(chain):
+                    continue
+                yield from self._check_chain(table, chain, names)
+
+    def _check_chain(self, table: Table, chain: Chain, names: frozenset[str]) -> Iterable[Diagnostic]:
+        accepts_new = False
+        for name in reachable_chains(table, chain.name):
+            c = table.chain(name)
+            if c is None:
+                continue
+            for rule in c.rules:
+                if _accepts_established(rule, names):
+                    return
+                if rule.target is not None and rule.target.name == "ACCEPT":
+                    accepts_new = True
+        if not accepts_new:
+            return
+        span = chain.span or (chain.rules[0].span if chain.rules else None)
+        if span is None:
+            return
+        why = "its policy is DROP" if chain.policy == "DROP" else "it ends in a catch-all drop"
+        yield self.diagnostic(
+            span, f"{chain.name} drops by default ({why}) and accepts new traffic, but never "
+                  f"accepts ESTABLISHED,RELATED: {_WHO[chain.name]} are dropped; add "
+                  f"-A {chain.name} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT first")

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from fwlint.ast import Ruleset
+from fwlint.lint import Context, Diagnostic, Rule, Severity
+
+
+class SyntaxErrorRule(Rule):
+    """## What it does
+    Reports anything the iptables-save grammar rejects, at its line and
+    column, with what was expected there: a misspelt `*table` or policy, a
+    rule outside a table, a missing `COMMIT`, an unterminated quote, a line
+    that is not iptables at all (template syntax, shell commands).
+
+    ## Why is this bad
+    `iptables-restore` stops at the first such line and applies nothing from
+    the file. fwlint reports it and goes on checking the rest.
+
+    ## Example
+    ```
+    *filter
+    :INPUT DROP
+    -A INPUT -m comment --comment "unterminated -j ACCEPT
+    ```
+
+    ## Use instead
+    ```
+    *filter
+    :INPUT DROP [0:0]
+    -A INPUT -m comment --comment "terminated" -j ACCEPT
+    COMMIT
+    ```
+
+    ## In nftables
+    `nft -c -f` reports syntax errors the same way, with the position.
+    """
+
+    code = "FW109"
+    name = "syntax-error"
+    severity = Severity.ERROR
+
+    def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
+        for problem in ruleset.problems:
+            yield self.diagnostic(problem.span, problem.message)

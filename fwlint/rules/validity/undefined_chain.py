@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from fwlint.ast import Rule as AstRule
+from fwlint.lint import Context, Diagnostic, Rule, Severity
+from fwlint.lint.facts import close_names
+
+
+class UndefinedChain(Rule):
+    """## What it does
+    Finds a jump (`-j NAME`, `-g NAME`) to a chain the table never declares,
+    and a rule appended to (`-A NAME`) or inserted into such a chain.
+
+    ## Why is this bad
+    `iptables-restore` refuses the file ("Couldn't load target" or "chain
+    does not exist"), so nothing of it is applied. It is common in fragments
+    (ufw's before.rules) copied out of the setup that declares the chains.
+
+    ## Example
+    ```
+    *filter
+    :INPUT DROP [0:0]
+    -A INPUT -j LOGGING
+    COMMIT
+    ```
+
+    ## Use instead
+    ```
+    *filter
+    :INPUT DROP [0:0]
+    :LOGGING - [0:0]
+    -A INPUT -j LOGGING
+    COMMIT
+    ```
+
+    ## In nftables
+    `jump LOGGING` needs `chain LOGGING { ... }` in the same table; nft
+    refuses the ruleset otherwise.
+    """
+
+    code = "FW106"
+    name = "undefined-chain"
+    severity = Severity.ERROR
+
+    def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
+        table = ctx.table
+        if table is None:
+            return
+        chains = table.chain_names
+        if ctx.chain is None and rule.chain not in chains:
+            span = rule.chain_span or rule.span
+            yield self.diagnostic(span, f"chain {rule.chain} is not declared in *{table.name}: "
+                                        f"add :{rule.chain} - [0:0] after the *{table.name} line")
+        target = rule.target
+        if target is None or target.name in chains or ctx.registry.target(target.name) is not None:
+            return
+        if close_names(target.name, set(ctx.registry.targets) | set(chains)):
+            return  # a misspelt target: FW101
+        jump = "-g" if target.goto else "-j"
+        yield self.diagnostic(target.name_span,
+                              f"{jump} {target.name}: no chain {target.name} in *{table.name} "
+                              f"and no target of that name")

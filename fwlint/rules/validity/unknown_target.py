@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from fwlint.ast import Rule as AstRule
+from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
+from fwlint.lint.facts import close_names
+
+
+class UnknownTarget(Rule):
+    """## What it does
+    Finds a `-j`/`-g` target that is neither a built-in verdict, a target
+    extension, nor a chain of the table, but is close to one of them:
+    `-j ACCESPT`, `-j drop`, `-j LOGDORP` next to a chain `LOGDROP`.
+
+    ## Why is this bad
+    Targets are case-sensitive and iptables knows no fuzzy matching:
+    `iptables-restore` refuses the whole file ("Couldn't load target"), so
+    none of the ruleset is applied, often on a reboot nobody is watching.
+
+    ## Example
+    ```
+    -A INPUT -p tcp --dport 22 -j ACCESPT
+    -A INPUT -j drop
+    ```
+
+    ## Use instead
+    ```
+    -A INPUT -p tcp --dport 22 -j ACCEPT
+    -A INPUT -j DROP
+    ```
+    The fix is safe when exactly one known name is that close.
+
+    ## In nftables
+    Verdicts are keywords (`accept`, `drop`); nft rejects a misspelt one with
+    a syntax error, and `jump`/`goto` need an existing chain.
+    """
+
+    code = "FW101"
+    name = "unknown-target"
+    severity = Severity.ERROR
+    fixable = "safe"
+
+    def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
+        target = rule.target
+        if target is None or ctx.table is None:
+            return
+        name = target.name
+        chains = ctx.table.chain_names
+        if name in chains or ctx.registry.target(name) is not None:
+            return
+        known = set(ctx.registry.targets) | set(chains)
+        suggestions = close_names(name, known)
+        if not suggestions:
+            return  # an undeclared chain: FW106
+        jump = "-g" if target.goto else "-j"
+        if len(suggestions) == 1:
+            best = suggestions[0]
+            what = "a chain of this table" if best in chains else "a target"
+            fix = Fix("safe", f"Replace {name!r} with {best!r}", (Edit(best, target.name_span),))
+            yield self.diagnostic(target.name_span,
+                                  f"unknown target {jump} {name}: did you mean {best}? "
+                                  f"({what}; names are case-sensitive)", fix=fix)
+        else:
+            yield self.diagnostic(target.name_span,
+                                  f"unknown target {jump} {name}: did you mean "
+                                  + " or ".join(suggestions) + "?")
