@@ -191,29 +191,31 @@ def _shift_tok(tok: Token, offset: int) -> Token:
 
 
 def _describe(err: UnexpectedInput, text: str) -> tuple[str, tuple[str, ...]]:
+    end = text.find("\n", err.pos_in_stream if isinstance(err.pos_in_stream, int) else 0)
+    start = text.rfind("\n", 0, max(0, err.pos_in_stream or 0)) + 1
+    stripped = text[start:end if end != -1 else len(text)].strip()
     if isinstance(err, UnexpectedCharacters):
         expected = _expected(err.allowed or ())
         ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
-        line = text.splitlines()[err.line - 1] if err.line - 1 < len(text.splitlines()) else ""
-        stripped = line.strip()
-        if stripped.startswith("{%") or stripped.startswith("{{"):
-            return (f"template syntax {stripped[:2]!r}: render the template before linting it",
-                    expected)
-        what = f"unexpected {ch!r}"
-        if expected:
-            what += ": expected " + _or(expected)
-        return what, expected
-    if isinstance(err, UnexpectedToken):
+        shown = repr(ch)
+    elif isinstance(err, UnexpectedToken):
         expected = _expected(err.expected or ())
         tok = err.token
         shown = "the end of the line" if tok.type == "_NL" else f"{str(tok)!r}"
-        what = f"unexpected {shown}"
-        if expected:
-            what += ": expected " + _or(expected)
-        return what, expected
-    if isinstance(err, UnexpectedEOF):
-        return "unexpected end of file", _expected(err.expected or ())
-    return str(err).splitlines()[0], ()
+    else:
+        return "unexpected end of file", _expected(getattr(err, "expected", None) or ())
+    if stripped.startswith(("{%", "{{", "{#")):
+        return f"template syntax {stripped[:2]!r}: render the template before linting it", expected
+    first = stripped.split(None, 1)[0] if stripped else ""
+    if first.rsplit("/", 1)[-1] in ("iptables", "ip6tables", "iptables-legacy", "iptables-nft",
+                                    "ip6tables-legacy", "ip6tables-nft", "sudo") \
+            or first.startswith("$"):
+        return (f"{first!r} starts a shell command: this is a firewall script, not an "
+                "iptables-save file", expected)
+    what = f"unexpected {shown}"
+    if expected:
+        what += ": expected " + _or(expected)
+    return what, expected
 
 
 def _or(items: tuple[str, ...]) -> str:
