@@ -8,7 +8,7 @@ leaks past the transformer in :mod:`fwlint.parse`.  Rows and columns are
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 BUILTIN_CHAINS: dict[str, tuple[str, ...]] = {
     "filter": ("INPUT", "FORWARD", "OUTPUT"),
@@ -20,9 +20,11 @@ BUILTIN_CHAINS: dict[str, tuple[str, ...]] = {
 """The built-in chains of each iptables table, in hook order."""
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Where a node stands in its source: file, start and end (1-based)."""
+class Span(NamedTuple):
+    """Where a node stands in its source: file, start and end (1-based).
+
+    A named tuple rather than a dataclass: a large ruleset has millions of them.
+    """
 
     file: str
     line: int
@@ -34,8 +36,7 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """One word of a command line, unquoted, with where it stands."""
 
     text: str

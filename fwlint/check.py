@@ -12,7 +12,7 @@ from typing import Sequence
 from fwlint.lint.diagnostic import Diagnostic
 from fwlint.lint.engine import lint_rulesets
 from fwlint.lint.rule import Rule
-from fwlint.parse import parse_text, read_source
+from fwlint.parse import parse_text, read_source, read_source_encoding
 
 RULESET_PATTERNS = ("rules.v4", "rules.v6", "*.v4", "*.v6", "*.rules", "iptables*", "ip6tables*")
 
@@ -76,15 +76,17 @@ def check_paths(paths: Sequence[str], rules: Sequence[Rule], family: int | None 
     return result
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename, keeping its permissions."""
+def write_atomically(path: str, text: str, encoding: str = "utf-8") -> None:
+    """Replace ``path`` with ``text`` in one rename, keeping its permissions.
+
+    A symbolic link is followed: the file it points to is replaced, the link stays."""
     import tempfile
 
-    target = Path(path)
+    target = Path(os.path.realpath(path))
     mode = target.stat().st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".fwlint-tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -108,7 +110,7 @@ def fix_paths(paths: Sequence[str], rules: Sequence[Rule], family: int | None = 
         if f == "-":
             raise UsageError("--fix cannot rewrite standard input")
         try:
-            original = read_source(f)
+            original, encoding = read_source_encoding(f)
         except OSError as exc:
             raise UsageError(f"{f}: cannot read: {exc.strerror or exc}") from None
         text = original
@@ -119,7 +121,10 @@ def fix_paths(paths: Sequence[str], rules: Sequence[Rule], family: int | None = 
             if count == 0:
                 break
         if text != original:
-            write_atomically(f, text)
+            try:
+                write_atomically(f, text, encoding)
+            except OSError as exc:
+                raise UsageError(f"{f}: cannot write: {exc.strerror or exc}") from None
         result.files += 1
         result.diagnostics.extend(check_source(text, f, rules, family))
     return result, fixed

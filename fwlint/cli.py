@@ -71,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = next((a for a in args_list if not a.startswith("-") or a == "-"), None)
     if first is not None and first not in SUBCOMMANDS and "--help" not in args_list \
             and "-h" not in args_list and "--version" not in args_list:
-        args_list.insert(args_list.index(first) if first != "-" else 0, "check")
+        # `fwlint [options] PATH...` means `fwlint check [options] PATH...`.  The first word
+        # not starting with - may be the value of an option (`--select FW1 rules.v4`), so
+        # `check` goes first; it accepts the top-level --no-plugins too.
+        args_list.insert(0, "check")
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)

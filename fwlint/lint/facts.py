@@ -5,9 +5,20 @@ from __future__ import annotations
 import difflib
 import ipaddress
 
-from fwlint.ast import BUILTIN_CHAINS, Match, Rule, Table
+from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Rule, Table
 from fwlint.extensions import Registry
 from fwlint.lint.rule import Context
+
+
+def chains_by_name(ctx: Context, table: Table) -> dict[str, Chain]:
+    """The chains of ``table`` by name (computed once per table)."""
+    return ctx.memo(("chains", id(table)), lambda: {c.name: c for c in table.chains})
+
+
+def jump_candidates(ctx: Context, table: Table) -> frozenset[str]:
+    """Every name a -j/-g may give in ``table``: its chains and every known target."""
+    return ctx.memo(("jump-names", id(table)),
+                    lambda: frozenset(ctx.registry.targets) | frozenset(chains_by_name(ctx, table)))
 
 
 def chain_callers(ctx: Context, table: Table) -> dict[str, frozenset[str]]:

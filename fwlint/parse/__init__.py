@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from pathlib import Path
 
@@ -11,6 +13,19 @@ from fwlint.parse.save import build_rulesets, parse_lines
 
 _V6_NAME = re.compile(r"(\.v6$|^ip6tables|6\.rules$|^rules6|\.ipv6$|6$)")
 _V6_HEADER = re.compile(r"^#.*\bip6tables-save\b", re.M)
+
+
+@contextlib.contextmanager
+def _no_gc():
+    """Building an AST makes millions of objects that all live on; the cyclic collector
+    would rescan them again and again for nothing (there are no cycles to find)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def family_from_name(path: str) -> int | None:
@@ -36,23 +51,31 @@ def detect_family(path: str, text: str) -> int:
 def parse_text(text: str, path: str = "-", family: int | None = None,
                registry: Registry | None = None) -> list[Ruleset]:
     """Parse iptables-save text; one Ruleset per family it is for."""
-    parsed = parse_lines(text, path)
-    parsed.family_hint = detect_family(path, text)
-    return build_rulesets(parsed, family, registry)
+    with _no_gc():
+        parsed = parse_lines(text, path)
+        parsed.family_hint = detect_family(path, text)
+        return build_rulesets(parsed, family, registry)
 
 
 def parse_one(text: str, path: str = "-", family: int | None = None,
               registry: Registry | None = None) -> Ruleset:
     """Parse text as one family (its own, or ``family``)."""
-    parsed = parse_lines(text, path)
-    fam = family if family is not None else detect_family(path, text)
-    return build_rulesets(parsed, fam, registry)[0]
+    with _no_gc():
+        parsed = parse_lines(text, path)
+        fam = family if family is not None else detect_family(path, text)
+        return build_rulesets(parsed, fam, registry)[0]
 
 
 def read_source(path: str) -> str:
     """A file's text: UTF-8, else Latin-1 (every byte kept either way)."""
+    return read_source_encoding(path)[0]
+
+
+def read_source_encoding(path: str) -> tuple[str, str]:
+    """A file's text and the encoding it was read with ("utf-8" or "latin-1"), so that
+    writing the text back in that encoding gives the same bytes."""
     data = Path(path).read_bytes()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return data.decode("latin-1"), "latin-1"

@@ -54,11 +54,12 @@ def split_words(text: str, file: str, line: int, column: int) -> list[Word]:
     """The words of ``text``, which starts at ``line``:``column`` of ``file``."""
     words: list[Word] = []
     append = words.append
+    kinds = _KINDS
     for m in scanner().finditer(text):
         kind = m.lastgroup
         if kind == "WS":
             continue
-        start = m.start()
+        start, end = m.span()
         if kind == "BAD":
             ch = m.group()
             if ch == '"':
@@ -67,6 +68,6 @@ def split_words(text: str, file: str, line: int, column: int) -> list[Word]:
                 raise WordError("a backslash at the end of the line escapes nothing", start)
             raise WordError(f"unexpected character {ch!r}", start)
         raw = m.group()
-        append(Word(unquote(raw), raw, Span(file, line, column + start, line, column + m.end()),
-                    _KINDS[kind]))  # type: ignore[index]
+        append(Word(unquote(raw) if ('"' in raw or "\\" in raw) else raw, raw,
+                    Span(file, line, column + start, line, column + end), kinds[kind]))  # type: ignore[index]
     return words

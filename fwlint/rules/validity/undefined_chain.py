@@ -4,7 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Rule as AstRule
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.lint.facts import close_names
+from fwlint.lint.facts import chains_by_name, close_names, jump_candidates
 
 
 class UndefinedChain(Rule):
@@ -47,7 +47,7 @@ class UndefinedChain(Rule):
         table = ctx.table
         if table is None:
             return
-        chains = table.chain_names
+        chains = chains_by_name(ctx, table)
         if ctx.chain is None and rule.chain not in chains:
             span = rule.chain_span or rule.span
             yield self.diagnostic(span, f"chain {rule.chain} is not declared in *{table.name}: "
@@ -55,7 +55,7 @@ class UndefinedChain(Rule):
         target = rule.target
         if target is None or target.name in chains or ctx.registry.target(target.name) is not None:
             return
-        if close_names(target.name, set(ctx.registry.targets) | set(chains)):
+        if close_names(target.name, jump_candidates(ctx, table)):
             return  # a misspelt target: FW101
         jump = "-g" if target.goto else "-j"
         yield self.diagnostic(target.name_span,

@@ -4,7 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Rule as AstRule
 from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
-from fwlint.lint.facts import close_names
+from fwlint.lint.facts import chains_by_name, close_names, jump_candidates
 
 
 class UnknownTarget(Rule):
@@ -46,11 +46,10 @@ class UnknownTarget(Rule):
         if target is None or ctx.table is None:
             return
         name = target.name
-        chains = ctx.table.chain_names
+        chains = chains_by_name(ctx, ctx.table)
         if name in chains or ctx.registry.target(name) is not None:
             return
-        known = set(ctx.registry.targets) | set(chains)
-        suggestions = close_names(name, known)
+        suggestions = close_names(name, jump_candidates(ctx, ctx.table))
         if not suggestions:
             return  # an undeclared chain: FW106
         jump = "-g" if target.goto else "-j"

@@ -1,0 +1,15 @@
+"""connbytes: bytes, packets or average packet size a connection has carried so far."""
+
+from fwlint.extensions import OptionSpec, match
+from fwlint.extensions.values import UINT64_RANGE, choice
+
+EXTENSION = match(
+    "connbytes",
+    OptionSpec("connbytes", value=UINT64_RANGE, invertible=True,
+               help="from[:to]: the counter is within this range"),
+    OptionSpec("connbytes-dir", value=choice("original", "reply", "both", what="direction"),
+               help="original, reply or both"),
+    OptionSpec("connbytes-mode", value=choice("packets", "bytes", "avgpkt", what="counter"),
+               help="packets, bytes or avgpkt"),
+    summary="connection byte/packet counters (needs nf_conntrack_acct)",
+)

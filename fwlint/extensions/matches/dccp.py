@@ -1,0 +1,20 @@
+"""dccp: ports, packet types and options of DCCP packets (loaded by ``-p dccp`` on its own)."""
+
+from fwlint.extensions import OptionSpec, match
+from fwlint.extensions.values import PORT_RANGE, UINT8, choice_list
+
+EXTENSION = match(
+    "dccp",
+    OptionSpec("source-port", aliases=("sport",), value=PORT_RANGE, invertible=True,
+               help="source port or port:port range"),
+    OptionSpec("destination-port", aliases=("dport",), value=PORT_RANGE, invertible=True,
+               help="destination port or port:port range"),
+    OptionSpec("dccp-types", value=choice_list("REQUEST", "RESPONSE", "DATA", "ACK", "DATAACK",
+                                               "CLOSEREQ", "CLOSE", "RESET", "SYNC", "SYNCACK",
+                                               "INVALID", what="DCCP packet type"),
+               invertible=True, help="the packet type is one of these (REQUEST, RESPONSE, DATA ...)"),
+    OptionSpec("dccp-option", value=UINT8, invertible=True, help="DCCP option number present"),
+    summary="DCCP ports, packet types and options",
+    protocols=frozenset({"dccp", "33"}),
+    implied_by=frozenset({"dccp", "33"}),
+)

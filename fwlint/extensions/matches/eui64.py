@@ -1,0 +1,10 @@
+"""eui64: the IPv6 source address's interface identifier is the EUI-64 of the source MAC."""
+
+from fwlint.extensions import match
+
+EXTENSION = match(
+    "eui64",
+    summary="IPv6 source address derived from the sender's MAC (SLAAC)",
+    chains=frozenset({"PREROUTING", "INPUT", "FORWARD"}),
+    family=6,
+)

@@ -1,0 +1,13 @@
+"""ipv6header: which IPv6 extension headers (and upper-layer header) the packet carries."""
+
+from fwlint.extensions import OptionSpec, match
+
+EXTENSION = match(
+    "ipv6header",
+    OptionSpec("header", invertible=True,
+               help="comma-separated: hop (hop-by-hop), dst, route, frag, auth, esp, none, prot, "
+                    "or a protocol name or number; exactly these unless --soft"),
+    OptionSpec("soft", arity=0, help="match if any of the --header headers is present"),
+    summary="IPv6 extension headers present",
+    family=6,
+)

@@ -1,0 +1,9 @@
+"""nfacct: count the matching traffic in an extended accounting object (see nfacct(8)); matches always."""
+
+from fwlint.extensions import OptionSpec, match
+
+EXTENSION = match(
+    "nfacct",
+    OptionSpec("nfacct-name", help="the accounting object, created beforehand with nfacct add"),
+    summary="extended accounting; matches every packet",
+)

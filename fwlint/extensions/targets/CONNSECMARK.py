@@ -1,0 +1,11 @@
+"""CONNSECMARK: copy security marks from packets to their connection and back."""
+
+from fwlint.extensions import OptionSpec, target
+
+EXTENSION = target(
+    "CONNSECMARK",
+    OptionSpec("save", arity=0, help="copy the packet's security mark to an unmarked connection"),
+    OptionSpec("restore", arity=0, help="copy the connection's security mark to an unmarked packet"),
+    summary="save or restore the connection's security mark and continue",
+    tables=frozenset({"security", "mangle"}),
+)

@@ -1,0 +1,22 @@
+"""CT: set connection tracking parameters (helper, zone, events, timeout) or disable tracking."""
+
+from fwlint.extensions import OptionSpec, target
+from fwlint.extensions.values import choice_list
+
+EXTENSION = target(
+    "CT",
+    OptionSpec("notrack", arity=0, help="do not track the packet's connection"),
+    OptionSpec("helper", help="the conntrack helper to assign, e.g. ftp"),
+    OptionSpec("ctevents", value=choice_list("new", "related", "destroy", "reply", "assured",
+                                             "protoinfo", "helper", "mark", "natseqinfo",
+                                             "secmark", what="conntrack event"),
+               help="only generate these conntrack events, comma-separated"),
+    OptionSpec("expevents", value=choice_list("new", what="expectation event"),
+               help="only generate these expectation events (new)"),
+    OptionSpec("zone-orig", help="zone id, or mark, for the original direction"),
+    OptionSpec("zone-reply", help="zone id, or mark, for the reply direction"),
+    OptionSpec("zone", help="zone id, or mark to take it from the packet mark; both directions"),
+    OptionSpec("timeout", help="name of a timeout policy (nfct timeout)"),
+    summary="set the connection tracking template and continue",
+    tables=frozenset({"raw"}),
+)

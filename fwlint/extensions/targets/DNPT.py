@@ -1,0 +1,14 @@
+"""DNPT: stateless IPv6 destination prefix translation (RFC 6296); SNPT undoes it."""
+
+from fwlint.extensions import OptionSpec, target
+from fwlint.extensions.values import NETWORK
+
+EXTENSION = target(
+    "DNPT",
+    OptionSpec("src-pfx", value=NETWORK, help="prefix/length translated from"),
+    OptionSpec("dst-pfx", value=NETWORK, help="prefix/length translated to"),
+    summary="rewrite the IPv6 destination prefix and continue (pair with SNPT and NOTRACK)",
+    tables=frozenset({"mangle"}),
+    chains=frozenset({"PREROUTING", "OUTPUT"}),
+    family=6,
+)

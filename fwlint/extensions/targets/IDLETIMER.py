@@ -1,0 +1,12 @@
+"""IDLETIMER: restart a named timer; userspace is notified when it runs out (interface idle)."""
+
+from fwlint.extensions import OptionSpec, target
+from fwlint.extensions.values import UINT32
+
+EXTENSION = target(
+    "IDLETIMER",
+    OptionSpec("timeout", value=UINT32, help="seconds of idleness before the notification"),
+    OptionSpec("label", help="name of the timer, up to 27 characters"),
+    OptionSpec("alarm", arity=0, help="use an alarm timer, which also runs while suspended"),
+    summary="restart an idle timer and continue",
+)

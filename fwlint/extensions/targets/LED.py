@@ -1,0 +1,11 @@
+"""LED: blink or light an LED trigger when packets pass."""
+
+from fwlint.extensions import OptionSpec, target
+
+EXTENSION = target(
+    "LED",
+    OptionSpec("led-trigger-id", help='name of the trigger; the kernel prefixes "netfilter-"'),
+    OptionSpec("led-delay", help="milliseconds to keep the LED on, or inf; 0 blinks"),
+    OptionSpec("led-always-blink", arity=0, help="blink on every packet even while the LED is on"),
+    summary="drive an LED trigger and continue",
+)

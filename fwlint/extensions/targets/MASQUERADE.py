@@ -1,0 +1,16 @@
+"""MASQUERADE: source NAT to the address of the outgoing interface, forgotten when it goes down."""
+
+from fwlint.extensions import OptionSpec, target
+from fwlint.extensions.values import PORT_DASH_RANGE
+
+EXTENSION = target(
+    "MASQUERADE",
+    OptionSpec("to-ports", value=PORT_DASH_RANGE,
+               help="source port or port-port range to use (needs -p tcp, udp, dccp or sctp)"),
+    OptionSpec("random", arity=0, help="randomise the source port mapping"),
+    OptionSpec("random-fully", arity=0, help="fully randomise the source port mapping"),
+    summary="rewrite the source to the outgoing interface's address (dynamic addresses)",
+    tables=frozenset({"nat"}),
+    chains=frozenset({"POSTROUTING"}),
+    terminal=True,
+)

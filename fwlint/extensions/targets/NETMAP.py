@@ -1,0 +1,14 @@
+"""NETMAP: map a whole network onto another, keeping the host part of each address."""
+
+from fwlint.extensions import OptionSpec, target
+from fwlint.extensions.values import NETWORK
+
+EXTENSION = target(
+    "NETMAP",
+    OptionSpec("to", value=NETWORK,
+               help="address/mask: the network bits come from here, the host bits stay"),
+    summary="1:1 network-to-network NAT (destination in PREROUTING/OUTPUT, source in "
+            "POSTROUTING/INPUT)",
+    tables=frozenset({"nat"}),
+    terminal=True,
+)

@@ -1,0 +1,15 @@
+"""REDIRECT: destination NAT to this machine (the incoming interface's address, or loopback)."""
+
+from fwlint.extensions import OptionSpec, target
+from fwlint.extensions.values import PORT_DASH_RANGE
+
+EXTENSION = target(
+    "REDIRECT",
+    OptionSpec("to-ports", value=PORT_DASH_RANGE,
+               help="destination port or port-port range (needs -p tcp, udp, dccp or sctp)"),
+    OptionSpec("random", arity=0, help="randomise the port mapping"),
+    summary="send the connection to a local port",
+    tables=frozenset({"nat"}),
+    chains=frozenset({"PREROUTING", "OUTPUT"}),
+    terminal=True,
+)
