@@ -12,7 +12,7 @@ from typing import Sequence
 from fwlint.lint.diagnostic import Diagnostic
 from fwlint.lint.engine import lint_rulesets
 from fwlint.lint.rule import Rule
-from fwlint.parse import parse_text, read_source, read_source_encoding
+from fwlint.parse import no_gc, parse_text, read_source, read_source_encoding
 
 RULESET_PATTERNS = ("rules.v4", "rules.v6", "*.v4", "*.v6", "*.rules", "iptables*", "ip6tables*")
 
@@ -55,7 +55,8 @@ class CheckResult:
 
 
 def check_source(text: str, path: str, rules: Sequence[Rule], family: int | None = None) -> list[Diagnostic]:
-    return lint_rulesets(parse_text(text, path, family), rules)
+    with no_gc():
+        return lint_rulesets(parse_text(text, path, family), rules)
 
 
 def check_paths(paths: Sequence[str], rules: Sequence[Rule], family: int | None = None,

@@ -53,8 +53,10 @@ def set_autoload(enabled: bool) -> None:
     _autoload = enabled
     _manager = None
     from fwlint.extensions import reset_default_registry
+    from fwlint.lint.engine import reset_catalogue
 
     reset_default_registry()
+    reset_catalogue()
 
 
 def _warn(message: str) -> None:

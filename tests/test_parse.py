@@ -436,7 +436,8 @@ class TestOptions:
         assert tcp.known is True
         assert tcp.span == sp(2, 17, 27)
         (opt,) = tcp.options
-        assert (opt.name, opt.written, opt.values, opt.known) == ("destination-port", "--dport", ("22",), True)
+        assert (opt.name, opt.written, opt.values, opt.known) == ("destination-port", "--dport",
+                                                                   ("22",), True)
         assert r.protocol == "tcp"
 
     def test_explicit_protocol_match(self):
@@ -534,7 +535,8 @@ class TestProblems:
 
     def test_missing_commit(self):
         rs = one(src("*filter", ":INPUT ACCEPT [0:0]", "-A INPUT -j ACCEPT"))
-        assert problems(rs) == [(3, 1, "table *filter has no COMMIT: iptables-restore applies nothing from it")]
+        assert problems(rs) == [
+            (3, 1, "table *filter has no COMMIT: iptables-restore applies nothing from it")]
         table = rs.tables[0]
         assert table.commit_span is None
         assert rule_texts(table.chain("INPUT")) == ["-A INPUT -j ACCEPT"]
@@ -652,3 +654,11 @@ def test_real_file_iptables_accepts_has_no_problems(name):
 @_skip_no_corpus
 def test_real_corpus_lists_accepted_save_files():
     assert len(_accepted_save_files()) >= 10
+
+
+def test_words_split_as_iptables_restore_splits_them():
+    from fwlint.parse.words import split_words
+
+    words = split_words(r'-A x --comment "a \"b\" c"d y\z ab"c d"', "f", 1, 1)
+    assert [w.text for w in words] == ["-A", "x", "--comment", 'a "b" c', "d", "y\\z", "abc d"]
+    assert [w.span.column for w in words] == [1, 4, 6, 16, 27, 29, 33]

@@ -11,12 +11,12 @@ from fwlint.ast import Ruleset
 from fwlint.extensions import Registry
 from fwlint.parse.save import build_rulesets, parse_lines
 
-_V6_NAME = re.compile(r"(\.v6$|^ip6tables|6\.rules$|^rules6|\.ipv6$|6$)")
+_V6_NAME = re.compile(r"(\.v6$|(^|[_.-])ip6tables|6\.rules$|^rules6|\.ipv6$)")
 _V6_HEADER = re.compile(r"^#.*\bip6tables-save\b", re.M)
 
 
 @contextlib.contextmanager
-def _no_gc():
+def no_gc():
     """Building an AST makes millions of objects that all live on; the cyclic collector
     would rescan them again and again for nothing (there are no cycles to find)."""
     enabled = gc.isenabled()
@@ -51,7 +51,7 @@ def detect_family(path: str, text: str) -> int:
 def parse_text(text: str, path: str = "-", family: int | None = None,
                registry: Registry | None = None) -> list[Ruleset]:
     """Parse iptables-save text; one Ruleset per family it is for."""
-    with _no_gc():
+    with no_gc():
         parsed = parse_lines(text, path)
         parsed.family_hint = detect_family(path, text)
         return build_rulesets(parsed, family, registry)
@@ -60,7 +60,7 @@ def parse_text(text: str, path: str = "-", family: int | None = None,
 def parse_one(text: str, path: str = "-", family: int | None = None,
               registry: Registry | None = None) -> Ruleset:
     """Parse text as one family (its own, or ``family``)."""
-    with _no_gc():
+    with no_gc():
         parsed = parse_lines(text, path)
         fam = family if family is not None else detect_family(path, text)
         return build_rulesets(parsed, fam, registry)[0]

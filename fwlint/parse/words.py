@@ -34,20 +34,25 @@ class WordError(ValueError):
 
 
 def unquote(raw: str) -> str:
-    """The word as iptables-restore passes it on: quotes removed, backslash escapes applied."""
-    if '"' not in raw and "\\" not in raw:
+    """The word as iptables-restore passes it on: the quotes removed and, inside them,
+    backslash escapes applied (outside quotes a backslash is an ordinary character)."""
+    opening = raw.find('"')
+    if opening == -1:
         return raw
-    out = []
-    escaped = False
-    for ch in raw:
-        if escaped:
-            out.append(ch)
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch != '"':
-            out.append(ch)
-    return "".join(out)
+    inner = raw[opening + 1:-1]
+    if "\\" in inner:
+        out = []
+        escaped = False
+        for ch in inner:
+            if escaped:
+                out.append(ch)
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            else:
+                out.append(ch)
+        inner = "".join(out)
+    return raw[:opening] + inner
 
 
 def split_words(text: str, file: str, line: int, column: int) -> list[Word]:
@@ -64,10 +69,8 @@ def split_words(text: str, file: str, line: int, column: int) -> list[Word]:
             ch = m.group()
             if ch == '"':
                 raise WordError("unterminated double quote: no closing \" on this line", start)
-            if ch == "\\":
-                raise WordError("a backslash at the end of the line escapes nothing", start)
             raise WordError(f"unexpected character {ch!r}", start)
         raw = m.group()
-        append(Word(unquote(raw) if ('"' in raw or "\\" in raw) else raw, raw,
+        append(Word(unquote(raw) if '"' in raw else raw, raw,
                     Span(file, line, column + start, line, column + end), kinds[kind]))  # type: ignore[index]
     return words
