@@ -531,7 +531,7 @@ def _console_script() -> Path:
     for name in ("fwlint", "fwlint.exe"):
         if (bindir / name).is_file():
             return bindir / name
-    pytest.skip(f"no fwlint console script next to {sys.executable}")
+    pytest.fail(f"no fwlint console script next to {sys.executable}: is fwlint installed here?")
 
 
 def _run_process(argv, cwd, stdin_text=None):
