@@ -95,5 +95,6 @@ class MissingEstablishedAccept(Rule):
         why = "its policy is DROP" if chain.policy == "DROP" else "it ends in a catch-all drop"
         yield self.diagnostic(
             span, f"{chain.name} drops by default ({why}) and accepts new traffic, but never "
-                  f"accepts ESTABLISHED,RELATED: {_WHO[chain.name]} are dropped; add "
+                  f"accepts ESTABLISHED,RELATED: {_WHO[chain.name]} are dropped unless a rule "
+                  f"of their own accepts them; add "
                   f"-A {chain.name} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT first")
