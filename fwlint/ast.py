@@ -134,7 +134,6 @@ class Rule:
     family: int | None = None  # from a -4 / -6 line prefix
     unclaimed: tuple[Option, ...] = ()
     chain_span: Span | None = None
-    unresolved: bool = False  # a value the front end could not know (scripts)
 
     @property
     def comment(self) -> str | None:

@@ -9,7 +9,6 @@ from typing import Sequence
 from fwlint.check import UsageError, check_paths, fix_paths
 from fwlint.lint.diagnostic import Severity
 from fwlint.lint.engine import catalogue
-from fwlint.lint.rule import sections
 from fwlint.report import FORMATS
 
 
@@ -59,5 +58,3 @@ def show_rule(code: str) -> int:
     print(rule.documentation())
     return 0
 
-
-__all__ = ["check", "list_rules", "show_rule", "sections"]

@@ -662,3 +662,22 @@ def test_words_split_as_iptables_restore_splits_them():
     words = split_words(r'-A x --comment "a \"b\" c"d y\z ab"c d"', "f", 1, 1)
     assert [w.text for w in words] == ["-A", "x", "--comment", 'a "b" c', "d", "y\\z", "abc d"]
     assert [w.span.column for w in words] == [1, 4, 6, 16, 27, 29, 33]
+
+
+def test_delete_by_spec_matches_the_rule_however_it_is_spelled():
+    rs = parse_one("*filter\n:INPUT ACCEPT [0:0]\n"
+                   "-A INPUT -p tcp -m tcp --dport 22 -s 192.0.2.1/32 -j ACCEPT\n"
+                   "-A INPUT -p tcp --dport 80 -j ACCEPT\n"
+                   "-D INPUT -s 192.0.2.1 -p tcp --dport ssh -j ACCEPT\n"
+                   "COMMIT\n", "rules.v4")
+    assert not rs.problems
+    assert [r.span.line for r in rs.table("filter").chain("INPUT").rules] == [4]
+
+
+def test_delete_by_spec_keeps_a_rule_whose_comment_differs():
+    rs = parse_one("*filter\n:INPUT ACCEPT [0:0]\n"
+                   '-A INPUT -p tcp --dport 22 -m comment --comment "ssh" -j ACCEPT\n'
+                   "-D INPUT -p tcp --dport 22 -j ACCEPT\n"
+                   "COMMIT\n", "rules.v4")
+    assert [p.message for p in rs.problems] == ["-D INPUT: no rule like this one to delete"]
+    assert [r.span.line for r in rs.table("filter").chain("INPUT").rules] == [3]

@@ -17,9 +17,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from fwlint.extensions.values import ANY, ValueType
+
+if TYPE_CHECKING:
+    from fwlint.ast import Match, Option, Rule as AstRule
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,40 @@ def builtin_extensions() -> list[Extension]:
                 found.append(ext)
             found.extend(getattr(module, "EXTENSIONS", ()))
     return found
+
+
+def _value_key(match: "Match", opt: "Option", registry: Registry, family: int) -> tuple:
+    ext = registry.builtin if match.name == "builtin" else registry.match(match.name)
+    spec = ext.option(opt.name) if ext is not None else None
+    if spec is None or len(spec.value_types()) != len(opt.values):
+        return opt.values
+    out = []
+    for vt, text in zip(spec.value_types(), opt.values):
+        try:
+            out.append(repr(vt.parse(text, family)))
+        except ValueError:  # BadValue too: keep the text as written
+            out.append(text)
+    return tuple(out)
+
+
+def rule_key(rule: "AstRule", registry: Registry, family: int, *,
+             ignore_comments: bool = False) -> tuple:
+    """What a rule does, whatever the order and spelling of its matches and options
+    (`-p tcp --dport ssh` is `-p tcp -m tcp --dport 22`).  Used to find duplicates and,
+    as iptables -D does, the rule a delete names."""
+    matches = []
+    for m in rule.matches:
+        if ignore_comments and m.name == "comment":
+            continue
+        opts = tuple(sorted((o.name, o.negated, _value_key(m, o, registry, family))
+                            for o in m.options))
+        matches.append((m.name, opts))
+    target = None
+    if rule.target is not None:
+        target = (rule.target.name, rule.target.goto,
+                  tuple(sorted((o.name, o.values) for o in rule.target.options)))
+    unclaimed = tuple(sorted((o.name, o.values, o.negated) for o in rule.unclaimed))
+    return (tuple(sorted(matches)), target, unclaimed)
 
 
 _default: Registry | None = None

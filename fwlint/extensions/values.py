@@ -59,16 +59,26 @@ def _port(text: str, family: int) -> int:
     return port
 
 
-def _port_range(text: str, family: int) -> tuple[int, int]:
-    if ":" in text:
-        lo_text, _, hi_text = text.partition(":")
-        lo = _port(lo_text, family) if lo_text else 0
-        hi = _port(hi_text, family) if hi_text else 65535
-        if lo > hi:
-            raise BadValue(f"port range {text} runs backwards ({lo} > {hi})")
-        return (lo, hi)
-    p = _port(text, family)
-    return (p, p)
+def _range(one: Callable[[str, int], int], sep: str = ":", lo: int | None = None,
+           hi: int | None = None, what: str = "range") -> Callable[[str, int], tuple[int, int]]:
+    """``a[SEP b]`` read with ``one``; with ``lo``/``hi`` given, an end may be left out
+    (``:1023``, ``1024:``)."""
+    def parse(text: str, family: int) -> tuple[int, int]:
+        a, has_sep, b = text.partition(sep)
+        if a or lo is None:
+            x = one(a, family)
+        else:
+            x = lo
+        if not has_sep:
+            return (x, x)
+        y = one(b, family) if (b or hi is None) else hi
+        if x > y:
+            raise BadValue(f"{what} {text} runs backwards ({x} > {y})")
+        return (x, y)
+    return parse
+
+
+_port_range = _range(_port, ":", 0, 65535, "port range")
 
 
 def _port_list(text: str, family: int) -> tuple[tuple[int, int], ...]:
@@ -188,16 +198,7 @@ def _ip_range(text: str, family: int) -> tuple:
 
 
 def _int_range(lo: int, hi: int) -> Callable[[str, int], tuple[int, int]]:
-    one = _integer(lo, hi)
-
-    def parse(text: str, family: int) -> tuple[int, int]:
-        a, colon, b = text.partition(":")
-        x = one(a, family) if a else lo
-        y = one(b, family) if colon and b else (hi if colon else x)
-        if x > y:
-            raise BadValue(f"range {text} runs backwards")
-        return (x, y)
-    return parse
+    return _range(_integer(lo, hi), ":", lo, hi)
 
 
 TCP_FLAGS = frozenset({"SYN", "ACK", "FIN", "RST", "URG", "PSH", "ALL", "NONE", "ECE", "CWR"})
@@ -252,14 +253,8 @@ def _address_list(text: str, family: int) -> tuple:
     return tuple(_address(item, family) for item in text.split(","))
 
 
-def _port_dash_range(text: str, family: int) -> tuple[int, int]:
-    """``port[-port]``, the spelling of the NAT targets' --to-ports."""
-    lo_text, dash, hi_text = text.partition("-")
-    lo = _port(lo_text, family)
-    hi = _port(hi_text, family) if dash else lo
-    if lo > hi:
-        raise BadValue(f"port range {text} runs backwards ({lo} > {hi})")
-    return (lo, hi)
+# ``port[-port]``, the spelling of the NAT targets' --to-ports.
+_port_dash_range = _range(_port, "-", what="port range")
 
 
 def _named_number(table: tuple[tuple[str, object], ...], text: str, what: str,
@@ -397,13 +392,7 @@ def _mh_type(text: str, family: int) -> int:
         raise BadValue(f"{text!r} is not a mobility header type (a name or 0-255)") from None
 
 
-def _mh_type_range(text: str, family: int) -> tuple[int, int]:
-    a, colon, b = text.partition(":")
-    lo = _mh_type(a, family)
-    hi = _mh_type(b, family) if colon else lo
-    if lo > hi:
-        raise BadValue(f"range {text} runs backwards")
-    return (lo, hi)
+_mh_type_range = _range(_mh_type, ":")
 
 
 SCTP_CHUNK_TYPES = ("DATA", "INIT", "INIT_ACK", "SACK", "HEARTBEAT", "HEARTBEAT_ACK", "ABORT",

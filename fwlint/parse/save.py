@@ -17,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from fwlint.ast import (BUILTIN_CHAINS, Chain, Comment, Counters, Rule, Ruleset, Span, SyntaxProblem,
                         Table)
-from fwlint.extensions import Registry, default_registry
+from fwlint.extensions import Registry, default_registry, rule_key
 from fwlint.parse.builder import CommandLine, build_command
 from fwlint.parse.loader import open_parser
 from fwlint.parse.words import WordError, split_words
@@ -323,7 +323,7 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
             if cmd.table is not None and cmd.table != current.name:
                 problem(f"-t {cmd.table} inside *{current.name}: iptables-restore takes the table "
                         "from the *table line", line_span)
-            _replay(cmd, current, problem)
+            _replay(cmd, current, problem, registry, family)
 
     if current is not None:
         end_line = parsed.source.count("\n") + (0 if parsed.source.endswith("\n") else 1)
@@ -335,7 +335,8 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
                    parsed.crlf_lines, parsed.source, dual)
 
 
-def _replay(cmd: CommandLine, table: _TableBuilder, problem) -> None:
+def _replay(cmd: CommandLine, table: _TableBuilder, problem, registry: Registry,
+            family: int) -> None:
     """Apply one command to the table being built, as iptables-restore would."""
     if cmd.command is None:
         span = cmd.rule.span if cmd.rule else None
@@ -382,9 +383,9 @@ def _replay(cmd: CommandLine, table: _TableBuilder, problem) -> None:
             else:
                 problem(f"-D {chain_name} {n}: no such rule", cmd.command_span)  # type: ignore[arg-type]
         elif rule is not None:
-            key = _rule_key(rule)
+            key = rule_key(rule, registry, family)
             for idx, existing in enumerate(chain.rules):
-                if _rule_key(existing) == key:
+                if rule_key(existing, registry, family) == key:
                     del chain.rules[idx]
                     break
             else:
@@ -417,8 +418,3 @@ def _replay(cmd: CommandLine, table: _TableBuilder, problem) -> None:
             chain.name = new
             table.chains = {(new if k == chain_name else k): v for k, v in table.chains.items()}
     # -L, -S, -Z, -C change nothing.
-
-
-def _rule_key(rule: Rule) -> tuple:
-    return (tuple((m.name, tuple((o.name, o.values, o.negated) for o in m.options)) for m in rule.matches),
-            (rule.target.name, tuple((o.name, o.values) for o in rule.target.options)) if rule.target else None)

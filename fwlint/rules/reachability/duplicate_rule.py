@@ -2,41 +2,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from fwlint.ast import Match, Option, Rule as AstRule, Ruleset, Span
-from fwlint.extensions import Registry
-from fwlint.extensions.values import BadValue
+from fwlint.ast import Rule as AstRule, Ruleset, Span
+from fwlint.extensions import rule_key
 from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
-
-
-def _value_key(match: Match, opt: Option, registry: Registry, family: int) -> tuple:
-    ext = registry.builtin if match.name == "builtin" else registry.match(match.name)
-    spec = ext.option(opt.name) if ext is not None else None
-    if spec is None or len(spec.value_types()) != len(opt.values):
-        return opt.values
-    out = []
-    for vt, text in zip(spec.value_types(), opt.values):
-        try:
-            out.append(repr(vt.parse(text, family)))
-        except (BadValue, ValueError):
-            out.append(text)
-    return tuple(out)
-
-
-def rule_key(rule: AstRule, registry: Registry, family: int) -> tuple:
-    """What a rule does, whatever the order and spelling of its matches and options."""
-    matches = []
-    for m in rule.matches:
-        if m.name == "comment":
-            continue
-        opts = tuple(sorted((o.name, o.negated, _value_key(m, o, registry, family))
-                            for o in m.options))
-        matches.append((m.name, opts))
-    target = None
-    if rule.target is not None:
-        target = (rule.target.name, rule.target.goto,
-                  tuple(sorted((o.name, o.values) for o in rule.target.options)))
-    unclaimed = tuple(sorted((o.name, o.values, o.negated) for o in rule.unclaimed))
-    return (tuple(sorted(matches)), target, unclaimed)
 
 
 class DuplicateRule(Rule):
@@ -78,7 +46,7 @@ class DuplicateRule(Rule):
             for chain in table.chains:
                 seen: dict[tuple, AstRule] = {}
                 for rule in chain.rules:
-                    key = rule_key(rule, ctx.registry, ruleset.family)
+                    key = rule_key(rule, ctx.registry, ruleset.family, ignore_comments=True)
                     first = seen.get(key)
                     if first is None:
                         seen[key] = rule
