@@ -1,0 +1,1 @@
+"""Rules about fwlint's own annotations (FW9xx): suppressions that suppress nothing."""

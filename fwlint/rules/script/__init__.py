@@ -1,0 +1,1 @@
+"""Script rules (FW5xx): mistakes only a firewall shell script can make."""
