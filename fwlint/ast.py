@@ -62,6 +62,9 @@ class Option:
     written: str
     known: bool = True
     value_spans: tuple[Span, ...] = ()
+    # A firewall script gave a value through a variable it could not resolve ($WAN set by a
+    # sourced file, a function argument ...): the value is the placeholder as written, not a value.
+    unresolved: bool = False
 
     @property
     def value(self) -> str | None:
@@ -134,6 +137,10 @@ class Rule:
     family: int | None = None  # from a -4 / -6 line prefix
     unclaimed: tuple[Option, ...] = ()
     chain_span: Span | None = None
+    # The variables (``WAN``, ``1``) of a script command that it could not resolve; their
+    # placeholders stand in the rule (options carry ``unresolved``; a chain or target name may be
+    # one too).  Empty for save files and for commands that resolved completely.
+    unresolved: tuple[str, ...] = ()
 
     @property
     def comment(self) -> str | None:
@@ -207,6 +214,65 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
+class ScriptNote:
+    """Something the script front end noticed that is not a rule: a misspelt command, a variable it
+    could not resolve, control flow it did not follow, an input it could not read.
+
+    ``kind`` says which: "misspelled-command", "unresolved-variable", "control-flow",
+    "input-not-read".  ``subject`` is the word concerned (the command, the variable's name);
+    ``suggestions`` the names it is probably a misspelling of; ``related`` other places that matter
+    (the other uses of the variable).
+    """
+
+    kind: str
+    message: str
+    span: Span
+    subject: str = ""
+    suggestions: tuple[str, ...] = ()
+    related: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptStep:
+    """One iptables command of a script that changed (or would change) a table, in the order run.
+
+    ``command`` is the canonical long name (append, insert, delete, replace, policy, flush,
+    new-chain, delete-chain, rename-chain, zero, or "restore" for a table an iptables-restore
+    input replaces); ``args`` the words after the chain (a position, a policy, a new name);
+    ``refused`` says why iptables refuses the command ("" when it took effect).  Only the
+    conversion (``fwlint convert``) refuses rules that the validity rules find errors in; when
+    linting, such a rule stays in its chain, as it would in a save file, so the rules report it.
+    """
+
+    command: str
+    family: int
+    table: str
+    chain: str | None
+    span: Span
+    rule: Rule | None = None
+    args: tuple[str, ...] = ()
+    refused: str = ""
+    after: Table | None = None  # for a -P or -F of the filter table: the table as it was left
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptFacts:
+    """What the script front end learnt besides the tables (``Ruleset.script``)."""
+
+    notes: tuple[ScriptNote, ...] = ()
+    steps: tuple[ScriptStep, ...] = ()
+    management_ports: tuple[int, ...] = ()  # ports of variables such as SSH_PORT=2222
+    families: tuple[int, ...] = ()  # the families the script changes (4, 6)
+    sources: tuple[tuple[str, str], ...] = ()  # (path, text) of other files it reads (restore inputs)
+
+    def source_of(self, path: str) -> str | None:
+        for name, text in self.sources:
+            if name == path:
+                return text
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class SyntaxProblem:
     """Something the grammar rejects, with what it expected there."""
 
@@ -227,6 +293,7 @@ class Ruleset:
     crlf_lines: tuple[int, ...] = ()
     source: str = field(default="", repr=False)
     dual_family: bool = False  # the file uses -4/-6 line prefixes
+    script: ScriptFacts | None = None  # set when the source is a firewall shell script
 
     def table(self, name: str) -> Table | None:
         """The last block of table ``name`` (the one iptables-restore keeps)."""

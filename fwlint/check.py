@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
-from fwlint.lint.diagnostic import Diagnostic
+from fwlint.ast import Ruleset
+from fwlint.lint.config import Configuration, Settings
+from fwlint.lint.diagnostic import Diagnostic, Severity
 from fwlint.lint.engine import lint_rulesets
 from fwlint.lint.rule import Rule
 from fwlint.parse import no_gc, parse_text, read_source, read_source_encoding
+from fwlint.progress import progress
 
 RULESET_PATTERNS = ("rules.v4", "rules.v6", "*.v4", "*.v6", "*.rules", "iptables*", "ip6tables*")
+SCRIPT_PATTERNS = ("*.sh", "*.bash", "rc.firewall*", "firewall*")
+"""Names of files that may be firewall scripts: below a directory, such a file is checked only
+when its text runs iptables (a folder of build scripts is not a folder of firewalls)."""
 
 
 class UsageError(Exception):
@@ -25,8 +32,24 @@ def is_ruleset_name(name: str, patterns: Sequence[str] = RULESET_PATTERNS) -> bo
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def find_files(paths: Sequence[str], patterns: Sequence[str] = RULESET_PATTERNS) -> list[str]:
-    """Files named directly, and ruleset files found below named directories."""
+def is_firewall_script(path: str) -> bool:
+    """A file named like a script (SCRIPT_PATTERNS) whose text runs iptables."""
+    if not is_ruleset_name(os.path.basename(path), SCRIPT_PATTERNS):
+        return False
+    from fwlint.parse.script import calls_iptables
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 20)
+    except OSError:
+        return False
+    return calls_iptables(head.decode("utf-8", "replace"))
+
+
+def find_files(paths: Sequence[str], patterns: Sequence[str] = RULESET_PATTERNS,
+               patterns_for: Callable[[str], Sequence[str]] | None = None) -> list[str]:
+    """Files named directly, and ruleset files found below named directories (``patterns_for``
+    gives the name patterns for one directory, when the configuration adds some)."""
     out: list[str] = []
     for p in paths:
         if p == "-":
@@ -37,8 +60,9 @@ def find_files(paths: Sequence[str], patterns: Sequence[str] = RULESET_PATTERNS)
             found = []
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                names = patterns_for(root) if patterns_for is not None else patterns
                 for f in sorted(files):
-                    if is_ruleset_name(f, patterns):
+                    if is_ruleset_name(f, names) or is_firewall_script(os.path.join(root, f)):
                         found.append(os.path.join(root, f))
             out.extend(found)
         elif path.exists():
@@ -52,28 +76,96 @@ def find_files(paths: Sequence[str], patterns: Sequence[str] = RULESET_PATTERNS)
 class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
+    sources: dict[str, str] = field(default_factory=dict)
+    """Each file's name (as findings name it) -> the text that was checked: reporters show lines."""
+    fail_levels: dict[str, Severity] = field(default_factory=dict)
+    """Each file's name -> the lowest severity that makes the exit code 1 (its configuration's)."""
+    originals: dict[str, str] = field(default_factory=dict)
+    """With fixes: each file the fixes change -> its text before them."""
 
 
-def check_source(text: str, path: str, rules: Sequence[Rule], family: int | None = None) -> list[Diagnostic]:
+def check_source(text: str, path: str, rules: Sequence[Rule], family: int | None = None,
+                 settings: Settings | None = None, partner: Sequence[Ruleset] = (),
+                 source_format: str = "auto") -> list[Diagnostic]:
+    """Lint one source; ``partner``: the rulesets of the IPv4 file paired with this IPv6 one;
+    ``source_format``: auto, save or script (see fwlint.parse.SOURCE_FORMATS)."""
     with no_gc():
-        return lint_rulesets(parse_text(text, path, family), rules)
+        return lint_rulesets(parse_text(text, path, family, source_format_name=source_format), rules,
+                             settings=settings, partner=partner)
 
 
-def check_paths(paths: Sequence[str], rules: Sequence[Rule], family: int | None = None,
-                stdin_filename: str | None = None) -> CheckResult:
+def _v6_partner_name(name: str) -> str | None:
+    """The name of the IPv6 file that pairs with the IPv4 file called ``name``."""
+    if name.endswith(".v4"):
+        return name[:-3] + ".v6"  # rules.v4 + rules.v6, NAME.v4 + NAME.v6
+    if name in ("before.rules", "after.rules", "user.rules"):
+        return name[:-6] + "6.rules"  # ufw
+    if name.startswith("iptables"):
+        return "ip6tables" + name[len("iptables"):]  # iptables[-NAME].rules, /etc/sysconfig/iptables
+    return None
+
+
+def host_partners(files: Sequence[str]) -> dict[str, str]:
+    """IPv6 file -> the IPv4 file of the same host, for files checked together that sit in one
+    directory and are named as a pair (FW405 looks at the two together)."""
+    by_place = {(os.path.dirname(os.path.abspath(f)), os.path.basename(f)): f for f in files if f != "-"}
+    out: dict[str, str] = {}
+    for (directory, name), f in by_place.items():
+        v6_name = _v6_partner_name(name)
+        if v6_name is not None and (directory, v6_name) in by_place:
+            out[by_place[(directory, v6_name)]] = f
+    return out
+
+
+def _partner_rulesets(v4_file: str | None, rules: Sequence[Rule], sources: dict[str, str]) -> list[Ruleset]:
+    """The rulesets of the IPv4 partner of the file being checked (none when it has no partner
+    or no rule looks at pairs); its text as already read, else from disk."""
+    if v4_file is None or not any(r.checks_host() for r in rules):
+        return []
+    text = sources.get(v4_file)
+    if text is None:
+        try:
+            text = read_source(v4_file)
+        except OSError as exc:
+            raise UsageError(f"{v4_file}: cannot read: {exc.strerror or exc}") from None
+    with no_gc():
+        return parse_text(text, v4_file)
+
+
+def _configuration(rules: Sequence[Rule] | Configuration) -> Configuration:
+    """Rules chosen by the caller run on every file, with no configuration file read."""
+    return rules if isinstance(rules, Configuration) else Configuration(rules=rules)
+
+
+def check_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, family: int | None = None,
+                stdin_filename: str | None = None, source_format: str = "auto") -> CheckResult:
+    """Lint each file; ``rules`` is the rules for every file, or a Configuration that decides
+    the rules and settings of each file."""
+    configuration = _configuration(rules)
     result = CheckResult()
-    for f in find_files(paths):
-        if f == "-":
-            text = sys.stdin.read()
-            name = stdin_filename or "-"
-        else:
-            try:
-                text = read_source(f)
-            except OSError as exc:
-                raise UsageError(f"{f}: cannot read: {exc.strerror or exc}") from None
-            name = f
-        result.files += 1
-        result.diagnostics.extend(check_source(text, name, rules, family))
+    files = find_files(paths, patterns_for=lambda d: configuration.patterns_for(d, RULESET_PATTERNS))
+    partners = host_partners(files) if family is None else {}
+    with progress("Checking", total=len(files), unit="files") as bar:
+        for f in files:
+            bar.item = f
+            if f == "-":
+                text = sys.stdin.read()
+                name = stdin_filename or "-"
+            else:
+                try:
+                    text = read_source(f)
+                except OSError as exc:
+                    raise UsageError(f"{f}: cannot read: {exc.strerror or exc}") from None
+                name = f
+            result.files += 1
+            result.sources[name] = text
+            settings = configuration.settings_for(name)
+            result.fail_levels[name] = configuration.fail_level_for(name, settings)
+            file_rules = configuration.rules_for(name, settings)
+            partner = _partner_rulesets(partners.get(name), file_rules, result.sources)
+            result.diagnostics.extend(check_source(text, name, file_rules, family, settings, partner,
+                                                   source_format))
+            bar.advance()
     return result
 
 
@@ -99,33 +191,52 @@ def write_atomically(path: str, text: str, encoding: str = "utf-8") -> None:
         raise
 
 
-def fix_paths(paths: Sequence[str], rules: Sequence[Rule], family: int | None = None,
-              unsafe: bool = False) -> tuple[CheckResult, int]:
-    """Apply fixes to each file (repeatedly, until nothing more applies), then lint what is left."""
-    from fwlint.lint.fix import apply_fixes
+def fix_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, family: int | None = None,
+              unsafe: bool = False, write: bool = True,
+              stdin_filename: str | None = None, source_format: str = "auto") -> tuple[CheckResult, int]:
+    """Apply fixes to each file (repeatedly, until nothing more applies), then lint what is left.
 
+    With ``write`` false nothing is written (``--diff``): ``result.originals`` and
+    ``result.sources`` hold each changed file's text before and after."""
+    from fwlint.lint.fix import fix_source
+
+    configuration = _configuration(rules)
     applicability = ("safe", "unsafe") if unsafe else ("safe",)
     result = CheckResult()
     fixed = 0
-    for f in find_files(paths):
-        if f == "-":
-            raise UsageError("--fix cannot rewrite standard input")
-        try:
-            original, encoding = read_source_encoding(f)
-        except OSError as exc:
-            raise UsageError(f"{f}: cannot read: {exc.strerror or exc}") from None
-        text = original
-        for _ in range(10):
-            diagnostics = check_source(text, f, rules, family)
-            text, count = apply_fixes(text, diagnostics, applicability)
-            fixed += count
-            if count == 0:
-                break
-        if text != original:
-            try:
-                write_atomically(f, text, encoding)
-            except OSError as exc:
-                raise UsageError(f"{f}: cannot write: {exc.strerror or exc}") from None
-        result.files += 1
-        result.diagnostics.extend(check_source(text, f, rules, family))
+    files = find_files(paths, patterns_for=lambda d: configuration.patterns_for(d, RULESET_PATTERNS))
+    partners = host_partners(files) if family is None else {}
+    with progress("Fixing", total=len(files), unit="files") as bar:
+        for f in files:
+            bar.item = f
+            if f == "-" and write:
+                raise UsageError("--fix cannot rewrite standard input")
+            name = f if f != "-" else stdin_filename or "-"
+            if f == "-":
+                original, encoding = sys.stdin.read(), "utf-8"
+            else:
+                try:
+                    original, encoding = read_source_encoding(f)
+                except OSError as exc:
+                    raise UsageError(f"{f}: cannot read: {exc.strerror or exc}") from None
+            settings = configuration.settings_for(name)
+            file_rules = configuration.rules_for(name, settings)
+            partner = _partner_rulesets(partners.get(name), file_rules, result.sources)
+            lint = functools.partial(check_source, path=name, rules=file_rules, family=family,
+                                     settings=settings, partner=partner, source_format=source_format)
+            outcome = fix_source(original, lint, applicability, path=name)
+            text = outcome.text
+            fixed += outcome.fixed
+            if text != original:
+                result.originals[name] = original
+                if write:
+                    try:
+                        write_atomically(f, text, encoding)
+                    except OSError as exc:
+                        raise UsageError(f"{f}: cannot write: {exc.strerror or exc}") from None
+            result.files += 1
+            result.sources[name] = text
+            result.fail_levels[name] = configuration.fail_level_for(name, settings)
+            result.diagnostics.extend(outcome.diagnostics)
+            bar.advance()
     return result, fixed

@@ -7,8 +7,44 @@ import sys
 from typing import Sequence
 
 from fwlint import __version__
+from fwlint.report import FORMAT_NAMES
 
-SUBCOMMANDS = ("check", "rules", "rule")
+SUBCOMMANDS = ("check", "rules", "rule", "convert")
+
+EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "check": (
+        ("fwlint check /etc/iptables/rules.v4", "lint one file (`fwlint rules.v4` says the same)"),
+        ("iptables-save | fwlint check -", "lint the ruleset the kernel has now"),
+        ("fwlint check --select FW1 --output-format json corpus/",
+         "validity rules only, every ruleset file below corpus/, as JSON"),
+        ("fwlint check --fix rules.v4", "apply the safe fixes, then report what is left"),
+    ),
+    "rules": (("fwlint rules", "list every rule: code, name, severity, fix, summary"),),
+    "convert": (
+        ("fwlint convert firewall.sh -o rules.v4", "the iptables-save file the script builds"),
+        ("fwlint convert rc.firewall -o rules.v4 --v6-output rules.v6",
+         "a script that calls ip6tables too: both families"),
+    ),
+    "rule": (("fwlint rule FW101", "show the documentation of FW101 (or: fwlint rule unknown-target)"),),
+}
+"""Examples for `fwlint --help`, `fwlint COMMAND --help` and the man page: every subcommand
+has at least one (tests/test_docs.py checks that each parses)."""
+
+
+def _add_examples(parser: argparse.ArgumentParser) -> None:
+    """Put each subcommand's examples in the epilogs of ``parser`` and of the subcommand."""
+    lines = ["Examples:"]
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for name, sub in action.choices.items():
+            shown = [f"  {command}\n      {what}" for command, what in EXAMPLES.get(name, ())]
+            lines.extend(shown)
+            if shown and sub.epilog is None:
+                sub.epilog = "Examples:\n" + "\n".join(shown)
+                sub.formatter_class = argparse.RawDescriptionHelpFormatter
+    lines.append("A path given without a command is checked: `fwlint rules.v4` is `fwlint check rules.v4`.")
+    parser.epilog = "\n".join(lines)
 
 
 def _codes(values: list[str] | None) -> list[str]:
@@ -22,13 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fwlint",
         description="Lint iptables rulesets (iptables-save / iptables-restore files).",
-        epilog="Examples:\n"
-               "  fwlint check /etc/iptables/rules.v4\n"
-               "  fwlint check --select FW1 --output-format json corpus/\n"
-               "  iptables-save | fwlint check -\n"
-               "  fwlint rules\n"
-               "  fwlint rule FW101\n"
-               "A path given without a subcommand is checked: `fwlint rules.v4`.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"fwlint {__version__}")
     parser.add_argument("--no-plugins", action="store_true",
@@ -41,18 +70,53 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; - for stdin")
     check.add_argument("--select", action="append", metavar="CODES",
                        help="only these rule codes or prefixes (comma-separated): FW1,FW203")
+    check.add_argument("--extend-select", action="append", metavar="CODES",
+                       help="these rule codes or prefixes as well as the selected ones")
     check.add_argument("--ignore", action="append", metavar="CODES",
                        help="leave out these rule codes or prefixes")
-    check.add_argument("--output-format", choices=("text", "json"), default="text")
+    check.add_argument("--output-format", choices=FORMAT_NAMES, default="text", metavar="FORMAT",
+                       help="text (default), concise, full (source lines, carets, fixes as diffs), "
+                            "json, json-lines, github (Actions annotations), junit, sarif")
     check.add_argument("--family", choices=("4", "6"), help="read the input as IPv4 or IPv6 "
                        "(default: from the file name or header)")
-    check.add_argument("--fail-level", choices=("error", "warning", "info"), default="warning",
-                       help="lowest severity that makes the exit code 1 (default: warning)")
+    check.add_argument("--fail-level", choices=("error", "warning", "info"), default=None,
+                       help="lowest severity that makes the exit code 1 (default: the "
+                            "configuration's fail-on, else warning)")
     check.add_argument("--stdin-filename", metavar="NAME", help="name to report for stdin")
     check.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, apply unsafe ones too")
+    check.add_argument("--diff", action="store_true",
+                       help="print the diff --fix would make, change no file (exit 1 if there is one)")
+    check.add_argument("--config", metavar="PATH",
+                       help="use this configuration file (fwlint.toml, or a pyproject.toml with "
+                            "[tool.fwlint]) instead of the one nearest to each file")
+    check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when there are findings (2 still means an error)")
+    check.add_argument("--statistics", action="store_true",
+                       help="show how many findings each rule has instead of the findings")
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="print the findings and nothing else: no summary, no progress")
+    check.add_argument("--format", choices=("auto", "save", "script"), default="auto",
+                       dest="source_format",
+                       help="read the files as iptables-save text or as shell scripts calling "
+                            "iptables (default: auto, from each file's content)")
     check.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
                        help=argparse.SUPPRESS)
+
+    convert = sub.add_parser("convert", help="write the iptables-save file a firewall script builds",
+                             description="Replay a shell script's iptables commands and write the "
+                                         "ruleset it leaves behind, as iptables-save prints it.")
+    convert.add_argument("source", metavar="SCRIPT", help="the script (- for stdin)")
+    convert.add_argument("-o", "--output", metavar="FILE",
+                         help="where the IPv4 ruleset goes (default: standard output)")
+    convert.add_argument("--v6-output", metavar="FILE",
+                         help="where the IPv6 ruleset goes; needed when the script calls ip6tables")
+    convert.add_argument("--format", choices=("auto", "save", "script"), default="auto",
+                         dest="source_format", help="read SCRIPT as a script or as iptables-save text "
+                                                    "(default: auto)")
+    convert.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
+                         help=argparse.SUPPRESS)
 
     rules = sub.add_parser("rules", help="list every rule", description="List every rule.")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
@@ -63,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("code", metavar="CODE", help="rule code (FW101) or name (unknown-target)")
     rule.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
                       help=argparse.SUPPRESS)
+    _add_examples(parser)
     return parser
 
 
@@ -115,7 +180,13 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                               output_format=args.output_format,
                               family=int(args.family) if args.family else None,
                               fail_level=args.fail_level, stdin_filename=args.stdin_filename,
-                              fix=args.fix, unsafe_fixes=args.unsafe_fixes)
+                              fix=args.fix, unsafe_fixes=args.unsafe_fixes,
+                              exit_zero=args.exit_zero, statistics=args.statistics, quiet=args.quiet,
+                              extend_select=_codes(args.extend_select), diff=args.diff,
+                              config=args.config, isolated=args.isolated,
+                              source_format=args.source_format)
+    if args.command == "convert":
+        return commands.convert(args.source, args.output, args.v6_output, args.source_format)
     if args.command == "rules":
         return commands.list_rules(args.output_format)
     if args.command == "rule":

@@ -7,28 +7,74 @@ import sys
 from typing import Sequence
 
 from fwlint.check import UsageError, check_paths, fix_paths
+from fwlint.lint.config import ConfigError, Configuration
 from fwlint.lint.diagnostic import Severity
 from fwlint.lint.engine import catalogue
-from fwlint.report import FORMATS
+from fwlint.progress import enabled as progress_enabled
+from fwlint.report import FORMATS, Report, use_color
+from fwlint.report import statistics as report_statistics
 
 
 def check(paths: Sequence[str], *, select: Sequence[str], ignore: Sequence[str],
-          output_format: str, family: int | None, fail_level: str,
-          stdin_filename: str | None = None, fix: bool = False, unsafe_fixes: bool = False) -> int:
+          output_format: str, family: int | None, fail_level: str | None,
+          stdin_filename: str | None = None, fix: bool = False, unsafe_fixes: bool = False,
+          exit_zero: bool = False, statistics: bool = False, quiet: bool = False,
+          extend_select: Sequence[str] = (), diff: bool = False, config: str | None = None,
+          isolated: bool = False, source_format: str = "auto") -> int:
     cat = catalogue()
-    unknown = cat.unknown_selectors([*select, *ignore])
+    unknown = cat.unknown_selectors([*select, *extend_select, *ignore])
     if unknown:
         raise UsageError(f"unknown rule code or prefix: {', '.join(unknown)} (see `fwlint rules`)")
-    rules = cat.select(select, ignore)
-    if fix:
-        result, fixed = fix_paths(paths, rules, family, unsafe=unsafe_fixes)
-        if fixed:
-            print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+    if config is not None and isolated:
+        raise UsageError("--config and --isolated contradict each other: give one of them")
+    try:
+        configuration = Configuration(select=select, extend_select=extend_select, ignore=ignore,
+                                      fail_level=fail_level, config_file=config, isolated=isolated,
+                                      catalogue=cat)
+        with progress_enabled(not quiet):
+            if diff:
+                return _diff(paths, configuration, family, unsafe_fixes, stdin_filename, quiet,
+                             exit_zero, source_format)
+            if fix:
+                result, fixed = fix_paths(paths, configuration, family, unsafe=unsafe_fixes,
+                                          source_format=source_format)
+                if fixed and not quiet:
+                    left = len(result.diagnostics)
+                    print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} ({left} remaining).",
+                          file=sys.stderr)
+            else:
+                result = check_paths(paths, configuration, family, stdin_filename, source_format)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    report = Report(result.diagnostics, files=list(result.sources), sources=result.sources,
+                    color=use_color(sys.stdout), quiet=quiet)
+    if statistics:
+        (report_statistics.write_json if output_format == "json" else report_statistics.write)(
+            report, sys.stdout)
     else:
-        result = check_paths(paths, rules, family, stdin_filename)
-    FORMATS[output_format](result.diagnostics, sys.stdout)
-    threshold = Severity.parse(fail_level)
-    return 1 if any(d.severity >= threshold for d in result.diagnostics) else 0
+        FORMATS[output_format](report, sys.stdout)
+    threshold = Severity.parse(fail_level) if fail_level else Severity.WARNING
+    if exit_zero:
+        return 0
+    return 1 if any(d.severity >= result.fail_levels.get(d.span.file, threshold)
+                    for d in result.diagnostics) else 0
+
+
+def _diff(paths: Sequence[str], configuration: Configuration, family: int | None, unsafe: bool,
+          stdin_filename: str | None, quiet: bool, exit_zero: bool, source_format: str = "auto") -> int:
+    """`check --diff`: the unified diff of what --fix would change, written nowhere else;
+    exit 1 when there is something to fix."""
+    from fwlint.lint.fix import unified_diff
+
+    result, fixed = fix_paths(paths, configuration, family, unsafe=unsafe, write=False,
+                              stdin_filename=stdin_filename, source_format=source_format)
+    for name, original in result.originals.items():
+        sys.stdout.write(unified_diff(name, original, result.sources[name]))
+    if fixed and not quiet:
+        left = len(result.diagnostics)
+        print(f"Would fix {fixed} finding{'s' if fixed != 1 else ''} ({left} remaining).",
+              file=sys.stderr)
+    return 1 if fixed and not exit_zero else 0
 
 
 def list_rules(output_format: str = "text") -> int:
@@ -58,3 +104,10 @@ def show_rule(code: str) -> int:
     print(rule.documentation())
     return 0
 
+
+def convert(source: str, output: str | None = None, v6_output: str | None = None,
+            source_format: str = "auto") -> int:
+    """`fwlint convert`: the iptables-save file(s) a firewall script builds (fwlint.emit.convert)."""
+    from fwlint.emit.convert import convert as convert_source
+
+    return convert_source(source, output, v6_output, source_format)

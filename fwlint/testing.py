@@ -4,6 +4,7 @@ A case file (``tests/rules/cases/FW101.yml``) looks like::
 
     rule: FW101
     family: 4              # optional; default from the case's `path`, else 4
+    select: [FW204]        # optional (also per case): rules that run alongside the one under test
     passing:
       - name: a known target
         ruleset: |
@@ -30,6 +31,9 @@ Only the findings of the rule under test count.  In a plugin's tests::
     @pytest.mark.parametrize("case", case_params("tests/cases"))
     def test_case(case):
         check_case(case)
+
+    def test_documented():
+        check_documentation("EX101")   # the docstring has every section fwlint rule shows
 """
 
 from __future__ import annotations
@@ -43,7 +47,11 @@ import yaml
 from fwlint.lint.diagnostic import Diagnostic
 from fwlint.lint.engine import catalogue, lint_rulesets
 from fwlint.lint.fix import apply_fixes
+from fwlint.lint.rule import Rule, sections
 from fwlint.parse import parse_text
+
+DOC_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "In nftables")
+"""The sections every rule's docstring has, in this order (`fwlint rule` and docs/rules.md)."""
 
 
 @dataclass
@@ -57,6 +65,7 @@ class Case:
     findings: list[dict[str, Any]] = field(default_factory=list)
     fixed: str | None = None
     source: str = ""
+    select: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -77,7 +86,8 @@ def load_cases(path: str | Path) -> list[Case]:
                             ruleset=item["ruleset"], path=item.get("path", "rules.v4"),
                             family=item.get("family", default_family),
                             findings=list(item.get("findings") or ()), fixed=item.get("fixed"),
-                            source=str(path)))
+                            source=str(path),
+                            select=[str(c) for c in item.get("select", data.get("select")) or ()]))
     if not any(c.kind == "failing" for c in out):
         raise ValueError(f"{path}: a case file needs at least one failing case")
     return out
@@ -95,17 +105,19 @@ def case_params(folder: str | Path) -> list:
 
 
 def run_rule(rule_code: str, text: str, path: str = "rules.v4",
-             family: int | None = None) -> list[Diagnostic]:
-    """The findings of one rule on ``text``."""
+             family: int | None = None, alongside: Iterable[str] = ()) -> list[Diagnostic]:
+    """The findings of one rule on ``text`` (and of the rules ``alongside`` names: codes or
+    prefixes, for rules such as FW901 that judge other rules' findings)."""
     rule = catalogue().get(rule_code)
     if rule is None:
         raise LookupError(f"no rule {rule_code} is loaded")
-    return lint_rulesets(parse_text(text, path, family), [rule()])
+    others = [r for r in catalogue().select(list(alongside)) if r.code != rule.code] if alongside else []
+    return lint_rulesets(parse_text(text, path, family), [rule(), *others])
 
 
 def check_case(case: Case) -> None:
     """Assert that the case holds; the assertion message shows what differs."""
-    found = [d for d in run_rule(case.rule, case.ruleset, case.path, case.family)
+    found = [d for d in run_rule(case.rule, case.ruleset, case.path, case.family, case.select)
              if d.code == case.rule]
     shown = _show(found)
     if case.kind == "passing":
@@ -128,6 +140,20 @@ def check_case(case: Case) -> None:
         text, count = apply_fixes(case.ruleset, found, applicability)
         assert count, f"{case.id}: no fix was offered"
         assert text == case.fixed, f"{case.id}: fixed text differs:\n{text}"
+
+
+def check_documentation(rule_code: str) -> type[Rule]:
+    """Assert that the rule is loaded and documented as fwlint documents its own: a kebab-case
+    name and a docstring with every section of :data:`DOC_SECTIONS`.  Returns the rule class."""
+    rule = catalogue().get(rule_code)
+    assert rule is not None, f"no rule {rule_code} is loaded (is its plugin installed?)"
+    assert rule.code == rule_code, f"{rule_code} is loaded under the code {rule.code}"
+    assert rule.name == rule.name.lower() and rule.name.replace("-", "").isalnum(), \
+        f"{rule_code}: the name {rule.name!r} is not kebab-case"
+    doc = sections(rule)
+    missing = [title for title in DOC_SECTIONS if not doc.get(title)]
+    assert not missing, f"{rule_code}: the docstring lacks the sections {', '.join(missing)}"
+    return rule
 
 
 def _show(found: Iterable[Diagnostic]) -> str:

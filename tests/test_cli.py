@@ -410,7 +410,7 @@ def test_fix_applies_safe_fixes_only(workdir, capsys):
     assert code == 1  # the duplicate (unsafe fix) is left
     assert out == ("rules.v4:8:1: FW204 [warning] duplicate of the rule at line 7 in INPUT\n"
                    "Found 1 finding (1 warning).\n")
-    assert err == "Fixed 1 finding.\n"
+    assert err == "Fixed 1 finding (1 remaining).\n"
     assert path.read_text() == BOTH.replace("-j ACCESPT", "-j ACCEPT")
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert path.stat().st_ino != inode  # replaced by a rename, not rewritten in place
@@ -424,7 +424,7 @@ def test_fix_with_unsafe_fixes(workdir, capsys):
     code, out, err = run(capsys, "check", "--fix", "--unsafe-fixes", "rules.v4")
     assert code == 0
     assert out == "All checks passed!\n"
-    assert err == "Fixed 2 findings.\n"
+    assert err == "Fixed 2 findings (0 remaining).\n"
     assert path.read_text() == src(
         "*filter",
         ":INPUT DROP [0:0]",
@@ -451,11 +451,11 @@ def test_fix_keeps_other_bytes(workdir, capsys):
     path = workdir / "rules.v4"
     path.write_bytes(b"# caf\xe9\n*filter\n-A INPUT -j ACCESPT\nCOMMIT\n")
     code, out, err = run(capsys, "check", "--fix", "rules.v4")
-    assert (code, out, err) == (0, "All checks passed!\n", "Fixed 1 finding.\n")
+    assert (code, out, err) == (0, "All checks passed!\n", "Fixed 1 finding (0 remaining).\n")
     assert path.read_bytes() == b"# caf\xe9\n*filter\n-A INPUT -j ACCEPT\nCOMMIT\n"
     path.write_bytes("# café\r\n*filter\r\n-A INPUT -j drop\r\nCOMMIT\r\n".encode())
     code, out, err = run(capsys, "check", "--fix", "rules.v4")
-    assert (code, out, err) == (0, "All checks passed!\n", "Fixed 2 findings.\n")
+    assert (code, out, err) == (0, "All checks passed!\n", "Fixed 2 findings (0 remaining).\n")
     assert path.read_bytes() == "# café\n*filter\n-A INPUT -j DROP\nCOMMIT\n".encode()
 
 
@@ -464,7 +464,7 @@ def test_fix_through_a_symlink(workdir, capsys):
     real.write_text(TYPO)
     (workdir / "rules.v4").symlink_to("saved.txt")
     code, out, err = run(capsys, "check", "--fix", "rules.v4")
-    assert (code, out, err) == (0, "All checks passed!\n", "Fixed 1 finding.\n")
+    assert (code, out, err) == (0, "All checks passed!\n", "Fixed 1 finding (0 remaining).\n")
     assert (workdir / "rules.v4").is_symlink()
     assert real.read_text() == TYPO.replace("ACCESPT", "ACCEPT")
 

@@ -36,6 +36,7 @@ class OptionSpec:
     short: str | None = None
     aliases: tuple[str, ...] = ()
     help: str = ""
+    family: int | None = None  # 4 or 6: an option only that family's iptables has (-f, --ahlen)
 
     def value_types(self) -> tuple[ValueType, ...]:
         if isinstance(self.value, tuple):
@@ -48,6 +49,44 @@ class OptionSpec:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """A limit on where a match or target may stand that comes from one of its options.
+
+    The kernel accepts ``option`` (its long name) only from the built-in chains ``chains``
+    (hooks), only in a rule whose ``-p`` is one of ``protocols``; ``unmet`` is a requirement on
+    the rest of the rule that it fails, in words ("a match on TCP SYN packets").  None: no limit
+    of that kind.  ``enforced`` False: the kernel accepts the option outside ``chains`` too, but
+    it can never match there.  ``note``: added to the finding (how to lift the limit).
+    """
+
+    option: str
+    chains: frozenset[str] | None = None
+    protocols: frozenset[str] | None = None
+    unmet: str | None = None
+    enforced: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """``meaning=`` of an extension the analysis does not model, and why (the analysis
+    approximates it soundly: see :class:`Extension`)."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class ValueProblem:
+    """What an extension's ``validate`` finds in the options of one match or target: ``option``
+    (its long name) has a value iptables refuses (``refused``) or takes but changes or can
+    never match (not ``refused``)."""
+
+    option: str
+    message: str
+    refused: bool = True
+
+
+@dataclass(frozen=True)
 class Extension:
     """A match (``-m NAME``) or a target (``-j NAME``).
 
@@ -57,9 +96,33 @@ class Extension:
     when it exists in one family only.  ``implied_by``: protocol names that
     load it without ``-m`` (``-p tcp --dport 22``).  ``terminal``: a target
     that decides the packet's fate (ACCEPT, DROP, REJECT, DNAT ...); the
-    others (LOG, MARK ...) let it continue.  ``meaning`` and ``nft`` are filled
+    others (LOG, MARK ...) let it continue.  ``placement(options, rule)``
+    yields the :class:`Placement` limits that depend on the options given
+    (``--limit-iface-in`` only before routing, ``--reject-with tcp-reset``
+    only with ``-p tcp``).  ``meaning`` and ``nft`` are filled
     by the analysis and translation stages; None means "not modelled" and
     those stages approximate soundly or report it.
+
+    ``meaning`` (the analysis, :mod:`fwlint.analysis.meaning`): for a match,
+    ``meaning(match, enc)`` returns the packets the match takes as a BDD (or
+    an upper and a lower bound, ``enc.opaque(...)``, for what is not
+    modelled), built with the context's field encoders; for a target,
+    ``meaning(target, enc)`` returns an Action (``enc.decide(outcome)``,
+    ``enc.go_on(*header_changes)``, ``enc.maybe(...)``, ``enc.returns()``).
+    Either calls ``enc.refuse(why)`` for what the kernel would not load.
+    An :class:`Opaque` instead of a callable says the extension is
+    deliberately not modelled: a match may take any packet and surely takes
+    none, a target decides (``terminal``) or lets packets go on changed in
+    any way.
+
+    ``exclusive``: sets of option names (long names) of which one match or
+    target may carry only one (multiport's --sports/--dports/--ports, tcp's
+    --syn/--tcp-flags).  Each option may be given once per match;
+    ``elements`` = (separator, options) lets those options come once per
+    element, the separator option starting the next (policy's --next).
+    ``required``: sets of option names of which at least one must be given.
+    ``validate(options, family)`` yields :class:`ValueProblem` for what
+    depends on several options at once (limit's rate times its burst).
     """
 
     name: str
@@ -73,7 +136,12 @@ class Extension:
     implied_by: frozenset[str] = frozenset()
     terminal: bool = False
     loadable: bool = True
-    meaning: Callable[..., Any] | None = None
+    placement: Callable[[tuple["Option", ...], "AstRule"], Iterable[Placement]] | None = None
+    exclusive: tuple[frozenset[str], ...] = ()
+    required: tuple[frozenset[str], ...] = ()
+    elements: tuple[str, frozenset[str]] | None = None
+    validate: Callable[[tuple["Option", ...], int], Iterable[ValueProblem]] | None = None
+    meaning: Callable[..., Any] | Opaque | None = None
     nft: Callable[..., Any] | None = None
     _by_name: dict[str, OptionSpec] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
 

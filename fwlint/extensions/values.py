@@ -2,15 +2,33 @@
 
 Each type is a callable object: ``parse(text, family)`` returns the value in a
 form the rest of fwlint can use (ints, networks, frozensets ...) or raises
-:class:`BadValue` with a message that says what was expected.
+:class:`BadValue` with a message that says what was expected.  The readers
+follow iptables 1.8.9 (legacy) to the letter, because the validity rules use
+them to say what ``iptables-restore`` refuses: numbers are read as C's
+``strtoul`` with base 0 reads them (``0x16`` and ``026`` are numbers, leading
+blanks are skipped, a minus sign is refused), addresses as iptables' own
+parser and then ``getaddrinfo`` read them, service names as netbase's
+``/etc/services`` lists them.
+
+Three outcomes besides a value:
+
+- :class:`BadValue`: iptables refuses the rule.  :class:`WrongFamily`, a
+  subclass, when the value is an address (or type) of the other IP family.
+- :class:`Unresolved`: a host name, looked up when the rules are loaded; not
+  knowable here.
+- a note: iptables takes the value but silently changes it or it can never
+  match (port 70000 becomes 4464 in the udp match; a range that runs
+  backwards).  :meth:`ValueType.check` returns the notes with the value;
+  ``parse`` returns the value only.
 """
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from fwlint.data.services import PROTOCOLS, service_port
 
@@ -19,13 +37,55 @@ class BadValue(ValueError):
     """A value iptables would refuse, with the reason in words."""
 
 
+class WrongFamily(BadValue):
+    """A value of the other address family: an IPv6 address in an IPv4 rule, or the reverse."""
+
+    def __init__(self, message: str, family: int) -> None:
+        super().__init__(message)
+        self.family = family  # the family the value belongs to
+
+
+class Unresolved(ValueError):
+    """A host name: iptables resolves it (DNS, /etc/hosts) when the rules are loaded."""
+
+
+_notes: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("fwlint_value_notes",
+                                                                          default=None)
+
+
+def _note(message: str) -> None:
+    """Record that iptables accepts the value being read but changes it or never matches it."""
+    notes = _notes.get()
+    if notes is not None:
+        notes.append(message)
+
+
 @dataclass(frozen=True)
 class ValueType:
+    """How one option value is read.  ``parser(text, family)``; a type whose reading depends on
+    the rule's protocol (multiport's service names) has ``with_protocol(text, family, protocol)``
+    too, ``protocol`` being the rule's ``-p`` as a lower-case name (``tcp``) or None."""
+
     name: str
     parser: Callable[[str, int], object]
+    with_protocol: Callable[[str, int, str | None], object] | None = None
 
-    def parse(self, text: str, family: int = 4) -> object:
+    def parse(self, text: str, family: int = 4, protocol: str | None = None) -> object:
+        if self.with_protocol is not None:
+            return self.with_protocol(text, family, protocol)
         return self.parser(text, family)
+
+    def check(self, text: str, family: int = 4, protocol: str | None = None
+              ) -> tuple[object, tuple[str, ...]]:
+        """The value and what iptables silently does to it (empty when nothing); raises as
+        :meth:`parse` does."""
+        notes: list[str] = []
+        token = _notes.set(notes)
+        try:
+            value = self.parse(text, family, protocol)
+        finally:
+            _notes.reset(token)
+        return value, tuple(notes)
 
     def __str__(self) -> str:
         return self.name
@@ -35,34 +95,192 @@ def _any(text: str, family: int) -> str:
     return text
 
 
+# --- numbers, read as xtables_strtoui reads them ------------------------------------------------
+
+_C_SPACE = " \t\n\v\f\r"
+_ULONG_MAX = 2 ** 64 - 1
+_C_NUMBER = {
+    0: re.compile(r"\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)"),
+    10: re.compile(r"[+-]?([0-9]+)"),
+}
+
+
+def _strtoul(text: str, base: int = 0) -> tuple[int | None, str]:
+    """C's strtoul: the number at the start of ``text`` (after blanks) and the rest; None when
+    there is no number.  With base 0, ``0x`` is hexadecimal and a leading ``0`` octal.  Out of
+    range (ERANGE) gives ULONG_MAX + 1."""
+    stripped = text.lstrip(_C_SPACE)
+    m = _C_NUMBER[base].match(stripped)
+    if m is None:
+        return None, text
+    digits = m.group(1)
+    if base == 0:
+        radix = 16 if digits[:2] in ("0x", "0X") else 8 if digits.startswith("0") and len(digits) > 1 else 10
+        value = int(digits[2:] if radix == 16 else digits, radix)
+    else:
+        value = int(digits)
+        if m.group(0).startswith("-") and value:
+            value = _ULONG_MAX + 1 - value if value <= _ULONG_MAX else _ULONG_MAX + 1
+    return min(value, _ULONG_MAX + 1), stripped[m.end():]
+
+
+def c_number(text: str, lo: int = 0, hi: int = _ULONG_MAX, base: int = 0) -> int | None:
+    """``text`` as iptables' xtables_strtoui reads a whole word: leading blanks skipped, no minus
+    sign, nothing after the digits, within ``lo``..``hi``; None otherwise."""
+    if text.lstrip(_C_SPACE).startswith("-"):
+        return None
+    value, rest = _strtoul(text, base)
+    if value is None or rest or value > _ULONG_MAX or not lo <= value <= hi:
+        return None
+    return value
+
+
 def _integer(lo: int, hi: int) -> Callable[[str, int], int]:
     def parse(text: str, family: int) -> int:
-        try:
-            n = int(text, 0)
-        except ValueError:
-            raise BadValue(f"{text!r} is not a number") from None
+        n = c_number(text, 0, _ULONG_MAX)
+        if n is None:
+            value, rest = _strtoul(text)
+            if value is not None and rest and not text.lstrip(_C_SPACE).startswith("-"):
+                raise BadValue(f"{text!r}: trailing {rest!r} after the number")
+            raise BadValue(f"{text!r} is not a number from {lo} to {hi}")
         if not lo <= n <= hi:
             raise BadValue(f"{n} is out of range {lo}..{hi}")
         return n
     return parse
 
 
-def _port(text: str, family: int) -> int:
-    if text.isdigit():
-        n = int(text)
-        if n > 65535:
-            raise BadValue(f"port {n} is out of range 0..65535")
-        return n
+# --- ports ------------------------------------------------------------------------------------
+#
+# iptables reads a port in one of two ways.  The tcp, sctp and multiport matches use
+# xtables_parse_port(word, protocol): a number as strtoul base 0 reads it (`0x16` and `026`
+# are 22), else a service name of that protocol (getservbyname).  The udp and dccp matches,
+# conntrack's port options and the NAT targets use getaddrinfo(): a decimal number, else a
+# service name of any protocol; a number past 65535 is not refused but wrapped (70000 is 4464).
+
+
+def _tcp_style_port(protocol: str) -> Callable[[str, int], int]:
+    def parse(text: str, family: int) -> int:
+        n = c_number(text, 0, 65535)
+        if n is not None:
+            return n
+        port = service_port(text, protocol)
+        if port is not None:
+            return port
+        if c_number(text) is not None:
+            raise BadValue(f"port {text} is out of range 0..65535")
+        other = service_port(text)
+        if other is not None:
+            raise BadValue(f"{text!r} is not a {protocol} service name (it is a service of another "
+                           f"protocol, port {other}: write the number)")
+        raise BadValue(f"{text!r} is neither a port number nor a {protocol} service name"
+                       + _service_hint(text))
+    return parse
+
+
+def _service_hint(text: str) -> str:
+    if text.lower() != text and service_port(text.lower()) is not None:
+        return f" (service names are lower case: {text.lower()})"
+    return ""
+
+
+def _any_protocol_port(text: str, family: int) -> int:
+    """xtables_getportbyname: getaddrinfo(NULL, text) for a port."""
+    value, rest = _strtoul(text, 10)
+    if value is not None and not rest:
+        number = value & 0xFFFFFFFF  # glibc keeps the number in an int ...
+        if value > _ULONG_MAX or number >= 2 ** 31:
+            raise BadValue(f"{text!r} is not a port number (0..65535)")
+        if number > 65535:  # ... and the port in 16 bits
+            _note(f"port {text.strip()} is past 65535: iptables takes it as {number & 0xFFFF}")
+        return number & 0xFFFF
     port = service_port(text)
     if port is None:
-        raise BadValue(f"{text!r} is neither a port number nor a known service name")
+        raise BadValue(f"{text!r} is neither a port number nor a service name" + _service_hint(text))
     return port
 
 
+def _old_style_port_range(one: Callable[[str, int], int]) -> Callable[[str, int], tuple[int, int]]:
+    """``[port]:[port]`` as the tcp and sctp matches read it: an end left out is 0 or 65535, a
+    range that runs backwards is refused."""
+    def parse(text: str, family: int) -> tuple[int, int]:
+        first, sep, second = text.partition(":")
+        if not sep:
+            port = one(text, family)
+            return (port, port)
+        lo = one(first, family) if first else 0
+        hi = one(second, family) if second else 65535
+        if lo > hi:
+            raise BadValue(f"port range {text} runs backwards ({lo} > {hi})")
+        return (lo, hi)
+    return parse
+
+
+def _guided_port_range(text: str, family: int) -> tuple[int, int]:
+    """``[port]:[port]`` as the udp and dccp matches (and conntrack) read it: an end left out is 0
+    or 65535, at most two parts; a range that runs backwards is taken and never matches."""
+    parts = text.split(":")
+    if len(parts) > 2:
+        raise BadValue(f"{text!r} has {len(parts)} parts: a port range is port:port")
+    ports = [0, 65535]
+    for i, part in enumerate(parts):
+        if part:
+            ports[i] = _any_protocol_port(part, family)
+    if len(parts) == 1:
+        if not parts[0]:
+            _note("an empty port is taken as port 0")
+        ports[1] = ports[0]
+    if ports[0] > ports[1]:
+        _note(f"port range {text} runs backwards ({ports[0]} > {ports[1]}): it never matches")
+    return (ports[0], ports[1])
+
+
+_PORT_PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "132": "sctp", "33": "dccp", "136": "udplite"}
+
+
+def _multiport_list(text: str, family: int, protocol: str | None) -> tuple[tuple[int, int], ...]:
+    """multiport's list: at most 15 ports, a range counting two; each port read as
+    xtables_parse_port reads it for the rule's protocol."""
+    proto = _PORT_PROTOCOL_NAMES.get(protocol or "", protocol or "")
+    one = _tcp_style_port(proto) if proto else _any_protocol_port
+    items = text.split(",")
+    out = []
+    count = 0
+    for item in items:
+        first, sep, second = item.partition(":")
+        if not first or (sep and not second):
+            raise BadValue(f"{item!r}: multiport takes port or port:port, with both ends"
+                           if item else f"{text!r} has an empty item")
+        lo = one(first, family)
+        hi = one(second, family) if sep else lo
+        if lo > hi:
+            raise BadValue(f"port range {item} runs backwards ({lo} > {hi})")
+        out.append((lo, hi))
+        count += 2 if sep else 1
+    if count > 15:
+        raise BadValue(f"multiport takes at most 15 ports (a range counts two), {count} given")
+    return tuple(out)
+
+
+def _port_list(text: str, family: int) -> tuple[tuple[int, int], ...]:
+    return _multiport_list(text, family, None)
+
+
+def _nat_port_range(text: str, family: int) -> tuple[int, int]:
+    """``port[-port]`` of --to-ports (REDIRECT, MASQUERADE)."""
+    first, sep, second = text.partition("-")
+    lo = _any_protocol_port(first, family)
+    hi = _any_protocol_port(second, family) if sep else lo
+    if lo > hi:
+        raise BadValue(f"port range {text} runs backwards ({lo} > {hi})")
+    return (lo, hi)
+
+
 def _range(one: Callable[[str, int], int], sep: str = ":", lo: int | None = None,
-           hi: int | None = None, what: str = "range") -> Callable[[str, int], tuple[int, int]]:
+           hi: int | None = None, what: str = "range", backwards: str = "refused"
+           ) -> Callable[[str, int], tuple[int, int]]:
     """``a[SEP b]`` read with ``one``; with ``lo``/``hi`` given, an end may be left out
-    (``:1023``, ``1024:``)."""
+    (``:1023``, ``1024:``).  ``backwards``: what iptables does with ``b < a``: "refused",
+    "never-matches" (taken, matches nothing) or "ok"."""
     def parse(text: str, family: int) -> tuple[int, int]:
         a, has_sep, b = text.partition(sep)
         if a or lo is None:
@@ -73,74 +291,268 @@ def _range(one: Callable[[str, int], int], sep: str = ":", lo: int | None = None
             return (x, x)
         y = one(b, family) if (b or hi is None) else hi
         if x > y:
-            raise BadValue(f"{what} {text} runs backwards ({x} > {y})")
+            if backwards == "refused":
+                raise BadValue(f"{what} {text} runs backwards ({x} > {y})")
+            if backwards == "never-matches":
+                _note(f"{what} {text} runs backwards ({x} > {y}): it never matches")
         return (x, y)
     return parse
 
 
-_port_range = _range(_port, ":", 0, 65535, "port range")
+# --- addresses --------------------------------------------------------------------------------
+#
+# -s/-d (and iprange) go through iptables' own numeric reader first: up to four dot-separated
+# numbers (strtoul base 0, each 0-255), missing ones zero, so `10/8` is 10.0.0.0/8 and `10.1`
+# is 10.1.0.0.  What it does not take goes to getaddrinfo(), which reads inet_aton's forms
+# (`10.1` is 10.0.0.1 there, `1.2.65535` is 1.2.255.255) and else looks a host name up.  The
+# options of other extensions (--ctorigsrc, --gateway, --on-ip ...) use getaddrinfo() only.
+# IPv6 addresses are read by inet_pton, strictly: no brackets, no %zone.
 
 
-def _port_list(text: str, family: int) -> tuple[tuple[int, int], ...]:
-    items = text.split(",")
-    if len(items) > 15:
-        raise BadValue(f"multiport takes at most 15 ports, {len(items)} given")
-    return tuple(_port_range(item, family) for item in items)
+class MaskedNetwork(NamedTuple):
+    """An address with a netmask that is not a prefix (``10.0.0.0/255.0.255.0``): iptables and
+    the kernel take any mask."""
+
+    network_address: ipaddress.IPv4Address | ipaddress.IPv6Address
+    netmask: ipaddress.IPv4Address | ipaddress.IPv6Address
+
+    @property
+    def version(self) -> int:
+        return self.network_address.version
+
+    def __str__(self) -> str:
+        return f"{self.network_address}/{self.netmask}"
 
 
-def _network(text: str, family: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    addr, slash, prefix = text.partition("/")
-    try:
-        ip = ipaddress.ip_address(addr)
-    except ValueError:
-        if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?", addr) \
-                and not addr.replace(".", "").isdigit():
-            raise BadValue(f"{addr!r} is a host name: iptables resolves it through DNS when the rule is loaded") from None
-        raise BadValue(f"{addr!r} is not an IPv{family} address") from None
-    if slash:
-        if prefix.isdigit():
-            bits = int(prefix)
-            if bits > ip.max_prefixlen:
-                raise BadValue(f"prefix /{bits} is longer than {ip.max_prefixlen} bits")
+def _ipv4_numeric(text: str, is_mask: bool = False) -> ipaddress.IPv4Address | None:
+    """iptables' __numeric_to_ipaddr: 1-4 numbers 0-255 (strtoul base 0), the missing ones
+    zero; a mask needs all four."""
+    parts = text[:19].split(".")  # iptables copies the word into a 20-byte buffer
+    if len(parts) > 4 or (is_mask and len(parts) != 4):
+        return None
+    out = []
+    for part in parts:
+        n = c_number(part, 0, 255)
+        if n is None:
+            return None
+        out.append(n)
+    out += [0] * (4 - len(out))
+    return ipaddress.IPv4Address(bytes(out))
+
+
+def _inet_aton(text: str) -> ipaddress.IPv4Address | None:
+    """glibc's inet_aton as getaddrinfo uses it: a.b.c.d, a.b.c (c 16 bits), a.b (b 24 bits)
+    or a (32 bits), each number in C notation (0x.., 0..); nothing else in the word."""
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    numbers = []
+    for part in parts:
+        m = re.fullmatch(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*", part)
+        if m is None:
+            return None
+        if part[:2] in ("0x", "0X"):
+            numbers.append(int(part[2:] or "0", 16))
         else:
-            try:
-                bits = ipaddress.ip_network(f"0.0.0.0/{prefix}" if ip.version == 4 else f"::/{prefix}").prefixlen
-            except ValueError:
-                raise BadValue(f"{prefix!r} is not a prefix length or netmask") from None
+            numbers.append(int(part, 8 if part.startswith("0") else 10))
+    last_bits = 8 * (5 - len(numbers))
+    if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 2 ** last_bits:
+        return None
+    value = 0
+    for n in numbers[:-1]:
+        value = value << 8 | n
+    value = value << last_bits | numbers[-1]
+    return ipaddress.IPv4Address(value)
+
+
+def _inet_pton6(text: str) -> ipaddress.IPv6Address | None:
+    if "%" in text or not text or text.strip(_C_SPACE) != text:
+        return None
+    try:
+        return ipaddress.IPv6Address(text)
+    except ValueError:
+        return None
+
+
+_HOST_NAME = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?"
+                        r"(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?")
+
+
+def _not_an_address(text: str, family: int, what: str = "address") -> ValueError:
+    """The error for a word that is no address of ``family``: the other family's, a host name
+    (looked up when loaded), or nothing at all."""
+    other = 6 if family == 4 else 4
+    if (family == 4 and _inet_pton6(text) is not None) or (
+            family == 6 and re.fullmatch(r"\d+\.\d+\.\d+\.\d+", text) and _inet_aton(text) is not None):
+        return WrongFamily(f"{text} is an IPv{other} address, in an IPv{family} rule", other)
+    if len(text) <= 253 and _HOST_NAME.fullmatch(text):
+        return Unresolved(f"{text!r} is a host name: iptables looks it up (DNS, /etc/hosts) when the "
+                          "rules are loaded, fails if it does not resolve then, and matches only the "
+                          "addresses it resolved to")
+    if text.startswith("[") and text.endswith("]"):
+        return BadValue(f"{text!r}: write the IPv6 address without brackets")
+    if "%" in text:
+        return BadValue(f"{text!r}: iptables takes no %zone in an IPv6 address")
+    return BadValue(f"{text!r} is not an IPv{family} {what}")
+
+
+def _host_iptables(text: str, family: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address part of -s/-d as iptables reads it."""
+    if family == 4:
+        addr = _ipv4_numeric(text) or _inet_aton(text)
     else:
-        bits = ip.max_prefixlen
-    return ipaddress.ip_network(f"{ip}/{bits}", strict=False)
+        addr = _inet_pton6(text)
+    if addr is None:
+        raise _not_an_address(text, family)
+    return addr
+
+
+def _host_getaddrinfo(text: str, family: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An address as getaddrinfo() reads it (the guided options: --ctorigsrc, --gateway ...)."""
+    addr = _inet_aton(text) if family == 4 else _inet_pton6(text)
+    if addr is None:
+        raise _not_an_address(text, family)
+    return addr
+
+
+def _mask_bits(mask: int, width: int) -> int | None:
+    """The prefix length of a netmask, or None when its ones are not contiguous."""
+    inverted = ~mask & ((1 << width) - 1)
+    if inverted & (inverted + 1):
+        return None
+    return width - inverted.bit_length()
+
+
+def split_address(text: str, family: int) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, int]:
+    """One item of -s/-d as iptables reads it: the address as written and the netmask (an int).
+    Raises BadValue (WrongFamily), or Unresolved for a host name."""
+    host, slash, mask_text = text.rpartition("/")
+    if not slash:
+        host, mask_text = text, ""
+    addr = _host_iptables(host, family)
+    width = 32 if family == 4 else 128
+    if not slash:
+        return addr, (1 << width) - 1
+    if family == 4:
+        dotted = _ipv4_numeric(mask_text, is_mask=True)
+        if dotted is not None:
+            return addr, int(dotted)
+    elif ":" in mask_text and (dotted6 := _inet_pton6(mask_text)) is not None:
+        return addr, int(dotted6)
+    bits = c_number(mask_text, 0, width)
+    if bits is None:
+        if c_number(mask_text) is not None:
+            raise BadValue(f"prefix /{mask_text} is longer than {width} bits")
+        raise BadValue(f"{mask_text!r} is not a prefix length (0-{width}) or a netmask")
+    return addr, ((1 << width) - 1) ^ ((1 << (width - bits)) - 1)
+
+
+def _to_network(addr: ipaddress.IPv4Address | ipaddress.IPv6Address, mask: int
+                ) -> ipaddress.IPv4Network | ipaddress.IPv6Network | MaskedNetwork:
+    width = addr.max_prefixlen
+    bits = _mask_bits(mask, width)
+    if bits is None:
+        cls = ipaddress.IPv4Address if width == 32 else ipaddress.IPv6Address
+        return MaskedNetwork(cls(int(addr) & mask), cls(mask))
+    return ipaddress.ip_network(f"{addr}/{bits}", strict=False)
+
+
+def _network_iptables(text: str, family: int):
+    addr, mask = split_address(text, family)
+    return _to_network(addr, mask)
 
 
 def _network_list(text: str, family: int) -> tuple:
-    return tuple(_network(item, family) for item in text.split(","))
+    """-s/-d: a comma-separated list (one rule each)."""
+    return tuple(_network_iptables(item, family) for item in text.split(","))
+
+
+def _network(text: str, family: int):
+    """address[/mask] as the guided options read it (getaddrinfo, then a prefix length or a
+    netmask).  An IPv4 prefix length past 32 is taken as /32."""
+    host, slash, mask_text = text.partition("/")
+    addr = _host_getaddrinfo(host, family)
+    width = 32 if family == 4 else 128
+    if not slash:
+        return ipaddress.ip_network(f"{addr}/{width}")
+    mask_addr = _inet_aton(mask_text) if family == 4 and "." in mask_text else \
+        _inet_pton6(mask_text) if family == 6 and ":" in mask_text else None
+    if mask_addr is not None:
+        return _to_network(addr, int(mask_addr))
+    bits = c_number(mask_text, 0, 128)
+    if bits is None:
+        raise BadValue(f"{mask_text!r} is not a prefix length (0-{width}) or a netmask")
+    if bits > width:
+        _note(f"prefix /{bits} is longer than {width} bits: iptables takes /{width}")
+        bits = width
+    return ipaddress.ip_network(f"{addr}/{bits}", strict=False)
+
+
+def _address(text: str, family: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    if "/" in text:
+        raise BadValue(f"{text!r}: a single address is expected here, without a /mask")
+    return _host_getaddrinfo(text, family)
+
+
+def _address_list(text: str, family: int) -> tuple:
+    return tuple(_address(item, family) for item in text.split(","))
+
+
+def _ip_range(text: str, family: int) -> tuple:
+    """iprange's from[-to]: numeric addresses only (no host names); a range that runs backwards
+    is refused."""
+    lo, dash, hi = text.partition("-")
+    addrs = []
+    for word in ((lo, hi) if dash else (lo,)):
+        addr = _ipv4_numeric(word) if family == 4 else _inet_pton6(word)
+        if addr is None:
+            err = _not_an_address(word, family)
+            if isinstance(err, Unresolved):
+                raise BadValue(f"{word!r}: iprange takes numeric addresses only, no host names")
+            raise err
+        addrs.append(addr)
+    if addrs[0] > addrs[-1]:
+        raise BadValue(f"address range {text} runs backwards")
+    return (addrs[0], addrs[-1])
+
+
+# --- interfaces, protocols, names --------------------------------------------------------------
 
 
 def _interface(text: str, family: int) -> str:
+    """An interface name (a trailing + matches every name with that prefix).  iptables refuses an
+    empty name and one of 16 characters or more; it takes any other, but the kernel never gives
+    an interface a name with `/`, `:` or a blank, or `.`/`..`, so such a rule never matches."""
+    if not text:
+        raise BadValue("an empty interface name (iptables refuses it; + matches every interface)")
     if len(text) > 15:
-        raise BadValue(f"interface name {text!r} is longer than 15 characters")
-    if "/" in text or not text:
-        raise BadValue(f"{text!r} is not an interface name")
+        raise BadValue(f"interface name {text!r} has {len(text)} characters: at most 15")
+    name = text[:-1] if text.endswith("+") else text
+    if name in (".", "..") or any(c in name for c in "/:") or any(c.isspace() for c in name):
+        _note(f"no interface can be called {text!r} (the kernel refuses names with `/`, `:`, "
+              "blanks, or `.`/`..`), so this never matches")
     return text
 
 
 def _protocol(text: str, family: int) -> int:
-    low = text.lower()
-    if low.isdigit():
-        n = int(low)
-        if n > 255:
-            raise BadValue(f"protocol number {n} is out of range 0..255")
+    """-p: a number 0-255 (strtoul base 0) or a name from /etc/protocols (iptables lowers the
+    word first, so `TCP` is tcp)."""
+    n = c_number(text, 0, 255)
+    if n is not None:
         return n
+    low = text.lower()
     if low in PROTOCOLS:
         return PROTOCOLS[low]
+    if c_number(text) is not None:
+        raise BadValue(f"protocol number {text} is out of range 0..255")
     raise BadValue(f"unknown protocol {text!r}")
 
 
 def _choice_list(choices: frozenset[str], what: str, sep: str = ",") -> Callable[[str, int], frozenset[str]]:
+    """Comma-separated names, case-insensitive; an empty item is refused."""
     def parse(text: str, family: int) -> frozenset[str]:
-        items = text.split(sep)
         out = set()
-        for item in items:
+        for item in text.split(sep):
             if item.upper() not in choices:
                 raise BadValue(f"{item!r} is not a {what} (one of {', '.join(sorted(choices))})")
             out.add(item.upper())
@@ -149,56 +561,71 @@ def _choice_list(choices: frozenset[str], what: str, sep: str = ",") -> Callable
 
 
 def _choice(choices: tuple[str, ...], what: str, fold: bool = False) -> Callable[[str, int], str]:
+    """One of ``choices``; in any case when ``fold`` (the choice is returned as listed)."""
     def parse(text: str, family: int) -> str:
-        key = text.lower() if fold else text
-        if key not in choices:
-            raise BadValue(f"{text!r} is not a {what} (one of {', '.join(choices)})")
-        return key
+        for choice in choices:
+            if text == choice or (fold and text.lower() == choice.lower()):
+                return choice
+        hint = ""
+        if not fold and any(text.lower() == c.lower() for c in choices):
+            hint = " (in that case)"
+        raise BadValue(f"{text!r} is not a {what} (one of {', '.join(choices)}{hint})")
     return parse
 
 
 def _mark(text: str, family: int) -> tuple[int, int]:
+    """value[/mask], each a 32-bit number (strtoul base 0)."""
     value, slash, mask = text.partition("/")
-    try:
-        v = int(value, 0)
-        m = int(mask, 0) if slash else 0xFFFFFFFF
-    except ValueError:
-        raise BadValue(f"{text!r} is not a mark (value[/mask])") from None
-    if not (0 <= v <= 0xFFFFFFFF and 0 <= m <= 0xFFFFFFFF):
-        raise BadValue(f"mark {text!r} does not fit in 32 bits")
+    v = c_number(value, 0, 0xFFFFFFFF)
+    m = c_number(mask, 0, 0xFFFFFFFF) if slash else 0xFFFFFFFF
+    if v is None or m is None:
+        raise BadValue(f"{text!r} is not a mark: value[/mask], numbers up to 0xffffffff")
     return (v, m)
 
 
-_RATE = re.compile(r"(\d+)(?:/(s|sec|second|m|min|minute|h|hour|d|day))?$")
+# The limit match's rate: N[/unit], the unit any prefix of second, minute, hour or day (any case);
+# N as atoi reads it, 1 at least, at most 10000 per second.
+_RATE_UNITS = (("second", 1), ("minute", 60), ("hour", 3600), ("day", 86400))
+LIMIT_SCALE = 10000
+
+
+def _atoi(text: str) -> int:
+    m = re.match(r"[ \t\n\v\f\r]*([+-]?\d+)", text)
+    if m is None:
+        return 0
+    n = int(m.group(1))
+    n &= 0xFFFFFFFFFFFFFFFF  # strtol into a long, then an int
+    n &= 0xFFFFFFFF
+    return n - 2 ** 32 if n >= 2 ** 31 else n
 
 
 def _rate(text: str, family: int) -> tuple[int, str]:
-    m = _RATE.match(text)
-    if not m:
-        raise BadValue(f"{text!r} is not a rate (N/second, N/minute, N/hour or N/day)")
-    return (int(m.group(1)), (m.group(2) or "sec")[0])
+    number, slash, unit = text.partition("/")
+    seconds = 1
+    if slash:
+        for name, secs in _RATE_UNITS:
+            if unit and name.startswith(unit.lower()):
+                seconds = secs
+                break
+        else:
+            raise BadValue(f"{text!r} is not a rate: N/second, N/minute, N/hour or N/day "
+                           "(or a prefix: 5/sec, 5/min)")
+    n = _atoi(number)
+    if n == 0:
+        raise BadValue(f"{text!r} is not a rate: the count must be a number of 1 or more")
+    if n < 0 or n > LIMIT_SCALE * seconds:
+        raise BadValue(f"rate {text} is too fast: the limit match goes up to 10000/second")
+    return (n, {1: "s", 60: "m", 3600: "h", 86400: "d"}[seconds])
 
 
 def _mac(text: str, family: int) -> str:
-    if not re.fullmatch(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}", text):
+    if not re.fullmatch(r"[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}", text):
         raise BadValue(f"{text!r} is not a MAC address (six hex pairs separated by colons)")
-    return text.lower()
+    return ":".join(f"{int(part, 16):02x}" for part in text.split(":"))
 
 
-def _ip_range(text: str, family: int) -> tuple:
-    lo, dash, hi = text.partition("-")
-    try:
-        a = ipaddress.ip_address(lo)
-        b = ipaddress.ip_address(hi) if dash else a
-    except ValueError:
-        raise BadValue(f"{text!r} is not an address range (from-to)") from None
-    if a.version != b.version or a > b:
-        raise BadValue(f"address range {text} runs backwards or mixes families")
-    return (a, b)
-
-
-def _int_range(lo: int, hi: int) -> Callable[[str, int], tuple[int, int]]:
-    return _range(_integer(lo, hi), ":", lo, hi)
+def _int_range(lo: int, hi: int, backwards: str = "never-matches") -> Callable[[str, int], tuple[int, int]]:
+    return _range(_integer(lo, hi), ":", lo, hi, backwards=backwards)
 
 
 TCP_FLAGS = frozenset({"SYN", "ACK", "FIN", "RST", "URG", "PSH", "ALL", "NONE", "ECE", "CWR"})
@@ -206,10 +633,25 @@ CT_STATES = frozenset({"INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED", 
 STATE_STATES = frozenset({"INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED"})
 CT_STATUSES = frozenset({"NONE", "EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED"})
 
+
+def _tcp_flag_list(text: str, family: int) -> frozenset[str]:
+    """--tcp-flags' lists: flag names in any case, comma-separated; empty items are skipped."""
+    out = set()
+    for item in text.split(","):
+        if not item:
+            continue
+        if item.upper() not in TCP_FLAGS:
+            raise BadValue(f"{item!r} is not a TCP flag (one of {', '.join(sorted(TCP_FLAGS))})")
+        out.add(item.upper())
+    return frozenset(out)
+
+
 ANY = ValueType("text", _any)
-PORT = ValueType("port", _port)
-PORT_RANGE = ValueType("port[:port]", _port_range)
-PORT_LIST = ValueType("port[,port|,port:port]...", _port_list)
+PORT = ValueType("port", _any_protocol_port)
+PORT_RANGE = ValueType("port[:port]", _guided_port_range)
+TCP_PORT_RANGE = ValueType("port[:port]", _old_style_port_range(_tcp_style_port("tcp")))
+SCTP_PORT_RANGE = ValueType("port[:port]", _old_style_port_range(_tcp_style_port("sctp")))
+PORT_LIST = ValueType("port[,port|,port:port]...", _port_list, _multiport_list)
 NETWORK = ValueType("address[/mask]", _network)
 NETWORK_LIST = ValueType("address[/mask][,address[/mask]]...", _network_list)
 INTERFACE = ValueType("interface name", _interface)
@@ -217,7 +659,7 @@ PROTOCOL = ValueType("protocol", _protocol)
 CT_STATE_LIST = ValueType("state[,state]...", _choice_list(CT_STATES, "conntrack state"))
 STATE_LIST = ValueType("state[,state]...", _choice_list(STATE_STATES, "connection state"))
 CT_STATUS_LIST = ValueType("status[,status]...", _choice_list(CT_STATUSES, "conntrack status"))
-TCP_FLAG_LIST = ValueType("flag[,flag]...", _choice_list(TCP_FLAGS, "TCP flag"))
+TCP_FLAG_LIST = ValueType("flag[,flag]...", _tcp_flag_list)
 MARK = ValueType("value[/mask]", _mark)
 RATE = ValueType("rate", _rate)
 MAC = ValueType("MAC address", _mac)
@@ -241,51 +683,222 @@ def choice_list(*choices: str, what: str = "value") -> ValueType:
     return ValueType(f"{what}[,{what}]...", _choice_list(frozenset(c.upper() for c in choices), what))
 
 
+def text(min_length: int = 0, max_length: int | None = None, truncated_at: int | None = None,
+         what: str = "text") -> ValueType:
+    """Free text.  iptables refuses it shorter than ``min_length`` or longer than ``max_length``
+    characters, and cuts it to ``truncated_at`` characters without a word."""
+    def parse(word: str, family: int) -> str:
+        size = len(word.encode("utf-8", "surrogateescape"))
+        if size < min_length:
+            raise BadValue(f"an empty {what}: iptables wants {min_length} character(s) at least")
+        if max_length is not None and size > max_length:
+            raise BadValue(f"the {what} has {size} characters: at most {max_length}")
+        if truncated_at is not None and size > truncated_at:
+            _note(f"the {what} has {size} characters: iptables keeps the first {truncated_at}")
+        return word
+    return ValueType(what, parse)
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+# REJECT --reject-with: a name or alias, or any prefix of one, in any case; the first in this
+# order wins.  The IPv4 and IPv6 tables differ.
+REJECT_TYPES_V4: tuple[tuple[str, str], ...] = (
+    ("icmp-net-unreachable", "net-unreach"), ("icmp-host-unreachable", "host-unreach"),
+    ("icmp-proto-unreachable", "proto-unreach"), ("icmp-port-unreachable", "port-unreach"),
+    ("icmp-net-prohibited", "net-prohib"), ("icmp-host-prohibited", "host-prohib"),
+    ("tcp-reset", "tcp-rst"), ("icmp-admin-prohibited", "admin-prohib"),
+)
+REJECT_TYPES_V6: tuple[tuple[str, str], ...] = (
+    ("icmp6-no-route", "no-route"), ("icmp6-adm-prohibited", "adm-prohibited"),
+    ("icmp6-addr-unreachable", "addr-unreach"), ("icmp6-port-unreachable", "port-unreach"),
+    ("icmp6-policy-fail", "policy-fail"), ("icmp6-reject-route", "reject-route"),
+    ("tcp-reset", "tcp-reset"),
+)
+
+
+def _reject_lookup(table: tuple[tuple[str, str], ...], word: str) -> str | None:
+    key = word.lower()
+    for name, alias in table:
+        if name.startswith(key) or alias.startswith(key):
+            return name
+    return None
+
+
+def _reject_type(word: str, family: int) -> str:
+    own, other = (REJECT_TYPES_V4, REJECT_TYPES_V6) if family == 4 else (REJECT_TYPES_V6, REJECT_TYPES_V4)
+    found = _reject_lookup(own, word)
+    if found is not None:
+        return found
+    if _reject_lookup(other, word) is not None:
+        theirs = 6 if family == 4 else 4
+        raise WrongFamily(f"reject type {word!r} is an IPv{theirs} one, in an IPv{family} rule", theirs)
+    names = ", ".join(name for name, _ in own)
+    raise BadValue(f"{word!r} is not a reject type (one of {names})")
+
+
+REJECT_TYPE = ValueType("reject type", _reject_type)
+
+# LOG --log-level: 0-7 (strtoul base 0) or one of these names, lower case only.
+LOG_LEVEL_NAMES: dict[str, int] = {"emerg": 0, "panic": 0, "alert": 1, "crit": 2, "error": 3,
+                                   "warning": 4, "notice": 5, "info": 6, "debug": 7}
+
+
+def _log_level(word: str, family: int) -> int:
+    n = c_number(word, 0, 7)
+    if n is not None:
+        return n
+    if word in LOG_LEVEL_NAMES:
+        return LOG_LEVEL_NAMES[word]
+    hint = f" (names are lower case: {word.lower()})" if word.lower() in LOG_LEVEL_NAMES else \
+        " (warn is warning, err is error)" if word in ("warn", "err") else ""
+    raise BadValue(f"{word!r} is not a log level: 0-7 or {', '.join(LOG_LEVEL_NAMES)}{hint}")
+
+
+LOG_LEVEL = ValueType("log level", _log_level)
+
+
+class NatRange(NamedTuple):
+    """--to-destination / --to-source: an address range and a port range, each optional."""
+
+    first: ipaddress.IPv4Address | ipaddress.IPv6Address | None
+    last: ipaddress.IPv4Address | ipaddress.IPv6Address | None
+    ports: tuple[int, int] | None
+
+
+_NO_PORT_PROTOCOL = {None, "all", "0", "ip", "hopopt"}
+
+
+def _nat_ports(word: str) -> tuple[int, int]:
+    """The ports after the colon: port[-port][/base], each a number (base 0) or a service name."""
+    main, _, base = word.partition("/")
+    if base and c_number(base, 0, 65535) is None:
+        raise BadValue(f"{base!r} is not a port (the base port after /)")
+    first, dash, second = main.partition("-")
+    ports = []
+    for part in (first, second) if dash else (first,):
+        n = c_number(part, 0, 65535)
+        if n is None:
+            n = service_port(part)
+        if n is None:
+            raise BadValue(f"port {part!r} is not valid (a number 0-65535 or a service name)")
+        ports.append(n)
+    if ports[0] > ports[-1]:
+        raise BadValue(f"port range {main} runs backwards")
+    return (ports[0], ports[-1])
+
+
+def _nat_range(word: str, family: int, protocol: str | None) -> NatRange:
+    """addr[-addr][:port[-port]]; for IPv6 the addresses go in brackets when ports follow.  The
+    addresses are numeric (no host names, no /mask); ports need a -p in the rule."""
+    if family == 6 and word.startswith("["):
+        close = word.find("]")
+        if close == -1:
+            raise BadValue(f"{word!r}: no ] closes the IPv6 address")
+        addresses, rest = word[1:close], word[close + 1:]
+        if rest and not rest.startswith(":"):
+            raise BadValue(f"{word!r}: a port after ] goes after a colon")
+        port_text = rest[1:] if rest else None
+    elif family == 6:
+        addresses, port_text = word, None
+    else:
+        addresses, colon, port_text_ = word.partition(":")
+        port_text = port_text_ if colon else None
+    first = last = None
+    if addresses:
+        a, dash, b = addresses.partition("-")
+        parsed = []
+        for part in (a, b) if dash else (a,):
+            addr = _inet_pton4(part) if family == 4 else _inet_pton6(part)
+            if addr is None:
+                err = _not_an_address(part, family)
+                if isinstance(err, WrongFamily):
+                    raise err
+                raise BadValue(f"{part!r} is not an IPv{family} address (NAT takes numeric "
+                               "addresses, no host names or /mask)")
+            parsed.append(addr)
+        first, last = parsed[0], parsed[-1]
+    elif port_text is None:
+        raise BadValue("an empty address")
+    ports = None
+    if port_text is not None:
+        ports = _nat_ports(port_text)
+        if protocol in _NO_PORT_PROTOCOL:
+            raise BadValue("a port needs -p tcp, udp, sctp or dccp in the rule")
+    return NatRange(first, last, ports)
+
+
+def _inet_pton4(word: str) -> ipaddress.IPv4Address | None:
+    if not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", word):
+        return None
+    try:
+        return ipaddress.IPv4Address(word)
+    except ValueError:
+        return None
+
+
+NAT_RANGE = ValueType("address[-address][:port[-port]]",
+                      lambda word, family: _nat_range(word, family, "tcp"), _nat_range)
+
+
+def _nat_to_ports(word: str, family: int, protocol: str | None) -> tuple[int, int]:
+    if ":" in word:
+        raise BadValue(f"{word!r}: --to-ports writes a range with a dash (1024-65535)")
+    ports = _nat_ports(word)
+    if protocol in _NO_PORT_PROTOCOL:
+        raise BadValue("--to-ports needs -p tcp, udp, sctp or dccp in the rule")
+    return ports
+
+
+NAT_PORTS = ValueType("port[-port]", lambda word, family: _nat_to_ports(word, family, "tcp"),
+                      _nat_to_ports)
+
+
 # --- values of the wider extension set ------------------------------------------------------
-
-def _address(text: str, family: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    if "/" in text:
-        raise BadValue(f"{text!r}: a single address is expected here, without a /mask")
-    return _network(text, family).network_address
-
-
-def _address_list(text: str, family: int) -> tuple:
-    return tuple(_address(item, family) for item in text.split(","))
-
-
-# ``port[-port]``, the spelling of the NAT targets' --to-ports.
-_port_dash_range = _range(_port, "-", what="port range")
-
 
 def _named_number(table: tuple[tuple[str, object], ...], text: str, what: str,
                   ambiguous_is_error: bool) -> object | None:
-    """Look ``text`` up the way iptables does: case-insensitively, an exact name or a prefix."""
+    """Look ``text`` up the way iptables does: case-insensitively, a name or a prefix of one; a
+    prefix of two names is ambiguous (iptables refuses it when ``ambiguous_is_error``, else
+    takes the first)."""
     key = text.lower()
     for name, value in table:
         if name.lower() == key:
-            return value
+            exact = value
+            break
+    else:
+        exact = None
     hits = [(name, value) for name, value in table if name.lower().startswith(key)] if key else []
     if len(hits) > 1 and ambiguous_is_error:
         raise BadValue(f"{text!r} is an ambiguous {what}: {hits[0][0]} or {hits[1][0]}?")
+    if exact is not None:
+        return exact
     return hits[0][1] if hits else None
 
 
 def _icmp_type(table: tuple[tuple[str, tuple[int, int, int]], ...], what: str
                ) -> Callable[[str, int], tuple[int, int, int]]:
-    byte = _integer(0, 255)
-
     def parse(text: str, family: int) -> tuple[int, int, int]:
         found = _named_number(table, text, what, ambiguous_is_error=True)
         if found is not None:
             return found  # type: ignore[return-value]
         type_text, slash, code_text = text.partition("/")
-        try:
-            t = byte(type_text, family)
-            c = byte(code_text, family) if slash else None
-        except BadValue:
-            raise BadValue(f"{text!r} is not an {what} (a name, or type[/code] in 0-255)") from None
+        t = c_number(type_text, 0, 255)
+        c = c_number(code_text, 0, 255) if slash else None
+        if t is None or (slash and c is None):
+            raise BadValue(f"{text!r} is not an {what} (a name, or type[/code] in 0-255)"
+                           + _close_hint(text, [name for name, _ in table]))
         return (t, c, c) if c is not None else (t, 0, 255)
     return parse
+
+
+def _close_hint(text: str, names: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(text.lower(), [n.lower() for n in names], n=1, cutoff=0.8)
+    if close:
+        return f"; did you mean {next(n for n in names if n.lower() == close[0])}?"
+    return ""
 
 
 # iptables' ICMP type names (iptables -p icmp -h): name -> (type, lowest code, highest code).
@@ -356,10 +969,6 @@ ICMPV6_TYPE_NAMES: tuple[tuple[str, tuple[int, int, int]], ...] = (
     ("ping", (128, 0, 255)),
     ("echo-reply", (129, 0, 255)),
     ("pong", (129, 0, 255)),
-    ("mld-listener-query", (130, 0, 255)),
-    ("mld-listener-report", (131, 0, 255)),
-    ("mld-listener-done", (132, 0, 255)),
-    ("mld-listener-reduction", (132, 0, 255)),
     ("router-solicitation", (133, 0, 255)),
     ("router-advertisement", (134, 0, 255)),
     ("neighbour-solicitation", (135, 0, 255)),
@@ -434,16 +1043,21 @@ def _set_flags(text: str, family: int) -> tuple[str, ...]:
 _OWNER = re.compile(r"(\d+)(?:-(\d+))?$")
 
 
-def _owner(text: str, family: int) -> tuple[int, int] | str:
+def _owner(text: str, family: int) -> tuple[int, int]:
+    """A user or group: an id or id-id range (0-4294967294); a name is looked up (getpwnam,
+    getgrnam) when the rules are loaded."""
     m = _OWNER.match(text)
     if m:
         lo = int(m.group(1))
         hi = int(m.group(2)) if m.group(2) else lo
-        if hi > 0xFFFFFFFE or lo > hi:
-            raise BadValue(f"{text!r} is not an id or id-id range (0-4294967294, low first)")
+        if hi > 0xFFFFFFFE:
+            raise BadValue(f"{text!r}: ids go up to 4294967294")
+        if lo > hi:
+            raise BadValue(f"id range {text} runs backwards (the kernel refuses it)")
         return (lo, hi)
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*\$?", text):
-        return text
+        raise Unresolved(f"{text!r} is a user or group name: iptables looks it up when the rules "
+                         "are loaded and refuses the rule if the system has no such name")
     raise BadValue(f"{text!r} is neither a user/group name nor an id[-id]")
 
 
@@ -587,7 +1201,7 @@ def _tcp_option_list(text: str, family: int) -> frozenset[int]:
 
 ADDRESS = ValueType("address", _address)
 ADDRESS_LIST = ValueType("address[,address]...", _address_list)
-PORT_DASH_RANGE = ValueType("port[-port]", _port_dash_range)
+PORT_DASH_RANGE = ValueType("port[-port]", _nat_port_range)
 ICMP_TYPE = ValueType("ICMP type (name or type[/code])", _icmp_type(ICMP_TYPE_NAMES, "ICMP type"))
 ICMPV6_TYPE = ValueType("ICMPv6 type (name or type[/code])",
                         _icmp_type(ICMPV6_TYPE_NAMES, "ICMPv6 type"))

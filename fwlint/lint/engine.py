@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Iterable, Sequence
 
 from fwlint.ast import Ruleset
 from fwlint.extensions import Registry, default_registry
-from fwlint.lint.diagnostic import Diagnostic
+from fwlint.lint.config import DEFAULT_SETTINGS, Settings
+from fwlint.lint.diagnostic import Diagnostic, Severity
 from fwlint.lint.rule import Context, Rule
+from fwlint.lint.suppression import apply_suppressions
 
 
 class Catalogue:
@@ -75,9 +78,9 @@ def reset_catalogue() -> None:
 
 
 def lint_ruleset(ruleset: Ruleset, rules: Sequence[Rule],
-                 registry: Registry | None = None) -> list[Diagnostic]:
+                 registry: Registry | None = None, settings: Settings | None = None) -> list[Diagnostic]:
     registry = registry or default_registry()
-    ctx = Context(ruleset, registry)
+    ctx = Context(ruleset, registry, settings=settings or DEFAULT_SETTINGS)
     out: list[Diagnostic] = []
     per_rule = [r for r in rules if r.checks_rules()]
     for r in rules:
@@ -99,16 +102,59 @@ def lint_ruleset(ruleset: Ruleset, rules: Sequence[Rule],
     return out
 
 
+def lint_host(v4: Ruleset, v6: Ruleset, rules: Sequence[Rule], registry: Registry | None = None,
+              settings: Settings | None = None) -> list[Diagnostic]:
+    """Run the rules that look at a host's IPv4 and IPv6 rulesets together (FW405)."""
+    host_rules = [r for r in rules if r.checks_host()]
+    if not host_rules:
+        return []
+    ctx = Context(v6, registry or default_registry(), settings=settings or DEFAULT_SETTINGS)
+    out: list[Diagnostic] = []
+    for r in host_rules:
+        out.extend(r.check_host(v4, v6, ctx))
+    return out
+
+
+def host_pairs(rulesets: Sequence[Ruleset], partner: Sequence[Ruleset] = ()) -> list[tuple[Ruleset, Ruleset]]:
+    """The (IPv4, IPv6) rulesets of one host among one source's rulesets: a file with -4/-6
+    lines gives both; with ``partner`` (the rulesets of the IPv4 file paired with this IPv6
+    file, see fwlint.check.host_partners) the pair is the partner's v4 and this file's v6."""
+    v6 = next((rs for rs in rulesets if rs.family == 6), None)
+    if v6 is None:
+        return []
+    if partner:
+        v4 = next((rs for rs in partner if rs.family == 4), None)
+    elif v6.dual_family:
+        v4 = next((rs for rs in rulesets if rs.family == 4), None)
+    else:
+        v4 = None
+    return [(v4, v6)] if v4 is not None else []
+
+
 def lint_rulesets(rulesets: Sequence[Ruleset], rules: Sequence[Rule],
-                  registry: Registry | None = None) -> list[Diagnostic]:
-    """Lint each family's ruleset of one source; a finding both give is reported once."""
+                  registry: Registry | None = None, settings: Settings | None = None,
+                  partner: Sequence[Ruleset] = ()) -> list[Diagnostic]:
+    """Lint each family's ruleset of one source; a finding both give is reported once.
+    With both families (-4/-6 lines), or with ``partner`` (the IPv4 file paired with this
+    IPv6 one), the host rules look at the two together as well.
+
+    Then the source's suppression comments take out what they cover (and FW901 reports the
+    ones that cover nothing), and the configuration's severity overrides apply."""
     seen: set[tuple] = set()
     out: list[Diagnostic] = []
-    for rs in rulesets:
-        for d in lint_ruleset(rs, rules, registry):
-            key = (d.code, d.span, d.message)
-            if key not in seen:
-                seen.add(key)
-                out.append(d)
+    host = [d for v4, v6 in host_pairs(rulesets, partner)
+            for d in lint_host(v4, v6, rules, registry, settings)]
+    for d in [*(d for rs in rulesets for d in lint_ruleset(rs, rules, registry, settings)), *host]:
+        key = (d.code, d.span, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    out = apply_suppressions(rulesets, out, rules)
+    if settings is not None and settings.severity:
+        out = [_with_severity(d, settings.severity_for(d.code)) for d in out]
     out.sort(key=lambda d: d.sort_key)
     return out
+
+
+def _with_severity(d: Diagnostic, severity: Severity | None) -> Diagnostic:
+    return d if severity is None or severity == d.severity else dataclasses.replace(d, severity=severity)

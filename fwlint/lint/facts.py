@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+from dataclasses import dataclass
 
-from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Rule, Table
-from fwlint.extensions import Registry
+from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Option, Rule, Span, Table
+from fwlint.extensions import Extension, Registry
+from fwlint.extensions.values import PROTOCOL
 from fwlint.lint.rule import Context
 
 
@@ -150,3 +152,250 @@ def _distance(a: str, b: str) -> int:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
         prev2, prev = prev, cur
     return prev[len(b)]
+
+
+# ---- where matches and targets may stand (FW105, FW110) ----
+
+def hooks_reaching(ctx: Context, table: Table, chain: str) -> frozenset[str]:
+    """The built-in chains (hooks) from which ``chain`` is reached by jumps and gotos: the chain
+    itself when it is built in, none when nothing reaches it.  The kernel checks a match's or
+    target's hooks against exactly this set when the table is committed."""
+    return chain_callers(ctx, table).get(chain, frozenset())
+
+
+def protocol_number(text: str) -> int | None:
+    """The IP protocol number ``-p`` names (``tcp``, ``TCP``, ``6``), None when unknown."""
+    try:
+        return int(PROTOCOL.parse(text))
+    except ValueError:
+        return None
+
+
+def has_protocol(rule: Rule, protocols: frozenset[str]) -> bool:
+    """True when the rule's (first) ``-p`` is positive and one of ``protocols``, by number."""
+    opt = rule.option("protocol")
+    if opt is None or opt.negated or not opt.values:
+        return False
+    wanted = {protocol_number(p) for p in protocols} - {None, 0}
+    return protocol_number(opt.values[0]) in wanted
+
+
+def protocol_names(protocols: frozenset[str]) -> str:
+    """``-p tcp or -p udp`` for a set of ``-p`` values (names preferred to numbers)."""
+    names = sorted(p for p in protocols if not p.isdigit()) or sorted(protocols)
+    return or_list([f"-p {n}" for n in names])
+
+
+def and_list(items: list[str] | tuple[str, ...]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def or_list(items: list[str] | tuple[str, ...]) -> str:
+    """``A``, ``A or B``, ``A, B or C``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def hook_order(table: str, chains: frozenset[str] | set[str]) -> list[str]:
+    """``chains`` in the order packets meet them (PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING)."""
+    order = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
+    return sorted(chains, key=lambda c: order.index(c) if c in order else len(order))
+
+
+@dataclass(frozen=True)
+class Misplacement:
+    """Why a match or target may not stand where it does.
+
+    ``kind`` is ``table``, ``chain`` (a hook the kernel refuses it from), ``protocol`` (the rule
+    lacks the ``-p`` it needs) or ``requirement`` (the rule lacks another match it needs).
+    ``enforced`` False: the kernel accepts it, but it can never match there.
+    """
+
+    kind: str
+    span: Span
+    message: str
+    enforced: bool = True
+
+
+def misplacements(ctx: Context, ext: Extension, options: tuple[Option, ...], span: Span, shown: str,
+                  rule: Rule) -> list[Misplacement]:
+    """Every limit of ``ext`` (its ``tables``, ``chains``, ``protocols`` and option-dependent
+    ``placement``) that the rule breaks where it stands.  ``shown`` is how the rule names the
+    extension (``-j DNAT``, ``-m owner``); ``span`` where.  ``protocols`` is checked for targets
+    only (a match without its protocol is FW114's)."""
+    table, chain = ctx.table, ctx.chain
+    if table is None:
+        return []
+    out: list[Misplacement] = []
+    if ext.tables is not None and table.name not in ext.tables:
+        where = or_list(sorted(ext.tables))
+        plural = "table" if len(ext.tables) == 1 else "tables"
+        out.append(Misplacement("table", span, f"{shown} in *{table.name}: {ext.name} works only in "
+                                               f"the {where} {plural}"))
+        return out  # the kernel looks no further, and neither do we
+    hooks = hooks_reaching(ctx, table, chain.name) if chain is not None else frozenset()
+    place = chain.name if chain is not None else rule.chain
+
+    def outside(allowed: frozenset[str]) -> str | None:
+        bad = hooks - allowed
+        if not bad:
+            return None
+        if chain is not None and chain.builtin:
+            return f"on {chain.name}"
+        names = hook_order(table.name, bad)
+        verb = "reaches" if len(names) == 1 else "reach"
+        return f"in chain {place}, which {and_list(names)} {verb}"
+
+    if ext.chains is not None and (where := outside(ext.chains)) is not None:
+        out.append(Misplacement("chain", span, f"{shown} {where}: {ext.name} works only from "
+                                f"{and_list(hook_order(table.name, ext.chains))}"))
+    if ext.kind == "target" and ext.protocols is not None and not has_protocol(rule, ext.protocols):
+        out.append(Misplacement("protocol", span, f"{shown} {_protocol_said(rule)}: {ext.name} works "
+                                f"only with {protocol_names(ext.protocols)}"))
+    if ext.placement is None:
+        return out
+    by_name = {o.name: o for o in options}
+    for limit in ext.placement(options, rule):
+        opt = by_name.get(limit.option)
+        opt_span = opt.span if opt is not None else span
+        opt_shown = _option_shown(opt) if opt is not None else shown
+        if limit.chains is not None and (where := outside(limit.chains)) is not None:
+            allowed = and_list(hook_order(table.name, limit.chains))
+            note = f" ({limit.note})" if limit.note else ""
+            if limit.enforced:
+                text = f"{opt_shown} {where}: {ext.name} takes it only from {allowed}{note}"
+            else:
+                text = f"{opt_shown} {where}: it matches only from {allowed}{note}, never here"
+            out.append(Misplacement("chain", opt_span, text, limit.enforced))
+        if limit.protocols is not None and not has_protocol(rule, limit.protocols):
+            note = f" ({limit.note})" if limit.note else ""
+            out.append(Misplacement("protocol", opt_span,
+                                    f"{opt_shown} {_protocol_said(rule)}: {ext.name} takes it only "
+                                    f"with {protocol_names(limit.protocols)}{note}"))
+        if limit.unmet is not None:
+            note = f" ({limit.note})" if limit.note else ""
+            out.append(Misplacement("requirement", span, f"{shown} without {limit.unmet}{note}"))
+    return out
+
+
+def _option_shown(opt: Option) -> str:
+    return " ".join(("!" if opt.negated else "", opt.written, *opt.values)).strip()
+
+
+def _protocol_said(rule: Rule) -> str:
+    opt = rule.option("protocol")
+    if opt is None or not opt.values:
+        return "in a rule without -p"
+    return f"in a rule with {'! ' if opt.negated else ''}-p {opt.values[0]}"
+
+
+# ---- loops among chains (FW107) ----
+
+@dataclass(frozen=True)
+class ChainLoop:
+    """A cycle of jumps/gotos: ``chains`` from the first chain round to it again
+    (``("A", "B", "A")``); ``rule`` is the jump that closes it; ``reached_from`` the built-in
+    chain whose walk found it, None when no built-in chain reaches it."""
+
+    chains: tuple[str, ...]
+    rule: Rule
+    reached_from: str | None
+
+
+def chain_loops(table: Table) -> list[ChainLoop]:
+    """Every loop among the chains of ``table``, each found once at the jump that closes it.
+
+    A depth-first walk from the built-in chains (in hook order), then from the chains nothing
+    has reached (in declaration order), following each chain's jumps in rule order: a jump to
+    a chain still on the walk's path closes a loop.  Every cycle of the jump graph contains at
+    least one such jump.
+    """
+    names = table.chain_names
+    jumps: dict[str, list[tuple[Rule, str]]] = {}
+    for c in table.chains:
+        jumps[c.name] = [(r, r.target.name) for r in c.rules
+                         if r.target is not None and r.target.name in names]
+    builtin = [c for c in BUILTIN_CHAINS.get(table.name, ()) if c in jumps]
+    roots = builtin + [c.name for c in table.chains if c.name not in builtin]
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    found: list[ChainLoop] = []
+    for root in roots:
+        if root in state:
+            continue
+        reached_from = root if root in builtin else None
+        path = [root]
+        state[root] = 1
+        stack = [iter(jumps[root])]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                state[path.pop()] = 2
+                continue
+            rule, dest = step
+            mark = state.get(dest)
+            if mark == 1:
+                start = path.index(dest)
+                found.append(ChainLoop((*path[start:], dest), rule, reached_from))
+            elif mark is None:
+                state[dest] = 1
+                path.append(dest)
+                stack.append(iter(jumps[dest]))
+    return found
+
+
+# ---- connection states (FW3xx) ----
+
+CONNECTION_STATES = ("INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED")
+"""The states conntrack gives a packet: exactly one of these each.  ``--ctstate`` also knows
+SNAT and DNAT, which are flags of a tracked connection (NEW, ESTABLISHED or RELATED), never of
+an INVALID or UNTRACKED packet."""
+
+_NAT_FLAGS = (frozenset(), frozenset({"SNAT"}), frozenset({"DNAT"}), frozenset({"SNAT", "DNAT"}))
+
+
+def state_options(rule: Rule) -> list[Option]:
+    """The rule's ``-m state --state`` and ``-m conntrack --ctstate`` options."""
+    return [opt for m in rule.matches if m.name in ("state", "conntrack") for opt in m.options
+            if (m.name, opt.name) in (("state", "state"), ("conntrack", "ctstate"))]
+
+
+def state_patterns(rule: Rule, states: tuple[str, ...] = CONNECTION_STATES
+                   ) -> list[tuple[str, frozenset[str]]] | None:
+    """The (state, NAT flags) combinations among ``states`` that pass every state option of the
+    rule; None when the rule has no state option or one fwlint cannot read."""
+    options = state_options(rule)
+    if not options:
+        return None
+    lists = []
+    for opt in options:
+        if not opt.values:
+            return None
+        words = frozenset(w.strip().upper() for w in opt.values[0].split(","))
+        if not words <= frozenset(CONNECTION_STATES) | {"SNAT", "DNAT"}:
+            return None
+        lists.append((words, opt.negated))
+    out = []
+    for state in states:
+        flag_sets = _NAT_FLAGS if state in ("NEW", "ESTABLISHED", "RELATED") else _NAT_FLAGS[:1]
+        for flags in flag_sets:
+            bits = flags | {state}
+            if all(bool(bits & words) != negated for words, negated in lists):
+                out.append((state, flags))
+    return out
+
+
+def accepts_every(rule: Rule, state: str) -> bool:
+    """True when the rule's state options let every packet in ``state`` through (whatever its
+    NAT flags) and the rule has at least one state option."""
+    patterns = state_patterns(rule, (state,))
+    if patterns is None:
+        return False
+    wanted = len(_NAT_FLAGS) if state in ("NEW", "ESTABLISHED", "RELATED") else 1
+    return len(patterns) == wanted

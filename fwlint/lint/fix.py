@@ -1,13 +1,25 @@
-"""Applying fixes to source text."""
+"""Applying fixes to source text, and showing what they would change.
+
+Only the bytes inside a fix's edits change: comments, counters, spacing, the order of lines and
+their line ends (CR LF included) stay as they were.  Fixes are taken in the order of their first
+edit; a fix with an edit that overlaps one already taken in this pass is skipped, and the next
+pass (on the new text, linted again) gets to it.
+"""
 
 from __future__ import annotations
 
-from typing import Iterable
+import difflib
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from fwlint.lint.diagnostic import Diagnostic
 
+MAX_PASSES = 100
+"""Fixing stops after this many passes even if fixes keep coming (a rule whose fix brings its
+own finding back would otherwise loop)."""
 
-def _offsets(text: str) -> list[int]:
+
+def _line_starts(text: str) -> list[int]:
     starts = [0]
     pos = text.find("\n")
     while pos != -1:
@@ -16,32 +28,108 @@ def _offsets(text: str) -> list[int]:
     return starts
 
 
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two edits (start, end offsets) cannot both be made: they share a character, or
+    they insert at the same place, or one inserts inside the other."""
+    if a[0] == b[0]:
+        return True
+    if a[0] < b[0]:
+        return b[0] < a[1]
+    return a[0] < b[1]
+
+
 def apply_fixes(text: str, diagnostics: Iterable[Diagnostic],
-                applicability: tuple[str, ...] = ("safe",)) -> tuple[str, int]:
-    """The text with every fix of the given applicability applied; edits that overlap an
-    earlier one are left for a later pass.  Returns the new text and the number of fixes."""
-    starts = _offsets(text)
+                applicability: tuple[str, ...] = ("safe",),
+                path: str | None = None) -> tuple[str, int]:
+    """The text with the fixes of the given applicability applied, and how many were.
 
-    def offset(line: int, column: int) -> int:
-        return starts[line - 1] + column - 1
+    With ``path`` given, only fixes whose edits are all in that file are taken.  A fix whose
+    edits overlap each other, an earlier fix's, or fall outside the text is left out."""
+    starts = _line_starts(text)
 
-    chosen = []
+    def offset(line: int, column: int) -> int | None:
+        if not 1 <= line <= len(starts) or column < 1:
+            return None
+        end_of_line = starts[line] - 1 if line < len(starts) else len(text)
+        if starts[line - 1] + column - 1 > end_of_line + 1:
+            return None
+        return min(starts[line - 1] + column - 1, len(text))
+
+    candidates: list[list[tuple[int, int, str]]] = []
     for d in diagnostics:
-        if d.fix is None or d.fix.applicability not in applicability:
+        fix = d.fix
+        if fix is None or fix.applicability not in applicability or not fix.edits:
             continue
-        ranges = [(offset(e.span.line, e.span.column), offset(e.span.end_line, e.span.end_column),
-                   e.content) for e in d.fix.edits]
-        chosen.append(ranges)
-    chosen.sort(key=lambda rs: min(r[0] for r in rs))
-    applied: list[tuple[int, int, str]] = []
+        if path is not None and any(e.span.file != path for e in fix.edits):
+            continue
+        ranges = []
+        for e in fix.edits:
+            start = offset(e.span.line, e.span.column)
+            end = offset(e.span.end_line, e.span.end_column)
+            if start is None or end is None or end < start:
+                break
+            ranges.append((start, end, e.content))
+        else:
+            ranges.sort()
+            if all(not _overlaps(ranges[i][:2], ranges[i + 1][:2]) for i in range(len(ranges) - 1)):
+                candidates.append(ranges)
+    candidates.sort(key=lambda rs: (rs[0][0], rs[0][1]))
+    taken: list[tuple[int, int, str]] = []
     count = 0
-    last_end = -1
-    for ranges in chosen:
-        if min(r[0] for r in ranges) < last_end:
+    for ranges in candidates:
+        if any(_overlaps(r[:2], t[:2]) for r in ranges for t in taken):
             continue
-        applied.extend(ranges)
-        last_end = max(r[1] for r in ranges)
+        taken.extend(ranges)
         count += 1
-    for start, end, content in sorted(applied, reverse=True):
-        text = text[:start] + content + text[end:]
-    return text, count
+    pieces: list[str] = []
+    pos = 0
+    for start, end, content in sorted(taken):
+        pieces.append(text[pos:start])
+        pieces.append(content)
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces), count
+
+
+@dataclass
+class FixOutcome:
+    """What fixing one source gave: the new text, how many fixes went in, what is left."""
+
+    text: str
+    fixed: int
+    diagnostics: list[Diagnostic]
+
+
+def fix_source(text: str, lint: Callable[[str], list[Diagnostic]],
+               applicability: tuple[str, ...] = ("safe",), path: str | None = None,
+               max_passes: int = MAX_PASSES) -> FixOutcome:
+    """Lint, fix, and again, until no fix applies; ``lint`` gives the findings for a text."""
+    fixed = 0
+    diagnostics = lint(text)
+    for _ in range(max_passes):
+        new, count = apply_fixes(text, diagnostics, applicability, path)
+        if count == 0 or new == text:
+            break
+        fixed += count
+        text = new
+        diagnostics = lint(text)
+    return FixOutcome(text, fixed, diagnostics)
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """``diff -u`` of two texts of ``path``; line ends are shown as they are, and a last line
+    without one is marked as diff marks it."""
+    out: list[str] = []
+    for line in difflib.unified_diff(_lines(before), _lines(after), fromfile=path, tofile=path):
+        if line.endswith("\n"):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text`` with their ends; only \\n ends a line (a CR stays in its line)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]

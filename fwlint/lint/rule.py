@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from typing import ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
 
 from fwlint.ast import Chain, Rule as AstRule, Ruleset, Span, Table
 from fwlint.extensions import Registry
+from fwlint.lint.config import DEFAULT_SETTINGS, Settings
 from fwlint.lint.diagnostic import Diagnostic, Fix, Severity
+
+if TYPE_CHECKING:
+    from fwlint.lint.suppression import SuppressionProblem
 
 
 @dataclass
@@ -20,6 +24,7 @@ class Context:
     table: Table | None = None
     chain: Chain | None = None
     _cache: dict = field(default_factory=dict)
+    settings: Settings = DEFAULT_SETTINGS  # the configuration file's (management_ports ...)
 
     def memo(self, key, compute):
         """Work done once per ruleset and shared between rules (call graphs, indexes)."""
@@ -48,9 +53,28 @@ class Rule:
         """Findings for the whole ruleset (called once)."""
         return ()
 
+    def check_host(self, v4: Ruleset, v6: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
+        """Findings about the IPv4 and IPv6 rulesets of one host taken together (called once
+        per pair: a file with -4/-6 lines, or two files the check layer pairs, such as
+        rules.v4 + rules.v6).  ``ctx.ruleset`` is ``v6``; report in the v6 file."""
+        return ()
+
+    def check_suppression(self, problem: "SuppressionProblem") -> Iterable[Diagnostic]:
+        """Findings about a suppression comment that suppresses nothing (called after every
+        other rule has run on the source; see fwlint.lint.suppression)."""
+        return ()
+
     @classmethod
     def checks_rules(cls) -> bool:
         return cls.check_rule is not Rule.check_rule
+
+    @classmethod
+    def checks_host(cls) -> bool:
+        return cls.check_host is not Rule.check_host
+
+    @classmethod
+    def checks_suppressions(cls) -> bool:
+        return cls.check_suppression is not Rule.check_suppression
 
     @classmethod
     def checks_ruleset(cls) -> bool:

@@ -48,9 +48,29 @@ def detect_family(path: str, text: str) -> int:
     return 4
 
 
+SOURCE_FORMATS = ("auto", "save", "script")
+"""What a source may be read as: ``save`` (iptables-save / iptables-restore text), ``script`` (a
+shell script calling iptables, see fwlint.parse.script), or ``auto``: a script when its content
+says so (a shebang, iptables calls, a script's name with no save-file first line)."""
+
+
+def source_format(path: str, text: str, requested: str = "auto") -> str:
+    """``save`` or ``script``: how ``text`` is read."""
+    if requested != "auto":
+        return requested
+    from fwlint.parse.script import looks_like_script
+
+    return "script" if looks_like_script(path, text) else "save"
+
+
 def parse_text(text: str, path: str = "-", family: int | None = None,
-               registry: Registry | None = None) -> list[Ruleset]:
-    """Parse iptables-save text; one Ruleset per family it is for."""
+               registry: Registry | None = None, source_format_name: str = "auto") -> list[Ruleset]:
+    """Parse iptables-save text, or a firewall script; one Ruleset per family it is for."""
+    if source_format(path, text, source_format_name) == "script":
+        from fwlint.parse.script import parse_script
+
+        with no_gc():
+            return parse_script(text, path, family, registry)
     with no_gc():
         parsed = parse_lines(text, path)
         parsed.family_hint = detect_family(path, text)

@@ -1,10 +1,11 @@
 """From the words of one iptables command line to a command and its Rule.
 
 Option lookup follows iptables (getopt_long over the merged option table):
-an option belongs to iptables itself, to the earliest loaded match that has
-it, to the target, or else to the match the protocol implies (``-p tcp
---dport 22``).  Long options may be abbreviated to a unique prefix.  Options
-nothing takes are kept in ``Rule.unclaimed``; nothing written is dropped.
+an option belongs to iptables itself, else to the extension (match or target)
+whose options were merged most recently and has it, going to that extension's
+latest instance, or else to the match the protocol implies (``-p tcp --dport
+22``).  Long options may be abbreviated to a prefix no other option shares.
+Options nothing takes are kept in ``Rule.unclaimed``; nothing written is dropped.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
     current_unknown: _MatchBuilder | None = None
     target_unknown = False
     protocol: str | None = None
+    # Extensions in the order iptables merged their options into its getopt table (a match on
+    # its first load, a target at -j): a later one's option of the same name shadows an earlier.
+    merged: list[Extension] = []
+    proto_used = False  # iptables loads the match a protocol implies once at most
     n = len(words)
     i = 0
     while i < n:
@@ -114,32 +119,32 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
         owner: _MatchBuilder | None = None
         on_target = False
         if core is None:
-            # 2. the built-in match, loaded matches (earliest first), the target.
+            # 2. getopt_long over the merged table: an exact name (the built-in match's, then
+            #    the most recently merged extension's), else a unique prefix of one of them.
+            core_prefix = current_unknown is None and not (target_name is not None and target_unknown)
             if is_long:
-                spec, owner, on_target = _find_long(key, builtin, loaded, target)
+                spec, owner, on_target, core = _find_long(key, builtin, loaded, target, merged,
+                                                          core_prefix)
             else:
                 spec = registry.builtin.short_option(key) if registry.builtin else None
                 owner = builtin if spec else None
                 if spec is None:
-                    for mb in loaded:
+                    for mb in reversed(loaded):
                         if mb.ext is not None and (s := mb.ext.short_option(key)) is not None:
                             spec, owner = s, mb
                             break
-            # 3. the match the protocol implies.
-            if spec is None and is_long:
+            # 3. nothing has it: the match the protocol implies is loaded and getopt runs again.
+            if spec is None and core is None and is_long and not proto_used:
                 implied = registry.implied_match(protocol)
-                if implied is not None and not any(mb.ext is implied for mb in loaded):
-                    s = implied.option(key) or _unique_prefix(key, implied)
-                    if s is not None:
-                        mb = _MatchBuilder(implied, implied.name, w.span, implicit=True)
+                if implied is not None and implied not in merged:
+                    mb = _MatchBuilder(implied, implied.name, w.span, implicit=True)
+                    s, found, _, _ = _find_long(key, builtin, [*loaded, mb], target,
+                                                [*merged, implied], core_prefix)
+                    if s is not None and found is mb:
                         loaded.append(mb)
+                        merged.append(implied)
+                        proto_used = True
                         spec, owner = s, mb
-            # 4. a unique prefix of one of iptables' own long options.
-            if spec is None and is_long and not on_target and current_unknown is None \
-                    and not (target_name is not None and target_unknown):
-                cands = [o for name, o in CORE_LONG.items() if name.startswith(key)]
-                if len(cands) == 1 and key:
-                    core = cands[0]
         if core is not None:
             i, core_values = _core_option(core, w, words, i, cmd, negate)
             name_word = core_values[0] if core_values else None
@@ -148,6 +153,8 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                     ext = registry.match(name_word.text)
                     mb = _MatchBuilder(ext, name_word.text, _join(w.span, name_word.span))
                     loaded.append(mb)
+                    if ext is not None and ext not in merged:
+                        merged.append(ext)
                     current_unknown = None if ext is not None else mb
             elif core.kind in ("jump", "goto"):
                 if name_word is not None:
@@ -155,6 +162,8 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                         cmd.problems.append(("a rule has one target: -j/-g given twice", w.span))
                     target_name = name_word.text
                     target = registry.target(name_word.text)
+                    if target is not None and target not in merged:
+                        merged.append(target)
                     target_span = _join(w.span, name_word.span)
                     target_name_span = name_word.span
                     goto = core.kind == "goto"
@@ -177,8 +186,8 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                 # intrapositioned negation, `--dport ! 22`: deprecated, still accepted
                 neg = True
                 values, i = _take_values(words, i - len(values) + 1, spec.arity)
-            if len(values) < spec.arity:
-                cmd.problems.append((f"option {opt_text} needs {spec.arity} value(s)", w.span))
+            # Fewer values than the option takes (the line ends): kept as written; the
+            # invalid-value rule (FW108) reports it.
             end = values[-1].span if values else w.span
             option = Option(spec.name, tuple(v.text for v in values), neg, _join(start_span, end),
                             opt_text, True, tuple(v.span for v in values))
@@ -239,40 +248,47 @@ def _delete_by_number(cmd: CommandLine) -> bool:
     return cmd.command == "delete" and bool(cmd.args) and cmd.args[0].text.isdigit()
 
 
-def _unique_prefix(key: str, ext: Extension) -> OptionSpec | None:
-    found = {id(spec): spec for name, spec in ext.long_names() if name.startswith(key)}
-    if len(found) == 1 and key:
-        return next(iter(found.values()))
-    return None
-
-
 def _find_long(key: str, builtin: _MatchBuilder, loaded: list[_MatchBuilder],
-               target: Extension | None) -> tuple[OptionSpec | None, _MatchBuilder | None, bool]:
-    """Exact name first (built-in, loaded matches, target), then a unique prefix over all of them."""
-    if builtin.ext is not None and (s := builtin.ext.option(key)) is not None:
-        return s, builtin, False
-    for mb in loaded:
-        if mb.ext is not None and (s := mb.ext.option(key)) is not None:
-            return s, mb, False
-    if target is not None and (s := target.option(key)) is not None:
-        return s, None, True
+               target: Extension | None, merged: list[Extension], core_prefix: bool
+               ) -> tuple[OptionSpec | None, _MatchBuilder | None, bool, CoreOption | None]:
+    """What getopt_long makes of ``--key`` (iptables' own exact names are looked up before):
+    an exact name of the built-in match, else of the most recently merged extension that has
+    it; else the one option (or iptables' own option, when ``core_prefix``) it is a prefix of.
+    Two different options with that prefix make it ambiguous: nothing.  An extension's option
+    goes to its latest instance (`-m tcp --dport 1 -m tcp --dport 2` is two tcp matches)."""
+    def owned(ext: Extension, spec: OptionSpec
+              ) -> tuple[OptionSpec | None, _MatchBuilder | None, bool, CoreOption | None]:
+        if ext is builtin.ext:
+            return spec, builtin, False, None
+        if ext is target:
+            return spec, None, True, None
+        for mb in reversed(loaded):
+            if mb.ext is ext:
+                return spec, mb, False, None
+        return None, None, False, None
+
+    extensions = [builtin.ext] if builtin.ext is not None else []
+    extensions.extend(reversed(merged))
+    for ext in extensions:
+        if (s := ext.option(key)) is not None:
+            return owned(ext, s)
     if not key:
-        return None, None, False
-    hits: dict[int, tuple[OptionSpec, _MatchBuilder | None, bool]] = {}
-    core_hits = [n for n in CORE_LONG if n.startswith(key)]
-    owners: list[tuple[Extension, _MatchBuilder | None, bool]] = []
-    if builtin.ext is not None:
-        owners.append((builtin.ext, builtin, False))
-    owners.extend((mb.ext, mb, False) for mb in loaded if mb.ext is not None)  # type: ignore[misc]
-    if target is not None:
-        owners.append((target, None, True))
-    for ext, mb, on_target in owners:
+        return None, None, False, None
+    hits: dict[int, tuple[Extension | None, OptionSpec | CoreOption]] = {}
+    if core_prefix:
+        for name, core in CORE_LONG.items():
+            if name.startswith(key):
+                hits.setdefault(id(core), (None, core))
+    for ext in extensions:
         for name, spec in ext.long_names():
             if name.startswith(key):
-                hits.setdefault(id(spec), (spec, mb, on_target))
-    if len(hits) == 1 and not core_hits:
-        return next(iter(hits.values()))
-    return None, None, False
+                hits.setdefault(id(spec), (ext, spec))
+    if len(hits) != 1:
+        return None, None, False, None
+    ext, found = next(iter(hits.values()))
+    if ext is None:
+        return None, None, False, found  # type: ignore[return-value]
+    return owned(ext, found)  # type: ignore[arg-type]
 
 
 def _core_option(core: CoreOption, w: Word, words: list[Word], i: int, cmd: CommandLine,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Sequence, TextIO
+from typing import TextIO
 
-from fwlint.lint.diagnostic import Diagnostic
+from fwlint.report import Report
 
 
-def write(diagnostics: Sequence[Diagnostic], out: TextIO) -> None:
-    json.dump([d.to_json() for d in diagnostics], out, indent=2, ensure_ascii=False)
+def write(report: Report, out: TextIO) -> None:
+    json.dump([d.to_json() for d in report.diagnostics], out, indent=2, ensure_ascii=False)
     out.write("\n")

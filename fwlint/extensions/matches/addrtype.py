@@ -1,11 +1,47 @@
-"""addrtype: the routing type of the source or destination address (LOCAL, BROADCAST ...)."""
+"""addrtype: the routing type of the source or destination address (LOCAL, BROADCAST ...).
 
-from fwlint.extensions import OptionSpec, match
+The kernel refuses ``--limit-iface-in`` from OUTPUT and POSTROUTING and ``--limit-iface-out``
+from PREROUTING and INPUT (at commit; ``iptables-restore --test`` passes them).
+"""
+
+from typing import Iterator
+
+from fwlint.ast import Option, Rule
+from fwlint.extensions import OptionSpec, Placement, match
 from fwlint.extensions.values import choice_list
+
+_BEFORE_ROUTING = frozenset({"PREROUTING", "INPUT", "FORWARD"})
+_AFTER_ROUTING = frozenset({"FORWARD", "OUTPUT", "POSTROUTING"})
+
+
+def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
+    for opt in options:
+        if opt.name == "limit-iface-in":
+            yield Placement(opt.name, chains=_BEFORE_ROUTING)
+        elif opt.name == "limit-iface-out":
+            yield Placement(opt.name, chains=_AFTER_ROUTING)
 
 _TYPE = choice_list("UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST",
                     "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE",
                     what="address type")
+
+
+def _meaning(match, enc):
+    """The source / destination address is of one of the types (each IPv4 address has exactly
+    one).  With --limit-iface-in/out the type is looked up on one interface only: not
+    modelled."""
+    opts = enc.options(match)
+    if "src-type" not in opts and "dst-type" not in opts:
+        enc.refuse("-m addrtype needs --src-type or --dst-type")
+    parts = []
+    for name, opt in opts.items():
+        if name in ("src-type", "dst-type"):
+            field = "srctype" if name == "src-type" else "dsttype"
+            parts.append(enc.negate(enc.address_types(field, enc.value(opt)), opt))
+        else:
+            parts.append(enc.opaque(f"--{name}"))
+    return enc.all(*parts)
+
 
 EXTENSION = match(
     "addrtype",
@@ -18,4 +54,8 @@ EXTENSION = match(
     OptionSpec("limit-iface-out", arity=0,
                help="judge the type on the outgoing interface only (POSTROUTING, OUTPUT, FORWARD)"),
     summary="address type (local, broadcast, multicast ...)",
+    placement=_placement,
+    meaning=_meaning,
+    exclusive=(frozenset({"limit-iface-in", "limit-iface-out"}),),
+    required=(frozenset({"src-type", "dst-type"}),),
 )

@@ -1,6 +1,6 @@
 """cluster: share load among cluster nodes that all see the same packets, by hash."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT32
 
 EXTENSION = match(
@@ -11,4 +11,10 @@ EXTENSION = match(
                help="this node's numbers as a bit mask (instead of --cluster-local-node)"),
     OptionSpec("cluster-hash-seed", value=UINT32, help="seed of the Jenkins hash"),
     summary="the packet's hash falls to this cluster node",
+    meaning=Opaque("a hash of the packet decides, against the node numbers"),
+    required=(
+        frozenset({"cluster-local-node", "cluster-local-nodemask"}),
+        frozenset({"cluster-total-nodes"}),
+        frozenset({"cluster-hash-seed"}),
+    ),
 )

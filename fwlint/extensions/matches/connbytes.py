@@ -1,6 +1,6 @@
 """connbytes: bytes, packets or average packet size a connection has carried so far."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT64_RANGE, choice
 
 EXTENSION = match(
@@ -12,4 +12,6 @@ EXTENSION = match(
     OptionSpec("connbytes-mode", value=choice("packets", "bytes", "avgpkt", what="counter"),
                help="packets, bytes or avgpkt"),
     summary="connection byte/packet counters (needs nf_conntrack_acct)",
+    meaning=Opaque("counters of the connection's past traffic"),
+    required=(frozenset({"connbytes"}), frozenset({"connbytes-dir"}), frozenset({"connbytes-mode"})),
 )

@@ -1,6 +1,6 @@
 """connlimit: the number of connections open per client address (or address block)."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import PREFIX_LENGTH, UINT32
 
 EXTENSION = match(
@@ -12,4 +12,10 @@ EXTENSION = match(
     OptionSpec("connlimit-saddr", arity=0, help="count per source group (the default)"),
     OptionSpec("connlimit-daddr", arity=0, help="count per destination group"),
     summary="number of parallel connections per address group",
+    meaning=Opaque("counts the connections open at the time"),
+    exclusive=(
+        frozenset({"connlimit-upto", "connlimit-above"}),
+        frozenset({"connlimit-saddr", "connlimit-daddr"}),
+    ),
+    required=(frozenset({"connlimit-upto", "connlimit-above"}),),
 )

@@ -3,9 +3,23 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import MARK
 
+
+def _meaning(match, enc):
+    """The packet has a conntrack entry and (ctmark & mask) == value (! inverts only the
+    comparison: a packet without an entry never matches)."""
+    opts = enc.options(match)
+    if "mark" not in opts:
+        enc.refuse("-m connmark needs --mark")
+    opt = opts["mark"]
+    value, mask = enc.value(opt)
+    return enc.tracked() & enc.negate(enc.masked("ctmark", value, mask), opt)
+
+
 EXTENSION = match(
     "connmark",
     OptionSpec("mark", value=MARK, invertible=True,
                help="value[/mask]: the connection mark, ANDed with mask, equals value"),
     summary="connection mark (ctmark)",
+    meaning=_meaning,
+    required=(frozenset({"mark"}),),
 )

@@ -4,6 +4,33 @@ from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import (CT_STATE_LIST, CT_STATUS_LIST, NETWORK, PORT_RANGE, PROTOCOL,
                                       UINT32_RANGE, choice)
 
+
+_OPAQUE_OPTIONS = ("ctproto", "ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst", "ctorigsrcport",
+                   "ctorigdstport", "ctreplsrcport", "ctrepldstport", "ctexpire", "ctdir")
+
+
+def _meaning(match, enc):
+    """As xt_conntrack decides: --ctstate first (SNAT and DNAT are flags of a tracked
+    connection); then a packet without a conntrack entry (INVALID, UNTRACKED) matches when
+    --ctstate was given and fails otherwise; a tracked one must pass --ctstatus (any of the bits)
+    and the tuple, direction and expiry options, which are not modelled."""
+    opts = enc.options(match)
+    if not opts:
+        enc.refuse("-m conntrack needs at least one option")
+    state = opts.get("ctstate")
+    state_ok = enc.negate(enc.ct_states(enc.value(state)), state) if state is not None else enc.true
+    tracked = [enc.tracked()]
+    for name, opt in opts.items():
+        if name == "ctstatus":
+            tracked.append(enc.negate(enc.ct_status(enc.value(opt)), opt))
+        elif name in _OPAQUE_OPTIONS:
+            enc.value(opt)
+            tracked.append(enc.opaque(f"--{name}"))
+    with_entry = enc.all(state_ok, *tracked)
+    without = (~enc.tracked() & state_ok) if state is not None else enc.false
+    return with_entry._replace(upper=with_entry.upper | without, lower=with_entry.lower | without)
+
+
 EXTENSION = match(
     "conntrack",
     OptionSpec("ctstate", value=CT_STATE_LIST, invertible=True,
@@ -20,7 +47,13 @@ EXTENSION = match(
     OptionSpec("ctstatus", value=CT_STATUS_LIST, invertible=True,
                help="NONE, EXPECTED, SEEN_REPLY, ASSURED, CONFIRMED"),
     OptionSpec("ctexpire", value=UINT32_RANGE, invertible=True, help="remaining lifetime in seconds"),
-    OptionSpec("ctdir", value=choice("ORIGINAL", "REPLY", what="direction"),
+    OptionSpec("ctdir", value=choice("ORIGINAL", "REPLY", what="direction", fold=True),
                help="ORIGINAL or REPLY"),
     summary="connection tracking state and tuples",
+    meaning=_meaning,
+    required=(
+        frozenset({"ctstate", "ctproto", "ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst",
+                   "ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport", "ctstatus",
+                   "ctexpire", "ctdir"}),
+    ),
 )

@@ -3,6 +3,20 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import PORT_RANGE, UINT8, choice_list
 
+
+def _meaning(match, enc):
+    """Not a later fragment, ports within ranges; packet types and options are not modelled."""
+    parts = [enc.protocol(33), enc.not_fragment()]
+    for name, opt in enc.options(match).items():
+        if name in ("source-port", "destination-port"):
+            low, high = enc.value(opt)
+            field = "sport" if name == "source-port" else "dport"
+            parts.append(enc.negate(enc.range(field, low, high), opt))
+        else:
+            parts.append(enc.opaque(f"--{name}"))
+    return enc.all(*parts)
+
+
 EXTENSION = match(
     "dccp",
     OptionSpec("source-port", aliases=("sport",), value=PORT_RANGE, invertible=True,
@@ -17,4 +31,5 @@ EXTENSION = match(
     summary="DCCP ports, packet types and options",
     protocols=frozenset({"dccp", "33"}),
     implied_by=frozenset({"dccp", "33"}),
+    meaning=_meaning,
 )

@@ -3,10 +3,23 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import DSCP_CLASS, integer
 
+
+def _meaning(match, enc):
+    """The top six bits of the TOS / traffic class byte equal the code point."""
+    opts = enc.options(match)
+    if len(opts) != 1:
+        enc.refuse("-m dscp takes exactly one of --dscp, --dscp-class")
+    (name, opt), = opts.items()
+    return enc.negate(enc.masked("tos", enc.value(opt) << 2, 0xFC), opt)
+
+
 EXTENSION = match(
     "dscp",
     OptionSpec("dscp", value=integer(0, 63), invertible=True, help="code point 0-63 (decimal or hex)"),
     OptionSpec("dscp-class", value=DSCP_CLASS, invertible=True,
                help="a DiffServ class: BE, EF, AF11-AF43, CS0-CS7"),
     summary="DiffServ code point",
+    meaning=_meaning,
+    exclusive=(frozenset({"dscp", "dscp-class"}),),
+    required=(frozenset({"dscp", "dscp-class"}),),
 )

@@ -1,6 +1,6 @@
 """dst: length and options of the IPv6 Destination Options header."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT32
 
 EXTENSION = match(
@@ -9,4 +9,5 @@ EXTENSION = match(
     OptionSpec("dst-opts", help="type[:length][,type[:length]]...: the options, by number"),
     summary="IPv6 destination options header",
     family=6,
+    meaning=Opaque("IPv6 extension headers are not modelled"),
 )

@@ -3,10 +3,20 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import UINT32_RANGE
 
+
+def _meaning(match, enc):
+    """Not a later fragment; the SPI range is not modelled (without --espspi: every SPI)."""
+    opts = enc.options(match)
+    if not opts:
+        return enc.not_fragment()
+    return enc.all(enc.not_fragment(), enc.opaque("--espspi"))
+
+
 EXTENSION = match(
     "esp",
     OptionSpec("espspi", value=UINT32_RANGE, invertible=True, help="SPI, spi or spi:spi"),
     summary="IPsec ESP SPI",
     protocols=frozenset({"esp", "50"}),
     implied_by=frozenset({"esp", "50"}),
+    meaning=_meaning,
 )

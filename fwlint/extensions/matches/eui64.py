@@ -1,10 +1,11 @@
 """eui64: the IPv6 source address's interface identifier is the EUI-64 of the source MAC."""
 
-from fwlint.extensions import match
+from fwlint.extensions import Opaque, match
 
 EXTENSION = match(
     "eui64",
     summary="IPv6 source address derived from the sender's MAC (SLAAC)",
     chains=frozenset({"PREROUTING", "INPUT", "FORWARD"}),
     family=6,
+    meaning=Opaque("compares the address with the MAC, not modelled"),
 )

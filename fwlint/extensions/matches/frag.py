@@ -1,6 +1,6 @@
 """frag: fields of the IPv6 fragment header."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT32, UINT32_RANGE
 
 EXTENSION = match(
@@ -14,4 +14,5 @@ EXTENSION = match(
     OptionSpec("fraglast", arity=0, help="the last fragment"),
     summary="IPv6 fragment header",
     family=6,
+    meaning=Opaque("IPv6 fragment header fields are not modelled"),
 )

@@ -1,6 +1,6 @@
 """hashlimit: rate limits kept per group (source/destination address, port) in a hash table."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import (ANY, HASHLIMIT_BURST, HASHLIMIT_RATE, PREFIX_LENGTH, UINT32,
                                       choice_list)
 
@@ -30,4 +30,7 @@ EXTENSION = match(
     OptionSpec("hashlimit-rate-interval", value=UINT32,
                help="seconds between rate samples, with --hashlimit-rate-match"),
     summary="per-group rate limit (per source, destination, port ...)",
+    meaning=Opaque("rates depend on the traffic before the packet"),
+    exclusive=(frozenset({"hashlimit-upto", "hashlimit-above"}),),
+    required=(frozenset({"hashlimit-upto", "hashlimit-above"}), frozenset({"hashlimit-name"})),
 )

@@ -3,6 +3,21 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import UINT8
 
+
+def _meaning(match, enc):
+    """The hop limit equal to (! : different from), greater than or less than the value."""
+    opts = enc.options(match)
+    if len(opts) != 1:
+        enc.refuse("-m hl takes exactly one of --hl-eq, --hl-gt, --hl-lt")
+    (name, opt), = opts.items()
+    value = enc.value(opt)
+    if name == "hl-eq":
+        return enc.negate(enc.equals("ttl", value), opt)
+    if name == "hl-gt":
+        return enc.range("ttl", value + 1, 255)
+    return enc.range("ttl", 0, value - 1)
+
+
 EXTENSION = match(
     "hl",
     OptionSpec("hl-eq", aliases=("hl",), value=UINT8, invertible=True, help="hop limit equals this"),
@@ -10,4 +25,7 @@ EXTENSION = match(
     OptionSpec("hl-lt", value=UINT8, help="hop limit is less than this"),
     summary="IPv6 hop limit",
     family=6,
+    meaning=_meaning,
+    exclusive=(frozenset({"hl-eq", "hl-gt", "hl-lt"}),),
+    required=(frozenset({"hl-eq", "hl-lt", "hl-gt"}),),
 )

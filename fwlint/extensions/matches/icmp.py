@@ -3,6 +3,17 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import ICMP_TYPE
 
+
+def _meaning(match, enc):
+    """An ICMP message that is not a later fragment, of this type and code range ("any", the
+    default, takes every type)."""
+    parts = [enc.protocol(1), enc.not_fragment()]
+    for name, opt in enc.options(match).items():
+        type_, low, high = enc.value(opt)
+        parts.append(enc.negate(enc.icmp(type_, low, high), opt))
+    return enc.all(*parts)
+
+
 EXTENSION = match(
     "icmp",
     OptionSpec("icmp-type", value=ICMP_TYPE, invertible=True,
@@ -11,4 +22,6 @@ EXTENSION = match(
     protocols=frozenset({"icmp", "1"}),
     family=4,
     implied_by=frozenset({"icmp", "1"}),
+    meaning=_meaning,
+    required=(frozenset({"icmp-type"}),),
 )

@@ -3,9 +3,25 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import IP_RANGE
 
+
+def _meaning(match, enc):
+    """Source and/or destination address within from-to."""
+    opts = enc.options(match)
+    if not opts:
+        enc.refuse("-m iprange needs --src-range or --dst-range")
+    out = enc.true
+    for name, opt in opts.items():
+        low, high = enc.value(opt)
+        field = "src" if name == "src-range" else "dst"
+        out &= enc.negate(enc.address_range(field, low, high), opt)
+    return out
+
+
 EXTENSION = match(
     "iprange",
     OptionSpec("src-range", value=IP_RANGE, invertible=True, help="source address in from[-to]"),
     OptionSpec("dst-range", value=IP_RANGE, invertible=True, help="destination address in from[-to]"),
     summary="address ranges that are not a single prefix",
+    meaning=_meaning,
+    required=(frozenset({"src-range", "dst-range"}),),
 )

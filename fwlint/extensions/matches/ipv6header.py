@@ -1,6 +1,6 @@
 """ipv6header: which IPv6 extension headers (and upper-layer header) the packet carries."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 
 EXTENSION = match(
     "ipv6header",
@@ -10,4 +10,6 @@ EXTENSION = match(
     OptionSpec("soft", arity=0, help="match if any of the --header headers is present"),
     summary="IPv6 extension headers present",
     family=6,
+    meaning=Opaque("IPv6 extension headers are not modelled"),
+    required=(frozenset({"header"}),),
 )

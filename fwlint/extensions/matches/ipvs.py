@@ -1,6 +1,6 @@
 """ipvs: properties of the IPVS (load balancer) connection the packet belongs to."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import NETWORK, PORT, PROTOCOL, choice
 
 EXTENSION = match(
@@ -15,4 +15,6 @@ EXTENSION = match(
     OptionSpec("vportctl", value=PORT, invertible=True,
                help="virtual port of the controlling connection (21 for FTP data)"),
     summary="IPVS connection properties",
+    meaning=Opaque("IPVS connections are not modelled"),
+    required=(frozenset({"ipvs", "vproto", "vaddr", "vport", "vdir", "vmethod", "vportctl"}),),
 )

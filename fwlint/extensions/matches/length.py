@@ -3,8 +3,21 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import UINT16_RANGE
 
+
+def _meaning(match, enc):
+    """The layer-3 length is within the range."""
+    opts = enc.options(match)
+    if "length" not in opts:
+        enc.refuse("-m length needs --length")
+    opt = opts["length"]
+    low, high = enc.value(opt)
+    return enc.negate(enc.range("length", low, high), opt)
+
+
 EXTENSION = match(
     "length",
     OptionSpec("length", value=UINT16_RANGE, invertible=True, help="length or length:length in bytes"),
     summary="packet length",
+    meaning=_meaning,
+    required=(frozenset({"length"}),),
 )

@@ -3,9 +3,22 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import MARK
 
+
+def _meaning(match, enc):
+    """(nfmark & mask) == value."""
+    opts = enc.options(match)
+    if "mark" not in opts:
+        enc.refuse("-m mark needs --mark")
+    opt = opts["mark"]
+    value, mask = enc.value(opt)
+    return enc.negate(enc.masked("mark", value, mask), opt)
+
+
 EXTENSION = match(
     "mark",
     OptionSpec("mark", value=MARK, invertible=True,
                help="value[/mask]: the mark, ANDed with mask, equals value"),
     summary="packet mark (nfmark)",
+    meaning=_meaning,
+    required=(frozenset({"mark"}),),
 )

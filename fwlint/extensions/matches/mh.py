@@ -1,6 +1,6 @@
 """mh: the type of an IPv6 Mobility Header message (loaded by ``-p mh`` or ``-p ipv6-mh``)."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import MH_TYPE_RANGE
 
 EXTENSION = match(
@@ -11,4 +11,5 @@ EXTENSION = match(
     protocols=frozenset({"mh", "ipv6-mh", "mobility-header", "135"}),
     family=6,
     implied_by=frozenset({"mh", "ipv6-mh", "135"}),
+    meaning=Opaque("the mobility header type is not modelled"),
 )

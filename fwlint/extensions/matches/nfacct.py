@@ -2,8 +2,17 @@
 
 from fwlint.extensions import OptionSpec, match
 
+
+def _meaning(match, enc):
+    """Every packet (it only counts them)."""
+    enc.options(match)
+    return enc.true
+
+
 EXTENSION = match(
     "nfacct",
     OptionSpec("nfacct-name", help="the accounting object, created beforehand with nfacct add"),
     summary="extended accounting; matches every packet",
+    meaning=_meaning,
+    required=(frozenset({"nfacct-name"}),),
 )

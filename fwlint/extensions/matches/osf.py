@@ -1,6 +1,6 @@
 """osf: passive OS fingerprinting of TCP SYN packets."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import choice
 
 EXTENSION = match(
@@ -14,4 +14,6 @@ EXTENSION = match(
     chains=frozenset({"PREROUTING", "INPUT", "FORWARD"}),
     protocols=frozenset({"tcp", "6"}),
     family=4,
+    meaning=Opaque("OS fingerprints are not modelled"),
+    required=(frozenset({"genre"}),),
 )

@@ -1,6 +1,6 @@
 """owner: the user, group or socket behind a locally generated packet."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import OWNER
 
 EXTENSION = match(
@@ -14,4 +14,6 @@ EXTENSION = match(
     OptionSpec("socket-exists", arity=0, invertible=True, help="the packet has a socket at all"),
     summary="owner of the sending socket (locally generated packets only)",
     chains=frozenset({"OUTPUT", "POSTROUTING"}),
+    meaning=Opaque("the owner of the socket is not a header field"),
+    required=(frozenset({"uid-owner", "gid-owner", "socket-exists"}),),
 )

@@ -1,7 +1,24 @@
-"""physdev: the bridge ports a bridged packet came in on or goes out by."""
+"""physdev: the bridge ports a bridged packet came in on or goes out by.
 
-from fwlint.extensions import OptionSpec, match
+The kernel refuses ``--physdev-out`` and ``--physdev-is-out`` from OUTPUT unless the rule also
+has a positive ``--physdev-is-bridged`` (at commit); every other hook accepts them.
+"""
+
+from typing import Iterator
+
+from fwlint.ast import Option, Rule
+from fwlint.extensions import Opaque, OptionSpec, Placement, match
 from fwlint.extensions.values import INTERFACE
+
+
+def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
+    if any(o.name == "physdev-is-bridged" and not o.negated for o in options):
+        return
+    for opt in options:
+        if opt.name in ("physdev-out", "physdev-is-out"):
+            yield Placement(opt.name,
+                            chains=frozenset({"PREROUTING", "INPUT", "FORWARD", "POSTROUTING"}),
+                            note="or from OUTPUT with --physdev-is-bridged")
 
 EXTENSION = match(
     "physdev",
@@ -15,4 +32,9 @@ EXTENSION = match(
     OptionSpec("physdev-is-bridged", arity=0, invertible=True,
                help="the packet is being bridged, not routed (FORWARD, POSTROUTING)"),
     summary="bridge port of bridged packets",
+    placement=_placement,
+    meaning=Opaque("bridge ports are not modelled"),
+    required=(
+        frozenset({"physdev-in", "physdev-out", "physdev-is-in", "physdev-is-out", "physdev-is-bridged"}),
+    ),
 )

@@ -3,10 +3,22 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import choice
 
+
+def _meaning(match, enc):
+    """The link-layer packet type (a looped-back packet counts as multicast or broadcast)."""
+    opts = enc.options(match)
+    if "pkt-type" not in opts:
+        enc.refuse("-m pkttype needs --pkt-type")
+    opt = opts["pkt-type"]
+    return enc.negate(enc.packet_type(enc.value(opt)), opt)
+
+
 EXTENSION = match(
     "pkttype",
     OptionSpec("pkt-type", value=choice("unicast", "broadcast", "multicast", "host", "bcast", "mcast",
                                         what="packet type", fold=True),
                invertible=True, help="unicast, broadcast or multicast"),
     summary="link-layer packet type",
+    meaning=_meaning,
+    required=(frozenset({"pkt-type"}),),
 )

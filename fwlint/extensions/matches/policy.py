@@ -1,7 +1,22 @@
-"""policy: the IPsec policy that decapsulated the packet, or will encapsulate it."""
+"""policy: the IPsec policy that decapsulated the packet, or will encapsulate it.
 
-from fwlint.extensions import OptionSpec, match
+The kernel refuses ``--dir in`` from OUTPUT and POSTROUTING and ``--dir out`` from PREROUTING
+and INPUT (at commit).
+"""
+
+from typing import Iterator
+
+from fwlint.ast import Option, Rule
+from fwlint.extensions import Opaque, OptionSpec, Placement, match
 from fwlint.extensions.values import NETWORK, UINT32, choice
+
+
+def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
+    for opt in options:
+        if opt.name == "dir" and opt.value == "in":
+            yield Placement(opt.name, chains=frozenset({"PREROUTING", "INPUT", "FORWARD"}))
+        elif opt.name == "dir" and opt.value == "out":
+            yield Placement(opt.name, chains=frozenset({"FORWARD", "OUTPUT", "POSTROUTING"}))
 
 EXTENSION = match(
     "policy",
@@ -14,7 +29,7 @@ EXTENSION = match(
     OptionSpec("reqid", value=UINT32, invertible=True, help="reqid of the policy rule"),
     OptionSpec("spi", value=UINT32, invertible=True, help="SPI of the security association"),
     OptionSpec("proto", value=choice("ah", "esp", "ipcomp", "50", "51", "108",
-                                     what="IPsec protocol", fold=True),
+                                     what="IPsec protocol"),
                invertible=True, help="ah, esp or ipcomp"),
     OptionSpec("mode", value=choice("tunnel", "transport", what="IPsec mode"), invertible=True,
                help="tunnel or transport"),
@@ -24,4 +39,8 @@ EXTENSION = match(
                help="tunnel destination endpoint (with --mode tunnel)"),
     OptionSpec("next", arity=0, help="start the next policy element (with --strict)"),
     summary="IPsec policy of the packet",
+    placement=_placement,
+    elements=("next", frozenset({"reqid", "spi", "proto", "mode", "tunnel-src", "tunnel-dst"})),
+    meaning=Opaque("IPsec policies are not modelled"),
+    required=(frozenset({"dir"}),),
 )

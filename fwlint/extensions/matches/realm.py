@@ -1,6 +1,6 @@
 """realm: the routing realm the route lookup assigned (IPv4)."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 
 EXTENSION = match(
     "realm",
@@ -9,4 +9,6 @@ EXTENSION = match(
     summary="routing realm (IPv4)",
     chains=frozenset({"INPUT", "FORWARD", "OUTPUT", "POSTROUTING"}),
     family=4,
+    meaning=Opaque("routing realms are not modelled"),
+    required=(frozenset({"realm"}),),
 )

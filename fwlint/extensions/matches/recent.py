@@ -3,6 +3,17 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import ADDRESS, ANY, UINT32
 
+
+def _meaning(match, enc):
+    """--set on its own adds the address and always matches (! --set never does); the list
+    tests (--rcheck, --update, --remove) depend on traffic seen before: not modelled."""
+    opts = enc.options(match)
+    tests = [n for n in ("rcheck", "update", "remove") if n in opts]
+    if "set" in opts and not tests:
+        return enc.false if opts["set"].negated else enc.true
+    return enc.opaque("-m recent")
+
+
 EXTENSION = match(
     "recent",
     OptionSpec("name", value=ANY, help="the list to use; DEFAULT when not given"),
@@ -23,4 +34,7 @@ EXTENSION = match(
                help="only if seen at least this many times (with --rcheck or --update)"),
     OptionSpec("rttl", arity=0, help="also require the TTL the address was recorded with"),
     summary="lists of recently seen addresses (port knocking, brute-force throttling)",
+    meaning=_meaning,
+    exclusive=(frozenset({"set", "rcheck", "update", "remove"}),),
+    required=(frozenset({"set", "rcheck", "update", "remove"}),),
 )

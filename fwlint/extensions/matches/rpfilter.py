@@ -1,6 +1,6 @@
 """rpfilter: reverse path filter: would a reply leave by the interface the packet came in on?"""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 
 EXTENSION = match(
     "rpfilter",
@@ -11,4 +11,5 @@ EXTENSION = match(
     summary="reverse path (anti-spoofing) test",
     tables=frozenset({"raw", "mangle"}),
     chains=frozenset({"PREROUTING"}),
+    meaning=Opaque("depends on the routing table"),
 )

@@ -1,6 +1,6 @@
 """rt: fields of the IPv6 routing header."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import ADDRESS_LIST, UINT8, UINT32, UINT32_RANGE
 
 EXTENSION = match(
@@ -14,4 +14,5 @@ EXTENSION = match(
     OptionSpec("rt-0-not-strict", arity=0, help="the --rt-0-addrs list need not be exact"),
     summary="IPv6 routing header",
     family=6,
+    meaning=Opaque("IPv6 routing header fields are not modelled"),
 )

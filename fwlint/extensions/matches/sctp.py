@@ -1,13 +1,27 @@
 """sctp: ports and chunk types of SCTP packets (loaded by ``-p sctp`` on its own)."""
 
 from fwlint.extensions import OptionSpec, match
-from fwlint.extensions.values import PORT_RANGE, SCTP_CHUNKS, choice
+from fwlint.extensions.values import SCTP_CHUNKS, SCTP_PORT_RANGE, choice
+
+
+def _meaning(match, enc):
+    """Not a later fragment, ports within ranges; chunk types are not modelled."""
+    parts = [enc.protocol(132), enc.not_fragment()]
+    for name, opt in enc.options(match).items():
+        if name in ("source-port", "destination-port"):
+            low, high = enc.value(opt)
+            field = "sport" if name == "source-port" else "dport"
+            parts.append(enc.negate(enc.range(field, low, high), opt))
+        else:
+            parts.append(enc.opaque("--chunk-types"))
+    return enc.all(*parts)
+
 
 EXTENSION = match(
     "sctp",
-    OptionSpec("source-port", aliases=("sport",), value=PORT_RANGE, invertible=True,
+    OptionSpec("source-port", aliases=("sport",), value=SCTP_PORT_RANGE, invertible=True,
                help="source port or port:port range"),
-    OptionSpec("destination-port", aliases=("dport",), value=PORT_RANGE, invertible=True,
+    OptionSpec("destination-port", aliases=("dport",), value=SCTP_PORT_RANGE, invertible=True,
                help="destination port or port:port range"),
     OptionSpec("chunk-types", arity=2,
                value=(choice("all", "any", "only", what="chunk match mode", fold=True), SCTP_CHUNKS),
@@ -17,4 +31,5 @@ EXTENSION = match(
     summary="SCTP ports and chunk types",
     protocols=frozenset({"sctp", "132"}),
     implied_by=frozenset({"sctp", "132"}),
+    meaning=_meaning,
 )

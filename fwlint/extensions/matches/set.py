@@ -1,6 +1,6 @@
 """set: look the packet's addresses and ports up in an ipset."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import ANY, SET_FLAGS, UINT64
 
 EXTENSION = match(
@@ -20,4 +20,10 @@ EXTENSION = match(
     OptionSpec("bytes-lt", value=UINT64, help="the element's byte counter is below this"),
     OptionSpec("bytes-gt", value=UINT64, help="the element's byte counter is above this"),
     summary="membership in an ipset",
+    meaning=Opaque("ipset contents are not part of the ruleset"),
+    exclusive=(
+        frozenset({"packets-eq", "packets-lt", "packets-gt"}),
+        frozenset({"bytes-eq", "bytes-lt", "bytes-gt"}),
+    ),
+    required=(frozenset({"match-set"}),),
 )

@@ -1,6 +1,6 @@
 """socket: an open local socket exists for the packet (transparent proxying)."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 
 EXTENSION = match(
     "socket",
@@ -9,4 +9,5 @@ EXTENSION = match(
     OptionSpec("restore-skmark", arity=0, help="copy the socket's mark to the packet"),
     summary="a local TCP/UDP socket for the packet",
     chains=frozenset({"PREROUTING", "INPUT"}),
+    meaning=Opaque("depends on the sockets open at the time"),
 )

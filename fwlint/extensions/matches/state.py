@@ -3,9 +3,22 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import STATE_LIST
 
+
+def _meaning(match, enc):
+    """The packet's connection state is one of the list (INVALID, NEW, ESTABLISHED, RELATED,
+    UNTRACKED: exactly one holds for each packet)."""
+    opts = enc.options(match)
+    if "state" not in opts:
+        enc.refuse("-m state needs --state")
+    opt = opts["state"]
+    return enc.negate(enc.ct_states(enc.value(opt)), opt)
+
+
 EXTENSION = match(
     "state",
     OptionSpec("state", value=STATE_LIST, invertible=True,
                help="INVALID, NEW, ESTABLISHED, RELATED, UNTRACKED"),
     summary="connection state (superseded by conntrack --ctstate)",
+    meaning=_meaning,
+    required=(frozenset({"state"}),),
 )

@@ -1,6 +1,6 @@
 """statistic: match a random share of packets, or every nth packet."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import PROBABILITY, UINT32, choice, integer
 
 EXTENSION = match(
@@ -12,4 +12,7 @@ EXTENSION = match(
                help="match one packet in every N (mode nth)"),
     OptionSpec("packet", value=UINT32, help="initial counter, 0 to N-1 (mode nth)"),
     summary="random or every-nth sampling",
+    meaning=Opaque("a random or every-nth choice"),
+    exclusive=(frozenset({"probability", "every"}),),
+    required=(frozenset({"mode"}),),
 )

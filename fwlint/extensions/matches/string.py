@@ -1,6 +1,6 @@
 """string: search the packet for a byte pattern (Boyer-Moore or Knuth-Pratt-Morris)."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import ANY, UINT16, choice
 
 EXTENSION = match(
@@ -14,4 +14,7 @@ EXTENSION = match(
                help="the pattern with |hex| escapes, e.g. '|0d 0a|'"),
     OptionSpec("icase", arity=0, help="ignore case"),
     summary="a byte pattern anywhere in the packet",
+    meaning=Opaque("searches the payload"),
+    exclusive=(frozenset({"string", "hex-string"}),),
+    required=(frozenset({"string", "hex-string"}), frozenset({"algo"})),
 )

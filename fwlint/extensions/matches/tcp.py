@@ -1,13 +1,36 @@
 """tcp: ports, flags and options of TCP segments (loaded by ``-p tcp`` on its own)."""
 
 from fwlint.extensions import OptionSpec, match
-from fwlint.extensions.values import PORT_RANGE, TCP_FLAG_LIST, UINT8
+from fwlint.extensions.values import TCP_FLAG_LIST, TCP_PORT_RANGE, UINT8
+
+
+def _meaning(match, enc):
+    """A TCP segment that is not a later fragment; ports within ranges, flags under a mask
+    (--syn: SYN set, RST ACK FIN clear); TCP options are not modelled."""
+    opts = enc.options(match)
+    if "syn" in opts and "tcp-flags" in opts:
+        enc.refuse("--syn and --tcp-flags together")
+    parts = [enc.protocol(6), enc.not_fragment()]
+    for name, opt in opts.items():
+        if name in ("source-port", "destination-port"):
+            low, high = enc.value(opt)
+            field = "sport" if name == "source-port" else "dport"
+            parts.append(enc.negate(enc.range(field, low, high), opt))
+        elif name == "tcp-flags":
+            mask, comp = enc.values(opt)
+            parts.append(enc.negate(enc.tcp_flags(mask, comp), opt))
+        elif name == "syn":
+            parts.append(enc.negate(enc.tcp_flags(("SYN", "RST", "ACK", "FIN"), ("SYN",)), opt))
+        elif name == "tcp-option":
+            parts.append(enc.opaque("--tcp-option"))
+    return enc.all(*parts)
+
 
 EXTENSION = match(
     "tcp",
-    OptionSpec("source-port", aliases=("sport",), value=PORT_RANGE, invertible=True,
+    OptionSpec("source-port", aliases=("sport",), value=TCP_PORT_RANGE, invertible=True,
                help="source port or port:port range"),
-    OptionSpec("destination-port", aliases=("dport",), value=PORT_RANGE, invertible=True,
+    OptionSpec("destination-port", aliases=("dport",), value=TCP_PORT_RANGE, invertible=True,
                help="destination port or port:port range"),
     OptionSpec("tcp-flags", arity=2, value=(TCP_FLAG_LIST, TCP_FLAG_LIST), invertible=True,
                help="MASK COMP: of the flags in MASK, exactly those in COMP are set"),
@@ -17,4 +40,6 @@ EXTENSION = match(
     summary="TCP ports, flags and options",
     protocols=frozenset({"tcp", "6"}),
     implied_by=frozenset({"tcp", "6"}),
+    meaning=_meaning,
+    exclusive=(frozenset({"syn", "tcp-flags"}),),
 )

@@ -1,6 +1,6 @@
 """time: the arrival time of the packet: date range, time of day, weekdays, days of the month."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import DATE, MONTHDAY_LIST, TIME_OF_DAY, WEEKDAY_LIST
 
 EXTENSION = match(
@@ -18,4 +18,6 @@ EXTENSION = match(
                help="use the kernel's time zone instead of UTC (discouraged)"),
     OptionSpec("utc", arity=0, help="use UTC (the default)"),
     summary="time and date of arrival (UTC unless --kerneltz)",
+    meaning=Opaque("the time of arrival is not a header field"),
+    exclusive=(frozenset({"kerneltz", "utc"}),),
 )

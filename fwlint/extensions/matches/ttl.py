@@ -3,6 +3,21 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import UINT8
 
+
+def _meaning(match, enc):
+    """The TTL equal to (! : different from), greater than or less than the value."""
+    opts = enc.options(match)
+    if len(opts) != 1:
+        enc.refuse("-m ttl takes exactly one of --ttl-eq, --ttl-gt, --ttl-lt")
+    (name, opt), = opts.items()
+    value = enc.value(opt)
+    if name == "ttl-eq":
+        return enc.negate(enc.equals("ttl", value), opt)
+    if name == "ttl-gt":
+        return enc.range("ttl", value + 1, 255)
+    return enc.range("ttl", 0, value - 1)
+
+
 EXTENSION = match(
     "ttl",
     OptionSpec("ttl-eq", aliases=("ttl",), value=UINT8, invertible=True, help="TTL equals this"),
@@ -10,4 +25,7 @@ EXTENSION = match(
     OptionSpec("ttl-lt", value=UINT8, help="TTL is less than this"),
     summary="IPv4 time to live",
     family=4,
+    meaning=_meaning,
+    exclusive=(frozenset({"ttl-eq", "ttl-gt", "ttl-lt"}),),
+    required=(frozenset({"ttl-eq", "ttl-lt", "ttl-gt"}),),
 )

@@ -3,6 +3,17 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import PORT_RANGE
 
+
+def _meaning(match, enc):
+    """A UDP datagram that is not a later fragment, ports within ranges."""
+    parts = [enc.protocol(17), enc.not_fragment()]
+    for name, opt in enc.options(match).items():
+        low, high = enc.value(opt)
+        field = "sport" if name == "source-port" else "dport"
+        parts.append(enc.negate(enc.range(field, low, high), opt))
+    return enc.all(*parts)
+
+
 EXTENSION = match(
     "udp",
     OptionSpec("source-port", aliases=("sport",), value=PORT_RANGE, invertible=True,
@@ -12,4 +23,5 @@ EXTENSION = match(
     summary="UDP ports",
     protocols=frozenset({"udp", "17"}),
     implied_by=frozenset({"udp", "17"}),
+    meaning=_meaning,
 )

@@ -2,9 +2,18 @@
 
 from fwlint.extensions import OptionSpec, target
 
+
+def _meaning(target, enc):
+    """The packet goes on (its checksum is not a modelled field)."""
+    enc.options(target)
+    return enc.go_on()
+
+
 EXTENSION = target(
     "CHECKSUM",
     OptionSpec("checksum-fill", arity=0, help="compute and fill in the checksum"),
     summary="fill in the packet's checksum and continue",
     tables=frozenset({"mangle"}),
+    meaning=_meaning,
+    required=(frozenset({"checksum-fill"}),),
 )

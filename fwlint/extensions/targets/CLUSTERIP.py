@@ -3,6 +3,13 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import MAC, UINT16, UINT32, choice
 
+
+def _meaning(target, enc):
+    """Packets of connections another node handles are dropped; the others go on."""
+    enc.options(target)
+    return enc.maybe("CLUSTERIP")
+
+
 EXTENSION = target(
     "CLUSTERIP",
     OptionSpec("new", arity=0, help="create the cluster IP; needed on its first rule"),
@@ -15,4 +22,5 @@ EXTENSION = target(
     OptionSpec("hash-init", value=UINT32, help="seed of the hash"),
     summary="IPv4 cluster IP (deprecated in favour of -m cluster; gone from Linux 6.3)",
     family=4,
+    meaning=_meaning,
 )

@@ -3,6 +3,40 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import MARK, UINT32, integer
 
+
+def _meaning(target, enc):
+    """ctmark = (ctmark & ~mask) ^ value, as the kernel computes every form:
+    --set-xmark v/m, --set-mark v/m (mask m|v), --and-mark, --or-mark, --xor-mark.
+    --save-mark changes the ctmark, --restore-mark the nfmark, in ways
+    not modelled (masks, shifts): any value."""
+    opts = enc.options(target)
+    full = 0xFFFFFFFF
+    steps = []
+    for name, opt in opts.items():
+        if name == "set-xmark":
+            value, mask = enc.value(opt)
+            steps.append(enc.set_bits("ctmark", value, mask))
+        elif name == "set-mark":
+            value, mask = enc.value(opt)
+            steps.append(enc.set_bits("ctmark", value, mask | value))
+        elif name == "and-mark":
+            steps.append(enc.set_bits("ctmark", 0, ~enc.value(opt) & full))
+        elif name == "or-mark":
+            bits = enc.value(opt)
+            steps.append(enc.set_bits("ctmark", bits, bits))
+        elif name == "xor-mark":
+            steps.append(enc.set_bits("ctmark", enc.value(opt), 0))
+        elif name == "save-mark":
+            steps.append(enc.havoc("ctmark"))
+        elif name == "restore-mark":
+            steps.append(enc.havoc("mark"))
+        elif name in ("nfmask", "ctmask", "mask", "left-shift-mark", "right-shift-mark"):
+            enc.value(opt)
+    if len(steps) != 1:
+        enc.refuse("-j CONNMARK takes exactly one action")
+    return enc.go_on(*steps)
+
+
 EXTENSION = target(
     "CONNMARK",
     OptionSpec("set-xmark", value=MARK, help="value[/mask]: clear the mask bits, then XOR value in"),
@@ -21,4 +55,11 @@ EXTENSION = target(
     OptionSpec("right-shift-mark", value=integer(0, 31),
                help="shift the copied mark right by this many bits (revision 2)"),
     summary="set or copy the connection mark and continue",
+    meaning=_meaning,
+    exclusive=(
+        frozenset({"set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark", "save-mark", "restore-mark"}),
+    ),
+    required=(
+        frozenset({"set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark", "save-mark", "restore-mark"}),
+    ),
 )

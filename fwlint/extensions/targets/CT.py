@@ -3,6 +3,15 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import choice_list
 
+
+def _meaning(target, enc):
+    """Attaches a conntrack template (or, with --notrack, none): the packet's connection
+    state and marks may change (any value, as far as the model says)."""
+    enc.options(target)
+    return enc.go_on(enc.havoc("ctstate"), enc.havoc("snat"), enc.havoc("dnat"),
+                     enc.havoc("ctstatus"), enc.havoc("ctmark"))
+
+
 EXTENSION = target(
     "CT",
     OptionSpec("notrack", arity=0, help="do not track the packet's connection"),
@@ -19,4 +28,5 @@ EXTENSION = target(
     OptionSpec("timeout", help="name of a timeout policy (nfct timeout)"),
     summary="set the connection tracking template and continue",
     tables=frozenset({"raw"}),
+    meaning=_meaning,
 )

@@ -3,6 +3,13 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import NETWORK
 
+
+def _meaning(target, enc):
+    """The destination prefix is rewritten: any destination, as far as the model says."""
+    enc.options(target)
+    return enc.go_on(enc.havoc("dst"))
+
+
 EXTENSION = target(
     "DNPT",
     OptionSpec("src-pfx", value=NETWORK, help="prefix/length translated from"),
@@ -11,4 +18,6 @@ EXTENSION = target(
     tables=frozenset({"mangle"}),
     chains=frozenset({"PREROUTING", "OUTPUT"}),
     family=6,
+    meaning=_meaning,
+    required=(frozenset({"src-pfx"}), frozenset({"dst-pfx"})),
 )

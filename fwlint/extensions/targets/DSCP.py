@@ -3,10 +3,23 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import DSCP_CLASS, integer
 
+
+def _meaning(target, enc):
+    """The top six bits of the TOS / traffic class byte become the code point."""
+    opts = enc.options(target)
+    if len(opts) != 1:
+        enc.refuse("-j DSCP takes exactly one of --set-dscp, --set-dscp-class")
+    (name, opt), = opts.items()
+    return enc.go_on(enc.set_bits("tos", enc.value(opt) << 2, 0xFC))
+
+
 EXTENSION = target(
     "DSCP",
     OptionSpec("set-dscp", value=integer(0, 63), help="code point 0-63 (decimal or hex)"),
     OptionSpec("set-dscp-class", value=DSCP_CLASS, help="a DiffServ class: BE, EF, AF11-AF43, CS0-CS7"),
     summary="set the DSCP field and continue",
     tables=frozenset({"mangle"}),
+    meaning=_meaning,
+    exclusive=(frozenset({"set-dscp", "set-dscp-class"}),),
+    required=(frozenset({"set-dscp", "set-dscp-class"}),),
 )

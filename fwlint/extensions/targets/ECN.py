@@ -1,7 +1,41 @@
-"""ECN: clear (or set) ECN bits to get past hosts that mishandle them (IPv4)."""
+"""ECN: clear (or set) ECN bits to get past hosts that mishandle them (IPv4).
 
-from fwlint.extensions import OptionSpec, target
+The kernel refuses the TCP operations (``--ecn-tcp-remove``, ``--ecn-tcp-cwr``,
+``--ecn-tcp-ece``) at commit unless the rule has a positive ``-p tcp``.
+"""
+
+from typing import Iterator
+
+from fwlint.ast import Option, Rule
+from fwlint.extensions import OptionSpec, Placement, target
 from fwlint.extensions.values import integer
+
+_TCP_OPERATIONS = ("ecn-tcp-remove", "ecn-tcp-cwr", "ecn-tcp-ece")
+
+
+def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
+    for opt in options:
+        if opt.name in _TCP_OPERATIONS:
+            yield Placement(opt.name, protocols=frozenset({"tcp", "6"}))
+            return
+
+
+def _meaning(target, enc):
+    """--ecn-ip-ect sets the low two bits of the TOS byte; the TCP operations change the CWR and
+    ECE flags (any value, as far as the model says)."""
+    opts = enc.options(target)
+    if not opts:
+        enc.refuse("-j ECN needs an option")
+    steps = []
+    for name, opt in opts.items():
+        if name == "ecn-ip-ect":
+            steps.append(enc.set_bits("tos", enc.value(opt), 0x03))
+        else:
+            if opt.values:
+                enc.value(opt)
+            steps.append(enc.havoc("tcpflags", 0xC0))
+    return enc.go_on(*steps)
+
 
 EXTENSION = target(
     "ECN",
@@ -12,4 +46,7 @@ EXTENSION = target(
     summary="rewrite ECN bits and continue",
     tables=frozenset({"mangle"}),
     family=4,
+    placement=_placement,
+    meaning=_meaning,
+    required=(frozenset({"ecn-tcp-remove", "ecn-tcp-cwr", "ecn-tcp-ece", "ecn-ip-ect"}),),
 )

@@ -3,6 +3,13 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import PREFIX_LENGTH, UINT8, UINT16, UINT32, choice_list, integer
 
+
+def _meaning(target, enc):
+    """The mark becomes a hash of header fields: any value, as far as the model says."""
+    enc.options(target)
+    return enc.go_on(enc.havoc("mark"))
+
+
 EXTENSION = target(
     "HMARK",
     OptionSpec("hmark-tuple", value=choice_list("src", "dst", "sport", "dport", "spi", "proto", "ct",
@@ -18,4 +25,6 @@ EXTENSION = target(
     OptionSpec("hmark-proto-mask", value=UINT8, help="8-bit mask of the layer-4 protocol"),
     OptionSpec("hmark-rnd", value=UINT32, help="random seed of the hash"),
     summary="set the packet mark from a hash and continue",
+    meaning=_meaning,
+    required=(frozenset({"hmark-mod"}), frozenset({"hmark-rnd"})),
 )

@@ -3,10 +3,19 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import UINT32
 
+
+def _meaning(target, enc):
+    """The packet goes on unchanged."""
+    enc.options(target)
+    return enc.go_on()
+
+
 EXTENSION = target(
     "IDLETIMER",
     OptionSpec("timeout", value=UINT32, help="seconds of idleness before the notification"),
     OptionSpec("label", help="name of the timer, up to 27 characters"),
     OptionSpec("alarm", arity=0, help="use an alarm timer, which also runs while suspended"),
     summary="restart an idle timer and continue",
+    meaning=_meaning,
+    required=(frozenset({"timeout"}), frozenset({"label"})),
 )

@@ -2,10 +2,19 @@
 
 from fwlint.extensions import OptionSpec, target
 
+
+def _meaning(target, enc):
+    """The packet goes on unchanged."""
+    enc.options(target)
+    return enc.go_on()
+
+
 EXTENSION = target(
     "LED",
     OptionSpec("led-trigger-id", help='name of the trigger; the kernel prefixes "netfilter-"'),
     OptionSpec("led-delay", help="milliseconds to keep the LED on, or inf; 0 blinks"),
     OptionSpec("led-always-blink", arity=0, help="blink on every packet even while the LED is on"),
     summary="drive an LED trigger and continue",
+    meaning=_meaning,
+    required=(frozenset({"led-trigger-id"}),),
 )

@@ -1,11 +1,18 @@
 """MASQUERADE: source NAT to the address of the outgoing interface, forgotten when it goes down."""
 
 from fwlint.extensions import OptionSpec, target
-from fwlint.extensions.values import PORT_DASH_RANGE
+from fwlint.extensions.values import NAT_PORTS
+
+
+def _meaning(target, enc):
+    """Decides (the nat table's ACCEPT after rewriting)."""
+    enc.options(target)
+    return enc.decide(enc.outcome_label(target))
+
 
 EXTENSION = target(
     "MASQUERADE",
-    OptionSpec("to-ports", value=PORT_DASH_RANGE,
+    OptionSpec("to-ports", value=NAT_PORTS,
                help="source port or port-port range to use (needs -p tcp, udp, dccp or sctp)"),
     OptionSpec("random", arity=0, help="randomise the source port mapping"),
     OptionSpec("random-fully", arity=0, help="fully randomise the source port mapping"),
@@ -13,4 +20,5 @@ EXTENSION = target(
     tables=frozenset({"nat"}),
     chains=frozenset({"POSTROUTING"}),
     terminal=True,
+    meaning=_meaning,
 )

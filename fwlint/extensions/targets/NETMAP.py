@@ -3,6 +3,13 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import NETWORK
 
+
+def _meaning(target, enc):
+    """Decides (the nat table's ACCEPT after rewriting)."""
+    enc.options(target)
+    return enc.decide(enc.outcome_label(target))
+
+
 EXTENSION = target(
     "NETMAP",
     OptionSpec("to", value=NETWORK,
@@ -11,4 +18,6 @@ EXTENSION = target(
             "POSTROUTING/INPUT)",
     tables=frozenset({"nat"}),
     terminal=True,
+    meaning=_meaning,
+    required=(frozenset({"to"}),),
 )

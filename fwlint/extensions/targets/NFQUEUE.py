@@ -3,6 +3,13 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import UINT16, UINT16_RANGE
 
+
+def _meaning(target, enc):
+    """Decides: userspace (or, with --queue-bypass and nobody listening, the next table)."""
+    enc.options(target)
+    return enc.decide(enc.outcome_label(target))
+
+
 EXTENSION = target(
     "NFQUEUE",
     OptionSpec("queue-num", value=UINT16, help="queue number 0-65535; 0 by default"),
@@ -13,4 +20,6 @@ EXTENSION = target(
     OptionSpec("queue-cpu-fanout", arity=0, help="with --queue-balance: pick the queue by CPU id"),
     summary="queue the packet to userspace for a verdict",
     terminal=True,
+    meaning=_meaning,
+    exclusive=(frozenset({"queue-num", "queue-balance"}),),
 )

@@ -1,15 +1,23 @@
 """REDIRECT: destination NAT to this machine (the incoming interface's address, or loopback)."""
 
 from fwlint.extensions import OptionSpec, target
-from fwlint.extensions.values import PORT_DASH_RANGE
+from fwlint.extensions.values import NAT_PORTS
+
+
+def _meaning(target, enc):
+    """Decides (the nat table's ACCEPT after rewriting)."""
+    enc.options(target)
+    return enc.decide(enc.outcome_label(target))
+
 
 EXTENSION = target(
     "REDIRECT",
-    OptionSpec("to-ports", value=PORT_DASH_RANGE,
+    OptionSpec("to-ports", value=NAT_PORTS,
                help="destination port or port-port range (needs -p tcp, udp, dccp or sctp)"),
     OptionSpec("random", arity=0, help="randomise the port mapping"),
     summary="send the connection to a local port",
     tables=frozenset({"nat"}),
     chains=frozenset({"PREROUTING", "OUTPUT"}),
     terminal=True,
+    meaning=_meaning,
 )

@@ -3,6 +3,16 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import ANY, SET_FLAGS, UINT32
 
+
+def _meaning(target, enc):
+    """The packet goes on; with --map-set --map-mark its mark comes from the set (any value,
+    as far as the model says)."""
+    opts = enc.options(target)
+    if "map-mark" in opts:
+        return enc.go_on(enc.havoc("mark"))
+    return enc.go_on()
+
+
 EXTENSION = target(
     "SET",
     OptionSpec("add-set", arity=2, value=(ANY, SET_FLAGS),
@@ -19,4 +29,6 @@ EXTENSION = target(
     OptionSpec("map-queue", arity=0,
                help="with --map-set: set the hardware queue (OUTPUT, FORWARD, POSTROUTING)"),
     summary="update an ipset from the packet and continue",
+    meaning=_meaning,
+    required=(frozenset({"add-set", "del-set", "map-set"}),),
 )

@@ -1,10 +1,18 @@
 """SNAT: rewrite the source address (and port) of a new connection."""
 
 from fwlint.extensions import OptionSpec, target
+from fwlint.extensions.values import NAT_RANGE
+
+
+def _meaning(target, enc):
+    """Decides (the nat table's ACCEPT after rewriting): the outcome is the mapping."""
+    enc.options(target)
+    return enc.decide(enc.outcome_label(target))
+
 
 EXTENSION = target(
     "SNAT",
-    OptionSpec("to-source", help="[address[-address]][:port[-port]]"),
+    OptionSpec("to-source", value=NAT_RANGE, help="[address[-address]][:port[-port]]"),
     OptionSpec("random", arity=0, help="randomise the port mapping (hash-based)"),
     OptionSpec("random-fully", arity=0, help="fully randomise the port mapping (PRNG)"),
     OptionSpec("persistent", arity=0, help="same mapping for a client across connections"),
@@ -12,4 +20,6 @@ EXTENSION = target(
     tables=frozenset({"nat"}),
     chains=frozenset({"POSTROUTING", "INPUT"}),
     terminal=True,
+    meaning=_meaning,
+    required=(frozenset({"to-source"}),),
 )

@@ -3,6 +3,13 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import UINT16, integer
 
+
+def _meaning(target, enc):
+    """Handshake packets it answers or drops are decided; the others go on."""
+    enc.options(target)
+    return enc.maybe("SYNPROXY")
+
+
 EXTENSION = target(
     "SYNPROXY",
     OptionSpec("mss", value=UINT16, help="MSS announced to clients; must match the server"),
@@ -11,7 +18,7 @@ EXTENSION = target(
     OptionSpec("sack-perm", arity=0, help="pass selective acknowledgement on to the server"),
     OptionSpec("timestamp", arity=0, help="pass the timestamp option on to the server"),
     summary="proxy the TCP handshake with SYN cookies (packets it does not handle continue)",
-    tables=frozenset({"filter"}),
-    chains=frozenset({"INPUT", "FORWARD"}),
+    chains=frozenset({"INPUT", "FORWARD"}),  # any table with those hooks (filter, mangle, nat INPUT)
     protocols=frozenset({"tcp", "6"}),
+    meaning=_meaning,
 )

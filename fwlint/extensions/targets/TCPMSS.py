@@ -1,7 +1,47 @@
-"""TCPMSS: rewrite the MSS option of TCP SYN packets (work around broken path MTU discovery)."""
+"""TCPMSS: rewrite the MSS option of TCP SYN packets (work around broken path MTU discovery).
 
-from fwlint.extensions import OptionSpec, target
+The kernel refuses the rule at commit unless it has a tcp match whose flags require SYN set
+(``--syn``, or ``--tcp-flags MASK COMP`` with SYN in COMP, not inverted), and refuses
+``--clamp-mss-to-pmtu`` from any hook but FORWARD, OUTPUT and POSTROUTING (``--set-mss`` is
+accepted everywhere).
+"""
+
+from typing import Iterator
+
+from fwlint.ast import Option, Rule
+from fwlint.extensions import OptionSpec, Placement, target
 from fwlint.extensions.values import UINT16
+
+_SYN_MATCH = "a tcp match that requires SYN (--syn, or --tcp-flags with SYN in its second list)"
+
+
+def _requires_syn(rule: Rule) -> bool:
+    for m in rule.matches:
+        if m.name != "tcp":
+            continue
+        for opt in m.options:
+            if opt.negated:
+                continue
+            if opt.name == "syn":
+                return True
+            if opt.name == "tcp-flags" and len(opt.values) == 2 and \
+                    {"SYN", "ALL"} & set(opt.values[1].upper().split(",")):
+                return True
+    return False
+
+
+def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
+    if any(o.name == "clamp-mss-to-pmtu" for o in options):
+        yield Placement("clamp-mss-to-pmtu", chains=frozenset({"FORWARD", "OUTPUT", "POSTROUTING"}))
+    if not _requires_syn(rule):
+        yield Placement("", unmet=_SYN_MATCH)
+
+
+def _meaning(target, enc):
+    """The packet goes on (the MSS option is not a modelled field)."""
+    enc.options(target)
+    return enc.go_on()
+
 
 EXTENSION = target(
     "TCPMSS",
@@ -11,4 +51,7 @@ EXTENSION = target(
     summary="clamp the TCP MSS of SYN packets and continue (rule must match SYN, e.g. "
             "--tcp-flags SYN,RST SYN)",
     protocols=frozenset({"tcp", "6"}),
+    placement=_placement,
+    meaning=_meaning,
+    required=(frozenset({"set-mss", "clamp-mss-to-pmtu"}),),
 )

@@ -3,6 +3,13 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import TCP_OPTION_LIST
 
+
+def _meaning(target, enc):
+    """The packet goes on (TCP options are not modelled fields)."""
+    enc.options(target)
+    return enc.go_on()
+
+
 EXTENSION = target(
     "TCPOPTSTRIP",
     OptionSpec("strip-options", value=TCP_OPTION_LIST,
@@ -11,4 +18,5 @@ EXTENSION = target(
     summary="remove TCP options and continue",
     tables=frozenset({"mangle"}),
     protocols=frozenset({"tcp", "6"}),
+    meaning=_meaning,
 )

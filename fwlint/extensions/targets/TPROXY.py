@@ -3,6 +3,13 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import ADDRESS, MARK, PORT
 
+
+def _meaning(target, enc):
+    """Decides: the packet goes to the proxy socket (or is dropped)."""
+    enc.options(target)
+    return enc.decide(enc.outcome_label(target))
+
+
 EXTENSION = target(
     "TPROXY",
     OptionSpec("on-port", value=PORT, help="local port of the proxy; 0 keeps the original; required"),
@@ -15,4 +22,6 @@ EXTENSION = target(
     chains=frozenset({"PREROUTING"}),
     protocols=frozenset({"tcp", "udp", "6", "17"}),
     terminal=True,
+    meaning=_meaning,
+    required=(frozenset({"on-port"}),),
 )

@@ -2,8 +2,16 @@
 
 from fwlint.extensions import target
 
+
+def _meaning(target, enc):
+    """The packet goes on unchanged."""
+    enc.options(target)
+    return enc.go_on()
+
+
 EXTENSION = target(
     "TRACE",
     summary="trace the packet's path through the rules and continue",
     tables=frozenset({"raw"}),
+    meaning=_meaning,
 )

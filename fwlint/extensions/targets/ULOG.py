@@ -3,6 +3,13 @@
 from fwlint.extensions import OptionSpec, target
 from fwlint.extensions.values import UINT32, integer
 
+
+def _meaning(target, enc):
+    """The packet goes on unchanged."""
+    enc.options(target)
+    return enc.go_on()
+
+
 EXTENSION = target(
     "ULOG",
     OptionSpec("ulog-nlgroup", value=integer(1, 32), help="netlink group 1-32; 1 by default"),
@@ -12,4 +19,5 @@ EXTENSION = target(
                help="packets gathered in the kernel before one netlink message; 1 by default"),
     summary="log to userspace over netlink (deprecated: use NFLOG) and continue",
     family=4,
+    meaning=_meaning,
 )

@@ -9,10 +9,18 @@ from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
 
 class DuplicateRule(Rule):
     """## What it does
-    Finds a rule that repeats an earlier rule of the same chain: the same
-    matches with the same values, in any order and spelling (`-p tcp --dport
-    ssh` is `-p tcp -m tcp --dport 22`), and the same target. Comments and
-    counters are not compared.
+    Finds a rule that repeats an earlier rule of the same chain: it takes
+    exactly the same packets and does exactly the same with them, however its
+    matches are ordered and spelt (`-p tcp --dport ssh` is `-p tcp -m tcp
+    --dport 22`; `-p all` or `-s 0.0.0.0/0` add nothing; `-m state --state
+    NEW` is `-m conntrack --ctstate NEW`), with no rule between them that
+    changes a header field (a MARK in between makes the second copy see other
+    packets). Comments and counters are not compared. Matches the model does
+    not understand (`-m limit` ...) must be written the same way.
+
+    A rule after a catch-all is reported as FW203 instead, and a duplicate is
+    not reported again as FW201 or FW202. With `--no-analysis` rules are
+    compared as written (order and spelling still do not count).
 
     ## Why is this bad
     The second copy never decides anything the first did not (for a verdict
@@ -40,8 +48,19 @@ class DuplicateRule(Rule):
     name = "duplicate-rule"
     severity = Severity.WARNING
     fixable = "unsafe"
+    analysis = "optional"
+
+    def __init__(self, use_analysis: bool = True) -> None:
+        self.use_analysis = use_analysis
 
     def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
+        if self.use_analysis:
+            from fwlint.analysis import findings_for
+
+            for f in findings_for(ctx):
+                if f.code == self.code:
+                    yield self._finding(f.rule.rule, f.blockers[0].rule, f.analysis.name)
+            return
         for table in ruleset.tables:
             for chain in table.chains:
                 seen: dict[tuple, AstRule] = {}
@@ -51,9 +70,11 @@ class DuplicateRule(Rule):
                     if first is None:
                         seen[key] = rule
                         continue
-                    line = rule.span.line
-                    fix = Fix("unsafe", f"Delete the duplicate rule on line {line}",
-                              (Edit("", Span(rule.span.file, line, 1, line + 1, 1)),))
-                    yield self.diagnostic(rule.span, f"duplicate of the rule at line "
-                                                     f"{first.span.line} in {chain.name}",
-                                          fix=fix, related=(first.span,))
+                    yield self._finding(rule, first, chain.name)
+
+    def _finding(self, rule: AstRule, first: AstRule, chain: str) -> Diagnostic:
+        line = rule.span.line
+        fix = Fix("unsafe", f"Delete the duplicate rule on line {line}",
+                  (Edit("", Span(rule.span.file, line, 1, line + 1, 1)),))
+        return self.diagnostic(rule.span, f"duplicate of the rule at line {first.span.line} in {chain}",
+                               fix=fix, related=(first.span,))

@@ -9,10 +9,18 @@ from fwlint.lint.facts import ends_traversal, is_unconditional
 
 class UnreachableAfterCatchAll(Rule):
     """## What it does
-    Finds rules that come after an unconditional verdict in the same chain:
+    Finds rules that come after a catch-all in the same chain: a rule that
+    takes every packet whatever it is, so that nothing gets past it. That is
     a rule with no conditions (or only ones every packet meets, such as
-    `-p all`, `-s 0.0.0.0/0` or a comment) whose target ends the chain:
-    ACCEPT, DROP, REJECT, RETURN, a NAT target, a `-g` goto.
+    `-p all`, `-s 0.0.0.0/0`, a comment, or `--ctstate` listing every state)
+    whose target ends the chain: ACCEPT, DROP, REJECT, RETURN, a NAT target,
+    a `-g` goto, or a jump to a chain that decides every packet. The exact
+    model decides what "every packet" means, so `-p all -j DROP` and
+    `-j DROP` are the same catch-all.
+
+    A rule reported here is not reported again as a duplicate (FW204) or as
+    shadowed or redundant (FW201, FW202). With `--no-analysis` only rules
+    whose conditions are written to match everything count as catch-alls.
 
     ## Why is this bad
     No packet ever reaches the later rules, so they do nothing. Usually a rule
@@ -38,8 +46,23 @@ class UnreachableAfterCatchAll(Rule):
     code = "FW203"
     name = "unreachable-after-catch-all"
     severity = Severity.WARNING
+    analysis = "optional"
+
+    def __init__(self, use_analysis: bool = True) -> None:
+        self.use_analysis = use_analysis
 
     def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
+        if self.use_analysis:
+            from fwlint.analysis import findings_for
+
+            for f in findings_for(ctx):
+                if f.code == self.code:
+                    yield self.diagnostic(f.rule.rule.span, f.message, related=f.related)
+            return
+        yield from self._written(ruleset, ctx)
+
+    def _written(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
+        """Without the model: catch-alls recognised by how they are written."""
         registry = ctx.registry
         for table in ruleset.tables:
             for chain in table.chains:

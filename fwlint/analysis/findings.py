@@ -1,0 +1,392 @@
+"""What the model proves about each rule: FW201-FW204, computed once per ruleset.
+
+For each chain, in rule order, a rule gets at most one finding, the first that applies:
+
+1. FW203 ``unreachable-after-catch-all``: an earlier rule of the chain takes every packet
+   whatever the context (``-j DROP``, ``-p all -j DROP``, a jump to a chain that decides
+   everything).
+2. FW204 ``duplicate-rule``: an earlier rule of the same segment (no header change in between)
+   takes exactly the same packets and does exactly the same (exact meanings compared as BDDs;
+   a rule with an approximated match must also be written the same way).
+3. FW201 ``shadowed-rule`` / FW202 ``redundant-rule``: the rule can never match where it stands.
+   FW201 when some of its packets surely get another outcome from the earlier rules, FW202
+   when every one of them surely gets the same outcome (removing it changes nothing).
+4. FW202 ``redundant-rule``: the rule can match, but the rules after it and the chain's end
+   would decide each of its packets the same way.
+
+So a rule never gets FW201, FW203 and FW204 for the same reason.  FW203 and FW204 hold
+whatever jumps into the chain; FW201 and FW202 use what the callers can send (a chain nothing
+jumps to gets neither).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fwlint.analysis.model import (ChainAnalysis, Model, RuleModel, TableModel, describe_target,
+                                   return_label, rule_outcome, same_rule_key)
+from fwlint.lint.facts import is_unconditional
+
+
+@dataclass
+class Finding:
+    """One proven fact about a rule, with the rules that cause it.
+
+    ``kind``: "catch-all" (FW203), "duplicate" (FW204), "shadowed" and "shadowed-by-callers"
+    (FW201), "redundant-earlier" and "redundant-later" (FW202).  ``blockers``: the rules that
+    take its packets (earlier ones, or for "redundant-later" the later ones); ``also``: other
+    earlier rules that would each take them all on their own.  ``packets``: the packets the
+    finding is about, as a BDD (for "shadowed" and "redundant-earlier": the packets the rule
+    matches at the start of its segment, none of which reaches it; for "redundant-later": the
+    packets it takes, which the rest of the chain would decide the same way).
+    ``to_policy``: for "redundant-later", some of them would reach the chain's end.
+    """
+
+    code: str
+    kind: str
+    analysis: ChainAnalysis
+    rule: RuleModel
+    message: str
+    blockers: list[RuleModel] = field(default_factory=list)
+    also: list[RuleModel] = field(default_factory=list)
+    packets: Any = None
+    outcome: str | None = None
+    to_policy: bool = False
+    approximations: tuple[str, ...] = ()
+
+    @property
+    def related(self) -> list[Any]:
+        return [b.rule.span for b in (*self.blockers, *self.also)]
+
+
+_VERBS = {"ACCEPT": ("accepts", "accepted"), "DROP": ("drops", "dropped"),
+          "REJECT": ("rejects", "rejected"), "RETURN": ("returns", "returned"),
+          "QUEUE": ("queues", "queued"), "NFQUEUE": ("queues", "queued")}
+
+
+def _verbs(outcome: str | None) -> tuple[str, str] | None:
+    if outcome is None:
+        return None
+    return _VERBS.get(outcome.split()[0])
+
+
+def _shown(rm: RuleModel) -> str:
+    return f"{rm.line} ({describe_target(rm.rule)})"
+
+
+def _lines(rules: list[RuleModel], one: str = "the rule at line", many: str = "the rules at lines") -> str:
+    items = [_shown(r) for r in sorted(rules, key=lambda r: (r.line, r.index))]
+    if len(items) == 1:
+        return f"{one} {items[0]}"
+    return f"{many} {', '.join(items[:-1])} and {items[-1]}"
+
+
+def _approx_note(approx: list[str]) -> str:
+    return f" [approximated: {', '.join(approx)}]" if approx else ""
+
+
+def _collect_approx(*groups: Any) -> list[str]:
+    out: list[str] = []
+    for group in groups:
+        for a in group:
+            if a not in out:
+                out.append(a)
+    return out
+
+
+class _ChainFindings:
+    def __init__(self, model: Model, tm: TableModel, a: ChainAnalysis) -> None:
+        self.model = model
+        self.tm = tm
+        self.a = a
+        self.enc = model.encoding
+        self.nvars = model.encoding.variable_count
+
+    def count(self, u: Any) -> float:
+        return self.enc.bdd.count(u, self.nvars)
+
+    def run(self) -> list[Finding]:
+        a, enc = self.a, self.enc
+        false = enc.false
+        by_index: dict[int, Finding] = {}
+        catch_all: RuleModel | None = None
+        keys: dict[tuple, RuleModel] = {}
+        copied: set[int] = set()  # rules a later duplicate repeats
+        segment = -1
+        live: list[int] = []
+        for i, rm in enumerate(a.rules):
+            if rm.excluded:
+                continue
+            if a.segment[i] != segment:
+                segment = a.segment[i]
+                keys = {}
+            if catch_all is not None:
+                by_index[i] = self.catch_all(rm, catch_all)
+                continue
+            key = self.duplicate_key(rm)
+            first = keys.get(key)
+            if first is not None:
+                by_index[i] = Finding("FW204", "duplicate", a, rm,
+                                      f"duplicate of the rule at line {first.line} in {a.name}",
+                                      blockers=[first])
+                copied.add(first.index)
+                continue
+            keys[key] = rm
+            live.append(i)
+            if (enc.universe & ~a.kill[i]) == false:
+                catch_all = rm
+        if a.entry != false:
+            for i in live:
+                # a rule its later copy makes redundant is the copy's finding (FW204), not its own
+                found = self.reachability(i, a.rules[i], later_ok=i not in copied)
+                if found is not None:
+                    by_index[i] = found
+        return [by_index[i] for i in sorted(by_index)]
+
+    # --- FW203 ------------------------------------------------------------------------------
+
+    def catch_all(self, rm: RuleModel, blocker: RuleModel) -> Finding:
+        how = "with no conditions" if is_unconditional(blocker.rule) else \
+            "whose conditions every packet meets"
+        shown = describe_target(blocker.rule)
+        if blocker.jump is not None and not blocker.goto:
+            how += f"; {blocker.jump} decides every packet"
+        message = (f"unreachable: the rule at line {blocker.line} ({shown} {how}) takes every "
+                   f"packet in {self.a.name} before it gets here")
+        return Finding("FW203", "catch-all", self.a, rm, message, blockers=[blocker])
+
+    # --- FW204 ------------------------------------------------------------------------------
+
+    def duplicate_key(self, rm: RuleModel) -> tuple:
+        if rm.jump is not None:
+            action: tuple = ("jump", rm.jump, rm.goto)
+        elif rm.action.kind in ("decide", "return"):
+            action = (rm.action.kind, rm.action.outcome)
+        else:
+            t = rm.rule.target
+            action = ("continue", same_rule_key(rm.rule, self.model.registry, self.model.family)[1]
+                      if t is not None else None)
+        if rm.exact:
+            return (action, int(rm.upper))
+        return (action, "approximated", same_rule_key(rm.rule, self.model.registry, self.model.family))
+
+    # --- FW201 / FW202 ----------------------------------------------------------------------
+
+    def reachability(self, i: int, rm: RuleModel, later_ok: bool = True) -> Finding | None:
+        a, enc = self.a, self.enc
+        false = enc.false
+        hit = a.reach[i] & rm.upper
+        if hit == false:
+            if (rm.upper & enc.universe) == false:
+                return None  # its own conditions contradict each other: not about other rules
+            return self.dead(i, rm)
+        outcome = rule_outcome(rm, a.chain)
+        sure = a.sure_after[i]
+        if outcome is None or sure is None or not later_ok:
+            return None
+        if (hit & ~sure) != false:
+            return None
+        return self.redundant_later(i, rm, hit, outcome)
+
+    def dead(self, i: int, rm: RuleModel) -> Finding | None:
+        a, enc = self.a, self.enc
+        false = enc.false
+        start = a.segment[i]
+        P = a.segment_entry[i] & rm.upper
+        if P == false:
+            if start == 0 and not a.chain.builtin and a.callers:
+                callers = sorted(a.callers, key=lambda r: (r.line, r.index))
+                lines = ", ".join(str(c.line) for c in callers)
+                word = "line" if len(callers) == 1 else "lines"
+                message = (f"never matches: no packet that reaches {a.name} can match it "
+                           f"(the jumps to {a.name} at {word} {lines} send it none)")
+                return Finding("FW201", "shadowed-by-callers", a, rm, message, blockers=callers,
+                               packets=rm.upper & enc.universe, outcome=rule_outcome(rm, a.chain),
+                               approximations=rm.approximations)
+            return None
+        candidates = [j for j in range(start, i)
+                      if not a.rules[j].excluded and (a.kill[j] & P) != false]
+        if not candidates:
+            return None  # cannot happen in a segment (its kills cover P); be safe
+        cover = self.greedy_cover(P, candidates)
+        outcome = rule_outcome(rm, a.chain)
+        possible = self.possible_outcomes(P, start, i)
+        same = possible.get(outcome, false) if outcome is not None else false
+        surely_other = P & ~same
+        blockers = [a.rules[j] for j in cover]
+        if surely_other != false:
+            if not any(self.differs(j, outcome, P) for j in cover):
+                extra = max((j for j in candidates if self.differs(j, outcome, surely_other)),
+                            key=lambda j: (self.count(a.kill[j] & surely_other), -j), default=None)
+                if extra is not None:
+                    cover = self.prune(P, sorted({*cover, extra}), keep=extra)
+                    blockers = [a.rules[j] for j in cover]
+            also = [a.rules[j] for j in candidates
+                    if j not in cover and (P & ~a.kill[j]) == false]
+            approx = _collect_approx(rm.approximations, *(b.approximations for b in blockers),
+                                     *(self.chain_approx(b) for b in blockers))
+            message = "shadowed: every packet it matches is taken first by " + _lines(blockers)
+            if also:
+                message += "; " + _lines(also, "the rule at line", "the rules at lines") + \
+                    (" would take them all too" if len(also) == 1 else " would each take them all too")
+            message += _approx_note(approx)
+            return Finding("FW201", "shadowed", a, rm, message, blockers=blockers, also=also,
+                           packets=P, outcome=outcome, approximations=tuple(approx))
+        also = [a.rules[j] for j in candidates if j not in cover and (P & ~a.kill[j]) == false]
+        approx = _collect_approx(rm.approximations, *(b.approximations for b in blockers),
+                                 *(self.chain_approx(b) for b in blockers))
+        verbs = _verbs(outcome)
+        done = f"{verbs[1]} earlier" if verbs else "decided the same way earlier"
+        message = f"redundant: every packet it matches is {done}, by " + _lines(blockers)
+        if also:
+            message += "; " + _lines(also) + (" would take them all too" if len(also) == 1
+                                               else " would each take them all too")
+        message += _approx_note(approx)
+        return Finding("FW202", "redundant-earlier", a, rm, message, blockers=blockers, also=also,
+                       packets=P, outcome=outcome, approximations=tuple(approx))
+
+    def chain_approx(self, rm: RuleModel) -> tuple[str, ...]:
+        if rm.jump is None:
+            return ()
+        return self.tm.summaries[rm.jump].approximations
+
+    def greedy_cover(self, P: Any, candidates: list[int]) -> list[int]:
+        """A minimal set of ``candidates`` whose kills cover ``P``: greedy by coverage (the
+        earliest rule on a tie), then every rule the others make unnecessary dropped."""
+        a, false = self.a, self.enc.false
+        left = P
+        chosen: list[int] = []
+        pool = list(candidates)
+        while left != false and pool:
+            best = max(pool, key=lambda j: (self.count(a.kill[j] & left), -j))
+            chosen.append(best)
+            pool.remove(best)
+            left = left & ~a.kill[best]
+        return self.prune(P, chosen)
+
+    def prune(self, P: Any, chosen: list[int], keep: int | None = None) -> list[int]:
+        a, false = self.a, self.enc.false
+        out = list(chosen)
+        for j in sorted(chosen, key=lambda j: -j):
+            if j == keep or len(out) == 1:
+                continue
+            rest = [k for k in out if k != j]
+            covered = false
+            for k in rest:
+                covered |= a.kill[k]
+            if (P & ~covered) == false:
+                out = rest
+        return sorted(out)
+
+    def possible_outcomes(self, P: Any, start: int, end: int) -> dict[str, Any]:
+        """For the packets of ``P`` entering the segment at ``start``: outcome -> those that
+        may end with it among rules start..end-1."""
+        a, false = self.a, self.enc.false
+        ret_label = return_label(a.chain)
+        possible: dict[str, Any] = {}
+
+        def add(label: str, u: Any) -> None:
+            if u != false:
+                possible[label] = possible.get(label, false) | u
+
+        X = P
+        for j in range(start, end):
+            if X == false:
+                break
+            rm = a.rules[j]
+            if rm.excluded:
+                continue
+            t = X & rm.upper
+            if t == false:
+                continue
+            if rm.jump is not None:
+                summary = self.tm.summaries[rm.jump]
+                for label, u in summary.may_decide.items():
+                    add(label, t & u)
+                if rm.goto:
+                    add(ret_label, t & summary.may_return)
+            elif rm.action.kind == "decide" or rm.action.kind == "maybe":
+                add(rm.action.outcome, t)
+            elif rm.action.kind == "return":
+                add(ret_label, t)
+            X = X & ~a.kill[j]
+        return possible
+
+    def differs(self, j: int, outcome: str | None, P: Any) -> bool:
+        """Rule j may give some packet of P an outcome other than ``outcome``."""
+        rm = self.a.rules[j]
+        false = self.enc.false
+        t = P & rm.upper
+        if rm.jump is not None:
+            summary = self.tm.summaries[rm.jump]
+            if any(label != outcome and (t & u) != false for label, u in summary.may_decide.items()):
+                return True
+            return rm.goto and return_label(self.a.chain) != outcome and (t & summary.may_return) != false
+        return rule_outcome(rm, self.a.chain) != outcome
+
+    def redundant_later(self, i: int, rm: RuleModel, hit: Any, outcome: str) -> Finding:
+        a, enc = self.a, self.enc
+        false = enc.false
+        X = hit
+        later: list[RuleModel] = []
+        approx = list(rm.approximations)
+        for j in range(i + 1, len(a.rules)):
+            if X == false:
+                break
+            other = a.rules[j]
+            if other.excluded:
+                continue
+            t = X & other.upper
+            if t == false:
+                continue
+            if other.deciding or other.jump is not None or (
+                    other.action is not None and other.action.kind == "maybe"):
+                if (a.kill[j] & t) != false or other.jump is not None:
+                    later.append(other)
+                    approx = _collect_approx(approx, other.approximations, self.chain_approx(other))
+            if other.jump is not None and not other.goto:
+                summary = self.tm.summaries[other.jump]
+                if summary.modifies:
+                    X = (X & ~other.lower) | (enc.bdd.exist(summary.modifies, t) & summary.returned)
+                else:
+                    X = X & ~a.kill[j]
+            elif other.action is not None and other.action.steps:
+                X = (X & ~other.lower) | self.model.image(other.action.steps, t)
+            else:
+                X = X & ~a.kill[j]
+        to_end = X != false
+        verbs = _verbs(outcome)
+        parts = []
+        if later:
+            parts.append(_lines(later))
+        chain = a.chain
+        if to_end:
+            if chain.builtin:
+                parts.append(f"the {chain.policy or 'ACCEPT'} policy of {chain.name}")
+            else:
+                parts.append(f"the end of {chain.name}, which returns them")
+        by = " and ".join(parts)
+        if verbs and outcome != "RETURN":
+            message = f"redundant: every packet it {verbs[0]} would be {verbs[1]} anyway, by {by}"
+        elif outcome == "RETURN":
+            message = f"redundant: every packet it returns would return anyway, by {by}"
+        else:
+            message = f"redundant: every packet it takes would get the same outcome anyway, from {by}"
+        if to_end and chain.builtin and outcome == "ACCEPT" and (chain.policy or "ACCEPT") == "ACCEPT":
+            message += ": an ACCEPT under an ACCEPT policy restricts nothing"
+        message += _approx_note(approx)
+        return Finding("FW202", "redundant-later", a, rm, message, blockers=later, packets=hit,
+                       outcome=outcome, to_policy=to_end, approximations=tuple(approx))
+
+
+def compute_findings(model: Model) -> list[Finding]:
+    """Every finding of FW201-FW204 in the model, chain by chain, in rule order."""
+    out: list[Finding] = []
+    for tm in model.tables:
+        for chain in tm.table.chains:
+            analysis = tm.analyses.get(chain.name)
+            if analysis is None:
+                continue
+            out.extend(_ChainFindings(model, tm, analysis).run())
+    return out

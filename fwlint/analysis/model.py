@@ -1,0 +1,796 @@
+"""The exact reachability model of one ruleset: rules as BDDs, chains evaluated as the kernel does.
+
+Three steps per table:
+
+1. **Rules.**  Each rule's matches become a :class:`~fwlint.analysis.meaning.Meaning` (an
+   upper bound, "may match", and a lower bound, "surely matches"), each target an
+   :class:`~fwlint.analysis.meaning.Action`; rules the kernel would refuse are left out
+   (:func:`refusal`).  Encodings are cached by value, meanings by match text.
+2. **Summaries, bottom-up.**  Each user chain is evaluated once from the whole packet space
+   and summarised (:class:`ChainSummary`): the packets it may decide, per outcome, and the
+   packets that may come back from it.  A jump uses the summary, whatever jumps there.
+3. **Reach, top-down.**  Each built-in chain is evaluated from the whole packet space, each user
+   chain from the union of what its callers send it, keeping the set of packets that may reach
+   each rule (:attr:`ChainAnalysis.reach`); a backward pass gives, for each deciding rule, the
+   packets the rest of the chain would surely decide the same way.
+
+Every set is sound: ``reach`` never misses a packet that can get there, ``kill`` never holds
+one that can get past, so a rule found unreachable is unreachable whatever the matches the
+model approximates do.  Never two rules are compared pairwise: each rule costs a few BDD
+operations against the running "remaining packets" set of its chain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from fwlint.analysis.fields import Encoding, InterfaceSymbols
+from fwlint.analysis.meaning import (Action, Havoc, MatchContext, Meaning, Refused, SetBits, Step,
+                                     TargetContext, Unknowable)
+from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Rule, Ruleset, Table, Target
+from fwlint.extensions import Extension, Opaque, Registry, rule_key
+
+ALL_FIELDS = "*"
+
+
+@dataclass
+class RuleModel:
+    """One rule as the model sees it.
+
+    ``upper``/``lower``: the packets it may / surely matches (as they stand when they reach
+    it).  ``action``: what its target does (None for a jump or goto: ``jump`` names the
+    chain).  ``excluded``: why the rule is left out of the model (the kernel would refuse
+    it), else None.
+    """
+
+    rule: Rule
+    chain: str
+    index: int
+    excluded: str | None = None
+    upper: Any = None
+    lower: Any = None
+    approximations: tuple[str, ...] = ()
+    action: Action | None = None
+    jump: str | None = None
+    goto: bool = False
+
+    @property
+    def exact(self) -> bool:
+        return not self.approximations
+
+    @property
+    def line(self) -> int:
+        return self.rule.span.line
+
+    @property
+    def deciding(self) -> bool:
+        """The packets it surely matches never reach the next rule of the chain."""
+        if self.excluded:
+            return False
+        if self.jump is not None:
+            return self.goto
+        return self.action is not None and self.action.kind in ("decide", "return")
+
+
+@dataclass
+class ChainSummary:
+    """What a user chain does to the packets sent to it, whoever sends them.
+
+    ``may_decide``: outcome -> the packets (as they enter) that may end with that outcome in
+    the chain or below.  ``may_return``: the packets (as they enter) that may come back.
+    ``returned``: those packets as they come back (after the chain's header changes).
+    ``modifies``: the BDD variables header changes in the chain (or below) may write.
+    """
+
+    may_decide: dict[str, Any]
+    may_return: Any
+    returned: Any
+    modifies: frozenset[str]
+    approximations: tuple[str, ...] = ()
+
+    def may_decide_any(self, false: Any) -> Any:
+        out = false
+        for u in self.may_decide.values():
+            out |= u
+        return out
+
+
+@dataclass
+class ChainAnalysis:
+    """One chain evaluated from its entry set (pass 3).
+
+    ``reach[i]``: the packets that may reach rule ``i`` (as they stand there).
+    ``kill[i]``: the packets rule ``i`` surely takes out of the chain (whatever the context).
+    ``segment[i]``: the index where rule ``i``'s segment starts: within a segment no rule
+    changes a header field, so ``reach[j+1] == reach[j] & ~kill[j]`` there.
+    ``sure_after[i]``: for a deciding rule, the packets that the rules after it and the end
+    of the chain would surely decide with its outcome (None for the others).
+    """
+
+    table: Table
+    chain: Chain
+    rules: list[RuleModel]
+    entry: Any
+    return_label: str
+    reach: list[Any] = field(default_factory=list)
+    kill: list[Any] = field(default_factory=list)
+    segment: list[int] = field(default_factory=list)
+    segment_entry: list[Any] = field(default_factory=list)
+    sure_after: list[Any] = field(default_factory=list)
+    callers: list[RuleModel] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.chain.name
+
+
+class TableModel:
+    """The chains of one table block, their rules, summaries and analyses."""
+
+    def __init__(self, model: "Model", table: Table) -> None:
+        self.model = model
+        self.table = table
+        self.chains: dict[str, Chain] = {c.name: c for c in table.chains}
+        self.rules: dict[str, list[RuleModel]] = {}
+        self.summaries: dict[str, ChainSummary] = {}
+        self.analyses: dict[str, ChainAnalysis] = {}
+        self.order: list[str] = []  # callers before callees
+
+
+class Model:
+    """The reachability model of one ruleset (one address family).
+
+    Build it with :func:`build_model`; lint rules get it through :func:`model_for`.
+    """
+
+    def __init__(self, ruleset: Ruleset, registry: Registry, ctx: Any = None) -> None:
+        self.ruleset = ruleset
+        self.registry = registry
+        self.family = ruleset.family
+        self.encoding = Encoding(ruleset.family, InterfaceSymbols(_interface_names(ruleset)))
+        self.enc = self.encoding
+        self.tables: list[TableModel] = []
+        if ctx is None:
+            from fwlint.lint.rule import Context
+
+            ctx = Context(ruleset, registry)
+        self._ctx = ctx
+        self._placement: dict[tuple, Any] = {}
+        self._protocol: str | None = None
+        self._match_cache: dict[tuple, Meaning | str] = {}
+        self._target_cache: dict[tuple, Action | str] = {}
+        self._by_rule: dict[int, tuple[TableModel, RuleModel]] = {}
+
+    # --- public look-ups ------------------------------------------------------------------
+
+    def table(self, name: str) -> TableModel | None:
+        """The last block of table ``name`` (the one iptables-restore keeps)."""
+        found = None
+        for t in self.tables:
+            if t.table.name == name:
+                found = t
+        return found
+
+    def chain(self, table: str, chain: str) -> ChainAnalysis | None:
+        t = self.table(table)
+        return t.analyses.get(chain) if t is not None else None
+
+    def rule_model(self, rule: Rule) -> RuleModel | None:
+        hit = self._by_rule.get(id(rule))
+        return hit[1] if hit is not None else None
+
+    def analysis_of(self, rule: Rule) -> tuple[ChainAnalysis, RuleModel] | None:
+        hit = self._by_rule.get(id(rule))
+        if hit is None:
+            return None
+        table_model, rm = hit
+        analysis = table_model.analyses.get(rm.chain)
+        return (analysis, rm) if analysis is not None else None
+
+    # --- transforms -----------------------------------------------------------------------
+
+    def step_vars(self, step: Step) -> set[str]:
+        enc = self.encoding
+        if isinstance(step, Havoc) and step.field == ALL_FIELDS:
+            return set(enc._field_of_var)
+        width = enc.widths[step.field]
+        names = enc.bits(step.field)
+        mask = step.mask if step.mask is not None else (1 << width) - 1
+        if isinstance(step, SetBits):
+            mask = step.mask | step.value
+        return {names[i] for i in range(width) if mask >> (width - 1 - i) & 1}
+
+    def image(self, steps: Iterable[Step], u: Any) -> Any:
+        """The packets ``u`` become after the header changes (an upper bound)."""
+        bdd = self.encoding.bdd
+        for step in steps:
+            if isinstance(step, Havoc):
+                u = bdd.exist(self.step_vars(step), u)
+                continue
+            set_bits, flips = self._split(step)
+            if flips:
+                u = bdd.let({v: ~self.encoding.var(v) for v in flips}, u)
+            if set_bits:
+                u = bdd.exist(set(set_bits), u) & bdd.cube(set_bits)
+        return u
+
+    def preimage(self, steps: Iterable[Step], u: Any) -> Any:
+        """The packets that surely land in ``u`` after the header changes (a lower bound)."""
+        bdd = self.encoding.bdd
+        for step in reversed(tuple(steps)):
+            if isinstance(step, Havoc):
+                u = bdd.forall(self.step_vars(step), u)
+                continue
+            set_bits, flips = self._split(step)
+            if set_bits:
+                u = bdd.let(set_bits, u)
+            if flips:
+                u = bdd.let({v: ~self.encoding.var(v) for v in flips}, u)
+        return u
+
+    def _split(self, step: SetBits) -> tuple[dict[str, bool], list[str]]:
+        enc = self.encoding
+        width = enc.widths[step.field]
+        names = enc.bits(step.field)
+        set_bits: dict[str, bool] = {}
+        flips: list[str] = []
+        for i in range(width):
+            bit = 1 << (width - 1 - i)
+            if step.mask & bit:
+                set_bits[names[i]] = bool(step.value & bit)
+            elif step.value & bit:
+                flips.append(names[i])
+        return set_bits, flips
+
+    def steps_vars(self, steps: Iterable[Step]) -> frozenset[str]:
+        out: set[str] = set()
+        for s in steps:
+            out |= self.step_vars(s)
+        return frozenset(out)
+
+    # --- building rule meanings -----------------------------------------------------------
+
+    def match_meaning(self, match: Match, protocol: str | None) -> Meaning:
+        """The meaning of one match of a rule whose ``-p`` is ``protocol`` (raises Refused)."""
+        key = (match.name, protocol, tuple((o.name, o.values, o.negated, getattr(o, "unresolved", False))
+                                           for o in match.options))
+        hit = self._match_cache.get(key)
+        if hit is None:
+            try:
+                hit = self._compute_match(match, protocol)
+            except Refused as err:
+                hit = str(err)
+            except Unknowable as err:
+                shown = "the built-in match" if match.name == "builtin" else f"-m {match.name}"
+                hit = Meaning(self.encoding.true, self.encoding.false,
+                              (f"{shown} ({err}: a host name, looked up when the rules are loaded)",))
+            self._match_cache[key] = hit
+        if isinstance(hit, str):
+            raise Refused(hit)
+        return hit
+
+    def _compute_match(self, match: Match, protocol: str | None) -> Meaning:
+        registry = self.registry
+        ext = registry.builtin if match.name == "builtin" else registry.match(match.name)
+        shown = "the built-in match" if match.name == "builtin" else f"-m {match.name}"
+        if ext is None or not match.known:
+            raise Refused(f"unknown match {shown}")
+        if ext.family is not None and ext.family != self.family:
+            raise Refused(f"{shown} exists for IPv{ext.family} only")
+        unresolved = [o for o in match.options if getattr(o, "unresolved", False)]
+        if unresolved:
+            return Meaning(self.encoding.true, self.encoding.false,
+                           (f"{unresolved[0].written} (its value comes from a variable fwlint could not resolve)",))
+        meaning = ext.meaning
+        if meaning is None:
+            return Meaning(self.encoding.true, self.encoding.false, (shown,))
+        if isinstance(meaning, Opaque):
+            return Meaning(self.encoding.true, self.encoding.false, (shown,))
+        out = meaning(match, MatchContext(self.encoding, ext, self.family, protocol))
+        if isinstance(out, Meaning):
+            return out
+        return Meaning(out, out)
+
+    def target_action(self, target: Target, ext: Extension) -> Action:
+        key = (target.name, self._protocol, tuple((o.name, o.values, o.negated) for o in target.options))
+        hit = self._target_cache.get(key)
+        if hit is None:
+            try:
+                hit = self._compute_target(target, ext)
+            except Refused as err:
+                hit = str(err)
+            self._target_cache[key] = hit
+        if isinstance(hit, str):
+            raise Refused(hit)
+        return hit
+
+    def _compute_target(self, target: Target, ext: Extension) -> Action:
+        ctx = TargetContext(self.encoding, ext, self.family, self._protocol)
+        for opt in target.options:
+            if not opt.known:
+                raise Refused(f"-j {target.name} has no option {opt.written}")
+            if getattr(opt, "unresolved", False):
+                return Action("maybe", ctx.outcome_label(target), (Havoc(ALL_FIELDS),))
+        meaning = ext.meaning
+        if meaning is None or isinstance(meaning, Opaque):
+            if ext.terminal:
+                return ctx.decide(ctx.outcome_label(target))
+            return ctx.go_on(Havoc(ALL_FIELDS))
+        return meaning(target, ctx)
+
+    def build_rule(self, table_model: TableModel, chain: Chain, index: int, rule: Rule) -> RuleModel:
+        rm = RuleModel(rule, chain.name, index)
+        try:
+            self._fill(rm, table_model, chain, rule)
+        except Refused as err:
+            rm.excluded = str(err) or "refused"
+            rm.upper = rm.lower = self.encoding.false
+        return rm
+
+    def _fill(self, rm: RuleModel, table_model: TableModel, chain: Chain, rule: Rule) -> None:
+        enc = self.encoding
+        registry = self.registry
+        if rule.unclaimed:
+            raise Refused(f"{rule.unclaimed[0].written or rule.unclaimed[0].values[0]}: no match or "
+                          "target of the rule takes it")
+        ctx = self._placement_context(table_model, chain)
+        protocol = _rule_protocol(rule)
+        parts: list[Meaning] = []
+        for m in rule.matches:
+            ext = registry.builtin if m.name == "builtin" else registry.match(m.name)
+            if ext is not None and m.known and m.name != "builtin":
+                if ext.protocols is not None and not _protocol_in(protocol, ext.protocols):
+                    raise Refused(f"-m {m.name} needs -p {'/'.join(sorted(ext.protocols))}")
+                if _refused_here(ctx, ext, m.options, m.span, rule):
+                    raise Refused(f"-m {m.name} is not allowed here")
+            parts.append(self.match_meaning(m, protocol))
+        if rule.match("builtin") is not None and chain.builtin:
+            _check_interfaces(rule, chain.name)
+        upper, lower = enc.true, enc.true
+        approx: list[str] = []
+        for p in parts:
+            upper &= p.upper
+            lower &= p.lower
+            approx.extend(a for a in p.approximations if a not in approx)
+        rm.upper, rm.lower, rm.approximations = upper, lower, tuple(approx)
+
+        target = rule.target
+        if target is None:
+            rm.action = Action("continue")
+            return
+        if target.name in table_model.chains:
+            dest = table_model.chains[target.name]
+            if dest.builtin:
+                raise Refused(f"-j {target.name}: a jump to a built-in chain")
+            if target.options:
+                raise Refused(f"-j {target.name}: a jump to a chain takes no options")
+            rm.jump = target.name
+            rm.goto = target.goto
+            return
+        if target.goto:
+            raise Refused(f"-g {target.name}: no such chain")
+        ext = registry.target(target.name)
+        if ext is None:
+            raise Refused(f"unknown target {target.name}")
+        if ext.family is not None and ext.family != self.family:
+            raise Refused(f"-j {target.name} exists for IPv{ext.family} only")
+        if _refused_here(ctx, ext, target.options, target.span, rule):
+            raise Refused(f"-j {target.name} is not allowed here")
+        self._protocol = protocol
+        action = self.target_action(target, ext)
+        if action.steps and _expansions(rule) > 1 and any(
+                isinstance(s, SetBits) and s.value & ~s.mask for s in action.steps):
+            # `-s a,b` is one kernel rule per address: a packet both take has its bits
+            # flipped twice; say only that they may change.
+            action = dataclasses.replace(action, steps=tuple(
+                Havoc(s.field, s.value | s.mask) if isinstance(s, SetBits) else s for s in action.steps))
+        rm.action = action
+
+    def _placement_context(self, table_model: TableModel, chain: Chain) -> Any:
+        """A lint Context standing at ``chain``, for fwlint.lint.facts.misplacements."""
+        key = (id(table_model.table), chain.name)
+        hit = self._placement.get(key)
+        if hit is None:
+            hit = self._placement[key] = dataclasses.replace(self._ctx, table=table_model.table,
+                                                             chain=chain)
+        return hit
+
+
+def _interface_names(ruleset: Ruleset) -> set[str]:
+    names: set[str] = set()
+    for rule in ruleset.rules():
+        m = rule.match("builtin")
+        if m is None:
+            continue
+        for opt in m.options:
+            if opt.name in ("in-interface", "out-interface") and opt.values:
+                names.add(opt.values[0])
+    return names
+
+
+def _rule_protocol(rule: Rule) -> str | None:
+    opt = rule.option("protocol")
+    if opt is None or opt.negated or not opt.values:
+        return None
+    return opt.values[0].lower()
+
+
+def _protocol_number(text: str) -> int | None:
+    from fwlint.data.services import PROTOCOLS
+
+    low = text.lower()
+    if low.isdigit():
+        return int(low)
+    return PROTOCOLS.get(low)
+
+
+def _protocol_in(protocol: str | None, allowed: frozenset[str]) -> bool:
+    if protocol is None:
+        return False
+    number = _protocol_number(protocol)
+    return number is not None and number != 0 and number in {_protocol_number(p) for p in allowed}
+
+
+def _refused_here(ctx: Any, ext: Extension, options: tuple, span: Any, rule: Rule) -> bool:
+    """The extension stands where the kernel refuses it (table, hook, placement limits)."""
+    if ext.tables is None and ext.chains is None and ext.placement is None and \
+            not (ext.kind == "target" and ext.protocols is not None):
+        return False
+    from fwlint.lint.facts import misplacements
+
+    shown = f"-m {ext.name}" if ext.kind == "match" else f"-j {ext.name}"
+    return any(p.enforced for p in misplacements(ctx, ext, options, span, shown, rule))
+
+
+def _check_interfaces(rule: Rule, chain: str) -> None:
+    """iptables refuses -i on OUTPUT/POSTROUTING and -o on PREROUTING/INPUT."""
+    m = rule.match("builtin")
+    for opt in m.options if m is not None else ():
+        if opt.name == "in-interface" and chain in ("OUTPUT", "POSTROUTING"):
+            raise Refused(f"-i on {chain}")
+        if opt.name == "out-interface" and chain in ("PREROUTING", "INPUT"):
+            raise Refused(f"-o on {chain}")
+
+
+def _expansions(rule: Rule) -> int:
+    n = 1
+    m = rule.match("builtin")
+    for opt in m.options if m is not None else ():
+        if opt.name in ("source", "destination") and opt.values:
+            n *= len(opt.values[0].split(","))
+    return n
+
+
+def _topological(table_model: TableModel) -> list[str]:
+    """Chain names with every caller before its callees (the jump graph has no loop left)."""
+    names = list(table_model.chains)
+    edges: dict[str, set[str]] = {n: set() for n in names}
+    indegree = {n: 0 for n in names}
+    for name in names:
+        for rm in table_model.rules[name]:
+            if rm.jump is not None and not rm.excluded and rm.jump not in edges[name]:
+                edges[name].add(rm.jump)
+                indegree[rm.jump] += 1
+    ready = [n for n in names if indegree[n] == 0]
+    order: list[str] = []
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for d in sorted(edges[n], key=names.index):
+            indegree[d] -= 1
+            if indegree[d] == 0:
+                ready.append(d)
+    return order
+
+
+def _exclude_loops(table_model: TableModel) -> None:
+    """Jumps that close a loop of chains are left out (the kernel refuses the table: FW107)."""
+    names = set(table_model.chains)
+    state: dict[str, int] = {}
+    builtin = [c for c in BUILTIN_CHAINS.get(table_model.table.name, ()) if c in names]
+    roots = builtin + [n for n in table_model.chains if n not in builtin]
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(table_model.rules[root]))]
+        while stack:
+            name, it = stack[-1]
+            rm = next(it, None)
+            if rm is None:
+                stack.pop()
+                state[name] = 2
+                continue
+            if rm.excluded or rm.jump is None:
+                continue
+            mark = state.get(rm.jump)
+            if mark == 1:
+                rm.excluded = f"-j {rm.jump} closes a loop of chains"
+                rm.upper = rm.lower = table_model.model.encoding.false
+            elif mark is None:
+                state[rm.jump] = 1
+                stack.append((rm.jump, iter(table_model.rules[rm.jump])))
+
+
+def return_label(chain: Chain) -> str:
+    """The outcome of a packet that returns from (or falls off the end of) ``chain``."""
+    if chain.builtin:
+        return chain.policy or "ACCEPT"
+    return "RETURN"
+
+
+def rule_outcome(rm: RuleModel, chain: Chain) -> str | None:
+    """The outcome a deciding rule gives (RETURN in a built-in chain: its policy); None for a
+    rule that does not decide (a jump, LOG ...)."""
+    if rm.excluded or rm.jump is not None or rm.action is None:
+        return None
+    if rm.action.kind == "return":
+        return return_label(chain)
+    if rm.action.kind == "decide":
+        return rm.action.outcome
+    return None
+
+
+class _Walk:
+    """The forward evaluation of one chain from an entry set."""
+
+    def __init__(self, model: Model, table_model: TableModel, chain: Chain, entry: Any,
+                 record: bool) -> None:
+        self.model = model
+        self.tm = table_model
+        self.chain = chain
+        self.entry = entry
+        self.record = record
+        self.may_decide: dict[str, Any] = {}
+        self.returned = model.encoding.false
+        self.modified: frozenset[str] = frozenset()  # written on the way to the current rule
+        self.exit_modified: frozenset[str] = frozenset()  # written on some way out by a return
+        self.approximations: list[str] = []
+        self.reach: list[Any] = []
+        self.segment: list[int] = []
+        self.segment_entry: list[Any] = []
+        self.calls: list[tuple[RuleModel, Any]] = []
+
+    def _decided(self, label: str, u: Any) -> None:
+        """Record packets (as they stand now) that may end with ``label``, as they entered."""
+        if self.modified:
+            u = self.model.encoding.bdd.exist(self.modified, u)
+        prev = self.may_decide.get(label)
+        self.may_decide[label] = u if prev is None else prev | u
+
+    def _note(self, approximations: Iterable[str]) -> None:
+        for a in approximations:
+            if a not in self.approximations:
+                self.approximations.append(a)
+
+    def run(self) -> None:
+        model = self.model
+        enc = model.encoding
+        false = enc.false
+        R = self.entry
+        rules = self.tm.rules[self.chain.name]
+        seg, seg_in = 0, R
+        builtin = self.chain.builtin
+        ret_label = return_label(self.chain)
+        for i, rm in enumerate(rules):
+            if self.record:
+                self.reach.append(R)
+                self.segment.append(seg)
+                self.segment_entry.append(seg_in)
+            if rm.excluded:
+                continue
+            hit = R & rm.upper
+            if hit == false:
+                continue
+            self._note(rm.approximations)
+            if rm.jump is not None:
+                summary = self.tm.summaries[rm.jump]
+                self._note(summary.approximations)
+                if self.record:
+                    self.calls.append((rm, hit))
+                for label, u in summary.may_decide.items():
+                    d = hit & u
+                    if d != false:
+                        self._decided(label, d)
+                if rm.goto:
+                    # what comes back from the chain gone to returns from this one
+                    if builtin:
+                        d = hit & summary.may_return
+                        if d != false:
+                            self._decided(ret_label, d)
+                    else:
+                        if summary.modifies:
+                            self.returned |= enc.bdd.exist(summary.modifies, hit) & summary.returned
+                        else:
+                            self.returned |= hit & summary.may_return
+                        self.exit_modified = self.exit_modified | self.modified | summary.modifies
+                    R = R & ~rm.lower
+                elif summary.modifies:
+                    back = enc.bdd.exist(summary.modifies, hit) & summary.returned
+                    R = (R & ~rm.lower) | back
+                    self.modified = self.modified | summary.modifies
+                    seg, seg_in = i + 1, R
+                else:
+                    R = R & ~(rm.lower & ~summary.may_return)
+                continue
+            action = rm.action
+            kind = action.kind
+            if kind == "decide":
+                self._decided(action.outcome, hit)
+                R = R & ~rm.lower
+            elif kind == "return":
+                if builtin:
+                    self._decided(ret_label, hit)
+                else:
+                    self.returned |= hit
+                    self.exit_modified = self.exit_modified | self.modified
+                R = R & ~rm.lower
+            else:
+                if kind == "maybe":
+                    self._decided(action.outcome, hit)
+                if action.steps:
+                    R = (R & ~rm.lower) | model.image(action.steps, hit)
+                    self.modified = self.modified | model.steps_vars(action.steps)
+                    seg, seg_in = i + 1, R
+        if builtin:
+            if R != false:
+                self._decided(ret_label, R)
+        else:
+            self.returned |= R
+            self.exit_modified = self.exit_modified | self.modified
+
+    def summary(self) -> ChainSummary:
+        enc = self.model.encoding
+        modifies = self.exit_modified
+        may_return = enc.bdd.exist(modifies, self.returned) if modifies else self.returned
+        return ChainSummary(self.may_decide, may_return, self.returned, modifies,
+                            tuple(self.approximations))
+
+
+def kill_set(model: Model, tm: TableModel, rm: RuleModel) -> Any:
+    """The packets the rule surely takes out of its chain, whatever the context."""
+    false = model.encoding.false
+    if rm.excluded:
+        return false
+    if rm.jump is not None:
+        if rm.goto:
+            return rm.lower
+        return rm.lower & ~tm.summaries[rm.jump].may_return
+    if rm.action is not None and rm.action.kind in ("decide", "return"):
+        return rm.lower
+    return false
+
+
+def _backward(model: Model, tm: TableModel, chain: Chain, labels: set[str]) -> dict[str, list[Any]]:
+    """For each outcome in ``labels``: at each position i, the packets (as they reach rule i)
+    that the rules from i on and the chain's end surely decide with that outcome."""
+    enc = model.encoding
+    true, false = enc.true, enc.false
+    rules = tm.rules[chain.name]
+    end_label = return_label(chain)
+    out: dict[str, list[Any]] = {}
+    for label in labels:
+        S = true if label == end_label else false
+        at: list[Any] = [None] * (len(rules) + 1)
+        at[len(rules)] = S
+        for i in range(len(rules) - 1, -1, -1):
+            rm = rules[i]
+            # an empty set stays empty through rules that decide nothing themselves
+            if not rm.excluded and (S != false or rm.jump is not None or rm.deciding):
+                S = _step_back(model, tm, chain, rm, label, S, end_label)
+            at[i] = S
+        out[label] = at
+    return out
+
+
+def _step_back(model: Model, tm: TableModel, chain: Chain, rm: RuleModel, label: str, S: Any,
+               end_label: str) -> Any:
+    enc = model.encoding
+    bdd = enc.bdd
+    false = enc.false
+    if rm.jump is not None:
+        summary = tm.summaries[rm.jump]
+        bad = false
+        for w, u in summary.may_decide.items():
+            if w != label:
+                bad |= u
+        if rm.goto:
+            back_ok = enc.true if label == end_label else false
+        elif summary.modifies:
+            back_ok = bdd.forall(summary.modifies, ~summary.returned | S)
+        else:
+            back_ok = S
+        good = ~bad & (~summary.may_return | back_ok)
+        return (~rm.upper | good) & (rm.lower | S)
+    action = rm.action
+    kind = action.kind
+    if kind in ("decide", "return"):
+        outcome = end_label if kind == "return" else action.outcome
+        if outcome == label:
+            return rm.lower | S
+        return ~rm.upper & S
+    after = model.preimage(action.steps, S) if action.steps else S
+    if kind == "maybe" and action.outcome != label:
+        return ~rm.upper & S
+    if not action.steps:
+        return S
+    return (~rm.upper | after) & (rm.lower | S)
+
+
+def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
+    """Encode every rule of ``ruleset``, summarise its chains and evaluate each from its entry."""
+    model = Model(ruleset, registry, ctx)
+    for table in ruleset.tables:
+        tm = TableModel(model, table)
+        model.tables.append(tm)
+        for chain in table.chains:
+            rules = []
+            for i, rule in enumerate(chain.rules):
+                rm = model.build_rule(tm, chain, i, rule)
+                rules.append(rm)
+                model._by_rule[id(rule)] = (tm, rm)
+            tm.rules[chain.name] = rules
+        _exclude_loops(tm)
+        tm.order = _topological(tm)
+        _summarise(model, tm)
+        _evaluate(model, tm)
+    return model
+
+
+def _summarise(model: Model, tm: TableModel) -> None:
+    for name in reversed(tm.order):
+        chain = tm.chains[name]
+        if chain.builtin:
+            continue
+        walk = _Walk(model, tm, chain, model.encoding.universe, record=False)
+        walk.run()
+        tm.summaries[name] = walk.summary()
+
+
+def _evaluate(model: Model, tm: TableModel) -> None:
+    enc = model.encoding
+    entries: dict[str, Any] = {}
+    callers: dict[str, list[RuleModel]] = {}
+    for name in tm.order:
+        chain = tm.chains[name]
+        entry = enc.universe if chain.builtin and name in BUILTIN_CHAINS.get(tm.table.name, ()) \
+            else entries.get(name, enc.false)
+        walk = _Walk(model, tm, chain, entry, record=True)
+        walk.run()
+        for rm, hit in walk.calls:
+            entries[rm.jump] = entries.get(rm.jump, enc.false) | hit
+            callers.setdefault(rm.jump, []).append(rm)
+        rules = tm.rules[name]
+        analysis = ChainAnalysis(tm.table, chain, rules, entry, return_label(chain))
+        analysis.reach = walk.reach
+        analysis.segment = walk.segment
+        analysis.segment_entry = walk.segment_entry
+        analysis.kill = [kill_set(model, tm, rm) for rm in rules]
+        analysis.callers = callers.get(name, [])
+        labels = {o for rm in rules if (o := rule_outcome(rm, chain)) is not None}
+        after = _backward(model, tm, chain, labels) if labels else {}
+        sure: list[Any] = []
+        for i, rm in enumerate(rules):
+            o = rule_outcome(rm, chain)
+            sure.append(after[o][i + 1] if o is not None else None)
+        analysis.sure_after = sure
+        tm.analyses[name] = analysis
+
+
+def describe_target(rule: Rule) -> str:
+    """``-j DROP``, ``-g CHAIN``, ``-j REJECT`` (no options), or "no target"."""
+    t = rule.target
+    if t is None:
+        return "no target"
+    return f"{'-g' if t.goto else '-j'} {t.name}"
+
+
+def same_rule_key(rule: Rule, registry: Registry, family: int) -> tuple:
+    return rule_key(rule, registry, family, ignore_comments=True)
+
+
+def network_of(text: str, family: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(text, strict=False)

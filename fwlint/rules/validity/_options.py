@@ -1,0 +1,81 @@
+"""What the option rules (FW102, FW108, FW111-FW114) share: the matches and target of a rule
+with their extension, the rule's protocol, and spans of the words in them."""
+
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple
+
+from fwlint.ast import Match, Option, Rule, Ruleset, Span, Target
+from fwlint.extensions import Extension, Registry
+from fwlint.extensions.values import PROTOCOL, BadValue
+
+
+class Holder(NamedTuple):
+    """A match or the target of a rule, with the extension that defines its options."""
+
+    node: Match | Target
+    ext: Extension
+    is_target: bool
+
+
+def holders(rule: Rule, registry: Registry) -> Iterator[Holder]:
+    """The known matches (the built-in one included) and the known target of ``rule``."""
+    for m in rule.matches:
+        if not m.known:
+            continue
+        ext = registry.builtin if m.name == "builtin" else registry.match(m.name)
+        if ext is not None:
+            yield Holder(m, ext, False)
+    t = rule.target
+    if t is not None and (ext := registry.target(t.name)) is not None:
+        yield Holder(t, ext, True)
+
+
+def protocol_number(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return PROTOCOL.parse(text)  # type: ignore[return-value]
+    except BadValue:
+        return None
+
+
+_NAMES = {6: "tcp", 17: "udp", 1: "icmp", 58: "ipv6-icmp", 132: "sctp", 33: "dccp", 136: "udplite",
+          50: "esp", 51: "ah", 135: "mh", 108: "ipcomp", 0: "all"}
+
+
+def rule_protocol(rule: Rule) -> str | None:
+    """The rule's positive -p as iptables names it (tcp for `-p 6` or `-p TCP`), else None."""
+    text = rule.protocol
+    number = protocol_number(text)
+    if number is None:
+        return text
+    return _NAMES.get(number, str(number))
+
+
+def shown(opt: Option) -> str:
+    """The option as written, with its values: `! --dport 22`."""
+    words = [opt.written, *(_quote(v) for v in opt.values)]
+    return ("! " if opt.negated else "") + " ".join(words)
+
+
+def _quote(value: str) -> str:
+    return f'"{value}"' if not value or any(c.isspace() for c in value) else value
+
+
+def match_name_span(ruleset: Ruleset, match: Match) -> Span:
+    """The span of `-m NAME` of an explicitly loaded match (its span runs on over its options)."""
+    s = match.span
+    if match.implicit:
+        return s
+    lines = ruleset.source.split("\n")
+    if not 1 <= s.line <= len(lines):
+        return s
+    line = lines[s.line - 1]
+    idx = line.find(match.name, s.column - 1)
+    if idx == -1:
+        return s
+    end = idx + len(match.name) + 1
+    if end <= len(line) and line[end - 1:end] == '"':
+        end += 1
+    return Span(s.file, s.line, s.column, s.line, end)

@@ -1,0 +1,120 @@
+"""What the stateful rules say about connection states, checked with real packets.
+
+Two namespaces joined by a veth pair (192.0.2.1 and 192.0.2.2); the first sends three UDP
+datagrams to the second, which answers each (so the flow has a NEW packet, then ESTABLISHED
+ones).  Rules without a target count packets, and ``iptables-legacy-save -c`` reads the counts.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from fwlint.testing import run_rule
+from tests.kernel.conftest import require_root_and
+
+ECHO_SERVER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.2", 9000))
+s.settimeout(10)
+print("ready", flush=True)
+for _ in range(3):
+    data, peer = s.recvfrom(64)
+    s.sendto(data, peer)
+"""
+
+CLIENT = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.1", 9001))
+s.settimeout(5)
+for n in range(3):
+    s.sendto(b"ping", ("192.0.2.2", 9000))
+    s.recvfrom(64)
+"""
+
+RULES = """\
+*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -i veth-b -m conntrack --ctstate INVALID
+-A PREROUTING -i veth-b -m conntrack --ctstate NEW,ESTABLISHED,RELATED
+-A OUTPUT -o veth-b -m state --state INVALID
+-A OUTPUT -o veth-b -m state --state NEW,ESTABLISHED
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i veth-b -m state --state NEW
+-A INPUT -i veth-b -m conntrack --ctstate NEW
+-A INPUT -i veth-b -m state --state ESTABLISHED
+-A INPUT -i veth-b -m conntrack --ctstate ESTABLISHED
+-A INPUT -i veth-b -m state ! --state NEW
+-A INPUT -i veth-b -m conntrack ! --ctstate NEW
+COMMIT
+"""
+
+
+def _counts(netns) -> dict[str, int]:
+    saved = netns.run("iptables-legacy-save", "-c")
+    assert saved.returncode == 0, saved.stderr
+    out = {}
+    for line in saved.stdout.splitlines():
+        found = re.match(r"\[(\d+):\d+\] (-A .*)", line)
+        if found:
+            out[found.group(2)] = int(found.group(1))
+    return out
+
+
+def test_connection_states_in_raw_and_filter(netns_factory):
+    require_root_and("iptables-legacy-restore", "iptables-legacy-save")
+    a, b = netns_factory(), netns_factory()
+    subprocess.run(["ip", "link", "add", "veth-a", "netns", a.name, "type", "veth", "peer", "name",
+                    "veth-b", "netns", b.name], check=True, capture_output=True)
+    a.run("ip", "addr", "add", "192.0.2.1/24", "dev", "veth-a", check=True)
+    b.run("ip", "addr", "add", "192.0.2.2/24", "dev", "veth-b", check=True)
+    a.run("ip", "link", "set", "veth-a", "up", check=True)
+    b.run("ip", "link", "set", "veth-b", "up", check=True)
+    loaded = b.run("iptables-legacy-restore", input=RULES)
+    assert loaded.returncode == 0, loaded.stderr
+
+    server = subprocess.Popen(["ip", "netns", "exec", b.name, sys.executable, "-c", ECHO_SERVER],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        client = a.run(sys.executable, "-c", CLIENT, timeout=30)
+        assert client.returncode == 0, client.stderr
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+    counts = _counts(b)
+    # raw runs before conntrack: every packet from the network is INVALID there (FW307) ...
+    assert counts["-A PREROUTING -i veth-b -m conntrack --ctstate INVALID"] == 3
+    assert counts["-A PREROUTING -i veth-b -m conntrack --ctstate NEW,RELATED,ESTABLISHED"] == 0
+    # ... and so is every locally generated one in raw OUTPUT (the three answers)
+    assert counts["-A OUTPUT -o veth-b -m state --state INVALID"] == 3
+    assert counts["-A OUTPUT -o veth-b -m state --state NEW,ESTABLISHED"] == 0
+    # after conntrack, -m state and -m conntrack agree (FW303): one NEW, two ESTABLISHED
+    assert counts["-A INPUT -i veth-b -m state --state NEW"] == 1
+    assert counts["-A INPUT -i veth-b -m conntrack --ctstate NEW"] == 1
+    assert counts["-A INPUT -i veth-b -m state --state ESTABLISHED"] == 2
+    assert counts["-A INPUT -i veth-b -m conntrack --ctstate ESTABLISHED"] == 2
+    assert counts["-A INPUT -i veth-b -m state ! --state NEW"] == 2
+    assert counts["-A INPUT -i veth-b -m conntrack ! --ctstate NEW"] == 2
+
+    # fwlint says so about the raw rules, and only those
+    findings = [(d.span.line, d.message.split(":")[0]) for d in run_rule("FW307", RULES)]
+    assert findings == [
+        (4, ("--ctstate INVALID in the raw table matches every packet from the network that no "
+             "earlier rule untracked")),
+        (5, ("--ctstate NEW,ESTABLISHED,RELATED in the raw table matches only packets looped back "
+             "through lo")),
+        (6, ("--state INVALID in the raw table matches every locally generated packet that no "
+             "earlier rule untracked")),
+        (7, "--state NEW,ESTABLISHED in the raw table never matches"),
+    ]
