@@ -117,7 +117,8 @@ def host_partners(files: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _partner_rulesets(v4_file: str | None, rules: Sequence[Rule], sources: dict[str, str]) -> list[Ruleset]:
+def _partner_rulesets(v4_file: str | None, rules: Sequence[Rule], sources: dict[str, str],
+                      source_format: str = "auto") -> list[Ruleset]:
     """The rulesets of the IPv4 partner of the file being checked (none when it has no partner
     or no rule looks at pairs); its text as already read, else from disk."""
     if v4_file is None or not any(r.checks_host() for r in rules):
@@ -129,7 +130,7 @@ def _partner_rulesets(v4_file: str | None, rules: Sequence[Rule], sources: dict[
         except OSError as exc:
             raise UsageError(f"{v4_file}: cannot read: {exc.strerror or exc}") from None
     with no_gc():
-        return parse_text(text, v4_file)
+        return parse_text(text, v4_file, source_format_name=source_format)
 
 
 def _configuration(rules: Sequence[Rule] | Configuration) -> Configuration:
@@ -162,7 +163,7 @@ def check_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, fam
             settings = configuration.settings_for(name)
             result.fail_levels[name] = configuration.fail_level_for(name, settings)
             file_rules = configuration.rules_for(name, settings)
-            partner = _partner_rulesets(partners.get(name), file_rules, result.sources)
+            partner = _partner_rulesets(partners.get(name), file_rules, result.sources, source_format)
             result.diagnostics.extend(check_source(text, name, file_rules, family, settings, partner,
                                                    source_format))
             bar.advance()
@@ -221,7 +222,7 @@ def fix_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, famil
                     raise UsageError(f"{f}: cannot read: {exc.strerror or exc}") from None
             settings = configuration.settings_for(name)
             file_rules = configuration.rules_for(name, settings)
-            partner = _partner_rulesets(partners.get(name), file_rules, result.sources)
+            partner = _partner_rulesets(partners.get(name), file_rules, result.sources, source_format)
             lint = functools.partial(check_source, path=name, rules=file_rules, family=family,
                                      settings=settings, partner=partner, source_format=source_format)
             outcome = fix_source(original, lint, applicability, path=name)

@@ -9,7 +9,7 @@ from typing import Sequence
 from fwlint import __version__
 from fwlint.report import FORMAT_NAMES
 
-SUBCOMMANDS = ("check", "rules", "rule", "convert")
+SUBCOMMANDS = ("check", "rules", "rule", "convert", "trace")
 
 EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "check": (
@@ -26,6 +26,12 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
          "a script that calls ip6tables too: both families"),
     ),
     "rule": (("fwlint rule FW101", "show the documentation of FW101 (or: fwlint rule unknown-target)"),),
+    "trace": (
+        ("fwlint trace rules.v4 --packet 'tcp 203.0.113.7:40000 -> 192.0.2.1:22 in eth0'",
+         "follow one packet through the tables and chains: each rule, each match, the verdict"),
+        ("fwlint trace rules.v4 --local 192.0.2.1 --packet 'udp 198.51.100.7:5353 -> 192.0.2.9:53 in eth1'",
+         "with this host's addresses given, a packet for another one is traced as forwarded"),
+    ),
 }
 """Examples for `fwlint --help`, `fwlint COMMAND --help` and the man page: every subcommand
 has at least one (tests/test_docs.py checks that each parses)."""
@@ -65,8 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="lint ruleset files (the default command)",
-                           description="Lint iptables-save files; directories are searched for "
-                                       "rules.v4, rules.v6, *.v4, *.v6, *.rules, iptables*, ip6tables*.")
+                           description="Lint iptables-save files and firewall scripts; directories "
+                                       "are searched for rules.v4, rules.v6, *.v4, *.v6, *.rules, "
+                                       "iptables*, ip6tables*, and for *.sh, *.bash, rc.firewall*, "
+                                       "firewall* files that call iptables.")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; - for stdin")
     check.add_argument("--select", action="append", metavar="CODES",
                        help="only these rule codes or prefixes (comma-separated): FW1,FW203")
@@ -117,6 +125,28 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "(default: auto)")
     convert.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
                          help=argparse.SUPPRESS)
+
+    trace = sub.add_parser(
+        "trace", help="follow one packet through a ruleset",
+        description="Follow one packet through the ruleset's hooks, tables and chains in the "
+                    "kernel's order and show every rule it meets, each match's result (yes, no, "
+                    "unknown) and the verdict, with NAT rewrites.")
+    trace.add_argument("source", metavar="FILE", help="an iptables-save file or a firewall script (- for stdin)")
+    trace.add_argument("--packet", required=True, metavar="PACKET",
+                       help="the packet: PROTOCOL [SRC[:PORT] -> DST[:PORT]] [in IF] [out IF] "
+                            "[state S] [flags F,..] [type T] [mark N] [forward] ...")
+    trace.add_argument("--local", action="append", metavar="ADDR",
+                       help="an address of this host (repeat, or comma-separated): decides whether "
+                            "the packet is for this host, sent by it, or forwarded")
+    trace.add_argument("--output-format", choices=("text", "json"), default="text", metavar="FORMAT",
+                       help="text (default) or json")
+    trace.add_argument("--family", choices=("4", "6"), help="read the file as IPv4 or IPv6 "
+                       "(default: from the file name or header)")
+    trace.add_argument("--format", choices=("auto", "save", "script"), default="auto",
+                       dest="source_format", help="read FILE as iptables-save text or as a shell script "
+                                                  "(default: auto)")
+    trace.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
 
     rules = sub.add_parser("rules", help="list every rule", description="List every rule.")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
@@ -187,6 +217,11 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                               source_format=args.source_format)
     if args.command == "convert":
         return commands.convert(args.source, args.output, args.v6_output, args.source_format)
+    if args.command == "trace":
+        return commands.trace(args.source, args.packet, local=args.local or (),
+                              output_format=args.output_format,
+                              family=int(args.family) if args.family else None,
+                              source_format=args.source_format)
     if args.command == "rules":
         return commands.list_rules(args.output_format)
     if args.command == "rule":

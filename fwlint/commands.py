@@ -61,7 +61,8 @@ def check(paths: Sequence[str], *, select: Sequence[str], ignore: Sequence[str],
 
 
 def _diff(paths: Sequence[str], configuration: Configuration, family: int | None, unsafe: bool,
-          stdin_filename: str | None, quiet: bool, exit_zero: bool, source_format: str = "auto") -> int:
+          stdin_filename: str | None, quiet: bool, exit_zero: bool,
+          source_format: str = "auto") -> int:
     """`check --diff`: the unified diff of what --fix would change, written nowhere else;
     exit 1 when there is something to fix."""
     from fwlint.lint.fix import unified_diff
@@ -111,3 +112,36 @@ def convert(source: str, output: str | None = None, v6_output: str | None = None
     from fwlint.emit.convert import convert as convert_source
 
     return convert_source(source, output, v6_output, source_format)
+
+
+def trace(source: str, packet: str, *, local: Sequence[str] = (), output_format: str = "text",
+          family: int | None = None, source_format: str = "auto") -> int:
+    """`fwlint trace`: one packet through the ruleset of FILE (fwlint.analysis.trace)."""
+    from fwlint.analysis.trace import TraceError, choose_ruleset, parse_local, trace as trace_packet
+    from fwlint.analysis.trace import write_json, write_text
+    from fwlint.parse import parse_text, read_source
+
+    if source == "-":
+        text, name = sys.stdin.read(), "-"
+    else:
+        try:
+            text, name = read_source(source), source
+        except FileNotFoundError:
+            raise UsageError(f"{source}: no such file or directory") from None
+        except IsADirectoryError:
+            raise UsageError(f"{source}: a directory; trace takes one ruleset file") from None
+        except OSError as exc:
+            raise UsageError(f"{source}: {exc.strerror or exc}") from None
+    try:
+        addresses = parse_local(local)
+        rulesets = parse_text(text, name, family, source_format_name=source_format)
+        ruleset, parsed = choose_ruleset(rulesets, packet)
+        result = trace_packet(ruleset, parsed, addresses)
+    except TraceError as exc:
+        raise UsageError(str(exc)) from None
+    if ruleset.problems:
+        first = ruleset.problems[0]
+        print(f"fwlint: warning: {first.span}: {first.message}; the trace uses the lines that parse "
+              "(fwlint check reports them all)", file=sys.stderr)
+    (write_json if output_format == "json" else write_text)(result, sys.stdout)
+    return 0

@@ -168,10 +168,13 @@ def test_nat_targets():
 def test_table_bound_targets():
     for name in ("NOTRACK", "CT", "TRACE"):
         assert t(name).tables == frozenset({"raw"}), name
-    for name in ("TPROXY", "DSCP", "TOS", "TTL", "HL", "CHECKSUM", "TEE"):
+    for name in ("TPROXY", "DSCP", "TOS", "TTL", "HL", "CHECKSUM"):
         assert t(name).tables == frozenset({"mangle"}), name
     assert t("TPROXY").chains == frozenset({"PREROUTING"})
-    assert t("MARK").tables is None  # accepted outside mangle by current kernels
+    for name in ("MARK", "TEE", "SYNPROXY"):  # accepted outside mangle/filter by current kernels
+        assert t(name).tables is None, name
+    assert t("REJECT").tables == frozenset({"filter"})  # mangle, raw and security refuse it
+    assert t("REJECT").chains == frozenset({"INPUT", "FORWARD", "OUTPUT"})
     assert m("rpfilter").tables == frozenset({"raw", "mangle"})
     assert m("rpfilter").chains == frozenset({"PREROUTING"})
 

@@ -16,7 +16,7 @@ class CommentRequired(Rule):
     """## What it does
     Test rule: every ACCEPT carries a comment."""
 
-    code = "FW901"
+    code = "FW990"
     name = "accept-without-comment"
     severity = Severity.INFO
 
@@ -59,11 +59,11 @@ def fake_entry_points(monkeypatch):
 
 def test_plugin_rule_is_loaded_and_broken_plugins_are_skipped(fake_entry_points, capsys):
     codes = [r.code for r in catalogue()]
-    assert "FW901" in codes and "FW101" in codes
+    assert "FW990" in codes and "FW101" in codes
     err = capsys.readouterr().err
     assert "plugin 'broken'" in err and "failed to load and is skipped" in err
     assert "plugin 'broken-hook' failed in fwlint_rules and is skipped" in err
-    found = run_rule("FW901", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n")
+    found = run_rule("FW990", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n")
     assert [(d.span.line, d.span.column, d.message) for d in found] == [(3, 1, "ACCEPT without a comment")]
 
 
@@ -71,10 +71,10 @@ def test_autoload_can_be_turned_off(fake_entry_points, monkeypatch):
     monkeypatch.setenv("FWLINT_DISABLE_PLUGIN_AUTOLOAD", "1")
     plugins.set_autoload(True)
     codes = [r.code for r in catalogue()]
-    assert "FW901" not in codes and "FW101" in codes
+    assert "FW990" not in codes and "FW101" in codes
     monkeypatch.delenv("FWLINT_DISABLE_PLUGIN_AUTOLOAD")
     plugins.set_autoload(False)
-    assert "FW901" not in [r.code for r in catalogue()]
+    assert "FW990" not in [r.code for r in catalogue()]
 
 
 def test_builtin_rules_come_through_the_plugin_hook():

@@ -35,7 +35,17 @@ CLEAN = (
     "COMMIT\n"
 )
 FLAWED = CLEAN.replace("--icmp-type 8 -j ACCEPT", "--icmp-type 8 -j ACCESPT")
-FINDING = "rules.v4:8:43: FW101"
+CLEAN_SCRIPT = (
+    "#!/bin/sh\n"
+    "IPT=/sbin/iptables\n"
+    "$IPT -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+    "$IPT -A INPUT -i lo -j ACCEPT\n"
+    "$IPT -A INPUT -p tcp --dport 22 -m comment --comment \"ssh for the ops team\" -j ACCEPT\n"
+    "$IPT -A INPUT -p icmp --icmp-type 8 -j ACCEPT\n"
+    "$IPT -P INPUT DROP\n"
+)
+FLAWED_SCRIPT = CLEAN_SCRIPT.replace("--icmp-type 8 -j ACCEPT", "--icmp-type 8 -j ACCESPT")
+FINDINGS = {"rules.v4:8:43: FW101", "firewall.sh:6:40: FW101"}
 FINDING_MESSAGE = "unknown target -j ACCESPT: did you mean ACCEPT?"
 
 # Top-level entries of the checkout that are not part of its source.
@@ -82,13 +92,26 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 @pytest.fixture
 def user_repo(tmp_path: Path) -> Path:
-    """A user's repository holding a staged rules.v4 with an unknown target on line 8."""
+    """A user's repository holding a staged rules.v4 and firewall.sh, each with an unknown
+    target, and a document the hooks leave alone."""
     repo = tmp_path / "firewall-config"
     repo.mkdir()
     git("init", "-q", cwd=repo)
     (repo / "rules.v4").write_text(FLAWED)
-    git("add", "rules.v4", cwd=repo)
+    (repo / "firewall.sh").write_text(FLAWED_SCRIPT)
+    (repo / "iptables.md").write_text("# Notes on our iptables\n\n-A INPUT -j ACCESPT is not a rule here\n")
+    git("add", "rules.v4", "firewall.sh", "iptables.md", cwd=repo)
     return repo
+
+
+def findings_of(hook_output: str) -> set[str]:
+    """The `path:line:col: CODE` of each FW101 line of a hook's output (the message checked too)."""
+    out = set()
+    for line in hook_output.splitlines():
+        if " FW101 " in line:
+            assert FINDING_MESSAGE in line, line
+            out.add(line.split(" [", 1)[0])
+    return out
 
 
 def pre_commit(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
@@ -104,23 +127,22 @@ def status_lines(output: str) -> dict[str, str]:
 def test_try_repo_fails_on_a_flawed_ruleset_fixes_it_and_then_passes(
         hook_repo: tuple[Path, str], user_repo: Path, tmp_path: Path) -> None:
     repo, _ = hook_repo
-    first = pre_commit("try-repo", str(repo), "--files", "rules.v4", cwd=user_repo,
-                       home=tmp_path / "pre-commit-home")
+    files = ("--files", "rules.v4", "firewall.sh")
+    first = pre_commit("try-repo", str(repo), *files, cwd=user_repo, home=tmp_path / "pre-commit-home")
     out = first.stdout + first.stderr
     assert first.returncode == 1, out
     assert status_lines(first.stdout) == {"fwlint": "Failed", "fwlint (apply safe fixes)": "Failed"}, out
-    # fwlint reports the finding and exits 1; fwlint-fix then repairs the file.
+    # fwlint reports the findings and exits 1; fwlint-fix then repairs the files.
     hook_fwlint = first.stdout.split("- hook id: fwlint\n", 1)[1].split("- hook id: fwlint-fix\n")[0]
     assert hook_fwlint.startswith("- exit code: 1\n"), out
-    [finding] = [line for line in hook_fwlint.splitlines() if "FW101" in line]
-    assert finding.startswith(FINDING) and FINDING_MESSAGE in finding, out
+    assert findings_of(hook_fwlint) == FINDINGS, out
     hook_fix = first.stdout.split("- hook id: fwlint-fix\n", 1)[1]
     assert hook_fix.startswith("- files were modified by this hook\n"), out
     assert (user_repo / "rules.v4").read_text() == CLEAN
+    assert (user_repo / "firewall.sh").read_text() == CLEAN_SCRIPT
 
-    git("add", "rules.v4", cwd=user_repo)
-    second = pre_commit("try-repo", str(repo), "--files", "rules.v4", cwd=user_repo,
-                        home=tmp_path / "pre-commit-home")
+    git("add", "rules.v4", "firewall.sh", cwd=user_repo)
+    second = pre_commit("try-repo", str(repo), *files, cwd=user_repo, home=tmp_path / "pre-commit-home")
     assert second.returncode == 0, second.stdout + second.stderr
     assert status_lines(second.stdout) == {"fwlint": "Passed", "fwlint (apply safe fixes)": "Passed"}
 
@@ -146,14 +168,16 @@ def test_the_readme_snippet_works_in_a_fresh_repository(
     git("add", ".pre-commit-config.yaml", cwd=user_repo)
     home = tmp_path / "pre-commit-home"  # one hook environment, built once, for both runs
 
-    flawed = pre_commit("run", "--files", "rules.v4", cwd=user_repo, home=home)
+    # --all-files: pre-commit itself picks rules.v4 and firewall.sh, and not iptables.md.
+    flawed = pre_commit("run", "--all-files", cwd=user_repo, home=home)
     assert flawed.returncode == 1, flawed.stdout + flawed.stderr
     assert status_lines(flawed.stdout) == {"fwlint": "Failed"}
-    assert any(line.startswith(FINDING) and FINDING_MESSAGE in line for line in flawed.stdout.splitlines())
+    assert findings_of(flawed.stdout) == FINDINGS, flawed.stdout
 
     (user_repo / "rules.v4").write_text(CLEAN)
-    git("add", "rules.v4", cwd=user_repo)
-    clean = pre_commit("run", "--files", "rules.v4", cwd=user_repo, home=home)
+    (user_repo / "firewall.sh").write_text(CLEAN_SCRIPT)
+    git("add", "rules.v4", "firewall.sh", cwd=user_repo)
+    clean = pre_commit("run", "--all-files", cwd=user_repo, home=home)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert status_lines(clean.stdout) == {"fwlint": "Passed"}
 

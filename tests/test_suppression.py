@@ -311,3 +311,44 @@ def test_lint_rulesets_applies_suppressions_for_library_callers():
     rules = catalogue().select(["FW204"])
     found = lint_rulesets(parse_text(text, "rules.v4"), rules)
     assert [(d.code, d.span.line) for d in found] == [("FW204", 7)]
+
+
+# --- firewall scripts ---------------------------------------------------------------------------
+
+SCRIPT = """\
+#!/bin/sh
+# fwlint: noqa=FW202
+IPT=iptables
+$IPT -P INPUT DROP
+$IPT -A INPUT -p tcp --dport 80 -j ACCEPT
+# fwlint: ignore=FW204
+$IPT -A INPUT -p tcp --dport 80 -j ACCEPT
+$IPT -A INPUT -p tcp --dport 443 -j ACCEPT
+$IPT -A INPUT -p tcp --dport 443 -j ACCEPT   # fwlint: ignore=FW204
+$IPT -A INPUT -p tcp \\
+     --dport 22 -j ACCEPT
+$IPT -A INPUT -p tcp \\
+     --dport 22 -j ACCEPT  # fwlint: ignore=FW204
+$IPT -A INPUT -p tcp --dport 25 -j ACCEPT
+$IPT -A INPUT -p tcp --dport 25 -j ACCEPT -m comment --comment 'fwlint: ignore=FW204'
+$IPT -A INPUT -s 192.0.2.1 -j DROP -m comment --comment "fwlint: ignore=FW204"
+"""
+
+
+def test_suppressions_in_a_script(capsys):
+    # Every form works in a shell script: the ignore above a command, a trailing comment (that
+    # covers the whole command, continuation lines included), the rule comment in either quotes.
+    assert findings(capsys, SCRIPT, select="FW202,FW204,FW901", name="firewall.sh") == ["16:58 FW901"]
+    without = SCRIPT.replace("# fwlint: ignore=FW204", "# (none)").replace("fwlint: ignore", "x")
+    assert findings(capsys, without, select="FW202,FW204,FW901", name="firewall.sh") == [
+        "7:1 FW204", "9:1 FW204", "12:1 FW204", "15:1 FW204"]
+
+
+def test_fix_in_a_script_removes_the_quoted_comment(capsys):
+    from pathlib import Path
+
+    Path("firewall.sh").write_text(SCRIPT)
+    code, out, err = run(capsys, "check", "--select", "FW202,FW204,FW901", "--fix", "firewall.sh")
+    assert (code, out, err) == (0, "All checks passed!\n", "Fixed 1 finding (0 remaining).\n")
+    assert Path("firewall.sh").read_text() == SCRIPT.replace(
+        ' -m comment --comment "fwlint: ignore=FW204"\n', "\n")

@@ -71,8 +71,8 @@ def convert_text(text: str, path: str, source_format: str = "auto") -> Conversio
     if unresolved:
         count = sum(1 for rs in rulesets for rule in rs.rules() if rule.unresolved)
         names = ", ".join(f"${n}" for n in unresolved)
-        messages.append(f"{path}: {count} rule{'s' if count != 1 else ''} keep the placeholder of a "
-                        f"variable the script does not set ({names}): replace them before loading "
+        messages.append(f"{path}: {count} rule{'s keep' if count != 1 else ' keeps'} the placeholder of "
+                        f"a variable the script does not set ({names}): replace it before loading "
                         "the output")
         conversion.incomplete = True
     flow = [n for n in facts.notes if n.kind == "control-flow"]

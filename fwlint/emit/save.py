@@ -171,7 +171,8 @@ def _value_text(value_type: vt.ValueType, text: str, family: int, protocol: str 
         return text
     if value_type is vt.NETWORK:
         parsed = _parsed(value_type, text, family)
-        return _network(parsed) if isinstance(parsed, (ipaddress.IPv4Network, ipaddress.IPv6Network)) else text
+        is_network = isinstance(parsed, (ipaddress.IPv4Network, ipaddress.IPv6Network))
+        return _network(parsed) if is_network else text
     if value_type in (vt.STATE_LIST, vt.CT_STATE_LIST):
         parsed = _parsed(value_type, text, family)
         return _states(parsed) if parsed else text
@@ -371,7 +372,8 @@ def format_rule(rule: Rule, family: int, registry: Registry | None = None) -> li
         if match.name != "builtin":
             rest += _match_words(match, registry, family, protocol)
     for opt in rule.unclaimed:
-        rest += (["!"] if opt.negated else []) + [opt.written or f"--{opt.name}"] + [_word(v) for v in opt.values]
+        rest += (["!"] if opt.negated else []) + [opt.written or f"--{opt.name}"]
+        rest += [_word(v) for v in opt.values]
     if rule.target is not None:
         rest += _target_words(rule.target, registry, family, protocol)
     lines = []

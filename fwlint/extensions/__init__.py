@@ -115,6 +115,15 @@ class Extension:
     none, a target decides (``terminal``) or lets packets go on changed in
     any way.
 
+    ``concrete`` (the packet trace, :mod:`fwlint.analysis.evaluate`): for a
+    match, ``concrete(match, pkt)`` judges one packet: True, False or
+    ``pkt.unknown(why)``, from ``pkt.test(field, predicate)`` and the
+    three-valued ``pkt.all``/``pkt.any``/``pkt.invert``; it refuses what
+    ``meaning`` refuses.  A match without it is unknown in the trace.  For a
+    target, ``concrete(target, ctx)`` is needed only where ``meaning`` does
+    not say enough for one packet (how NAT rewrites it: ``ctx.nat_destination``,
+    ``ctx.masquerade`` ...); the trace reads the other targets' ``meaning``.
+
     ``exclusive``: sets of option names (long names) of which one match or
     target may carry only one (multiport's --sports/--dports/--ports, tcp's
     --syn/--tcp-flags).  Each option may be given once per match;
@@ -143,6 +152,7 @@ class Extension:
     validate: Callable[[tuple["Option", ...], int], Iterable[ValueProblem]] | None = None
     meaning: Callable[..., Any] | Opaque | None = None
     nft: Callable[..., Any] | None = None
+    concrete: Callable[..., Any] | None = None
     _by_name: dict[str, OptionSpec] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:

@@ -45,6 +45,10 @@ class WrongFamily(BadValue):
         self.family = family  # the family the value belongs to
 
 
+class NeedsProtocol(BadValue):
+    """The value needs a -p the rule does not give before it (multiport's ports, a NAT port)."""
+
+
 class Unresolved(ValueError):
     """A host name: iptables resolves it (DNS, /etc/hosts) when the rules are loaded."""
 
@@ -64,7 +68,9 @@ def _note(message: str) -> None:
 class ValueType:
     """How one option value is read.  ``parser(text, family)``; a type whose reading depends on
     the rule's protocol (multiport's service names) has ``with_protocol(text, family, protocol)``
-    too, ``protocol`` being the rule's ``-p`` as a lower-case name (``tcp``) or None."""
+    too, ``protocol`` being the ``-p`` given before the option as a lower-case name (``tcp``),
+    ``""`` when no positive -p comes before it, or None when that is not known (then the value is
+    read as leniently as any protocol allows)."""
 
     name: str
     parser: Callable[[str, int], object]
@@ -239,8 +245,11 @@ _PORT_PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "132": "sctp", "33": "dccp", "1
 
 def _multiport_list(text: str, family: int, protocol: str | None) -> tuple[tuple[int, int], ...]:
     """multiport's list: at most 15 ports, a range counting two; each port read as
-    xtables_parse_port reads it for the rule's protocol."""
+    xtables_parse_port reads it for the -p given before the option, which must be one of tcp,
+    udp, udplite, sctp and dccp."""
     proto = _PORT_PROTOCOL_NAMES.get(protocol or "", protocol or "")
+    if protocol is not None and proto not in _PORT_PROTOCOL_NAMES.values():
+        raise NeedsProtocol("multiport needs -p tcp, udp, udplite, sctp or dccp before its ports")
     one = _tcp_style_port(proto) if proto else _any_protocol_port
     items = text.split(",")
     out = []
@@ -382,10 +391,12 @@ def _not_an_address(text: str, family: int, what: str = "address") -> ValueError
     """The error for a word that is no address of ``family``: the other family's, a host name
     (looked up when loaded), or nothing at all."""
     other = 6 if family == 4 else 4
+    if not text:
+        return BadValue("an empty address (a stray comma or slash?)")
     if (family == 4 and _inet_pton6(text) is not None) or (
             family == 6 and re.fullmatch(r"\d+\.\d+\.\d+\.\d+", text) and _inet_aton(text) is not None):
         return WrongFamily(f"{text} is an IPv{other} address, in an IPv{family} rule", other)
-    if len(text) <= 253 and _HOST_NAME.fullmatch(text):
+    if len(text) <= 253 and _HOST_NAME.fullmatch(text) and not re.fullmatch(r"[0-9][0-9a-fA-FxX.]*", text):
         return Unresolved(f"{text!r} is a host name: iptables looks it up (DNS, /etc/hosts) when the "
                           "rules are loaded, fails if it does not resolve then, and matches only the "
                           "addresses it resolved to")
@@ -548,14 +559,24 @@ def _protocol(text: str, family: int) -> int:
     raise BadValue(f"unknown protocol {text!r}")
 
 
-def _choice_list(choices: frozenset[str], what: str, sep: str = ",") -> Callable[[str, int], frozenset[str]]:
-    """Comma-separated names, case-insensitive; an empty item is refused."""
+def _choice_list(choices: frozenset[str] | tuple[str, ...], what: str, sep: str = ",",
+                 prefix: bool = False) -> Callable[[str, int], frozenset[str]]:
+    """Comma-separated names in any case; an empty item is refused.  With ``prefix``, an item may
+    be any beginning of a name, as the state, conntrack and addrtype matches take them (the
+    first name in ``choices`` order that begins so wins)."""
+    ordered = tuple(choices) if isinstance(choices, tuple) else tuple(sorted(choices))
+
     def parse(text: str, family: int) -> frozenset[str]:
         out = set()
         for item in text.split(sep):
-            if item.upper() not in choices:
-                raise BadValue(f"{item!r} is not a {what} (one of {', '.join(sorted(choices))})")
-            out.add(item.upper())
+            key = item.upper()
+            found = key if key in ordered else None
+            if found is None and prefix and key:
+                found = next((c for c in ordered if c.startswith(key)), None)
+            if found is None:
+                raise BadValue(f"{item!r} is not a {what} (one of {', '.join(sorted(ordered))})"
+                               + _close_hint(item, list(ordered)))
+            out.add(found)
         return frozenset(out)
     return parse
 
@@ -656,9 +677,10 @@ NETWORK = ValueType("address[/mask]", _network)
 NETWORK_LIST = ValueType("address[/mask][,address[/mask]]...", _network_list)
 INTERFACE = ValueType("interface name", _interface)
 PROTOCOL = ValueType("protocol", _protocol)
-CT_STATE_LIST = ValueType("state[,state]...", _choice_list(CT_STATES, "conntrack state"))
-STATE_LIST = ValueType("state[,state]...", _choice_list(STATE_STATES, "connection state"))
-CT_STATUS_LIST = ValueType("status[,status]...", _choice_list(CT_STATUSES, "conntrack status"))
+CT_STATE_LIST = ValueType("state[,state]...", _choice_list(CT_STATES, "conntrack state", prefix=True))
+STATE_LIST = ValueType("state[,state]...", _choice_list(STATE_STATES, "connection state", prefix=True))
+CT_STATUS_LIST = ValueType("status[,status]...",
+                           _choice_list(CT_STATUSES, "conntrack status", prefix=True))
 TCP_FLAG_LIST = ValueType("flag[,flag]...", _tcp_flag_list)
 MARK = ValueType("value[/mask]", _mark)
 RATE = ValueType("rate", _rate)
@@ -675,12 +697,32 @@ def integer(lo: int, hi: int) -> ValueType:
     return ValueType(f"number {lo}-{hi}", _integer(lo, hi))
 
 
+def int_range(lo: int, hi: int, backwards: str = "never-matches", strict: bool = False,
+              needs_both: bool = False) -> ValueType:
+    """number[:number] in lo..hi.  ``backwards`` ("refused", "never-matches" or "ok"): what
+    iptables does when the second is below the first; ``strict``: the two may not be equal
+    either; ``needs_both``: a single number is refused."""
+    read = _range(_integer(lo, hi), ":", lo, hi, backwards=backwards)
+
+    def parse(text: str, family: int) -> tuple[int, int]:
+        if needs_both and ":" not in text:
+            raise BadValue(f"{text!r}: a range first:last is needed")
+        first, last = read(text, family)
+        if strict and ":" in text and first >= last:
+            raise BadValue(f"range {text}: the first must be below the last")
+        return (first, last)
+    return ValueType("number:number" if needs_both else "number[:number]", parse)
+
+
 def choice(*choices: str, what: str = "value", fold: bool = False) -> ValueType:
     return ValueType(what, _choice(tuple(choices), what, fold))
 
 
-def choice_list(*choices: str, what: str = "value") -> ValueType:
-    return ValueType(f"{what}[,{what}]...", _choice_list(frozenset(c.upper() for c in choices), what))
+def choice_list(*choices: str, what: str = "value", prefix: bool = False) -> ValueType:
+    """Comma-separated ``choices`` in any case (with ``prefix``, beginnings of them too, the
+    first in the order given winning)."""
+    return ValueType(f"{what}[,{what}]...",
+                     _choice_list(tuple(c.upper() for c in choices), what, prefix=prefix))
 
 
 def text(min_length: int = 0, max_length: int | None = None, truncated_at: int | None = None,
@@ -766,7 +808,7 @@ class NatRange(NamedTuple):
     ports: tuple[int, int] | None
 
 
-_NO_PORT_PROTOCOL = {None, "all", "0", "ip", "hopopt"}
+_NO_PORT_PROTOCOL = {"", "all", "0", "ip", "hopopt"}
 
 
 def _nat_ports(word: str) -> tuple[int, int]:
@@ -791,6 +833,8 @@ def _nat_ports(word: str) -> tuple[int, int]:
 def _nat_range(word: str, family: int, protocol: str | None) -> NatRange:
     """addr[-addr][:port[-port]]; for IPv6 the addresses go in brackets when ports follow.  The
     addresses are numeric (no host names, no /mask); ports need a -p in the rule."""
+    if family == 4 and (word.startswith("[") or _inet_pton6(word.partition("-")[0]) is not None):
+        raise WrongFamily(f"{word} is an IPv6 address, in an IPv4 rule", 6)
     if family == 6 and word.startswith("["):
         close = word.find("]")
         if close == -1:
@@ -824,7 +868,7 @@ def _nat_range(word: str, family: int, protocol: str | None) -> NatRange:
     if port_text is not None:
         ports = _nat_ports(port_text)
         if protocol in _NO_PORT_PROTOCOL:
-            raise BadValue("a port needs -p tcp, udp, sctp or dccp in the rule")
+            raise NeedsProtocol("a port needs -p tcp, udp, sctp or dccp before the option")
     return NatRange(first, last, ports)
 
 
@@ -846,7 +890,7 @@ def _nat_to_ports(word: str, family: int, protocol: str | None) -> tuple[int, in
         raise BadValue(f"{word!r}: --to-ports writes a range with a dash (1024-65535)")
     ports = _nat_ports(word)
     if protocol in _NO_PORT_PROTOCOL:
-        raise BadValue("--to-ports needs -p tcp, udp, sctp or dccp in the rule")
+        raise NeedsProtocol("--to-ports needs -p tcp, udp, sctp or dccp before it")
     return ports
 
 
@@ -1152,19 +1196,34 @@ def _probability(text: str, family: int) -> float:
     return p
 
 
-_HASHLIMIT_RATE = re.compile(
-    r"(\d+)(?:/(s|se|sec|seco|secon|second|m|mi|min|minu|minut|minute|h|ho|hou|hour|d|da|day))?$"
-    r"|(\d+)([kmg]?b)(?:/s(?:ec(?:ond)?)?)?$", re.IGNORECASE)
-
-
 def _hashlimit_rate(text: str, family: int) -> tuple[int, str]:
-    m = _HASHLIMIT_RATE.match(text)
-    if not m:
-        raise BadValue(f"{text!r} is not a rate (N[/second|/minute|/hour|/day], or bytes as "
-                       "Nb/s, Nkb/s, Nmb/s)")
-    if m.group(1) is not None:
-        return (int(m.group(1)), (m.group(2) or "sec")[0].lower())
-    return (int(m.group(3)), m.group(4).lower())
+    """hashlimit's rate: bytes when the word holds `b/s` (100kb/s, 1mb/s), else packets, N[/unit]
+    with the unit any prefix of second, minute, hour or day; N read as strtoull reads it (digits
+    at the start, the rest ignored), 1 at least, at most 1000000 per second."""
+    m = re.match(r"[ \t\n\v\f\r]*\+?(\d+)", text)
+    n = int(m.group(1)) if m else 0
+    if "b/s" in text:
+        if n == 0:
+            raise BadValue(f"{text!r} is not a byte rate (Nb/s, Nkb/s, Nmb/s with N of 1 or more)")
+        unit = re.search(r"([kmg]?b)/s", text)
+        return (n, unit.group(1) if unit else "b")
+    number, slash, unit = text.partition("/")
+    seconds = 1
+    if slash:
+        for name, secs in _RATE_UNITS:
+            if unit and name.startswith(unit.lower()):
+                seconds = secs
+                break
+        else:
+            raise BadValue(f"{text!r} is not a rate: N/second, N/minute, N/hour or N/day "
+                           "(or bytes: Nkb/s)")
+    if number.lstrip(_C_SPACE).startswith("-"):
+        raise BadValue(f"rate {text} is too fast")
+    if n == 0:
+        raise BadValue(f"{text!r} is not a rate: the count must be a number of 1 or more")
+    if n > 1_000_000 * seconds:
+        raise BadValue(f"rate {text} is too fast: hashlimit goes up to 1000000/second")
+    return (n, {1: "s", 60: "m", 3600: "h", 86400: "d"}[seconds])
 
 
 def _hashlimit_burst(text: str, family: int) -> tuple[int, str]:

@@ -228,10 +228,11 @@ def misplacements(ctx: Context, ext: Extension, options: tuple[Option, ...], spa
     """Every limit of ``ext`` (its ``tables``, ``chains``, ``protocols`` and option-dependent
     ``placement``) that the rule breaks where it stands.  ``shown`` is how the rule names the
     extension (``-j DNAT``, ``-m owner``); ``span`` where.  ``protocols`` is checked for targets
-    only (a match without its protocol is FW114's)."""
+    only (a match without its protocol is FW114's), and nothing for an extension of the other
+    address family."""
     table, chain = ctx.table, ctx.chain
-    if table is None:
-        return []
+    if table is None or (ext.family is not None and ext.family != ctx.ruleset.family):
+        return []  # no such extension in this family at all: FW111's
     out: list[Misplacement] = []
     if ext.tables is not None and table.name not in ext.tables:
         where = or_list(sorted(ext.tables))
@@ -261,17 +262,21 @@ def misplacements(ctx: Context, ext: Extension, options: tuple[Option, ...], spa
     if ext.placement is None:
         return out
     by_name = {o.name: o for o in options}
-    for limit in ext.placement(options, rule):
+    refused: set[str] = set()  # options already refused from some hook: no "never matches" too
+    for limit in sorted(ext.placement(options, rule), key=lambda p: not p.enforced):
         opt = by_name.get(limit.option)
         opt_span = opt.span if opt is not None else span
         opt_shown = _option_shown(opt) if opt is not None else shown
-        if limit.chains is not None and (where := outside(limit.chains)) is not None:
+        checked = limit.enforced or limit.option not in refused
+        if limit.chains is not None and checked and (where := outside(limit.chains)) is not None:
             allowed = and_list(hook_order(table.name, limit.chains))
             note = f" ({limit.note})" if limit.note else ""
             if limit.enforced:
+                refused.add(limit.option)
                 text = f"{opt_shown} {where}: {ext.name} takes it only from {allowed}{note}"
             else:
-                text = f"{opt_shown} {where}: it matches only from {allowed}{note}, never here"
+                text = (f"{opt_shown} {where}: it can match only from {allowed}{note}; iptables "
+                        f"accepts the rule, but it never matches there")
             out.append(Misplacement("chain", opt_span, text, limit.enforced))
         if limit.protocols is not None and not has_protocol(rule, limit.protocols):
             note = f" ({limit.note})" if limit.note else ""

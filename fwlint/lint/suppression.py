@@ -278,13 +278,13 @@ def _rule_directives(src: _Source, rule: AstRule) -> Iterable[Directive]:
 def _rule_comment_directive(src: _Source, rule: AstRule, match: Match, text: str,
                             value_span: Span) -> Directive | None:
     # Where the unquoted text stands in the source: known when the word is written plainly or
-    # in plain double quotes; otherwise the finding points at the whole value, without a fix.
+    # in plain quotes; otherwise (escapes) the finding points at the whole value, without a fix.
     raw = ""
     if value_span.line == value_span.end_line and value_span.line <= len(src.lines):
         raw = src.lines[value_span.line - 1][value_span.column - 1:value_span.end_column - 1]
     if raw == text:
         base = value_span.column
-    elif raw == f'"{text}"':
+    elif raw in (f'"{text}"', f"'{text}'"):
         base = value_span.column + 1
     else:
         base = None
@@ -303,6 +303,11 @@ def _rule_comment_directive(src: _Source, rule: AstRule, match: Match, text: str
         elif len(match.options) == 1 and match.span.line == match.span.end_line:
             line_text = src.lines[match.span.line - 1]
             start, end = match.span.column, match.span.end_column
+            # A front end may give a quoted value's span without its quotes (the script one does).
+            if value_span.end_column == end and value_span.column >= 2:
+                quote = line_text[value_span.column - 2]
+                if quote in "\"'" and end <= len(line_text) and line_text[end - 1] == quote:
+                    end += 1
             if start > 1 and line_text[start - 2] in " \t":
                 start -= 1
             elif end <= len(line_text) and line_text[end - 1] in " \t":

@@ -28,13 +28,13 @@ import dataclasses
 import functools
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from fwlint.ast import (Comment, Option, Rule, Ruleset, ScriptFacts, ScriptNote, Span, SyntaxProblem,
                         Word)
 from fwlint.extensions import Registry, default_registry
-from fwlint.parse.builder import CommandLine, build_command
+from fwlint.parse.builder import build_command
 from fwlint.parse.commands import CORE_SHORT
 from fwlint.parse.loader import load
 from fwlint.parse.save import parse_lines
@@ -66,7 +66,7 @@ DECLARATIONS = frozenset({"export", "readonly", "local", "declare", "typeset"})
 MAX_COMMANDS = 200_000  # commands run (loops unrolled) before fwlint stops reading
 MAX_SOURCE_DEPTH = 8
 
-_SHEBANG = re.compile(r"#![ \t]*\S*?(?:sh|bash|dash|ksh|zsh|ash|busybox)\b")
+_SHEBANG = re.compile(r"#![^\n]*\b(?:sh|bash|dash|ksh|mksh|zsh|ash|busybox)\b")
 _IPT_WORD = r"(?:[\w./-]*/)?ip6?tables(?:-legacy|-nft)?(?:-restore)?"
 _INVOCATION = re.compile(
     rf"(?:^|[\s;&|(`]){_IPT_WORD}(?=[ \t]+[-<!]|[ \t]*(?:<|\||;|&|$))"
@@ -126,6 +126,7 @@ class Piece:
     splittable: bool  # an unquoted expansion: split into fields on blanks
     unresolved: str | None = None  # the variable name when this is a placeholder
     expansion: bool = False
+    raw: str = ""  # the expansion as written ($IPT)
 
 
 @dataclass
@@ -318,7 +319,8 @@ class ScriptReader:
         elif kind == "if":
             message = "every branch of this if is read, in textual order; fwlint does not evaluate conditions"
         elif kind == "case":
-            message = "every branch of this case is read, in textual order; fwlint does not evaluate which one runs"
+            message = ("every branch of this case is read, in textual order; fwlint does not evaluate "
+                       "which one runs")
         elif kind in ("while", "until"):
             message = f"the body of this {kind} loop is read once; fwlint does not evaluate its condition"
         elif kind == "arith-for":
@@ -348,7 +350,8 @@ class ScriptReader:
         if construct.used and not any(c.counts for c in self.constructs):
             self.notes.append(ScriptNote(
                 "control-flow", message + ": the tables are those the script builds when each of "
-                "its commands runs once, top to bottom", node.name_span or node.span,
+                "its commands runs once, top to bottom",
+                node.name_span if kind == "function" and node.name_span else node.span,
                 subject=node.name or kind))
 
     def mark_iptables_here(self) -> None:
@@ -401,7 +404,7 @@ class ScriptReader:
         why = "never assigned in the script"
         if self.unread_sources:
             shown = ", ".join(self.unread_sources[:2])
-            why += f" (it may come from the environment, or from {shown}, which the script sources)"
+            why += f"; it may come from the environment, or from {shown}, which the script sources"
         return why
 
     def command_substitution(self, text: str) -> tuple[str | None, str]:
@@ -462,13 +465,11 @@ class ScriptReader:
             text, why = self.part_value(part)
             name = part.text if part.kind == "var" else part.raw
             if text is None:
-                pieces.append(Piece(part.raw, part.span, False, unresolved=name, expansion=True))
+                pieces.append(Piece(part.raw, part.span, False, unresolved=name, expansion=True,
+                                    raw=part.raw))
                 self._last_reasons[name] = why
                 continue
-            if "\n" in text and part.quoted:
-                pieces.append(Piece(text, part.span, False, expansion=True))
-                continue
-            pieces.append(Piece(text, part.span, not part.quoted, expansion=True))
+            pieces.append(Piece(text, part.span, not part.quoted, expansion=True, raw=part.raw))
         return pieces, quoted
 
     def expand_word(self, word: ShellWord, split: bool = True) -> list[ShellField]:
@@ -512,7 +513,12 @@ class ScriptReader:
                 _join_spans(pieces[0].span, pieces[-1].span)
         else:
             span = _join_spans(pieces[0].span, pieces[-1].span)
-        raw = word.raw if not expansion and len(word.parts) == len(pieces) else text
+        if not expansion and len(word.parts) == len(pieces):
+            raw = word.raw
+        elif len(distinct) == 1 and pieces[0].expansion:
+            raw = pieces[0].raw
+        else:
+            raw = text
         return ShellField(text, span, raw, unresolved, expansion)
 
     def expand_words(self, words: list[ShellWord]) -> list[ShellField]:
@@ -612,7 +618,8 @@ class ScriptReader:
                         self._locals_stack[-1][literal] = self.vars.get(literal)
                     self.vars[literal] = Value("", span=w.span)
                 continue
-            self.assign(w, local_scope=builtin in ("local", "declare", "typeset") and bool(self.function_names))
+            scoped = builtin in ("local", "declare", "typeset") and bool(self.function_names)
+            self.assign(w, local_scope=scoped)
             if is_array:
                 self.vars[split[0]] = Value(None, "an array", w.span)
 
@@ -723,7 +730,8 @@ class ScriptReader:
             return  # which chain is not known
         if cmd.rule is not None and placeholders:
             cmd.rule = _mark_unresolved(cmd.rule, placeholders)
-        self.replay.run(cmd, family, cmd.table or "filter", span)
+        self.replay.run(cmd, family, cmd.table or "filter", span,
+                        table_field.span if table_field is not None else None)
 
     def record_uses(self, fields: list[ShellField]) -> None:
         for f in fields:

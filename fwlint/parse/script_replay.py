@@ -155,15 +155,17 @@ class Replay:
 
     # --- commands -------------------------------------------------------------------------------
 
-    def run(self, cmd: CommandLine, family: int, table_name: str, span: Span) -> None:
-        """Replay one iptables command line (already built from its words)."""
+    def run(self, cmd: CommandLine, family: int, table_name: str, span: Span,
+            table_span: Span | None = None) -> None:
+        """Replay one iptables command line (already built from its words); ``table_span``:
+        where its -t value stands."""
         command = cmd.command
         self.used.add(family)
         if command in (None, "list", "list-rules", "check"):
             return
         if cmd.chain is None and command not in ("flush", "zero", "delete-chain"):
             return  # the builder reported the missing chain name
-        table = self.table(family, table_name, span)
+        table = self.table(family, table_name, table_span or span)
         if table is None:
             return
         if cmd.problems and self.exact:
@@ -173,7 +175,8 @@ class Replay:
         handler = getattr(self, "_" + command.replace("-", "_"))
         handler(cmd, family, table, span)
 
-    def _chain_for_rule(self, cmd: CommandLine, family: int, table: TableState, span: Span) -> ChainState | None:
+    def _chain_for_rule(self, cmd: CommandLine, family: int, table: TableState,
+                        span: Span) -> ChainState | None:
         name = cmd.chain or ""
         chain = table.chains.get(name)
         if chain is None:
@@ -312,13 +315,15 @@ class Replay:
         self.step("delete-chain", family, table.name, name, span)
 
     def _undeletable(self, table: TableState, chain: ChainState) -> str | None:
-        if chain.rules:
-            n = len(chain.rules)
-            return f"chain {chain.name} still has {n} rule{'s' if n != 1 else ''} (flush it first: -F {chain.name})"
+        """Why ``-X`` cannot delete ``chain`` (iptables checks the references first)."""
         refs = [r for r in table.references(chain.name) if r.chain != chain.name]
         if refs:
             return (f"chain {chain.name} is still the target of the rule at line {refs[0].span.line} "
                     f"(delete that rule first)")
+        if chain.rules:
+            n = len(chain.rules)
+            return (f"chain {chain.name} still has {n} rule{'s' if n != 1 else ''} "
+                    f"(flush it first: -F {chain.name})")
         return None
 
     def _flush(self, cmd: CommandLine, family: int, table: TableState, span: Span) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from fwlint.ast import Span
 
+_CLOSERS = frozenset({"then", "elif", "else", "fi", "do", "done", "esac", "}", "in"})
 RESERVED = frozenset({"if", "then", "elif", "else", "fi", "case", "esac", "for", "while", "until",
                       "do", "done", "in", "function", "select", "{", "}", "!", "[[", "]]"})
 
@@ -980,12 +981,18 @@ def parse_script_text(text: str, file: str) -> ParsedScript:
         tokens.append(Token("eof", "", exc.span, start=len(text), end=len(text)))
     parser = Parser(tokens)
     nodes: list = []
-    while True:
+    while parser.tok.kind != "eof":
         try:
-            nodes.extend(parser.parse_list(frozenset()))
+            parser.skip_newlines()
             if parser.tok.kind == "eof":
                 break
-            raise parser.error(f"unexpected {parser.tok.value!r}")
+            if parser.is_op(";", "&") or parser.reserved() in _CLOSERS or parser.is_op(")"):
+                raise parser.error(f"unexpected {parser.tok.value!r}")
+            nodes.extend(parser.parse_and_or())
+            if parser.is_op(";", "&"):
+                parser.advance()
+            elif parser.tok.kind not in ("newline", "eof"):
+                raise parser.error(f"unexpected {parser.tok.value!r}")
         except ShellSyntaxError as exc:
             if error is None:
                 error = exc
@@ -995,7 +1002,6 @@ def parse_script_text(text: str, file: str) -> ParsedScript:
             while parser.tok.kind != "eof" and not (parser.tok.kind == "newline"
                                                     and parser.tok.span.line >= bad_line):
                 parser.advance()
-            if parser.tok.kind == "eof":
-                break
-            parser.advance()
+            if parser.tok.kind != "eof":
+                parser.advance()
     return ParsedScript(nodes, lexer.comments, error)

@@ -173,6 +173,10 @@ def test_ssh_lockout_agrees_with_the_kernel(host):
             ESTABLISHED,
             "-A INPUT -p tcp --dport 22 -m recent --name ssh --update --seconds 60 --hitcount 4 -j DROP",
             "-A INPUT -p tcp --dport 22 -m recent --name ssh --set -j ACCEPT"),
+        "a SYN-flood chain returns connections under its limit": src(
+            "*filter", ":INPUT DROP [0:0]", ":syn-flood - [0:0]", "-A INPUT -p tcp --syn -j syn-flood",
+            "-A INPUT -p tcp --dport 22 -j ACCEPT",
+            "-A syn-flood -m limit --limit 12/s --limit-burst 24 -j RETURN", "-A syn-flood -j DROP", "COMMIT"),
         "SYN by its flags, conntrack NEW": rules(
             ESTABLISHED, "-A INPUT -p tcp -m tcp --dport 22 --tcp-flags FIN,SYN,RST,ACK SYN "
                          "-m conntrack --ctstate NEW -j ACCEPT"),
@@ -194,6 +198,9 @@ def test_wide_open_port_agrees_with_the_kernel(host):
         "from the application servers only": rules("-A INPUT -s 192.0.2.0/24 -p tcp --dport 5432 -j ACCEPT"),
         "loopback only": rules("-A INPUT -i lo -p tcp --dport 5432 -j ACCEPT",
                                "-A INPUT -s 127.0.0.1 -p tcp --dport 5432 -j ACCEPT"),
+        "a drop over a rate leaves it open": rules(
+            "-A INPUT -p tcp --dport 5432 -m hashlimit --hashlimit-above 10/sec --hashlimit-name pg -j DROP",
+            "-A INPUT -p tcp --dport 5432 -j ACCEPT"),
         "closed first": rules("-A INPUT -p tcp --dport 5432 -j DROP", "-A INPUT -p tcp --dport 5432 -j ACCEPT"),
         "after a catch-all": rules("-A INPUT -j REJECT", "-A INPUT -p tcp --dport 5432 -j ACCEPT",
                                    policy="ACCEPT"),

@@ -118,3 +118,34 @@ def test_connection_states_in_raw_and_filter(netns_factory):
              "earlier rule untracked")),
         (7, "--state NEW,ESTABLISHED in the raw table never matches"),
     ]
+
+
+TEMPLATE_RULES = """\
+*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A OUTPUT -o lo -p udp -j CT --zone 1
+-A OUTPUT -o lo -p udp -m conntrack --ctstate NEW
+-A OUTPUT -o lo -p udp -m conntrack --ctstate INVALID
+COMMIT
+"""
+
+SENDER = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(3):
+    s.sendto(b"ping", ("127.0.0.1", 9))
+"""
+
+
+def test_a_conntrack_template_gives_raw_rules_a_state(netns):
+    """After `-j CT --zone`, packets in raw look NEW: FW307 stays silent in such a table."""
+    require_root_and("iptables-legacy-restore", "iptables-legacy-save")
+    loaded = netns.run("iptables-legacy-restore", input=TEMPLATE_RULES)
+    assert loaded.returncode == 0, loaded.stderr
+    sent = netns.run(sys.executable, "-c", SENDER)
+    assert sent.returncode == 0, sent.stderr
+    counts = _counts(netns)
+    assert counts["-A OUTPUT -o lo -p udp -m conntrack --ctstate NEW"] == 3
+    assert counts["-A OUTPUT -o lo -p udp -m conntrack --ctstate INVALID"] == 0
+    assert run_rule("FW307", TEMPLATE_RULES) == []

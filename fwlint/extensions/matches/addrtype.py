@@ -23,7 +23,7 @@ def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
 
 _TYPE = choice_list("UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST",
                     "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE",
-                    what="address type")
+                    what="address type", prefix=True)
 
 
 def _meaning(match, enc):
@@ -43,6 +43,34 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
+
+def _concrete(match, pkt):
+    """As addrtype_mt_v1.  IPv4: the address's type (each has exactly one) is in the list.
+    IPv6 (match_type6): MULTICAST, UNICAST and UNSPEC in the list each require that type; then,
+    when the list names LOCAL, ANYCAST, BLACKHOLE or UNREACHABLE, the address must have one of
+    the listed types.  Each test is inverted by its !; --limit-iface-in/out (the type judged on
+    one interface only) is not modelled."""
+    opts = pkt.options(match)
+    if "src-type" not in opts and "dst-type" not in opts:
+        pkt.refuse("-m addrtype needs --src-type or --dst-type")
+    results = []
+    for name, opt in opts.items():
+        if name not in ("src-type", "dst-type"):
+            results.append(pkt.unknown(f"--{name}: the address type on one interface is not modelled"))
+            continue
+        listed = pkt.value(opt)
+        field = "srctype" if name == "src-type" else "dsttype"
+        if pkt.family == 4:
+            hit = pkt.test(field, lambda types: bool(types & listed))
+        else:
+            required = [t for t in ("MULTICAST", "UNICAST", "UNSPEC") if t in listed]
+            routed = listed & {"LOCAL", "ANYCAST", "BLACKHOLE", "UNREACHABLE"}
+            hit = pkt.all(*(pkt.test(field, lambda types, t=t: t in types) for t in required),
+                          pkt.test(field, lambda types: bool(types & listed)) if routed else True)
+        results.append(pkt.invert(hit, opt))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "addrtype",
     OptionSpec("src-type", value=_TYPE, invertible=True,
@@ -56,6 +84,7 @@ EXTENSION = match(
     summary="address type (local, broadcast, multicast ...)",
     placement=_placement,
     meaning=_meaning,
+    concrete=_concrete,
     exclusive=(frozenset({"limit-iface-in", "limit-iface-out"}),),
     required=(frozenset({"src-type", "dst-type"}),),
 )

@@ -15,6 +15,22 @@ def _meaning(match, enc):
     return enc.all(enc.not_fragment(), enc.opaque("--ahspi"))
 
 
+
+def _concrete(match, pkt):
+    """IPv4 (ah_mt): a later fragment never matches; the SPI range is not modelled (without
+    --ahspi every SPI matches).  IPv6 finds the header among the extension headers: not
+    modelled."""
+    opts = pkt.options(match)
+    for opt in opts.values():
+        if opt.values:
+            pkt.value(opt)
+    if pkt.family == 6:
+        return pkt.unknown("-m ah: IPv6 extension headers are not modelled")
+    if not opts:
+        return pkt.first_fragment()
+    return pkt.all(pkt.first_fragment(), pkt.unknown("--ahspi: the SPI is not modelled"))
+
+
 EXTENSION = match(
     "ah",
     OptionSpec("ahspi", value=UINT32_RANGE, invertible=True, help="SPI, spi or spi:spi"),
@@ -24,4 +40,5 @@ EXTENSION = match(
     summary="IPsec AH header (IPv4 needs -p ah; IPv6 finds the header itself)",
     implied_by=frozenset({"ah", "51"}),
     meaning=_meaning,
+    concrete=_concrete,
 )

@@ -36,6 +36,33 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
+
+def _concrete(match, pkt):
+    """As ip_packet_match compares: -p the protocol number (all: any protocol); -s/-d the
+    address under the mask (a list is one kernel rule per item: any of them, each negated on
+    its own); -i/-o the name, or the prefix before +; -f a second or later fragment."""
+    results = []
+    for name, opt in pkt.options(match).items():
+        if name == "protocol":
+            number = pkt.value(opt)
+            if number == 0:
+                if opt.negated:
+                    pkt.refuse("! -p all would never match")
+                continue
+            results.append(pkt.invert(pkt.test("proto", lambda proto: proto == number), opt))
+        elif name in ("source", "destination"):
+            field = "src" if name == "source" else "dst"
+            results.append(pkt.any(*(pkt.invert(pkt.in_network(field, net), opt) for net in pkt.value(opt))))
+        elif name in ("in-interface", "out-interface"):
+            field = "iif" if name == "in-interface" else "oif"
+            results.append(pkt.invert(pkt.interface(field, pkt.value(opt)), opt))
+        elif name == "fragment":
+            if pkt.family == 6:
+                pkt.refuse("-f exists for IPv4 only")
+            results.append(pkt.invert(pkt.test("frag", lambda later: later), opt))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "builtin",
     OptionSpec("protocol", short="p", value=PROTOCOL, invertible=True,
@@ -53,4 +80,5 @@ EXTENSION = match(
     summary="protocol, address, interface and fragment options every rule may carry",
     loadable=False,
     meaning=_meaning,
+    concrete=_concrete,
 )

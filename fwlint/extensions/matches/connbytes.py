@@ -1,11 +1,11 @@
 """connbytes: bytes, packets or average packet size a connection has carried so far."""
 
 from fwlint.extensions import Opaque, OptionSpec, match
-from fwlint.extensions.values import UINT64_RANGE, choice
+from fwlint.extensions.values import choice, int_range
 
 EXTENSION = match(
     "connbytes",
-    OptionSpec("connbytes", value=UINT64_RANGE, invertible=True,
+    OptionSpec("connbytes", value=int_range(0, 2 ** 64 - 1, backwards="refused"), invertible=True,
                help="from[:to]: the counter is within this range"),
     OptionSpec("connbytes-dir", value=choice("original", "reply", "both", what="direction"),
                help="original, reply or both"),

@@ -15,11 +15,25 @@ def _meaning(match, enc):
     return enc.tracked() & enc.negate(enc.masked("ctmark", value, mask), opt)
 
 
+
+def _concrete(match, pkt):
+    """As connmark_mt: a packet without a connection never matches; else (ctmark & mask) ==
+    value, inverted by !."""
+    opts = pkt.options(match)
+    if "mark" not in opts:
+        pkt.refuse("-m connmark needs --mark")
+    opt = opts["mark"]
+    value, mask = pkt.value(opt)
+    tracked = pkt.test("ctstate", lambda state: state in ("NEW", "ESTABLISHED", "RELATED"))
+    return pkt.all(tracked, pkt.invert(pkt.test("ctmark", lambda mark: mark & mask == value), opt))
+
+
 EXTENSION = match(
     "connmark",
     OptionSpec("mark", value=MARK, invertible=True,
                help="value[/mask]: the connection mark, ANDed with mask, equals value"),
     summary="connection mark (ctmark)",
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"mark"}),),
 )

@@ -31,6 +31,38 @@ def _meaning(match, enc):
     return with_entry._replace(upper=with_entry.upper | without, lower=with_entry.lower | without)
 
 
+
+def _concrete(match, pkt):
+    """As conntrack_mt: the state test first (a tracked packet's state, plus SNAT/DNAT when its
+    connection is NATed; INVALID or UNTRACKED without a connection), failing the match when it
+    fails; then a packet without a connection matches exactly when --ctstate was given; a
+    tracked one must pass --ctstatus (any bit in common, ! none) and the tuple, direction and
+    expiry tests, which are not modelled."""
+    opts = pkt.options(match)
+    if not opts:
+        pkt.refuse("-m conntrack needs at least one option")
+    values = {name: pkt.value(opt) for name, opt in opts.items()}
+    tracked = pkt.test("ctstate", lambda state: state in ("NEW", "ESTABLISHED", "RELATED"))
+    state_ok = True
+    if "ctstate" in opts:
+        names = values["ctstate"]
+        in_list = pkt.any(
+            pkt.test("ctstate", lambda state: state in names),
+            pkt.all(tracked, pkt.test("snat", lambda flag: flag)) if "SNAT" in names else False,
+            pkt.all(tracked, pkt.test("dnat", lambda flag: flag)) if "DNAT" in names else False)
+        state_ok = pkt.invert(in_list, opts["ctstate"])
+    with_entry = [tracked]
+    for name, opt in opts.items():
+        if name == "ctstatus":
+            wanted = values[name] - {"NONE"}
+            with_entry.append(pkt.invert(pkt.test("ctstatus", lambda status: bool(status & wanted)), opt))
+        elif name != "ctstate":
+            with_entry.append(pkt.unknown(f"--{name}: the connection's tuples, direction and expiry "
+                                          "are not modelled"))
+    without_entry = pkt.all(pkt.invert(tracked), "ctstate" in opts)
+    return pkt.all(state_ok, pkt.any(without_entry, pkt.all(*with_entry)))
+
+
 EXTENSION = match(
     "conntrack",
     OptionSpec("ctstate", value=CT_STATE_LIST, invertible=True,
@@ -51,6 +83,7 @@ EXTENSION = match(
                help="ORIGINAL or REPLY"),
     summary="connection tracking state and tuples",
     meaning=_meaning,
+    concrete=_concrete,
     required=(
         frozenset({"ctstate", "ctproto", "ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst",
                    "ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport", "ctstatus",

@@ -17,6 +17,22 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
+
+def _concrete(match, pkt):
+    """As dccp_mt: a later fragment never matches; each port within its range; packet types
+    and options are not modelled."""
+    results = [pkt.test("proto", lambda proto: proto == 33), pkt.first_fragment()]
+    for name, opt in pkt.options(match).items():
+        if name in ("source-port", "destination-port"):
+            low, high = pkt.value(opt)
+            field = "sport" if name == "source-port" else "dport"
+            results.append(pkt.invert(pkt.test(field, lambda port: low <= port <= high), opt))
+        else:
+            pkt.value(opt)
+            results.append(pkt.unknown(f"--{name}: DCCP packet types and options are not modelled"))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "dccp",
     OptionSpec("source-port", aliases=("sport",), value=PORT_RANGE, invertible=True,
@@ -32,4 +48,5 @@ EXTENSION = match(
     protocols=frozenset({"dccp", "33"}),
     implied_by=frozenset({"dccp", "33"}),
     meaning=_meaning,
+    concrete=_concrete,
 )

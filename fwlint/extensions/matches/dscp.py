@@ -13,6 +13,17 @@ def _meaning(match, enc):
     return enc.negate(enc.masked("tos", enc.value(opt) << 2, 0xFC), opt)
 
 
+
+def _concrete(match, pkt):
+    """As dscp_mt: the TOS byte shifted right by two equals the code point, inverted by !."""
+    opts = pkt.options(match)
+    if len(opts) != 1:
+        pkt.refuse("-m dscp takes exactly one of --dscp, --dscp-class")
+    (name, opt), = opts.items()
+    code = pkt.value(opt)
+    return pkt.invert(pkt.test("tos", lambda tos: tos >> 2 == code), opt)
+
+
 EXTENSION = match(
     "dscp",
     OptionSpec("dscp", value=integer(0, 63), invertible=True, help="code point 0-63 (decimal or hex)"),
@@ -20,6 +31,7 @@ EXTENSION = match(
                help="a DiffServ class: BE, EF, AF11-AF43, CS0-CS7"),
     summary="DiffServ code point",
     meaning=_meaning,
+    concrete=_concrete,
     exclusive=(frozenset({"dscp", "dscp-class"}),),
     required=(frozenset({"dscp", "dscp-class"}),),
 )

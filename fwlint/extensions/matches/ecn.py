@@ -20,6 +20,24 @@ def _meaning(match, enc):
     return out
 
 
+
+def _concrete(match, pkt):
+    """As ecn_mt: the ECN field (the TOS byte's low two bits) equals --ecn-ip-ect; the TCP
+    header's ECE / CWR flag is set; each inverted by its !."""
+    opts = pkt.options(match)
+    if not opts:
+        pkt.refuse("-m ecn needs an option")
+    results = []
+    for name, opt in opts.items():
+        if name == "ecn-ip-ect":
+            ect = pkt.value(opt)
+            results.append(pkt.invert(pkt.test("tos", lambda tos: tos & 0x03 == ect), opt))
+        else:
+            bit = 0x80 if name == "ecn-tcp-cwr" else 0x40
+            results.append(pkt.invert(pkt.test("tcpflags", lambda flags: bool(flags & bit)), opt))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "ecn",
     OptionSpec("ecn-tcp-cwr", arity=0, invertible=True, help="TCP CWR flag set (needs -p tcp)"),
@@ -28,5 +46,6 @@ EXTENSION = match(
                help="the IP header's ECN field equals this, 0-3"),
     summary="explicit congestion notification bits",
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"ecn-tcp-cwr", "ecn-tcp-ece", "ecn-ip-ect"}),),
 )

@@ -12,6 +12,18 @@ def _meaning(match, enc):
     return enc.all(enc.not_fragment(), enc.opaque("--espspi"))
 
 
+
+def _concrete(match, pkt):
+    """As esp_mt: a later fragment never matches; the SPI range is not modelled (without
+    --espspi every SPI matches)."""
+    opts = pkt.options(match)
+    for opt in opts.values():
+        pkt.value(opt)
+    if not opts:
+        return pkt.first_fragment()
+    return pkt.all(pkt.first_fragment(), pkt.unknown("--espspi: the SPI is not modelled"))
+
+
 EXTENSION = match(
     "esp",
     OptionSpec("espspi", value=UINT32_RANGE, invertible=True, help="SPI, spi or spi:spi"),
@@ -19,4 +31,5 @@ EXTENSION = match(
     protocols=frozenset({"esp", "50"}),
     implied_by=frozenset({"esp", "50"}),
     meaning=_meaning,
+    concrete=_concrete,
 )

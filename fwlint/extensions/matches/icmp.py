@@ -14,6 +14,22 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
+
+def _concrete(match, pkt):
+    """As icmp_match: a later fragment never matches; type 255 ("any") takes every message,
+    else the type equal and the code within the range; ! inverts that."""
+    results = [pkt.test("proto", lambda proto: proto == 1), pkt.first_fragment()]
+    for name, opt in pkt.options(match).items():
+        type_, low, high = pkt.value(opt)
+        if type_ == 255:
+            hit = True
+        else:
+            hit = pkt.all(pkt.test("icmptype", lambda t: t == type_),
+                          pkt.test("icmpcode", lambda code: low <= code <= high))
+        results.append(pkt.invert(hit, opt))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "icmp",
     OptionSpec("icmp-type", value=ICMP_TYPE, invertible=True,
@@ -23,5 +39,6 @@ EXTENSION = match(
     family=4,
     implied_by=frozenset({"icmp", "1"}),
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"icmp-type"}),),
 )

@@ -15,6 +15,19 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
+
+def _concrete(match, pkt):
+    """As icmp6_match: a later fragment never matches; the type equal and the code within the
+    range (ICMPv6 has no "any" type: 255 is the type 255); ! inverts that."""
+    results = [pkt.test("proto", lambda proto: proto == 58), pkt.first_fragment()]
+    for name, opt in pkt.options(match).items():
+        type_, low, high = pkt.value(opt)
+        hit = pkt.all(pkt.test("icmptype", lambda t: t == type_),
+                      pkt.test("icmpcode", lambda code: low <= code <= high))
+        results.append(pkt.invert(hit, opt))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "icmp6",
     OptionSpec("icmpv6-type", value=ICMPV6_TYPE, invertible=True,
@@ -24,5 +37,6 @@ EXTENSION = match(
     family=6,
     implied_by=_ICMPV6,
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"icmpv6-type"}),),
 )

@@ -17,11 +17,26 @@ def _meaning(match, enc):
     return out
 
 
+
+def _concrete(match, pkt):
+    """As iprange_mt: each address given a range is within it, each test inverted by its !."""
+    opts = pkt.options(match)
+    if not opts:
+        pkt.refuse("-m iprange needs --src-range or --dst-range")
+    results = []
+    for name, opt in opts.items():
+        low, high = pkt.value(opt)
+        field = "src" if name == "src-range" else "dst"
+        results.append(pkt.invert(pkt.in_address_range(field, low, high), opt))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "iprange",
     OptionSpec("src-range", value=IP_RANGE, invertible=True, help="source address in from[-to]"),
     OptionSpec("dst-range", value=IP_RANGE, invertible=True, help="destination address in from[-to]"),
     summary="address ranges that are not a single prefix",
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"src-range", "dst-range"}),),
 )

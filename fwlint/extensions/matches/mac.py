@@ -14,11 +14,25 @@ def _meaning(match, enc):
     return enc.has_mac() & enc.negate(enc.mac_source(enc.value(opt)), opt)
 
 
+
+def _concrete(match, pkt):
+    """As mac_mt: a packet that did not come in over Ethernet never matches; else its source
+    MAC equals the address, inverted by !."""
+    opts = pkt.options(match)
+    if "mac-source" not in opts:
+        pkt.refuse("-m mac needs --mac-source")
+    opt = opts["mac-source"]
+    wanted = int(pkt.value(opt).replace(":", ""), 16)
+    return pkt.all(pkt.test("hasmac", lambda ether: ether),
+                   pkt.invert(pkt.test("mac", lambda mac: mac == wanted), opt))
+
+
 EXTENSION = match(
     "mac",
     OptionSpec("mac-source", value=MAC, invertible=True, help="source MAC address XX:XX:XX:XX:XX:XX"),
     summary="source MAC address of incoming packets",
     chains=frozenset({"PREROUTING", "INPUT", "FORWARD"}),
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"mac-source"}),),
 )

@@ -14,11 +14,23 @@ def _meaning(match, enc):
     return enc.negate(enc.masked("mark", value, mask), opt)
 
 
+
+def _concrete(match, pkt):
+    """As mark_mt: (nfmark & mask) == value, inverted by !."""
+    opts = pkt.options(match)
+    if "mark" not in opts:
+        pkt.refuse("-m mark needs --mark")
+    opt = opts["mark"]
+    value, mask = pkt.value(opt)
+    return pkt.invert(pkt.test("mark", lambda mark: mark & mask == value), opt)
+
+
 EXTENSION = match(
     "mark",
     OptionSpec("mark", value=MARK, invertible=True,
                help="value[/mask]: the mark, ANDed with mask, equals value"),
     summary="packet mark (nfmark)",
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"mark"}),),
 )

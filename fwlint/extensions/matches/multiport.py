@@ -20,6 +20,22 @@ def _meaning(match, enc):
     return enc.all(enc.not_fragment(), enc.negate(hit, opt))
 
 
+
+def _concrete(match, pkt):
+    """As multiport_mt: a later fragment never matches; else the port (source, destination, or
+    either for --ports) is in one of the ranges, the answer inverted by !."""
+    opts = pkt.options(match)
+    if len(opts) != 1:
+        pkt.refuse("multiport takes exactly one of --sports, --dports, --ports")
+    (name, opt), = opts.items()
+    ranges = pkt.value(opt)
+    fields = {"source-ports": ("sport",), "destination-ports": ("dport",),
+              "ports": ("sport", "dport")}[name]
+    listed = pkt.any(*(pkt.test(f, lambda port: any(lo <= port <= hi for lo, hi in ranges))
+                       for f in fields))
+    return pkt.all(pkt.first_fragment(), pkt.invert(listed, opt))
+
+
 EXTENSION = match(
     "multiport",
     OptionSpec("source-ports", aliases=("sports",), value=PORT_LIST, invertible=True,
@@ -31,6 +47,7 @@ EXTENSION = match(
     summary="several ports or port ranges at once",
     protocols=frozenset({"tcp", "udp", "udplite", "sctp", "dccp", "6", "17", "136", "132", "33"}),
     meaning=_meaning,
+    concrete=_concrete,
     exclusive=(frozenset({"source-ports", "destination-ports", "ports"}),),
     required=(frozenset({"source-ports", "destination-ports", "ports"}),),
 )

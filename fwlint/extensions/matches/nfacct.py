@@ -9,10 +9,18 @@ def _meaning(match, enc):
     return enc.true
 
 
+
+def _concrete(match, pkt):
+    """Every packet."""
+    pkt.options(match)
+    return True
+
+
 EXTENSION = match(
     "nfacct",
     OptionSpec("nfacct-name", help="the accounting object, created beforehand with nfacct add"),
     summary="extended accounting; matches every packet",
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"nfacct-name"}),),
 )

@@ -1,7 +1,10 @@
 """physdev: the bridge ports a bridged packet came in on or goes out by.
 
 The kernel refuses ``--physdev-out`` and ``--physdev-is-out`` from OUTPUT unless the rule also
-has a positive ``--physdev-is-bridged`` (at commit); every other hook accepts them.
+has a positive ``--physdev-is-bridged`` (at commit); every other hook accepts them.  The port a
+packet leaves by is known only once the bridge has decided, so (checked with bridged traffic on
+Linux 6.18) a positive ``--physdev-out`` or ``--physdev-is-out`` never matches in PREROUTING,
+INPUT or OUTPUT: only in FORWARD and POSTROUTING.
 """
 
 from typing import Iterator
@@ -12,13 +15,18 @@ from fwlint.extensions.values import INTERFACE
 
 
 def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
-    if any(o.name == "physdev-is-bridged" and not o.negated for o in options):
-        return
+    bridged = any(o.name == "physdev-is-bridged" and not o.negated for o in options)
     for opt in options:
-        if opt.name in ("physdev-out", "physdev-is-out"):
+        if opt.name not in ("physdev-out", "physdev-is-out"):
+            continue
+        if not bridged:
             yield Placement(opt.name,
                             chains=frozenset({"PREROUTING", "INPUT", "FORWARD", "POSTROUTING"}),
                             note="or from OUTPUT with --physdev-is-bridged")
+        if not opt.negated:
+            yield Placement(opt.name, chains=frozenset({"FORWARD", "POSTROUTING"}), enforced=False,
+                            note="the port a packet leaves by is known once the bridge has decided")
+
 
 EXTENSION = match(
     "physdev",

@@ -13,6 +13,22 @@ def _meaning(match, enc):
     return enc.negate(enc.packet_type(enc.value(opt)), opt)
 
 
+
+_CANONICAL = {"host": "unicast", "bcast": "broadcast", "mcast": "multicast"}
+
+
+def _concrete(match, pkt):
+    """As pkttype_mt: the link-layer type (unicast is PACKET_HOST) equals the one given,
+    inverted by !."""
+    opts = pkt.options(match)
+    if "pkt-type" not in opts:
+        pkt.refuse("-m pkttype needs --pkt-type")
+    opt = opts["pkt-type"]
+    wanted = pkt.value(opt).lower()
+    wanted = _CANONICAL.get(wanted, wanted)
+    return pkt.invert(pkt.test("pkttype", lambda kind: kind == wanted), opt)
+
+
 EXTENSION = match(
     "pkttype",
     OptionSpec("pkt-type", value=choice("unicast", "broadcast", "multicast", "host", "bcast", "mcast",
@@ -20,5 +36,6 @@ EXTENSION = match(
                invertible=True, help="unicast, broadcast or multicast"),
     summary="link-layer packet type",
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"pkt-type"}),),
 )

@@ -17,6 +17,22 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
+
+def _concrete(match, pkt):
+    """As sctp_mt: a later fragment never matches; each port within its range; chunk types
+    are not modelled."""
+    results = [pkt.test("proto", lambda proto: proto == 132), pkt.first_fragment()]
+    for name, opt in pkt.options(match).items():
+        if name in ("source-port", "destination-port"):
+            low, high = pkt.value(opt)
+            field = "sport" if name == "source-port" else "dport"
+            results.append(pkt.invert(pkt.test(field, lambda port: low <= port <= high), opt))
+        else:
+            pkt.values(opt)
+            results.append(pkt.unknown("--chunk-types: SCTP chunks are not modelled"))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "sctp",
     OptionSpec("source-port", aliases=("sport",), value=SCTP_PORT_RANGE, invertible=True,
@@ -32,4 +48,5 @@ EXTENSION = match(
     protocols=frozenset({"sctp", "132"}),
     implied_by=frozenset({"sctp", "132"}),
     meaning=_meaning,
+    concrete=_concrete,
 )

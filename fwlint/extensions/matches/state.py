@@ -14,11 +14,24 @@ def _meaning(match, enc):
     return enc.negate(enc.ct_states(enc.value(opt)), opt)
 
 
+
+def _concrete(match, pkt):
+    """As state_mt: the packet's state (INVALID or UNTRACKED when it has no connection) is in
+    the list; ! --state takes the other states."""
+    opts = pkt.options(match)
+    if "state" not in opts:
+        pkt.refuse("-m state needs --state")
+    opt = opts["state"]
+    names = pkt.value(opt)
+    return pkt.invert(pkt.test("ctstate", lambda state: state in names), opt)
+
+
 EXTENSION = match(
     "state",
     OptionSpec("state", value=STATE_LIST, invertible=True,
                help="INVALID, NEW, ESTABLISHED, RELATED, UNTRACKED"),
     summary="connection state (superseded by conntrack --ctstate)",
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"state"}),),
 )

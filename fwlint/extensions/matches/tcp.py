@@ -26,6 +26,39 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
+
+_FLAG_BITS = {"FIN": 0x01, "SYN": 0x02, "RST": 0x04, "PSH": 0x08, "ACK": 0x10, "URG": 0x20,
+              "ECE": 0x40, "CWR": 0x80, "ALL": 0x3F, "NONE": 0x00}
+"""iptables' flag names (libxt_tcp: ALL is FIN,SYN,RST,PSH,ACK,URG; iptables 1.8.9 refuses ECE and CWR)."""
+
+
+def _concrete(match, pkt):
+    """As tcp_mt: a later fragment never matches; each port within its range; the flag byte
+    ANDed with the mask equal to the compare value as given (a compare flag outside the mask
+    never matches); --syn is --tcp-flags SYN,RST,ACK,FIN SYN; --tcp-option is not modelled."""
+    opts = pkt.options(match)
+    if "syn" in opts and "tcp-flags" in opts:
+        pkt.refuse("--syn and --tcp-flags together")
+    results = [pkt.test("proto", lambda proto: proto == 6), pkt.first_fragment()]
+    for name, opt in opts.items():
+        if name in ("source-port", "destination-port"):
+            low, high = pkt.value(opt)
+            field = "sport" if name == "source-port" else "dport"
+            results.append(pkt.invert(pkt.test(field, lambda port: low <= port <= high), opt))
+        elif name in ("tcp-flags", "syn"):
+            if name == "syn":
+                mask, comp = 0x17, 0x02
+            else:
+                mask_names, comp_names = pkt.values(opt)
+                mask = sum(_FLAG_BITS[n] for n in mask_names) & 0xFF
+                comp = sum(_FLAG_BITS[n] for n in comp_names) & 0xFF
+            results.append(pkt.invert(pkt.test("tcpflags", lambda flags: flags & mask == comp), opt))
+        elif name == "tcp-option":
+            pkt.value(opt)
+            results.append(pkt.unknown("--tcp-option: the TCP options are not modelled"))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "tcp",
     OptionSpec("source-port", aliases=("sport",), value=TCP_PORT_RANGE, invertible=True,
@@ -41,5 +74,6 @@ EXTENSION = match(
     protocols=frozenset({"tcp", "6"}),
     implied_by=frozenset({"tcp", "6"}),
     meaning=_meaning,
+    concrete=_concrete,
     exclusive=(frozenset({"syn", "tcp-flags"}),),
 )

@@ -18,6 +18,21 @@ def _meaning(match, enc):
     return enc.range("ttl", 0, value - 1)
 
 
+
+def _concrete(match, pkt):
+    """As ttl_mt: the TTL equal to (! : different from), less than or greater than the value."""
+    opts = pkt.options(match)
+    if len(opts) != 1:
+        pkt.refuse("-m ttl takes exactly one of --ttl-eq, --ttl-gt, --ttl-lt")
+    (name, opt), = opts.items()
+    value = pkt.value(opt)
+    if name == "ttl-eq":
+        return pkt.invert(pkt.test("ttl", lambda ttl: ttl == value), opt)
+    if name == "ttl-gt":
+        return pkt.test("ttl", lambda ttl: ttl > value)
+    return pkt.test("ttl", lambda ttl: ttl < value)
+
+
 EXTENSION = match(
     "ttl",
     OptionSpec("ttl-eq", aliases=("ttl",), value=UINT8, invertible=True, help="TTL equals this"),
@@ -26,6 +41,7 @@ EXTENSION = match(
     summary="IPv4 time to live",
     family=4,
     meaning=_meaning,
+    concrete=_concrete,
     exclusive=(frozenset({"ttl-eq", "ttl-gt", "ttl-lt"}),),
     required=(frozenset({"ttl-eq", "ttl-lt", "ttl-gt"}),),
 )

@@ -14,6 +14,17 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
+
+def _concrete(match, pkt):
+    """As udp_mt: a later fragment never matches; each port within its range."""
+    results = [pkt.test("proto", lambda proto: proto == 17), pkt.first_fragment()]
+    for name, opt in pkt.options(match).items():
+        low, high = pkt.value(opt)
+        field = "sport" if name == "source-port" else "dport"
+        results.append(pkt.invert(pkt.test(field, lambda port: low <= port <= high), opt))
+    return pkt.all(*results)
+
+
 EXTENSION = match(
     "udp",
     OptionSpec("source-port", aliases=("sport",), value=PORT_RANGE, invertible=True,
@@ -24,4 +35,5 @@ EXTENSION = match(
     protocols=frozenset({"udp", "17"}),
     implied_by=frozenset({"udp", "17"}),
     meaning=_meaning,
+    concrete=_concrete,
 )

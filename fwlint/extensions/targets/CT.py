@@ -12,6 +12,21 @@ def _meaning(target, enc):
                      enc.havoc("ctstatus"), enc.havoc("ctmark"))
 
 
+
+def _concrete(target, ctx):
+    """--notrack: the packet gets no connection (UNTRACKED from here on).  Otherwise a
+    conntrack template is attached, which state matches read as NEW until conntrack itself
+    runs (after the raw table)."""
+    opts = ctx.options(target)
+    for opt in opts.values():
+        if opt.values:
+            ctx.value(opt)
+    if "notrack" in opts:
+        return ctx.go_on(ctx.assign("ctstate", "UNTRACKED"), ctx.assign("snat", False),
+                         ctx.assign("dnat", False), ctx.assign("ctstatus", frozenset()))
+    return ctx.go_on(ctx.assign("ctstate", "NEW"), ctx.assign("snat", False), ctx.assign("dnat", False))
+
+
 EXTENSION = target(
     "CT",
     OptionSpec("notrack", arity=0, help="do not track the packet's connection"),
@@ -29,4 +44,5 @@ EXTENSION = target(
     summary="set the connection tracking template and continue",
     tables=frozenset({"raw"}),
     meaning=_meaning,
+    concrete=_concrete,
 )

@@ -10,6 +10,18 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
+
+def _concrete(target, ctx):
+    """The destination becomes the address (one of the range: the kernel picks by a hash) and
+    port given (a port already in the range is kept); the table accepts the packet."""
+    opts = ctx.options(target)
+    mapping = ctx.value(opts["to-destination"]) if "to-destination" in opts else None
+    if mapping is None:
+        ctx.refuse("-j DNAT needs --to-destination")
+    return ctx.nat_destination(target, mapping.first, mapping.last, mapping.ports,
+                               randomised="random" in opts)
+
+
 EXTENSION = target(
     "DNAT",
     OptionSpec("to-destination", value=NAT_RANGE, help="address[-address][:port[-port]]"),
@@ -20,5 +32,6 @@ EXTENSION = target(
     chains=frozenset({"PREROUTING", "OUTPUT"}),
     terminal=True,
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"to-destination"}),),
 )

@@ -10,6 +10,15 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
+
+def _concrete(target, ctx):
+    """The source becomes the output interface's address; the port is kept, or taken from
+    --to-ports; the table accepts the packet."""
+    opts = ctx.options(target)
+    ports = ctx.value(opts["to-ports"]) if "to-ports" in opts else None
+    return ctx.masquerade(target, ports, randomised="random" in opts or "random-fully" in opts)
+
+
 EXTENSION = target(
     "MASQUERADE",
     OptionSpec("to-ports", value=NAT_PORTS,
@@ -21,4 +30,5 @@ EXTENSION = target(
     chains=frozenset({"POSTROUTING"}),
     terminal=True,
     meaning=_meaning,
+    concrete=_concrete,
 )

@@ -10,6 +10,19 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
+
+def _concrete(target, ctx):
+    """The network bits of the destination (PREROUTING, OUTPUT) or source (POSTROUTING, INPUT)
+    become those of --to, the host bits stay; the table accepts the packet."""
+    opts = ctx.options(target)
+    if "to" not in opts:
+        ctx.refuse("-j NETMAP needs --to")
+    network = ctx.value(opts["to"])
+    if network.version != ctx.family:
+        ctx.refuse(f"{network} is not an IPv{ctx.family} network")
+    return ctx.netmap(target, network)
+
+
 EXTENSION = target(
     "NETMAP",
     OptionSpec("to", value=NETWORK,
@@ -19,5 +32,6 @@ EXTENSION = target(
     tables=frozenset({"nat"}),
     terminal=True,
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"to"}),),
 )

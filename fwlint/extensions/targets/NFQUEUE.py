@@ -1,7 +1,7 @@
 """NFQUEUE: hand the packet to a userspace program over nfnetlink_queue, which decides its fate."""
 
 from fwlint.extensions import OptionSpec, target
-from fwlint.extensions.values import UINT16, UINT16_RANGE
+from fwlint.extensions.values import UINT16, int_range
 
 
 def _meaning(target, enc):
@@ -13,7 +13,8 @@ def _meaning(target, enc):
 EXTENSION = target(
     "NFQUEUE",
     OptionSpec("queue-num", value=UINT16, help="queue number 0-65535; 0 by default"),
-    OptionSpec("queue-balance", value=UINT16_RANGE,
+    OptionSpec("queue-balance",
+               value=int_range(0, 65535, backwards="refused", strict=True, needs_both=True),
                help="first:last: spread connections over this range of queues"),
     OptionSpec("queue-bypass", arity=0,
                help="when no program listens, accept the packet instead of dropping it"),

@@ -11,9 +11,19 @@ def _meaning(target, enc):
                      enc.havoc("ctstatus"), enc.havoc("ctmark"))
 
 
+
+def _concrete(target, ctx):
+    """The packet gets no connection: from here on its state is UNTRACKED, without NAT flags,
+    status or connection mark."""
+    ctx.options(target)
+    return ctx.go_on(ctx.assign("ctstate", "UNTRACKED"), ctx.assign("snat", False),
+                     ctx.assign("dnat", False), ctx.assign("ctstatus", frozenset()))
+
+
 EXTENSION = target(
     "NOTRACK",
     summary="do not track the packet's connection and continue",
     tables=frozenset({"raw"}),
     meaning=_meaning,
+    concrete=_concrete,
 )

@@ -10,6 +10,15 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
+
+def _concrete(target, ctx):
+    """The destination becomes this host (the input interface's address; loopback from
+    OUTPUT); the port is kept, or taken from --to-ports; the table accepts the packet."""
+    opts = ctx.options(target)
+    ports = ctx.value(opts["to-ports"]) if "to-ports" in opts else None
+    return ctx.redirect(target, ports, randomised="random" in opts)
+
+
 EXTENSION = target(
     "REDIRECT",
     OptionSpec("to-ports", value=NAT_PORTS,
@@ -20,4 +29,5 @@ EXTENSION = target(
     chains=frozenset({"PREROUTING", "OUTPUT"}),
     terminal=True,
     meaning=_meaning,
+    concrete=_concrete,
 )

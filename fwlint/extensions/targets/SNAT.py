@@ -10,6 +10,18 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
+
+def _concrete(target, ctx):
+    """The source becomes the address (the original when it is in the range, else one of it)
+    and port given (a port already in the range is kept); the table accepts the packet."""
+    opts = ctx.options(target)
+    mapping = ctx.value(opts["to-source"]) if "to-source" in opts else None
+    if mapping is None:
+        ctx.refuse("-j SNAT needs --to-source")
+    return ctx.nat_source(target, mapping.first, mapping.last, mapping.ports,
+                          randomised="random" in opts or "random-fully" in opts)
+
+
 EXTENSION = target(
     "SNAT",
     OptionSpec("to-source", value=NAT_RANGE, help="[address[-address]][:port[-port]]"),
@@ -21,5 +33,6 @@ EXTENSION = target(
     chains=frozenset({"POSTROUTING", "INPUT"}),
     terminal=True,
     meaning=_meaning,
+    concrete=_concrete,
     required=(frozenset({"to-source"}),),
 )

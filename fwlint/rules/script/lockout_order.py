@@ -41,12 +41,18 @@ def _established_accept(table: Table) -> Span | None:
     return None
 
 
+def _ports(ports: tuple[int, ...]) -> str:
+    if len(ports) == 1:
+        return f"port {ports[0]}"
+    return "ports " + ", ".join(str(p) for p in ports[:-1]) + f" or {ports[-1]}"
+
+
 class LockoutOrder(Rule):
     """## What it does
     Finds the point in a firewall script where INPUT starts dropping (its
-    policy set to DROP, or INPUT flushed while its policy is DROP) before the
-    rules that accept SSH (the management ports, 22 by default) and packets of
-    ESTABLISHED connections exist, when the script adds those rules later.
+    policy set to DROP, or INPUT flushed while its policy is DROP) before any
+    rule exists that accepts SSH (the management ports, 22 by default) or
+    packets of ESTABLISHED connections, when the script adds such rules later.
 
     ## Why is this bad
     The script is usually run over SSH. From that command until the accept
@@ -96,15 +102,11 @@ class LockoutOrder(Rule):
         if ssh_final is None or established_final is None:
             return  # never accepted at all: the final ruleset's rules (FW404, FW301) say so
         for step in facts.steps:
-            found = self._risky(step, ports, ruleset.family, ctx)
-            if found is None:
+            policy_line = self._risky(step, ports, ruleset.family, ctx)
+            if policy_line is None:
                 continue
-            missing, policy_line = found
-            later = (ssh_final, established_final)
-            until = max(s.line for s in later)
-            what = " and ".join(missing)
-            shown = "port " + ", ".join(str(p) for p in ports) if len(ports) > 1 else f"port {ports[0]}"
-            what = what.replace("SSH", f"SSH ({shown})")
+            later = sorted({ssh_final, established_final}, key=lambda sp: (sp.line, sp.column))
+            what = f"SSH ({_ports(ports)}) or ESTABLISHED connections"
             if step.command == "policy":
                 head = f"-P INPUT DROP comes before INPUT accepts {what}"
             else:
@@ -113,13 +115,14 @@ class LockoutOrder(Rule):
             yield self.diagnostic(
                 step.span,
                 f"{head}: run over SSH, the session's packets are dropped from here until line "
-                f"{until}, and if the script stops in between you are locked out; add the accept "
-                f"rules first and set the DROP policy after them",
-                related=tuple(dict.fromkeys(later)))
+                f"{later[0].line}, and if the script stops in between you are locked out; add the "
+                f"accept rules first and set the DROP policy after them",
+                related=tuple(later))
             return
 
-    def _risky(self, step: ScriptStep, ports: tuple[int, ...], family: int, ctx: Context
-               ) -> tuple[list[str], int] | None:
+    def _risky(self, step: ScriptStep, ports: tuple[int, ...], family: int, ctx: Context) -> int | None:
+        """The line of INPUT's DROP policy when ``step`` leaves INPUT dropping everything an SSH
+        session sends (no accept for the management ports, none for ESTABLISHED), else None."""
         if step.refused or step.table != "filter" or step.after is None:
             return None
         if step.command == "policy" and (step.chain != "INPUT" or step.args != ("DROP",)):
@@ -131,11 +134,7 @@ class LockoutOrder(Rule):
         chain = step.after.chain("INPUT")
         if chain is None or chain.policy != "DROP":
             return None
-        missing = []
-        if _ssh_accept(step.after, ports, family, ctx) is None:
-            missing.append("SSH")
-        if _established_accept(step.after) is None:
-            missing.append("ESTABLISHED connections")
-        if not missing:
+        if _ssh_accept(step.after, ports, family, ctx) is not None or \
+                _established_accept(step.after) is not None:
             return None
-        return missing, chain.span.line if chain.span is not None else step.span.line
+        return chain.span.line if chain.span is not None else step.span.line

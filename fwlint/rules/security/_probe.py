@@ -2,10 +2,11 @@
 
 FW402 (is a database port open to everyone?) and FW404 (is the management port closed to
 everyone?) ask the same question of a ruleset: what happens to the first packet of a
-connection from some host on the network (not loopback) to TCP or UDP port P?  Each rule
-matches such packets always, sometimes (for some sources, interfaces, rates ...), or never;
-the walk follows the packet that no "sometimes" condition singles out, noting on the way
-every ACCEPT that lets at least some of them in.
+connection from some host on the network (not loopback) to TCP or UDP port P, opened at an
+ordinary rate?  Each rule matches such packets always, sometimes (for some sources,
+interfaces, addresses ...), or never; a rate or connection limit that one connection stays
+under counts as always.  The walk follows the packet that no "sometimes" condition singles
+out, noting on the way every ACCEPT that lets at least some of them in.
 
 Conditions the model does not know count as "sometimes": they may make a rule look relevant,
 never decide a packet's fate for certain.
@@ -26,7 +27,8 @@ from fwlint.lint.facts import ends_traversal
 PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17}
 _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 _TCP_ALL_FLAGS = frozenset({"FIN", "SYN", "RST", "PSH", "ACK", "URG"})
-_RATE_MATCHES = frozenset({"limit", "hashlimit", "connlimit"})
+_RATE_MATCHES = {"limit": None, "hashlimit": "hashlimit-above", "connlimit": "connlimit-above"}
+"""Rate and connection limits, and the option that makes each match only traffic over the limit."""
 
 
 class Hit(enum.IntEnum):
@@ -34,8 +36,7 @@ class Hit(enum.IntEnum):
 
     NEVER = 0
     SOMETIMES = 1  # some sources, interfaces, addresses ... and not others
-    RATE_LIMITED = 2  # every source, but only up to a rate or a number of connections
-    ALWAYS = 3
+    ALWAYS = 2
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _walk(table: Table, chain: Chain, probe: Probe, registry: Registry, path_hit
         hit = min(here, path_hit)
         named_here = named or probe.port in facts.named_ports
         if target.name == "ACCEPT":
-            if hit >= Hit.RATE_LIMITED:
+            if hit is Hit.ALWAYS:
                 return "accepted", rule, named_here
             walk.partial_accepts.append(rule)
         elif target.name in ("DROP", "REJECT"):
@@ -210,7 +211,11 @@ def _read_facts(rule: AstRule, family: int) -> RuleFacts:
         if name == "comment":
             continue
         if name in _RATE_MATCHES:
-            fixed = min(fixed, Hit.RATE_LIMITED)
+            # One new connection at an ordinary rate is within the limit ("-m limit -j ACCEPT"
+            # lets it in); a match of only the traffic over the limit does not see it.
+            over = _RATE_MATCHES[name]
+            if over is not None and match.option(over) is not None:
+                fixed = min(fixed, Hit.SOMETIMES)
             continue
         for opt in match.options:
             value = opt.value

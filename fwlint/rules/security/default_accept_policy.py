@@ -22,6 +22,11 @@ def forwards(ruleset: Ruleset, table: Table) -> str | None:
     return None
 
 
+def _drop_policy(ruleset: Ruleset, chain: str) -> str:
+    """A DROP policy as the source writes it: a save file's declaration or a script's -P."""
+    return f"-P {chain} DROP" if ruleset.script is not None else f":{chain} DROP [0:0]"
+
+
 class DefaultAcceptPolicy(Rule):
     """## What it does
     Finds an INPUT or FORWARD chain of the filter table whose policy is ACCEPT
@@ -88,13 +93,13 @@ class DefaultAcceptPolicy(Rule):
                 continue  # FW406 reports the unconditional ACCEPT that opens the chain
             if name == "INPUT":
                 what = "every packet for this host that no rule drops is accepted"
-                instead = ":INPUT DROP [0:0] and accept what the host serves"
+                instead = f"{_drop_policy(ruleset, name)} and accept what the host serves"
             else:
                 routes = forwards(ruleset, table)
                 if routes is None:
                     continue
                 what = f"this host routes ({routes}) and forwards every packet no rule drops"
-                instead = ":FORWARD DROP [0:0] and accept the traffic you mean to route"
+                instead = f"{_drop_policy(ruleset, name)} and accept the traffic you mean to route"
             ending = "no catch-all DROP or REJECT ends the chain" if verdict.rule is None else \
                 f"the -j ACCEPT with no conditions at line {verdict.rule.span.line} ends it"
             yield self.diagnostic(

@@ -21,7 +21,8 @@ class Ipv6Gap(Rule):
     boots with, ACCEPT.
 
     Two rulesets belong to one host when they are one file with `-4`/`-6`
-    line prefixes, or two files checked together (`fwlint check /etc/iptables/`
+    line prefixes, one firewall script that runs both iptables and
+    ip6tables, or two files checked together (`fwlint check /etc/iptables/`
     or `fwlint check rules.v4 rules.v6`) that sit in the same directory and
     are named as a pair: `rules.v4` and `rules.v6`, `NAME.v4` and `NAME.v6`,
     `iptables.rules` and `ip6tables.rules`, `iptables-NAME.rules` and
@@ -89,15 +90,17 @@ class Ipv6Gap(Rule):
         if v4_input is None or not v4_input.drops:
             return
         one_file = v4.path == v6.path
+        script = v6.script is not None
         ufw = os.path.basename(v6.path) in UFW_FRAGMENTS
-        v6_name = "the -6 rules" if one_file else v6.path
+        v6_name = ("the ip6tables commands" if script else "the -6 rules") if one_file else v6.path
         v6_table = v6.table("filter")
         if v6_table is None:
             if ufw:
                 return
             span = Span(v6.path, 1, 1, 1, 1)
-            why = f"{v6_name} {'have' if one_file else 'has'} no *filter table, so INPUT keeps the " \
-                  f"policy the kernel boots with, ACCEPT"
+            lacks = "never touch the filter table" if script else \
+                f"{'have' if one_file else 'has'} no *filter table"
+            why = f"{v6_name} {lacks}, so INPUT keeps the policy the kernel boots with, ACCEPT"
         else:
             v6_input = default_verdict(v6_table, "INPUT", ctx.registry, ctx)
             if v6_input is None or not v6_input.accepts:
@@ -113,7 +116,8 @@ class Ipv6Gap(Rule):
             else:
                 why = f"{v6_name} never {'set' if one_file else 'sets'} INPUT's policy, so it keeps " \
                       f"the kernel's default, ACCEPT, and no catch-all DROP or REJECT ends INPUT"
-        v4_name = "the -4 rules" if one_file else v4.path
+        v4_name = ("the iptables commands" if script else "the -4 rules") if one_file else v4.path
+        policy = "-P INPUT DROP" if script else ":INPUT DROP"
         v4_span = v4_input.report_span(v4_table)
         v4_why = f"INPUT policy DROP, line {v4_span.line}" if v4_input.by_policy else \
             f"the catch-all -j {v4_input.verdict} at line {v4_span.line}"
@@ -122,6 +126,6 @@ class Ipv6Gap(Rule):
             f"IPv6 is left open while IPv4 is filtered: {why}, but {v4_name} "
             f"{'drop' if one_file else 'drops'} IPv4 by "
             f"default ({v4_why}); every service listening on an IPv6 address is "
-            f"reachable on every port; filter IPv6 as well (:INPUT DROP, the same accepts, and "
+            f"reachable on every port; filter IPv6 as well ({policy}, the same accepts, and "
             f"-p ipv6-icmp -j ACCEPT for neighbour discovery)",
             related=(v4_span,))

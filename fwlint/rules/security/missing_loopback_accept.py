@@ -20,6 +20,11 @@ def _loopback_net(text: str) -> bool:
     return all(any(n.version == lo.version and n.subnet_of(lo) for lo in _LOOPBACK) for n in nets)
 
 
+def _unresolved(text: str) -> bool:
+    """A shell variable or command substitution the script front end could not expand."""
+    return "$" in text or "`" in text
+
+
 def lets_loopback_in(rule: AstRule, chain_names: frozenset[str]) -> bool:
     """True when the rule accepts (or hands to a user chain) traffic that stays on this host:
     `-i lo`, a loopback source or destination address, `-m addrtype --src-type LOCAL`."""
@@ -30,10 +35,11 @@ def lets_loopback_in(rule: AstRule, chain_names: frozenset[str]) -> bool:
         for opt in match.options:
             if opt.negated or opt.value is None:
                 continue
-            if match.name == "builtin" and opt.name == "in-interface" and opt.value in ("lo", "lo+"):
-                return True
+            if match.name == "builtin" and opt.name == "in-interface" and \
+                    (opt.value in ("lo", "lo+") or _unresolved(opt.value)):
+                return True  # a script's $LO_IF may well be lo
             if match.name == "builtin" and opt.name in ("source", "destination") \
-                    and _loopback_net(opt.value):
+                    and (_loopback_net(opt.value) or _unresolved(opt.value)):
                 return True
             if match.name == "addrtype" and opt.name == "src-type" and opt.value.upper() == "LOCAL":
                 return True

@@ -41,7 +41,7 @@ def _candidates(table: Table, chain_name: str, family: int,
             facts = rule_facts(rule, family, cache)
             for protocol, port, _ in SENSITIVE_PORTS:
                 if port in facts.named_ports and \
-                        facts.hit(Probe(protocol, port, family, any_destination=True)) >= Hit.RATE_LIMITED:
+                        facts.hit(Probe(protocol, port, family, any_destination=True)) is Hit.ALWAYS:
                     out.add((protocol, port))
     return out
 

@@ -53,6 +53,17 @@ def rule_protocol(rule: Rule) -> str | None:
     return _NAMES.get(number, str(number))
 
 
+def protocol_before(rule: Rule, opt: Option) -> str:
+    """The positive -p written before ``opt`` (named as :func:`rule_protocol` names it), or ""
+    when none comes before it: what iptables knows when it parses that option."""
+    builtin = rule.match("builtin")
+    popt = builtin.option("protocol") if builtin is not None else None
+    if popt is None or popt.negated or not popt.values or \
+            (popt.span.line, popt.span.column) > (opt.span.line, opt.span.column):
+        return ""
+    return rule_protocol(rule) or ""
+
+
 def shown(opt: Option) -> str:
     """The option as written, with its values: `! --dport 22`."""
     words = [opt.written, *(_quote(v) for v in opt.values)]

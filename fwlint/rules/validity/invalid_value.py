@@ -4,9 +4,9 @@ from typing import Iterable
 
 from fwlint.ast import Option, Rule as AstRule
 from fwlint.extensions import OptionSpec
-from fwlint.extensions.values import BadValue, Unresolved, WrongFamily
+from fwlint.extensions.values import BadValue, NeedsProtocol, Unresolved, WrongFamily
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.rules.validity._options import holders, protocol_number, rule_protocol, shown
+from fwlint.rules.validity._options import Holder, holders, protocol_before, protocol_number, shown
 
 
 class InvalidValue(Rule):
@@ -66,7 +66,6 @@ class InvalidValue(Rule):
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         family = ctx.ruleset.family
-        protocol = rule_protocol(rule)
         for holder in holders(rule, ctx.registry):
             ext = holder.ext
             if ext.family is not None and ext.family != family:
@@ -75,7 +74,7 @@ class InvalidValue(Rule):
                 spec = ext.option(opt.name) if opt.known else None
                 if spec is None or (spec.family is not None and spec.family != family):
                     continue
-                yield from self._option(opt, spec, family, protocol)
+                yield from self._option(opt, spec, family, rule, holder)
             if ext.validate is not None:
                 for problem in ext.validate(holder.node.options, family):
                     opt = next((o for o in holder.node.options if o.name == problem.option), None)
@@ -84,8 +83,8 @@ class InvalidValue(Rule):
                                           severity=None if problem.refused else Severity.WARNING)
         yield from self._protocol_never(rule)
 
-    def _option(self, opt: Option, spec: OptionSpec, family: int,
-                protocol: str | None) -> Iterable[Diagnostic]:
+    def _option(self, opt: Option, spec: OptionSpec, family: int, rule: AstRule,
+                holder: Holder) -> Iterable[Diagnostic]:
         if opt.negated and not spec.invertible:
             yield self.diagnostic(opt.span, f"{opt.written} cannot be inverted with `!`")
         types = spec.value_types()
@@ -97,9 +96,12 @@ class InvalidValue(Rule):
         for index, (vtype, text) in enumerate(zip(types, opt.values)):
             span = opt.value_spans[index] if index < len(opt.value_spans) else opt.span
             try:
-                _, notes = vtype.check(text, family, protocol)
+                _, notes = vtype.check(text, family, protocol_before(rule, opt))
             except WrongFamily:
                 continue  # FW111
+            except NeedsProtocol as err:
+                yield from self._needs_protocol(opt, span, err, rule, holder)
+                continue
             except BadValue as err:
                 yield self.diagnostic(span, f"{opt.written}: {err}")
                 continue
@@ -109,6 +111,23 @@ class InvalidValue(Rule):
             for note in notes:
                 yield self.diagnostic(span, f"{opt.written} {_show(text)}: {note}",
                                       severity=Severity.WARNING)
+
+    def _needs_protocol(self, opt: Option, span, err: NeedsProtocol, rule: AstRule,
+                        holder: Holder) -> Iterable[Diagnostic]:
+        """A -p the option needs, and none before it.  When the rule has none at all (or the
+        wrong one) for a match that needs one, FW114 reports it; here only the order."""
+        popt = rule.option("protocol")
+        later = popt is not None and not popt.negated and bool(popt.values)
+        if not holder.is_target and holder.ext.protocols is not None:
+            wanted = {protocol_number(p) for p in holder.ext.protocols}
+            if not later or protocol_number(popt.values[0]) not in wanted:  # type: ignore[union-attr]
+                return  # FW114
+        if later:
+            yield self.diagnostic(span, f"{opt.written}: {err}; iptables reads the -p "
+                                        f"{popt.values[0]} written after it too late: "  # type: ignore[union-attr]
+                                        "move it before")
+        else:
+            yield self.diagnostic(span, f"{opt.written}: {err}")
 
     def _protocol_never(self, rule: AstRule) -> Iterable[Diagnostic]:
         """`! -p all` matches no packet: iptables refuses it."""

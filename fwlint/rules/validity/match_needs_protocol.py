@@ -60,15 +60,14 @@ class MatchNeedsProtocol(Rule):
             numbers = {protocol_number(p) for p in ext.protocols} - {None}
             needed = _names(ext.protocols)
             if popt is None or not popt.values:
-                why = "the rule has no -p"
+                message = f"-m {m.name} needs {needed} in the rule"
             elif popt.negated:
-                why = f"{shown(popt)} is not a protocol"
+                message = f"-m {m.name} needs {needed}; {shown(popt)} does not count"
             elif protocol_number(popt.values[0]) not in numbers:
-                why = f"the rule has -p {popt.values[0]}"
+                message = f"-m {m.name} needs {needed}, not -p {popt.values[0]}"
             else:
                 continue
-            yield self.diagnostic(match_name_span(ctx.ruleset, m),
-                                  f"-m {m.name} needs {needed}, and {why}: the rule is refused")
+            yield self.diagnostic(match_name_span(ctx.ruleset, m), f"{message}: the rule is refused")
 
 
 def _names(protocols: frozenset[str]) -> str:

@@ -4,7 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Rule as AstRule
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.lint.facts import misplacements
+from fwlint.lint.facts import Misplacement, misplacements
 
 REFUSED = "iptables-restore refuses the rule"
 
@@ -30,6 +30,10 @@ class MatchNotAllowedHere(Rule):
       without `-p tcp` or `-p udp`; `-j TCPMSS` without a tcp match that
       requires SYN (`--syn`, or `--tcp-flags` with SYN in its second list).
 
+    As a warning: a positive `--physdev-out` or `--physdev-is-out` in
+    PREROUTING, INPUT or OUTPUT (with `--physdev-is-bridged`), which the
+    kernel accepts but which never matches there.
+
     In a user chain the match is checked against every built-in chain that
     reaches it, as the kernel does.
 
@@ -38,6 +42,11 @@ class MatchNotAllowedHere(Rule):
     `iptables-restore` fails and nothing of that table is applied;
     `iptables-restore --test` does not notice them. The protocol must be a
     positive `-p tcp` (or `-p 6`): `! -p udp` and `-p all` do not do.
+
+    The bridge port a packet leaves by is known only once the bridge has
+    decided, in FORWARD and POSTROUTING; before that (checked with bridged
+    traffic on Linux 6.18) `--physdev-out` matches nothing, so the rule
+    silently does nothing.
 
     (`-i` on OUTPUT and `-o` on INPUT are FW103; `-m tcp` without `-p tcp` is
     FW114.)
@@ -90,7 +99,7 @@ class MatchNotAllowedHere(Rule):
             if problem.kind in ("protocol", "requirement"):
                 yield self._report(problem)
 
-    def _report(self, problem) -> Diagnostic:
+    def _report(self, problem: Misplacement) -> Diagnostic:
         if problem.enforced:
             return self.diagnostic(problem.span, f"{problem.message}; {REFUSED}")
         return self.diagnostic(problem.span, problem.message, severity=Severity.WARNING)

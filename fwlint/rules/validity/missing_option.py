@@ -4,7 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Rule as AstRule
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.rules.validity._options import holders, match_name_span
+from fwlint.rules.validity._options import Holder, holders, match_name_span
 
 
 class MissingOption(Rule):
@@ -54,7 +54,8 @@ class MissingOption(Rule):
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         family = ctx.ruleset.family
-        for holder in holders(rule, ctx.registry):
+        everything = list(holders(rule, ctx.registry))
+        for holder in everything:
             ext = holder.ext
             if not ext.required or (ext.family is not None and ext.family != family):
                 continue
@@ -66,14 +67,26 @@ class MissingOption(Rule):
                 names = sorted(group, key=lambda n: [s.name for s in ext.options].index(n))
                 if len(names) == 1:
                     need = f"--{names[0]}"
-                elif len(names) <= 4:
-                    need = "one of " + ", ".join(f"--{n}" for n in names[:-1]) + f" or --{names[-1]}"
-                else:
+                elif len(names) > 7:
                     need = "at least one of its options"
+                else:
+                    need = "one of " + ", ".join(f"--{n}" for n in names[:-1]) + f" or --{names[-1]}"
                 if holder.is_target:
                     span = holder.node.name_span  # type: ignore[union-attr]
                     what = f"-j {ext.name}"
                 else:
                     span = match_name_span(ctx.ruleset, holder.node)  # type: ignore[arg-type]
                     what = f"-m {ext.name}"
-                yield self.diagnostic(span, f"{what} needs {need}: iptables refuses it without")
+                yield self.diagnostic(span, f"{what} needs {need}: iptables refuses it without"
+                                      + _went_elsewhere(group, holder, everything))
+
+
+def _went_elsewhere(group: frozenset[str], holder: Holder, everything: list[Holder]) -> str:
+    """When the option is there but a later match of the same option name took it."""
+    for other in everything:
+        if other is holder or other.is_target:
+            continue
+        for opt in other.node.options:
+            if opt.known and opt.name in group:
+                return f" (the {opt.written} here went to -m {other.ext.name}, loaded later)"
+    return ""

@@ -60,10 +60,10 @@ class TargetNotAllowedHere(Rule):
 
     ## In nftables
     A chain's type and hook play the part of the table: `dnat` needs a
-    `type nat hook prerouting` (or output) chain, `masquerade` and `snat` a
-    nat postrouting (or input) chain; `reject` works in filter chains of the
-    input, forward and output hooks (and prerouting in nftables). `nft`
-    refuses the ruleset otherwise.
+    `type nat hook prerouting` (or output) chain, `snat` a nat postrouting
+    (or input) chain and `masquerade` a nat postrouting chain, and `nft`
+    refuses the ruleset otherwise. `reject` is freer than REJECT: nftables
+    takes it in prerouting chains too.
     """
 
     code = "FW105"

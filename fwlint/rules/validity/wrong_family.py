@@ -5,7 +5,7 @@ from typing import Iterable
 from fwlint.ast import Rule as AstRule
 from fwlint.extensions.values import BadValue, Unresolved, WrongFamily as OtherFamilyValue
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.rules.validity._options import holders, match_name_span, protocol_number, rule_protocol
+from fwlint.rules.validity._options import holders, match_name_span, protocol_number
 
 # What the other family's iptables has instead (a hint in the message).
 _COUNTERPART = {
@@ -71,7 +71,6 @@ class WrongFamily(Rule):
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         family = ctx.ruleset.family
-        protocol = rule_protocol(rule)
         refused_match = False
         for holder in holders(rule, ctx.registry):
             ext, node = holder.ext, holder.node
@@ -90,7 +89,7 @@ class WrongFamily(Rule):
                     continue
                 for index, (vtype, text) in enumerate(zip(spec.value_types(), opt.values)):
                     try:
-                        vtype.parse(text, family, protocol)
+                        vtype.parse(text, family)
                     except OtherFamilyValue as err:
                         span = opt.value_spans[index] if index < len(opt.value_spans) else opt.span
                         yield self.diagnostic(span, f"{opt.written}: {err}")

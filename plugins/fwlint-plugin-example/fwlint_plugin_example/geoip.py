@@ -9,7 +9,7 @@ takes one of the two options per match, not both.
 
 from __future__ import annotations
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import BadValue, ValueType
 
 MAX_COUNTRIES = 15
@@ -37,10 +37,13 @@ EXTENSION = match(
     OptionSpec("destination-country", aliases=("dst-cc",), value=COUNTRY_LIST, invertible=True,
                help="the destination address is in one of these countries (ISO 3166 codes, up to 15)"),
     summary="country of the source or destination address, from a GeoIP database (xtables-addons)",
-    # Not modelled: which addresses a country holds depends on the database installed on
-    # the firewall, so the analysis treats the match as opaque (it may or may not match)
-    # and the translator reports that nftables has no geoip match (load the country's
-    # prefixes into a named set instead: `ip saddr @country_nl`).
-    meaning=None,
+    # libxt_geoip takes exactly one of the two options per match.
+    exclusive=(frozenset({"source-country", "destination-country"}),),
+    required=(frozenset({"source-country", "destination-country"}),),
+    # Which addresses a country holds depends on the database installed on the firewall, so the
+    # analysis does not model the match: it may take any packet and surely takes none.
+    meaning=Opaque("the addresses of a country come from the GeoIP database on the firewall"),
+    # No nftables form: nft has no geoip match (load the country's prefixes into a named set
+    # and match `ip saddr @country_nl` instead); the translator reports such a rule.
     nft=None,
 )

@@ -5,6 +5,7 @@ import pytest
 from fwlint.extensions import default_registry
 from fwlint.extensions.values import BadValue
 from fwlint.parse import parse_text
+from fwlint.testing import run_rule
 from fwlint_plugin_example.geoip import COUNTRY_LIST, EXTENSION
 
 
@@ -51,3 +52,17 @@ def test_bad_values_say_what_is_wrong(text, message):
 def test_fifteen_countries_are_allowed():
     codes = ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE"]
     assert COUNTRY_LIST.parse(",".join(codes)) == frozenset(codes)
+
+
+def test_fwlint_own_validity_rules_read_the_declaration():
+    text = ("*filter\n"
+            ":INPUT DROP [0:0]\n"
+            "-A INPUT -m geoip --src-cc NL --dst-cc BE -j DROP\n"
+            "-A INPUT -m geoip --src-cc NLD -j DROP\n"
+            "-A INPUT -m geoip -j DROP\n"
+            "COMMIT\n")
+    found = [(d.code, d.span.line, d.span.column, d.message)
+             for code in ("FW108", "FW112", "FW116") for d in run_rule(code, text)]
+    # invalid-value (the value type), repeated-option (exclusive), missing-option (required)
+    assert [f[:3] for f in found] == [("FW108", 4, 28), ("FW112", 3, 31), ("FW116", 5, 10)]
+    assert "'NLD' is not a two-character country code (such as NL or US)" in found[0][3]
