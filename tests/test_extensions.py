@@ -133,7 +133,7 @@ def test_families():
 
 @pytest.mark.parametrize("proto,name", [
     ("tcp", "tcp"), ("6", "tcp"), ("udp", "udp"), ("icmp", "icmp"), ("1", "icmp"),
-    ("ipv6-icmp", "icmp6"), ("icmpv6", "icmp6"), ("icmp6", "icmp6"), ("58", "icmp6"),
+    ("ipv6-icmp", "icmp6"), ("icmpv6", "icmp6"), ("58", "icmp6"),
     ("sctp", "sctp"), ("132", "sctp"), ("dccp", "dccp"), ("33", "dccp"),
     ("ICMP", "icmp"),
 ])
@@ -143,6 +143,7 @@ def test_protocol_implies_match(proto, name):
 
 
 def test_protocols_without_a_match_imply_nothing():
+    assert REGISTRY.implied_match("icmp6") is None  # iptables 1.8.9: unknown protocol "icmp6"
     assert REGISTRY.implied_match("gre") is None
     assert REGISTRY.implied_match("all") is None
     assert REGISTRY.implied_match(None) is None

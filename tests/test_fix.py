@@ -269,8 +269,8 @@ def test_diff_shows_and_writes_nothing(workdir, capsys):
 
 def test_diff_with_unsafe_fixes_and_several_files(workdir, capsys):
     (workdir / "a.v4").write_text(src("*filter", "-A INPUT -j drop", "COMMIT"))
-    (workdir / "b.v4").write_text(src("*filter", "-A INPUT -s 192.0.2.1 -j DROP", "-A INPUT -s 192.0.2.1 -j DROP",
-                                      "COMMIT"))
+    (workdir / "b.v4").write_text(src("*filter", "-A INPUT -s 192.0.2.1 -j DROP",
+                                      "-A INPUT -s 192.0.2.1 -j DROP", "COMMIT"))
     (workdir / "c.v4").write_text(src("*filter", "-A INPUT -j DROP", "COMMIT"))
     code, out, err = run(capsys, "check", "--select", SELECT, "--diff", ".")
     assert code == 1

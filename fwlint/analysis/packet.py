@@ -61,6 +61,9 @@ PORT_PROTOCOLS = frozenset({6, 17, 33, 132, 136})
 """Protocols with source and destination ports: tcp, udp, dccp, sctp, udplite."""
 
 PACKET_TYPE_NAMES = ("unicast", "broadcast", "multicast", "otherhost", "outgoing")
+PACKET_TYPE_CODES = {"unicast": 0, "broadcast": 1, "multicast": 2, "otherhost": 3, "outgoing": 4,
+                     "fastroute": 6, "type7": 7}
+"""skb->pkt_type of each name (5, PACKET_LOOPBACK, reads as broadcast or multicast to the match)."""
 _PACKET_TYPE_ALIASES = {"host": "unicast", "bcast": "broadcast", "mcast": "multicast"}
 
 FIELD_DESCRIPTIONS: dict[str, str] = {
@@ -147,6 +150,8 @@ class Packet:
                 value = str(value)
             elif name in ("ctstatus", "srctype", "dsttype"):
                 value = set(value)
+            elif name == "pkttype":
+                value = PACKET_TYPE_CODES.get(value, value)
             out[name] = value
         return out
 
@@ -182,6 +187,8 @@ class Packet:
                 value = value.upper()
             elif name == "pkttype" and isinstance(value, str):
                 value = _PACKET_TYPE_ALIASES.get(value.lower(), value.lower())
+            elif name == "pkttype":
+                value = {code: n for n, code in PACKET_TYPE_CODES.items()}.get(int(value), str(value))
             elif name == "mac" and isinstance(value, str):
                 value = int(value.replace(":", ""), 16)
             elif name in ("iif", "oif"):

@@ -47,6 +47,11 @@ def convert_text(text: str, path: str, source_format: str = "auto") -> Conversio
         conversion = Conversion({rs.family: rs for rs in rulesets}, tuple(rs.family for rs in rulesets))
         for problem in rulesets[0].problems:
             conversion.messages.append(f"{problem.span}: {problem.message}")
+        for rs in rulesets:
+            for table in rs.tables:
+                for rule in table.undeclared_rules:
+                    conversion.messages.append(f"{rule.span}: left out: chain {rule.chain} is never "
+                                               f"declared in *{table.name}")
         return conversion
     with no_gc():
         rulesets = parse_script(text, path, registry=registry, refusal=ValidityRefusal(registry),

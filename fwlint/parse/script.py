@@ -70,7 +70,7 @@ _SHEBANG = re.compile(r"#![^\n]*\b(?:sh|bash|dash|ksh|mksh|zsh|ash|busybox)\b")
 _IPT_WORD = r"(?:[\w./-]*/)?ip6?tables(?:-legacy|-nft)?(?:-restore)?"
 _INVOCATION = re.compile(
     rf"(?:^|[\s;&|(`]){_IPT_WORD}(?=[ \t]+[-<!]|[ \t]*(?:<|\||;|&|$))"
-    r"|(?:^|[\s;&|(`])\$\{?IP6?T[A-Za-z0-9_]*\}?[ \t]+-", re.M)
+    r"|(?:^|[\s;&|(`])\"?\$\{?IP6?T[A-Za-z0-9_]*\}?\"?[ \t]+-", re.M)
 _COMMENT = re.compile(r"(?:^|(?<=[ \t]))#[^\n]*")
 _SCRIPT_NAMES = re.compile(r"(\.(sh|bash)$|^rc\.firewall|^firewall)")
 _SAVE_LINE = re.compile(r"[*:\[!-]|COMMIT\b")

@@ -38,18 +38,32 @@ def placeholder_spans(rule: Rule) -> list[Span]:
 
 
 class ValidityRefusal:
-    """The callback the replay calls for each rule (see fwlint.parse.script_replay)."""
+    """The callback the replay calls for each rule (see fwlint.parse.script_replay).
+
+    The table it is given only changes when a chain or a jump does; one Context (and the facts
+    the rules keep in it) serves every rule checked against the same table."""
 
     def __init__(self, registry: Registry | None = None) -> None:
         self.registry = registry or default_registry()
         self.rules = _validity_rules()
+        self._table: Table | None = None
+        self._family: int | None = None
+        self._ctx = None
+
+    def _context(self, table: Table, family: int, path: str):
+        from fwlint.lint.rule import Context
+
+        if self._ctx is None or self._table is not table or self._family != family:
+            ruleset = Ruleset(path, family, (table,))
+            self._ctx = Context(ruleset, self.registry, table=table)
+            self._table, self._family = table, family
+        return self._ctx
 
     def __call__(self, rule: Rule, table: Table, chain: Chain | None, family: int) -> str | None:
         from fwlint.lint.diagnostic import Severity
-        from fwlint.lint.rule import Context
 
-        ruleset = Ruleset(rule.span.file, family, (table,))
-        ctx = Context(ruleset, self.registry, table=table, chain=chain)
+        ctx = self._context(table, family, rule.span.file)
+        ctx.chain = chain
         unknown = placeholder_spans(rule)
         for lint_rule in self.rules:
             for d in lint_rule.check_rule(rule, ctx):

@@ -50,6 +50,7 @@ class ChainState:
     span: Span | None
     declared: bool
     rules: list[Rule] = field(default_factory=list)
+    jumps: int = 0  # bumped whenever a rule that jumps to a chain enters or leaves
     _frozen: Chain | None = field(default=None, repr=False)
 
     def changed(self) -> None:
@@ -67,6 +68,8 @@ class TableState:
     name: str
     span: Span
     chains: dict[str, ChainState] = field(default_factory=dict)
+    structure: int = 0  # bumped whenever a chain comes, goes, is renamed or gets a policy
+    _skeleton: tuple[tuple, Table] | None = field(default=None, repr=False)
 
     @classmethod
     def fresh(cls, name: str, span: Span) -> TableState:
@@ -80,6 +83,19 @@ class TableState:
         user = sorted((c for c in self.chains.values() if not c.builtin),
                       key=lambda c: c.name.encode())
         return Table(self.name, tuple(c.freeze() for c in (*builtin, *user)), self.span)
+
+    def skeleton(self, jumps: Callable[[Rule], bool]) -> Table:
+        """The table with only the rules that jump to a chain: all a validity check needs of the
+        other rules (which chains exist, what calls what), and cheap to keep up to date, so that
+        checking each rule of a long script does not rebuild the whole table every time."""
+        key = (self.structure, tuple((c.name, c.jumps) for c in self.chains.values()))
+        if self._skeleton is None or self._skeleton[0] != key:
+            chains = [Chain(c.name, c.policy, tuple(r for r in c.rules if jumps(r)), c.span, c.builtin,
+                            None, c.declared) for c in self.chains.values()]
+            builtin = [c for c in chains if c.builtin]
+            user = sorted((c for c in chains if not c.builtin), key=lambda c: c.name.encode())
+            self._skeleton = (key, Table(self.name, (*builtin, *user), self.span))
+        return self._skeleton[1]
 
     def references(self, name: str) -> list[Rule]:
         return [r for c in self.chains.values() for r in c.rules
@@ -129,6 +145,10 @@ class Replay:
         self.used.add(family)
         self.steps.append(ScriptStep(command, family, table, chain, span, rule, args, refused, after))
 
+    def jumps(self, rule: Rule) -> bool:
+        """Whether the rule's target is (or may be) a chain rather than a target extension."""
+        return rule.target is not None and self.registry.target(rule.target.name) is None
+
     def _target_exists(self, rule: Rule, table: TableState) -> bool:
         t = rule.target
         if t is None:
@@ -143,7 +163,8 @@ class Replay:
         if not self.exact:
             return None
         if self.refusal is not None:
-            why = self.refusal(rule, table.freeze(), chain.freeze() if chain else None, family)
+            skeleton = table.skeleton(self.jumps)
+            why = self.refusal(rule, skeleton, skeleton.chain(chain.name) if chain else None, family)
             if why is not None:
                 return why
         if rule.unclaimed:
@@ -215,9 +236,14 @@ class Replay:
         if not self.exact and not self._target_exists(rule, table):
             self._pending_targets.append((family, table.name, rule))
         if cmd.command == "replace":
+            old = chain.rules[position - 1]
             chain.rules[position - 1] = rule
+            if self.jumps(old) or self.jumps(rule):
+                chain.jumps += 1
         else:
             chain.rules.insert(position - 1, rule)
+            if self.jumps(rule):
+                chain.jumps += 1
         chain.changed()
         self.step(cmd.command or "", family, table.name, chain.name, span, rule,
                   tuple(a.text for a in cmd.args))
@@ -247,6 +273,8 @@ class Replay:
         if args and args[0].isdigit():
             n = int(args[0])
             if 1 <= n <= len(chain.rules):
+                if self.jumps(chain.rules[n - 1]):
+                    chain.jumps += 1
                 del chain.rules[n - 1]
                 chain.changed()
                 self.step("delete", family, table.name, chain.name, span, None, args)
@@ -258,6 +286,8 @@ class Replay:
         key = rule_key(cmd.rule, self.registry, family)
         for idx, existing in enumerate(chain.rules):
             if rule_key(existing, self.registry, family) == key:
+                if self.jumps(existing):
+                    chain.jumps += 1
                 del chain.rules[idx]
                 chain.changed()
                 self.step("delete", family, table.name, chain.name, span, cmd.rule, args)
@@ -285,6 +315,7 @@ class Replay:
             self.problem(why + "; iptables refuses this command", where)
             return
         table.chains[name] = ChainState(name, False, None, span, True)
+        table.structure += 1
         self.step("new-chain", family, table.name, name, span)
 
     def _delete_chain(self, cmd: CommandLine, family: int, table: TableState, span: Span) -> None:
@@ -300,6 +331,7 @@ class Replay:
                     return
             for c in user:
                 del table.chains[c.name]
+                table.structure += 1
             self.step("delete-chain", family, table.name, None, span)
             return
         chain = table.chains.get(name)
@@ -312,6 +344,7 @@ class Replay:
             self.problem(f"-X {name}: {why}; iptables refuses this command", cmd.chain_span or span)
             return
         del table.chains[name]
+        table.structure += 1
         self.step("delete-chain", family, table.name, name, span)
 
     def _undeletable(self, table: TableState, chain: ChainState) -> str | None:
@@ -331,6 +364,7 @@ class Replay:
         if name is None:
             for c in table.chains.values():
                 c.rules.clear()
+                c.jumps += 1
                 c.changed()
         else:
             chain = table.chains.get(name)
@@ -338,6 +372,7 @@ class Replay:
                 self.step("flush", family, table.name, name, span, refused="no such chain")
                 return
             chain.rules.clear()
+            chain.jumps += 1
             chain.changed()
         after = table.freeze() if table.name == "filter" else None
         self.step("flush", family, table.name, name, span, after=after)
@@ -366,6 +401,7 @@ class Replay:
             return
         assert chain is not None
         chain.policy = policy
+        table.structure += 1
         chain.span = span
         chain.declared = True
         chain.changed()
@@ -393,6 +429,7 @@ class Replay:
         chain.name = new
         chain.rules = [dataclasses.replace(r, chain=new) for r in chain.rules]
         table.chains = {(new if k == old else k): v for k, v in table.chains.items()}
+        table.structure += 1
         for c in table.chains.values():
             changed = False
             for i, r in enumerate(c.rules):
@@ -419,9 +456,11 @@ class Replay:
             for c in list(table.chains.values()):
                 if c.builtin:
                     c.rules.clear()
+                    c.jumps += 1
                     c.changed()
                 else:
                     del table.chains[c.name]
+                    table.structure += 1
         self.step("restore", family, name, None, span)
         return table, saved
 
@@ -445,6 +484,7 @@ class Replay:
                 return False
             chain = table.chains[name]
             chain.policy = policy
+            table.structure += 1
             chain.span = span
             chain.declared = True
             chain.changed()
@@ -455,6 +495,7 @@ class Replay:
         existing = table.chains.get(name)
         if existing is not None:
             existing.rules.clear()  # --noflush: a declared chain is emptied
+            existing.jumps += 1
             existing.span = span
             existing.changed()
             return True
@@ -462,6 +503,7 @@ class Replay:
             self.problem(f"chain {name}: a chain name has at most {MAX_CHAIN_NAME} characters", span)
             return False
         table.chains[name] = ChainState(name, False, None, span, True)
+        table.structure += 1
         return True
 
     def restore_rule(self, cmd: CommandLine, family: int, table: TableState, span: Span) -> bool:

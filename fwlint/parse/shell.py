@@ -32,6 +32,8 @@ _OPERATORS = (";;&", ";;", ";&", "&&", "||", "|&", "&>>", "&>", "<<<", "<<-", "<
               ">&", ">>", ">|", ";", "&", "|", "(", ")", "<", ">")
 REDIRECTS = frozenset({"<", ">", ">>", ">|", "<>", "<&", ">&", "&>", "&>>", "<<", "<<-", "<<<"})
 _METACHARS = frozenset(" \t\n;&|()<>")
+_OPERATOR = re.compile("|".join(re.escape(op) for op in _OPERATORS))
+_PLAIN = re.compile(r"[^\s;&|()<>'\"\\$`=]+")  # characters a word holds with no special meaning
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?=)")
 _SPECIAL_PARAMS = frozenset("@*#?$!-0123456789")
@@ -261,11 +263,8 @@ class Lexer:
         return self.tokens
 
     def _operator(self) -> str | None:
-        text, pos = self.text, self.pos
-        for op in _OPERATORS:
-            if text.startswith(op, pos):
-                return op
-        return None
+        m = _OPERATOR.match(self.text, self.pos)
+        return m.group() if m else None
 
     def _read_heredocs(self) -> None:
         text, n = self.text, self.n
@@ -309,6 +308,11 @@ class Lexer:
             lit_start = end
 
         while self.pos < n:
+            plain = _PLAIN.match(text, self.pos)
+            if plain is not None:
+                lit.append(plain.group())
+                self.pos = plain.end()
+                continue
             c = text[self.pos]
             if c in _METACHARS:
                 break

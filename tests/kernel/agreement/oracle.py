@@ -1,0 +1,128 @@
+"""The two sides of an agreement test: what the kernel does with a ruleset, what fwlint says.
+
+:class:`KernelOracle` keeps one worker process inside a throwaway network namespace and has it
+run ``iptables-legacy-restore`` (or ``ip6tables-legacy-restore``) on each ruleset, with commit,
+so the kernel's own checks count.  One worker serves every case: starting ``ip netns exec``
+for each restore would double the time per case.  A restore replaces the tables it names; after
+a case that committed, the worker empties those tables again, so that nothing a case leaves
+behind (a rate estimator, a hashlimit table) can change how a later case fares.
+
+:func:`fwlint_verdict` runs every validity rule (FW1xx) over the same text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+
+from fwlint.ast import BUILTIN_CHAINS
+from fwlint.lint.diagnostic import Diagnostic
+from fwlint.lint.engine import catalogue, lint_rulesets
+from fwlint.parse import parse_text
+
+RESTORE = {4: "iptables-legacy-restore", 6: "ip6tables-legacy-restore"}
+
+# The worker, run inside the namespace: reads one request per line (JSON: the family and the
+# ruleset), answers one line (JSON: the exit status and the error output of the restore).
+_WORKER = r"""
+import json, re, subprocess, sys
+RESTORE = {4: "iptables-legacy-restore", 6: "ip6tables-legacy-restore"}
+TABLE = re.compile(r"^\*(\S+)", re.M)
+for line in sys.stdin:
+    request = json.loads(line)
+    tool = RESTORE[request["family"]]
+    done = subprocess.run([tool], input=request["text"].encode(), capture_output=True)
+    if done.returncode == 0:
+        tables = sorted(set(TABLE.findall(request["text"])))
+        empty = "".join(f"*{t}\nCOMMIT\n" for t in tables)
+        if empty:
+            subprocess.run([tool], input=empty.encode(), capture_output=True)
+    answer = {"rc": done.returncode, "stderr": done.stderr.decode(errors="replace")}
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+"""
+
+
+@dataclass(frozen=True)
+class KernelAnswer:
+    refused: bool
+    stderr: str
+
+    @property
+    def reason(self) -> str:
+        """The first line of iptables' complaint, without the restore's own trailer."""
+        lines = [ln for ln in self.stderr.splitlines() if ln.strip() and not ln.startswith("Error occurred")]
+        return lines[0].strip() if lines else ""
+
+
+class KernelOracle:
+    """iptables-legacy-restore with commit, in the namespace ``netns`` (tests/kernel/conftest.py)."""
+
+    def __init__(self, netns) -> None:
+        self.netns = netns
+        self.runs = 0
+        self._process = subprocess.Popen(
+            ["ip", "netns", "exec", netns.name, sys.executable, "-c", _WORKER],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def restore(self, text: str, family: int) -> KernelAnswer:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(json.dumps({"family": family, "text": text}) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError("the restore worker in the namespace died")
+        answer = json.loads(line)
+        self.runs += 1
+        return KernelAnswer(answer["rc"] != 0, answer["stderr"])
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        self._process.wait(timeout=30)
+
+
+@lru_cache(maxsize=None)
+def _validity_rules() -> tuple:
+    return tuple(catalogue().select(["FW1"]))
+
+
+def fwlint_findings(text: str, family: int, codes: tuple[str, ...] = ("FW1",)) -> list[Diagnostic]:
+    """What the rules of ``codes`` (prefixes; all validity rules by default) find in ``text``."""
+    rules = _validity_rules() if codes == ("FW1",) else tuple(catalogue().select(list(codes)))
+    return lint_rulesets(parse_text(text, f"rules.v{family}", family), rules)
+
+
+@dataclass(frozen=True)
+class FwlintVerdict:
+    errors: tuple[Diagnostic, ...]
+    warnings: tuple[Diagnostic, ...]
+
+    @property
+    def refuses(self) -> bool:
+        return bool(self.errors)
+
+    def describe(self) -> str:
+        said = [f"{d.code} {d.severity} {d.span.line}:{d.span.column} {d.message}"
+                for d in (*self.errors, *self.warnings)]
+        return "; ".join(said) or "nothing"
+
+
+def fwlint_verdict(text: str, family: int) -> FwlintVerdict:
+    found = fwlint_findings(text, family)
+    return FwlintVerdict(tuple(d for d in found if str(d.severity) == "error"),
+                         tuple(d for d in found if str(d.severity) == "warning"))
+
+
+
+def one_rule(body: str, table: str = "filter", chain: str = "INPUT") -> str:
+    """A ruleset of one rule in a built-in chain (a user chain is declared first)."""
+    head = f"*{table}\n"
+    if chain not in BUILTIN_CHAINS.get(table, ()):
+        head += f":{chain} - [0:0]\n"
+    return f"{head}-A {chain} {body}\nCOMMIT\n"
+
