@@ -42,6 +42,7 @@ TYPO = src(
     ":OUTPUT ACCEPT [0:0]",
     "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
     "-A INPUT -p tcp --dport 22 -j ACCESPT",
+    "-A INPUT -i lo -j ACCEPT",
     "COMMIT",
 )
 TYPO_MESSAGE = "unknown target -j ACCESPT: did you mean ACCEPT? (a target; names are case-sensitive)"
@@ -56,6 +57,8 @@ WARN_ONLY = src(
     "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
     "-A INPUT -p tcp --dport 80 -j ACCEPT",
     "-A INPUT -p tcp --dport 80 -j ACCEPT",
+    "-A INPUT -i lo -j ACCEPT",
+    "-A INPUT -p tcp --dport 22 -j ACCEPT",
     "COMMIT",
 )
 DUP_LINE = "rules.v4:7:1: FW204 [warning] duplicate of the rule at line 6 in INPUT"
@@ -70,6 +73,7 @@ BOTH = src(
     "-A INPUT -p tcp --dport 22 -j ACCESPT",
     "-A INPUT -p tcp --dport 80 -j ACCEPT",
     "-A INPUT -p tcp --dport 80 -j ACCEPT",
+    "-A INPUT -i lo -j ACCEPT",
     "COMMIT",
 )
 
@@ -450,11 +454,11 @@ def test_fix_keeps_other_bytes(workdir, capsys):
     # A Latin-1 comment and CRLF line ends: only the fixes change bytes.
     path = workdir / "rules.v4"
     path.write_bytes(b"# caf\xe9\n*filter\n-A INPUT -j ACCESPT\nCOMMIT\n")
-    code, out, err = run(capsys, "check", "--fix", "rules.v4")
+    code, out, err = run(capsys, "check", "--fix", "--select", "FW1", "rules.v4")
     assert (code, out, err) == (0, "All checks passed!\n", "Fixed 1 finding (0 remaining).\n")
     assert path.read_bytes() == b"# caf\xe9\n*filter\n-A INPUT -j ACCEPT\nCOMMIT\n"
     path.write_bytes("# café\r\n*filter\r\n-A INPUT -j drop\r\nCOMMIT\r\n".encode())
-    code, out, err = run(capsys, "check", "--fix", "rules.v4")
+    code, out, err = run(capsys, "check", "--fix", "--select", "FW1", "rules.v4")
     assert (code, out, err) == (0, "All checks passed!\n", "Fixed 2 findings (0 remaining).\n")
     assert path.read_bytes() == "# café\n*filter\n-A INPUT -j DROP\nCOMMIT\n".encode()
 
