@@ -150,8 +150,9 @@ def test_directory_search_takes_firewall_scripts_only(tmp_path):
     (tmp_path / "firewall.conf").write_text("WAN=eth0\n")
     (tmp_path / "deploy.bash").write_text("sudo /usr/sbin/ip6tables-restore < rules.v6\n")
     (tmp_path / "notes.txt").write_text("iptables -F\n")
+    (tmp_path / "firewall-up").write_text('"$IPTABLES" -F\n')
     found = [os.path.basename(f) for f in find_files([str(tmp_path)])]
-    assert found == ["deploy.bash", "firewall.sh", "rc.firewall"]
+    assert found == ["deploy.bash", "firewall-up", "firewall.sh", "rc.firewall"]
 
 
 # --- invocations ----------------------------------------------------------------------------------
@@ -475,6 +476,23 @@ def test_quoted_and_tab_stripping_heredocs():
     """.replace("\\t", "\t"))
     assert [r.comment for r in chain_rules(rs)] == ["$NOT_EXPANDED"]
     assert chain_rules(rs)[0].unresolved == ()
+
+
+def test_unknown_variables_in_a_heredoc_are_placeholders_too():
+    rs = v4("""
+        iptables-restore <<EOF
+        *filter
+        -A INPUT -s $ADMIN -p tcp --dport 22 -j ACCEPT
+        COMMIT
+        EOF
+    """)
+    rule = chain_rules(rs)[0]
+    assert rule.text == "-A INPUT -s $ADMIN -p tcp --dport 22 -j ACCEPT"
+    assert rule.unresolved == ("ADMIN",)
+    assert rule.option("source").unresolved and not rule.option("destination-port").unresolved
+    assert rule.option("source").value_spans == (Span("firewall.sh", 3, 13, 3, 19),)
+    assert [(n.kind, n.span.line, n.span.column) for n in rs.script.notes] == [
+        ("unresolved-variable", 3, 13)]
 
 
 def test_restore_flushes_the_tables_it_names_unless_noflush():

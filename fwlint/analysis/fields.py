@@ -208,48 +208,94 @@ class Encoding:
         return self.masked(field, value, (1 << self.widths[field]) - 1)
 
     def masked(self, field: str, value: int, mask: int):
-        """(field & mask) == value; empty when value has bits outside mask."""
-        def build():
-            width = self.widths[field]
-            if value & ~mask & ((1 << width) - 1):
-                return self.false
-            cube = {}
-            for i, name in enumerate(self.names[field]):
-                bit = 1 << (width - 1 - i)
+        """(field & mask) == value; empty when value has bits outside mask.
+
+        Built from cached 8-bit pieces, lowest first (each piece sits above the ones already
+        built, so every conjunction only adds nodes on top)."""
+        key = ("masked", field, value, mask)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        width = self.widths[field]
+        if value & ~mask & ((1 << width) - 1):
+            out = self.false
+        else:
+            out = self.true
+            for start in range(((width - 1) // 8) * 8, -1, -8):
+                size = min(8, width - start)
+                shift = width - start - size
+                piece_mask = (mask >> shift) & ((1 << size) - 1)
+                if piece_mask:
+                    out = self._piece(field, start, size, (value >> shift) & piece_mask, piece_mask) & out
+        self._cache[key] = out
+        return out
+
+    def _piece(self, field: str, start: int, size: int, value: int, mask: int):
+        """Bits start..start+size-1 of ``field`` (MSB first) under ``mask`` equal ``value``."""
+        key = ("piece", field, start, value, mask)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self.true
+            names = self.names[field]
+            for i in range(size - 1, -1, -1):
+                bit = 1 << (size - 1 - i)
                 if mask & bit:
-                    cube[name] = bool(value & bit)
-            return self.bdd.cube(cube) if cube else self.true
-        return self._cached(("masked", field, value, mask), build)
+                    v = self._vars[names[start + i]]
+                    hit = (v & hit) if value & bit else (~v & hit)
+            self._cache[key] = hit
+        return hit
 
     def bit(self, field: str, value: int):
         """The bit of ``field`` whose value is ``value`` (a one-bit mask) is set."""
         return self.masked(field, value, value)
 
     def at_least(self, field: str, low: int):
-        def build():
-            width = self.widths[field]
-            acc = self.true
-            for i in range(width - 1, -1, -1):
-                v = self._vars[self.names[field][i]]
-                if low >> (width - 1 - i) & 1:
-                    acc = v & acc
-                else:
-                    acc = v | acc
-            return acc
-        return self._cached(("ge", field, low), build)
+        """field >= low."""
+        return self._compare(field, low, "ge")
 
     def at_most(self, field: str, high: int):
-        def build():
-            width = self.widths[field]
-            acc = self.true
-            for i in range(width - 1, -1, -1):
-                v = self._vars[self.names[field][i]]
-                if high >> (width - 1 - i) & 1:
-                    acc = ~v | acc
+        """field <= high."""
+        return self._compare(field, high, "le")
+
+    def _compare(self, field: str, bound: int, kind: str):
+        """field >= bound ("ge") or <= bound ("le"), from cached 8-bit pieces: the top piece
+        beyond its bound, or equal to it and the rest compared the same way."""
+        key = (kind, field, bound)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        width = self.widths[field]
+        strict = "gt" if kind == "ge" else "lt"
+        out = self.true
+        starts = list(range(0, width, 8))
+        for n, start in enumerate(reversed(starts)):
+            size = min(8, width - start)
+            shift = width - start - size
+            piece = (bound >> shift) & ((1 << size) - 1)
+            if n == 0:
+                out = self._order_piece(field, start, size, piece, kind)
+            else:
+                out = self._order_piece(field, start, size, piece, strict) | (
+                    self._piece(field, start, size, piece, (1 << size) - 1) & out)
+        self._cache[key] = out
+        return out
+
+    def _order_piece(self, field: str, start: int, size: int, value: int, kind: str):
+        """Bits start..start+size-1 of ``field`` read as a number: >, >=, <, <= value."""
+        key = ("order", field, start, value, kind)
+        hit = self._cache.get(key)
+        if hit is None:
+            names = self.names[field]
+            greater = kind in ("gt", "ge")
+            hit = self.true if kind in ("ge", "le") else self.false
+            for i in range(size - 1, -1, -1):
+                v = self._vars[names[start + i]]
+                if value >> (size - 1 - i) & 1:
+                    hit = (v & hit) if greater else (~v | hit)
                 else:
-                    acc = ~v & acc
-            return acc
-        return self._cached(("le", field, high), build)
+                    hit = (v | hit) if greater else (~v & hit)
+            self._cache[key] = hit
+        return hit
 
     def range(self, field: str, low: int, high: int):
         """low <= field <= high, in O(width) nodes."""
@@ -261,14 +307,17 @@ class Encoding:
             return self.true
         if low == high:
             return self.equals(field, low)
-
-        def build():
+        key = ("range", field, low, high)
+        hit = self._cache.get(key)
+        if hit is None:
             if low <= 0:
-                return self.at_most(field, high)
-            if high >= top:
-                return self.at_least(field, low)
-            return self.at_least(field, low) & self.at_most(field, high)
-        return self._cached(("range", field, low, high), build)
+                hit = self.at_most(field, high)
+            elif high >= top:
+                hit = self.at_least(field, low)
+            else:
+                hit = self.at_least(field, low) & self.at_most(field, high)
+            self._cache[key] = hit
+        return hit
 
     def prefix(self, field: str, value: int, length: int):
         """The top ``length`` bits of ``field`` equal those of ``value``."""

@@ -211,14 +211,17 @@ class MatchContext(_Context):
         return out
 
     def tcp_flags(self, mask: Iterable[str], comp: Iterable[str]) -> Any:
-        """Of the flags in ``mask``, exactly those in ``comp`` are set."""
+        """Of the flags in ``mask``, exactly those in ``comp`` are set.  As tcp_mt compares,
+        ``(flags & mask) == comp`` with ``comp`` as given: a flag of ``comp`` outside ``mask``
+        (``--tcp-flags SYN SYN,ACK``) makes the match empty."""
         m = _flag_bits(mask)
-        c = _flag_bits(comp) & m
+        c = _flag_bits(comp)
         return self.encoding.masked("tcpflags", c, m)
 
     def icmp(self, type_: int, code_low: int, code_high: int) -> Any:
-        """ICMP type and code range; type 255 ("any") matches every ICMP message."""
-        if type_ == 255:
+        """ICMP type and code range; for IPv4, type 255 ("any") matches every ICMP message
+        (ICMPv6 has no "any": 255 is the type 255)."""
+        if type_ == 255 and self.family == 4:
             return self.true
         return self.encoding.equals("icmptype", type_) & self.encoding.range("icmpcode", code_low, code_high)
 
@@ -245,7 +248,7 @@ def _flag_bits(names: Iterable[str]) -> int:
     for n in names:
         u = n.upper()
         if u == "ALL":
-            out |= 0xFF
+            out |= 0x3F  # libxt_tcp's ALL: FIN,SYN,RST,PSH,ACK,URG (not ECE, CWR)
         elif u == "NONE":
             continue
         else:

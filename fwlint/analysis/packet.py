@@ -296,6 +296,22 @@ def _words(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def _address_like(word: str) -> bool:
+    """``word`` reads as ADDRESS[:PORT], [IPV6]:PORT or *[:PORT] (whatever the port)."""
+    host = word
+    if word.startswith("["):
+        host = word[1:].partition("]")[0]
+    elif word.count(":") == 1:
+        host = word.partition(":")[0]
+    if host == "*":
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 class _Parser:
     def __init__(self, text: str, family: int | None) -> None:
         self.text = text
@@ -362,7 +378,7 @@ class _Parser:
 
     def endpoints(self) -> None:
         first = self.take("a source")
-        if re.fullmatch(r"[A-Za-z_-]+", first):
+        if self.peek() != "->" and not _address_like(first):
             known = ", ".join((*_KEYWORDS, *_FLAGS))
             raise self.fail(f"{first!r} is neither an address nor a clause (one of: {known})")
         arrow = self.take("'->'")

@@ -126,6 +126,15 @@ def _final_path(outcome: Outcome) -> str:
     return outcome.route.path
 
 
+def _denied(question: str) -> str:
+    """``rules.v4:7 matches`` -> ``rules.v4:7 does not match``."""
+    if question.endswith(" matches"):
+        return question.removesuffix(" matches") + " does not match"
+    if question.endswith(" decides"):
+        return question.removesuffix(" decides") + " does not decide"
+    return f"not: {question}"
+
+
 def _conditions(outcome: Outcome) -> list[str]:
     return [question for answer, question in outcome.choices if answer]
 
@@ -185,9 +194,9 @@ def write_text(t: Trace, out: IO[str]) -> None:
         changes = _changed_fields(t.packet_text.packet, o.packet)
         if changes:
             w(f"  Packet as it left: {o.packet.describe()}\n")
-    unknown = [q for _, q in o.choices]
+    unknown = [_denied(q) for _, q in o.choices]
     if unknown:
-        w(f"  Unknown, taken as no: {'; '.join(unknown)}\n")
+        w(f"  Assumed (fwlint cannot tell): {'; '.join(unknown)}\n")
     others = _other_outcomes(t)
     if others:
         w("Other possible outcomes:\n")
@@ -311,7 +320,7 @@ def to_json(t: Trace) -> dict[str, Any]:
         "packet": {"text": t.packet_text.text, "described": t.packet_text.packet.describe(),
                    **_packet_json(t.packet_text.packet)},
         "local": [str(a) for a in t.local],
-        "route": {"path": o.route.path, "why": o.route.why, "hooks": [leg.hook for leg in o.legs],
+        "route": {"path": _final_path(o), "why": o.route.why, "hooks": [leg.hook for leg in o.legs],
                   "rerouted": o.rerouted or None},
         "tables": [{"hook": leg.hook, "table": run.table, "status": run.status, "note": run.note or None,
                     "verdict": run.verdict,

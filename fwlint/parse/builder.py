@@ -6,6 +6,14 @@ whose options were merged most recently and has it, going to that extension's
 latest instance, or else to the match the protocol implies (``-p tcp --dport
 22``).  Long options may be abbreviated to a prefix no other option shares.
 Options nothing takes are kept in ``Rule.unclaimed``; nothing written is dropped.
+
+getopt's other spellings are read as iptables reads them: ``--dport=22`` (a long
+option with its value after ``=``), ``-mstate`` (a short option with its value
+attached) and ``-4f`` (short options run together).  For ``-p``, ``-s``, ``-d``,
+``-i``, ``-o`` and ``-j`` iptables 1.8.9 takes the whole word as the value
+(``argv[optind-1]``, not getopt's ``optarg``), so ``-ptcp`` names the protocol
+"-ptcp" and ``-ieth0`` the interface "-ieth0"; the option then keeps that whole
+word as its value and as its written form.
 """
 
 from __future__ import annotations
@@ -63,15 +71,80 @@ def _take_values(words: list[Word], i: int, count: int) -> tuple[list[Word], int
 def _guess_values(words: list[Word], i: int) -> tuple[list[Word], int]:
     """For an option nothing knows: the value words that follow it."""
     j = i
-    while j < len(words) and words[j].kind == "value":
+    while j < len(words) and words[j].kind in ("value", "attached"):
         j += 1
     return words[i:j], j
+
+
+# Options whose value iptables 1.8.9 takes from the word that holds it rather than from
+# getopt's optarg: given attached (-ptcp, --protocol=tcp), the value is the whole word.
+_WHOLE_WORD_VALUE = frozenset({"protocol", "source", "destination", "in-interface", "out-interface",
+                               "jump"})
+
+
+def _short_takes_value(letter: str, registry: Registry) -> bool | None:
+    """Whether the short option -LETTER takes a value (an optional one counts: getopt gives it
+    the rest of the word); None when iptables has no such short option."""
+    core = CORE_SHORT.get(letter)
+    if core is not None:
+        return bool(core.arity or core.optional)
+    spec = registry.builtin.short_option(letter) if registry.builtin is not None else None
+    if spec is not None:
+        return spec.arity > 0
+    return None
+
+
+def _getopt_words(words: list[Word], registry: Registry) -> tuple[list[Word], dict[int, Word]]:
+    """The words as getopt_long sees the options in them: ``--name=value`` is ``--name`` with
+    the value attached; ``-xVALUE`` is ``-x`` with VALUE attached when -x takes a value, else
+    ``-x`` followed by the rest as more short options.  A value given that way has the kind
+    "attached"; the second result maps its index to the word it was written in."""
+    out: list[Word] = []
+    whole: dict[int, Word] = {}
+    for w in words:
+        text = w.text
+        if w.kind == "bang" or not text.startswith("-") or len(text) < 2 or \
+                (w.kind == "option" and (text.startswith("--") or len(text) == 2)):
+            out.append(w)
+            continue
+        span = w.span
+        if text.startswith("--"):
+            name, equals, value = text.partition("=")
+            if not equals or len(name) == 2:
+                out.append(Word(text, w.raw, span, "option"))
+                continue
+            cut = w.raw.find("=")
+            if cut == len(name):
+                name_span = Span(span.file, span.line, span.column, span.line, span.column + cut)
+                value_span = Span(span.file, span.line, span.column + cut + 1, span.end_line,
+                                  span.end_column)
+            else:
+                name_span = value_span = span
+            out.append(Word(name, name, name_span, "option"))
+            whole[len(out)] = w
+            out.append(Word(value, w.raw[cut + 1:] if cut >= 0 else value, value_span, "attached"))
+            continue
+        for offset in range(1, len(text)):
+            letter = text[offset]
+            column = span.column + offset - 1 if w.raw == text else span.column
+            letter_span = Span(span.file, span.line, column, span.line, column + 2) \
+                if w.raw == text else span
+            out.append(Word("-" + letter, "-" + letter, letter_span, "option"))
+            rest = text[offset + 1:]
+            if rest and _short_takes_value(letter, registry):
+                rest_span = Span(span.file, span.line, column + 2, span.end_line, span.end_column) \
+                    if w.raw == text else span
+                whole[len(out)] = w
+                out.append(Word(rest, rest, rest_span, "attached"))
+                break
+    return out, whole
 
 
 def build_command(words: list[Word], registry: Registry, line_span: Span, text: str,
                   counters=None) -> CommandLine:
     """Build the command a line of words spells."""
     cmd = CommandLine()
+    words, attached_in = _getopt_words(words, registry)
     builtin = _MatchBuilder(registry.builtin, "builtin", line_span, implicit=True)
     loaded: list[_MatchBuilder] = []  # -m matches in load order (and implied protocol matches)
     target: Extension | None = None
@@ -97,6 +170,12 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
             if negate is not None:
                 cmd.problems.append(("two `!` in a row: only one may precede an option", w.span))
             negate = w
+            i += 1
+            continue
+        if w.kind == "attached":
+            # a value given with an option that takes none (--syn=1): getopt refuses it
+            cmd.problems.append((f"{words[i - 1].text} takes no value: iptables refuses "
+                                 f"{attached_in[i].text!r}", attached_in[i].span))
             i += 1
             continue
         if w.kind == "value":
@@ -147,6 +226,9 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                         spec, owner = s, mb
         if core is not None:
             i, core_values = _core_option(core, w, words, i, cmd, negate)
+            if core.kind == "jump" and core_values and core_values[0].kind == "attached":
+                original = attached_in[i - len(core_values)]
+                core_values[0] = Word(original.text, original.raw, original.span, "value")
             name_word = core_values[0] if core_values else None
             if core.kind == "match":
                 if name_word is not None:
@@ -178,10 +260,18 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
             continue
 
         neg = negate is not None
+        negate_span = negate.span if negate is not None else None
         start_span = negate.span if negate is not None else w.span
         negate = None
         if spec is not None:
             values, i = _take_values(words, i, spec.arity)
+            if values and values[0].kind == "attached" and owner is builtin and \
+                    spec.name in _WHOLE_WORD_VALUE:
+                # -ptcp, --protocol=tcp: iptables reads the whole word as the value
+                original = attached_in[i - len(values)]
+                values[0] = Word(original.text, original.raw, original.span, "value")
+                opt_text = original.text
+                start_span = original.span if negate_span is None else _join(negate_span, original.span)
             if spec.arity and values and values[0].kind == "bang" and spec.invertible:
                 # intrapositioned negation, `--dport ! 22`: deprecated, still accepted
                 neg = True
@@ -299,8 +389,8 @@ def _core_option(core: CoreOption, w: Word, words: list[Word], i: int, cmd: Comm
     if len(values) < core.arity:
         cmd.problems.append((f"option {w.text} needs {core.arity} value(s)", w.span))
     for _ in range(core.optional):
-        if i < len(words) and words[i].kind == "value" and (
-                words[i].text.isdigit() or (core.kind == "command" and not values)):
+        if i < len(words) and (words[i].kind == "attached" or words[i].kind == "value" and (
+                words[i].text.isdigit() or (core.kind == "command" and not values))):
             values.append(words[i])
             i += 1
     if core.kind == "command":

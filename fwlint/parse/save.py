@@ -320,8 +320,8 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
                 problem("rule outside any *table: add *filter (or the table it belongs to) above it",
                         line_span)
                 continue
-            if cmd.table is not None and cmd.table != current.name:
-                problem(f"-t {cmd.table} inside *{current.name}: iptables-restore takes the table "
+            if cmd.table is not None:  # refused even when it names the same table
+                problem(f"-t {cmd.table} inside *{current.name}: iptables-restore refuses -t; it takes the table "
                         "from the *table line", line_span)
             _replay(cmd, current, problem, registry, family)
 

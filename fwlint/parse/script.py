@@ -39,7 +39,8 @@ from fwlint.parse.commands import CORE_SHORT
 from fwlint.parse.loader import load
 from fwlint.parse.save import parse_lines
 from fwlint.parse.script_replay import Refusal, Replay, RestoreOptions, TableState
-from fwlint.parse.shell import Compound, Lexer, Part, Redirect, ShellWord, SimpleCommand, parse_script_text
+from fwlint.parse.shell import (Compound, Lexer, Part, Redirect, ShellSyntaxError, ShellWord, SimpleCommand,
+                                parse_script_text)
 from fwlint.parse.words import WordError, split_words
 
 IPTABLES_COMMANDS: dict[str, int] = {
@@ -838,7 +839,7 @@ class ScriptReader:
         of the result came from."""
         lexer = Lexer(text[:end], path)
         out: list[str] = []
-        mapping = _LineMap(first_line)
+        mapping = _LineMap()
         line = first_line
         col = 1
         pos = start
@@ -850,18 +851,12 @@ class ScriptReader:
                 pos += 2
                 col += 2
                 continue
-            if c == "\\" and pos + 1 < end and text[pos + 1] == "\n":
-                pos += 2
-                line += 1
-                col = 1
-                mapping.newline_skipped(line)
-                continue
             part = None
             if c in "$`":
                 lexer.pos = pos
                 try:
                     part = lexer._dollar(quoted=True) if c == "$" else lexer._backquote(quoted=True)
-                except Exception:  # an unterminated expansion is text, as far as fwlint is concerned
+                except ShellSyntaxError:  # an unterminated expansion is text here
                     part = None
             if part is not None:
                 value, why = self.part_value(part)
@@ -966,7 +961,6 @@ class ScriptReader:
                 continue
             # a rule line
             words_tok = payload[-1]
-            counters = None
             try:
                 words = split_words(str(words_tok), path, words_tok.line, words_tok.column)
             except WordError as err:
@@ -992,7 +986,7 @@ class ScriptReader:
                         for n in names:
                             self.uses.setdefault(n, []).append(
                                 _Use(w.span, self._last_reasons.get(n) or self._never_assigned(n)))
-            cmd = build_command(words, self.registry, line_span, line_text, counters)
+            cmd = build_command(words, self.registry, line_span, line_text)  # counters mean nothing here
             for message, where in cmd.problems:
                 self.problems.append(SyntaxProblem(message, where))
             if current is None:
@@ -1000,9 +994,9 @@ class ScriptReader:
                     "rule outside any *table: add *filter (or the table it belongs to) above it", line_span))
                 failed = failed or replay.exact
                 continue
-            if cmd.table is not None and cmd.table != current.name:
+            if cmd.table is not None:  # refused even when it names the same table
                 self.problems.append(SyntaxProblem(
-                    f"-t {cmd.table} inside *{current.name}: iptables-restore takes the table from the "
+                    f"-t {cmd.table} inside *{current.name}: iptables-restore refuses -t; it takes the table from the "
                     "*table line", line_span))
             if cmd.rule is not None and placeholders:
                 cmd.rule = _mark_unresolved(cmd.rule, placeholders)
@@ -1044,7 +1038,7 @@ class ScriptReader:
 class _LineMap:
     """Where each character of an expanded here-document came from, line by line."""
 
-    def __init__(self, first_line: int) -> None:
+    def __init__(self) -> None:
         self.starts: dict[int, list[int]] = {}
         self.ends: dict[int, list[int]] = {}
         self.line_end: dict[int, int] = {}
@@ -1056,9 +1050,6 @@ class _LineMap:
 
     def end_line(self, line: int, col: int) -> None:
         self.line_end[line] = col
-
-    def newline_skipped(self, line: int) -> None:
-        pass
 
     def placeholder(self, line: int, offset: int, width: int, span: Span, name: str) -> None:
         self.holes.setdefault(line, []).append((offset + 1, offset + 1 + width, span, name))

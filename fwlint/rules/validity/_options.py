@@ -64,6 +64,17 @@ def protocol_before(rule: Rule, opt: Option) -> str:
     return rule_protocol(rule) or ""
 
 
+def placeholder(opt: Option) -> bool:
+    """The value is not one: a script variable the script front end could not resolve, or
+    template syntax (`{{ subnet }}`, reported as FW109)."""
+    return opt.unresolved or any("{{" in v or "{%" in v for v in opt.values)
+
+
+def unresolved_name(name: str) -> bool:
+    """A match or target name that is a script variable's placeholder ($MOD)."""
+    return "$" in name
+
+
 def shown(opt: Option) -> str:
     """The option as written, with its values: `! --dport 22`."""
     words = [opt.written, *(_quote(v) for v in opt.values)]

@@ -39,8 +39,8 @@ class CidrHostBits(Rule):
     may have been the host.
 
     ## In nftables
-    nft refuses a prefix with host bits (`ip saddr 10.0.0.5/8`: "Error:
-    Prefix has host bits set"), so the translation writes the network.
+    nft clears the host bits silently too: `ip saddr 10.0.0.5/8` is listed
+    back as `ip saddr 10.0.0.0/8`. Write the network address there as well.
     """
 
     code = "FW113"
@@ -53,7 +53,8 @@ class CidrHostBits(Rule):
         if builtin is None:
             return
         for opt in builtin.options:
-            if opt.name in ("source", "destination") and opt.values and opt.value_spans:
+            if opt.name in ("source", "destination") and opt.values and opt.value_spans \
+                    and not opt.unresolved:
                 yield from self._option(opt, ctx.ruleset.family)
 
     def _option(self, opt: Option, family: int) -> Iterable[Diagnostic]:

@@ -6,7 +6,8 @@ from fwlint.ast import Option, Rule as AstRule
 from fwlint.extensions import OptionSpec
 from fwlint.extensions.values import BadValue, NeedsProtocol, Unresolved, WrongFamily
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.rules.validity._options import Holder, holders, protocol_before, protocol_number, shown
+from fwlint.rules.validity._options import (Holder, holders, placeholder, protocol_before,
+                                            protocol_number, shown)
 
 
 class InvalidValue(Rule):
@@ -28,8 +29,9 @@ class InvalidValue(Rule):
     but silently changes it or it can never match, the finding is a
     warning: the udp match wraps port 70000 to 4464, takes an empty port as
     0 and a backwards range (`9:8`) that never matches; LOG cuts a prefix
-    after 29 characters and a comment after 255; an interface name with `/`
-    or `:` is taken but no interface can have it. A host name (`-s
+    after 29 characters, NFLOG after 63 and the comment match a comment
+    after 255; an interface name with `/` or `:` is taken but no interface
+    can have it. A host name (`-s
     db.example.com`) or a user name (`--uid-owner www-data`) is looked up
     when the rules are loaded: a warning, since the restore fails when the
     lookup does (no DNS at boot) and the rule holds the addresses of that
@@ -55,9 +57,10 @@ class InvalidValue(Rule):
     ```
 
     ## In nftables
-    nft checks values when it parses the ruleset (`nft -c`): a bad port,
-    address or state is a syntax error there too, and ranges must run
-    upwards (`7000-8000`). Log prefixes may be up to 127 characters.
+    nft checks values when it reads the ruleset (`nft -c`): a bad port
+    ("Service out of range"), address or state is an error there too, and a
+    range must run upwards (`7000-8000`; "Range has zero or negative
+    size"). Log prefixes may have up to 127 characters.
     """
 
     code = "FW108"
@@ -72,10 +75,11 @@ class InvalidValue(Rule):
                 continue  # FW111
             for opt in holder.node.options:
                 spec = ext.option(opt.name) if opt.known else None
-                if spec is None or (spec.family is not None and spec.family != family):
+                if spec is None or (spec.family is not None and spec.family != family) \
+                        or placeholder(opt):
                     continue
                 yield from self._option(opt, spec, family, rule, holder)
-            if ext.validate is not None:
+            if ext.validate is not None and not any(placeholder(o) for o in holder.node.options):
                 for problem in ext.validate(holder.node.options, family):
                     opt = next((o for o in holder.node.options if o.name == problem.option), None)
                     span = opt.span if opt is not None else holder.node.span
@@ -133,7 +137,8 @@ class InvalidValue(Rule):
         """`! -p all` matches no packet: iptables refuses it."""
         builtin = rule.match("builtin")
         opt = builtin.option("protocol") if builtin is not None else None
-        if opt is not None and opt.negated and opt.values and protocol_number(opt.values[0]) == 0:
+        if opt is not None and opt.negated and opt.values and not placeholder(opt) \
+                and protocol_number(opt.values[0]) == 0:
             span = opt.value_spans[0] if opt.value_spans else opt.span
             yield self.diagnostic(span, f"{shown(opt)} would match no packet: iptables refuses it")
 

@@ -4,7 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Rule as AstRule
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.rules.validity._options import match_name_span, protocol_number, shown
+from fwlint.rules.validity._options import match_name_span, placeholder, protocol_number, shown
 
 
 class MatchNeedsProtocol(Rule):
@@ -21,8 +21,10 @@ class MatchNeedsProtocol(Rule):
     rule when the table is committed ("tcp match: only valid for protocol
     6"), so `iptables-restore` fails and applies nothing of that table;
     `iptables-restore --test` does not notice. multiport is refused by
-    iptables itself ("multiport needs -p tcp ..."). A negated `! -p tcp` does
-    not count. `-p` may come before or after the `-m`.
+    iptables itself ("multiport needs `-p tcp', `-p udp' ..."). A negated
+    `! -p tcp` does not count. For the kernel's check `-p` may stand
+    anywhere in the rule; multiport reads it when it reads its ports, so
+    there `-p` must come before `--dports` (FW108 reports a `-p` after).
 
     (`--dport`/`--sport` with no protocol at all, where iptables does not
     even know the option, are FW104.)
@@ -51,6 +53,8 @@ class MatchNeedsProtocol(Rule):
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         family = ctx.ruleset.family
         popt = rule.option("protocol")
+        if popt is not None and placeholder(popt):
+            return
         for m in rule.matches:
             if m.implicit or not m.known:
                 continue

@@ -54,6 +54,8 @@ class MissingOption(Rule):
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         family = ctx.ruleset.family
+        if rule.unresolved and any(not o.name for o in rule.unclaimed):
+            return  # a script variable stands where options may have been
         everything = list(holders(rule, ctx.registry))
         for holder in everything:
             ext = holder.ext

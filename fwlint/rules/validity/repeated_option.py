@@ -21,10 +21,10 @@ class RepeatedOption(Rule):
     iptables refuses the rule ("multiple -p flags not allowed", "Only one
     `--destination-port' allowed", "option --ctstate can only be used once",
     "cannot be used together with"), so `iptables-restore` applies nothing
-    of the file. Every option of every match and target is once-only in
-    iptables 1.8.9; the only exception is the policy match, whose
-    `--proto`, `--mode`, `--spi`, `--reqid` and `--tunnel-src/-dst` may come
-    again after each `--next`.
+    of the file. In iptables 1.8.9 each option of a match or target may be
+    given once (checked for every option fwlint models); the exception is
+    the policy match, whose `--proto`, `--mode`, `--spi`, `--reqid` and
+    `--tunnel-src/-dst` may come again after each `--next`.
 
     A second `-m` of the same match is a second match, and allowed: `-m
     comment --comment a -m comment --comment b`, or `-p tcp -m tcp --dport

@@ -7,7 +7,7 @@ from fwlint.extensions import Extension, Registry
 from fwlint.lint import Context, Diagnostic, Rule, Severity
 from fwlint.lint.facts import close_names
 from fwlint.parse.commands import CORE_LONG
-from fwlint.rules.validity._options import match_name_span, rule_protocol
+from fwlint.rules.validity._options import match_name_span, placeholder, rule_protocol, unresolved_name
 
 # FW104 reports these when no protocol match takes them.
 _PORT_OPTIONS = frozenset({"dport", "sport", "destination-port", "source-port"})
@@ -67,15 +67,27 @@ class UnknownOption(Rule):
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         registry = ctx.registry
         for m in rule.matches:
-            if not m.known:
+            if not m.known and not unresolved_name(m.name):
                 yield self.diagnostic(match_name_span(ctx.ruleset, m),
                                       f"-m {m.name}: no such match{_module_hint(m.name, registry)}")
+        if _loads_through_a_variable(rule):
+            return  # whatever a variable loads may take the options
         index = ctx.memo(("fw102-option-index", id(registry)), lambda: _option_index(registry))
         for opt in rule.unclaimed:
             if not opt.name or opt.name in _PORT_OPTIONS:
                 continue  # a stray word (FW109), or a port without protocol (FW104)
             hint = _hint(opt, rule, ctx, index)
             yield self.diagnostic(opt.span, f"unknown option {opt.written}: {hint}")
+
+
+def _loads_through_a_variable(rule: AstRule) -> bool:
+    if not rule.unresolved:
+        return False
+    popt = rule.option("protocol")
+    return any(unresolved_name(m.name) for m in rule.matches) or (
+        popt is not None and placeholder(popt)) or (
+        rule.target is not None and unresolved_name(rule.target.name)) or any(
+        not o.name for o in rule.unclaimed)
 
 
 def _module_hint(name: str, registry: Registry) -> str:

@@ -5,7 +5,7 @@ from typing import Iterable
 from fwlint.ast import Rule as AstRule
 from fwlint.extensions.values import BadValue, Unresolved, WrongFamily as OtherFamilyValue
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.rules.validity._options import holders, match_name_span, protocol_number
+from fwlint.rules.validity._options import holders, match_name_span, placeholder, protocol_number
 
 # What the other family's iptables has instead (a hint in the message).
 _COUNTERPART = {
@@ -80,7 +80,7 @@ class WrongFamily(Rule):
                 continue
             for opt in node.options:
                 spec = ext.option(opt.name) if opt.known else None
-                if spec is None:
+                if spec is None or placeholder(opt):
                     continue
                 if spec.family is not None and spec.family != family:
                     other = _counterpart(spec.name, family)
@@ -115,7 +115,7 @@ class WrongFamily(Rule):
     def _icmp_protocol(self, rule: AstRule, family: int) -> Iterable[Diagnostic]:
         builtin = rule.match("builtin")
         opt = builtin.option("protocol") if builtin is not None else None
-        if opt is None or opt.negated or not opt.values:
+        if opt is None or opt.negated or not opt.values or placeholder(opt):
             return
         number = protocol_number(opt.values[0])
         other = 6 if family == 4 else 4
