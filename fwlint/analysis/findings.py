@@ -176,7 +176,7 @@ class _ChainFindings:
     def reachability(self, i: int, rm: RuleModel, later_ok: bool = True) -> Finding | None:
         a, enc = self.a, self.enc
         false = enc.false
-        hit = a.reach[i] & rm.upper
+        hit = a.hit(i)
         if hit == false:
             if (rm.upper & enc.universe) == false:
                 return None  # its own conditions contradict each other: not about other rules
@@ -193,7 +193,7 @@ class _ChainFindings:
         a, enc = self.a, self.enc
         false = enc.false
         start = a.segment[i]
-        P = a.segment_entry[i] & rm.upper
+        P = a.segment_entry(i) & rm.upper
         if P == false:
             if start == 0 and not a.chain.builtin and a.callers:
                 callers = sorted(a.callers, key=lambda r: (r.line, r.index))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -75,67 +76,130 @@ class RuleModel:
         return self.action is not None and self.action.kind in ("decide", "return")
 
 
-@dataclass
+def union_all(items: list[Any], false: Any) -> Any:
+    """The union of many sets, pairwise (a balanced tree of ORs costs less than a running one)."""
+    items = [u for u in items if u != false]
+    if not items:
+        return false
+    while len(items) > 1:
+        items = [items[k] | items[k + 1] if k + 1 < len(items) else items[k]
+                 for k in range(0, len(items), 2)]
+    return items[0]
+
+
 class ChainSummary:
     """What a user chain does to the packets sent to it, whoever sends them.
 
     ``may_decide``: outcome -> the packets (as they enter) that may end with that outcome in
-    the chain or below.  ``may_return``: the packets (as they enter) that may come back.
-    ``returned``: those packets as they come back (after the chain's header changes).
-    ``modifies``: the BDD variables header changes in the chain (or below) may write.
+    the chain or below (unions computed when first asked for).  ``may_return``: the packets
+    (as they enter) that may come back.  ``returned``: those packets as they come back (after
+    the chain's header changes).  ``modifies``: the BDD variables header changes in the chain
+    (or below) may write.
     """
 
-    may_decide: dict[str, Any]
-    may_return: Any
-    returned: Any
-    modifies: frozenset[str]
-    approximations: tuple[str, ...] = ()
+    def __init__(self, contributions: dict[str, list[Any]], may_return: Any, returned: Any,
+                 modifies: frozenset[str], approximations: tuple[str, ...], false: Any) -> None:
+        self._contributions = contributions
+        self._may_decide: dict[str, Any] | None = None
+        self._false = false
+        self.may_return = may_return
+        self.returned = returned
+        self.modifies = modifies
+        self.approximations = approximations
 
-    def may_decide_any(self, false: Any) -> Any:
-        out = false
-        for u in self.may_decide.values():
-            out |= u
+    @property
+    def may_decide(self) -> dict[str, Any]:
+        if self._may_decide is None:
+            self._may_decide = {label: union_all(items, self._false)
+                                for label, items in self._contributions.items()}
+            self._contributions = {}
+        return self._may_decide
+
+    def may_decide_other(self, label: str | None) -> Any:
+        """The packets that may end with an outcome other than ``label``."""
+        out = self._false
+        for w, u in self.may_decide.items():
+            if w != label:
+                out |= u
         return out
 
 
-@dataclass
 class ChainAnalysis:
-    """One chain evaluated from its entry set (pass 3).
+    """One chain evaluated from its entry set.
 
-    ``reach[i]``: the packets that may reach rule ``i`` (as they stand there).
-    ``kill[i]``: the packets rule ``i`` surely takes out of the chain (whatever the context).
-    ``segment[i]``: the index where rule ``i``'s segment starts: within a segment no rule
-    changes a header field, so ``reach[j+1] == reach[j] & ~kill[j]`` there.
-    ``sure_after[i]``: for a deciding rule, the packets that the rules after it and the end
-    of the chain would surely decide with its outcome (None for the others).
+    ``entry``: the packets that may enter it (the whole space for a built-in chain, what the
+    callers send for a user chain).  ``reach[i]``: the packets that may reach rule ``i`` (as
+    they stand there); ``hit(i)``: those of them rule ``i`` may match.  ``kill[i]``: the packets
+    rule ``i`` surely takes out of the chain (whatever the context).  ``segment[i]``: the index
+    where rule ``i``'s segment starts: within a segment no rule changes a header field, so
+    ``reach[j+1] == reach[j] & ~kill[j]`` there; ``segment_entry(i)`` is the reach set at that
+    start.  ``sure_after[i]``: for a deciding rule, the packets that the rules after it and
+    the end of the chain would surely decide with its outcome (None for the others).
     """
 
-    table: Table
-    chain: Chain
-    rules: list[RuleModel]
-    entry: Any
-    return_label: str
-    reach: list[Any] = field(default_factory=list)
-    kill: list[Any] = field(default_factory=list)
-    segment: list[int] = field(default_factory=list)
-    segment_entry: list[Any] = field(default_factory=list)
-    sure_after: list[Any] = field(default_factory=list)
-    callers: list[RuleModel] = field(default_factory=list)
+    def __init__(self, model: "Model", tm: "TableModel", chain: Chain, entry: Any,
+                 walk: "_Walk", context_free: bool) -> None:
+        # back-references are weak: a cycle would leave the BDD manager to the cyclic
+        # collector, which may free it before the BDDs that still reference it
+        self.model = weakref.proxy(model)
+        self.tm = weakref.proxy(tm)
+        self.table = tm.table
+        self.chain = chain
+        self.rules: list[RuleModel] = tm.rules[chain.name]
+        self.entry = entry
+        self.return_label = return_label(chain)
+        self._walk = walk
+        self._context_free = context_free  # reach = entry & the walk's (entry-free) reach
+        self.segment: list[int] = walk.segment
+        self.callers: list[RuleModel] = []
+        self.sure_after: list[Any] = []
+        self._kill: list[Any] | None = None
+        self._reach: dict[int, Any] = {}
 
     @property
     def name(self) -> str:
         return self.chain.name
+
+    def reach_at(self, i: int) -> Any:
+        hit = self._reach.get(i)
+        if hit is None:
+            hit = self._walk.reach[i]
+            if self._context_free:
+                hit = self.entry & hit
+            self._reach[i] = hit
+        return hit
+
+    @property
+    def reach(self) -> list[Any]:
+        return [self.reach_at(i) for i in range(len(self.rules))]
+
+    def hit(self, i: int) -> Any:
+        """The packets that may reach rule ``i`` and that it may match."""
+        h = self._walk.hits[i]
+        if self._context_free and h != self.model.encoding.false:
+            h = self.entry & h
+        return h
+
+    def segment_entry(self, i: int) -> Any:
+        return self.reach_at(self.segment[i])
+
+    @property
+    def kill(self) -> list[Any]:
+        if self._kill is None:
+            self._kill = [kill_set(self.model, self.tm, rm) for rm in self.rules]
+        return self._kill
 
 
 class TableModel:
     """The chains of one table block, their rules, summaries and analyses."""
 
     def __init__(self, model: "Model", table: Table) -> None:
-        self.model = model
+        self.model = weakref.proxy(model)
         self.table = table
         self.chains: dict[str, Chain] = {c.name: c for c in table.chains}
         self.rules: dict[str, list[RuleModel]] = {}
         self.summaries: dict[str, ChainSummary] = {}
+        self.walks: dict[str, _Walk] = {}
         self.analyses: dict[str, ChainAnalysis] = {}
         self.order: list[str] = []  # callers before callees
 
@@ -537,31 +601,35 @@ def rule_outcome(rm: RuleModel, chain: Chain) -> str | None:
 
 
 class _Walk:
-    """The forward evaluation of one chain from an entry set."""
+    """The forward evaluation of one chain from an entry set.
 
-    def __init__(self, model: Model, table_model: TableModel, chain: Chain, entry: Any,
-                 record: bool) -> None:
+    Keeps, for each rule, the packets that may reach it and those it may match; per outcome,
+    the packets (as they entered) that may end so; the packets that come back; and whether
+    no header changed on the way (``pure``: then every set is the entry set intersected with
+    the sets a walk from the whole packet space finds).
+    """
+
+    def __init__(self, model: Model, table_model: TableModel, chain: Chain, entry: Any) -> None:
         self.model = model
         self.tm = table_model
         self.chain = chain
         self.entry = entry
-        self.record = record
-        self.may_decide: dict[str, Any] = {}
-        self.returned = model.encoding.false
+        self.contributions: dict[str, list[Any]] = {}
+        self.returned: list[Any] = []
         self.modified: frozenset[str] = frozenset()  # written on the way to the current rule
         self.exit_modified: frozenset[str] = frozenset()  # written on some way out by a return
         self.approximations: list[str] = []
         self.reach: list[Any] = []
+        self.hits: list[Any] = []
         self.segment: list[int] = []
-        self.segment_entry: list[Any] = []
         self.calls: list[tuple[RuleModel, Any]] = []
+        self.pure = True
 
     def _decided(self, label: str, u: Any) -> None:
         """Record packets (as they stand now) that may end with ``label``, as they entered."""
         if self.modified:
             u = self.model.encoding.bdd.exist(self.modified, u)
-        prev = self.may_decide.get(label)
-        self.may_decide[label] = u if prev is None else prev | u
+        self.contributions.setdefault(label, []).append(u)
 
     def _note(self, approximations: Iterable[str]) -> None:
         for a in approximations:
@@ -574,25 +642,27 @@ class _Walk:
         false = enc.false
         R = self.entry
         rules = self.tm.rules[self.chain.name]
-        seg, seg_in = 0, R
+        seg = 0
         builtin = self.chain.builtin
         ret_label = return_label(self.chain)
+        reach, hits, segment = self.reach, self.hits, self.segment
+        summaries = self.tm.summaries
         for i, rm in enumerate(rules):
-            if self.record:
-                self.reach.append(R)
-                self.segment.append(seg)
-                self.segment_entry.append(seg_in)
+            reach.append(R)
+            segment.append(seg)
             if rm.excluded:
+                hits.append(false)
                 continue
             hit = R & rm.upper
+            hits.append(hit)
             if hit == false:
                 continue
-            self._note(rm.approximations)
+            if rm.approximations:
+                self._note(rm.approximations)
             if rm.jump is not None:
-                summary = self.tm.summaries[rm.jump]
+                summary = summaries[rm.jump]
                 self._note(summary.approximations)
-                if self.record:
-                    self.calls.append((rm, hit))
+                self.calls.append((rm, hit))
                 for label, u in summary.may_decide.items():
                     d = hit & u
                     if d != false:
@@ -605,16 +675,17 @@ class _Walk:
                             self._decided(ret_label, d)
                     else:
                         if summary.modifies:
-                            self.returned |= enc.bdd.exist(summary.modifies, hit) & summary.returned
+                            self.returned.append(enc.bdd.exist(summary.modifies, hit) & summary.returned)
                         else:
-                            self.returned |= hit & summary.may_return
+                            self.returned.append(hit & summary.may_return)
                         self.exit_modified = self.exit_modified | self.modified | summary.modifies
                     R = R & ~rm.lower
                 elif summary.modifies:
                     back = enc.bdd.exist(summary.modifies, hit) & summary.returned
                     R = (R & ~rm.lower) | back
                     self.modified = self.modified | summary.modifies
-                    seg, seg_in = i + 1, R
+                    self.pure = False
+                    seg = i + 1
                 else:
                     R = R & ~(rm.lower & ~summary.may_return)
                 continue
@@ -627,7 +698,7 @@ class _Walk:
                 if builtin:
                     self._decided(ret_label, hit)
                 else:
-                    self.returned |= hit
+                    self.returned.append(hit)
                     self.exit_modified = self.exit_modified | self.modified
                 R = R & ~rm.lower
             else:
@@ -636,20 +707,27 @@ class _Walk:
                 if action.steps:
                     R = (R & ~rm.lower) | model.image(action.steps, hit)
                     self.modified = self.modified | model.steps_vars(action.steps)
-                    seg, seg_in = i + 1, R
+                    self.pure = False
+                    seg = i + 1
         if builtin:
             if R != false:
                 self._decided(ret_label, R)
         else:
-            self.returned |= R
+            self.returned.append(R)
             self.exit_modified = self.exit_modified | self.modified
+        self.end = R
+
+    def release(self) -> None:
+        """Drop the references back to the model (no cycles: see ChainAnalysis)."""
+        self.model = self.tm = None  # type: ignore[assignment]
 
     def summary(self) -> ChainSummary:
         enc = self.model.encoding
+        returned = union_all(self.returned, enc.false)
         modifies = self.exit_modified
-        may_return = enc.bdd.exist(modifies, self.returned) if modifies else self.returned
-        return ChainSummary(self.may_decide, may_return, self.returned, modifies,
-                            tuple(self.approximations))
+        may_return = enc.bdd.exist(modifies, returned) if modifies else returned
+        return ChainSummary(self.contributions, may_return, returned, modifies,
+                            tuple(self.approximations), enc.false)
 
 
 def kill_set(model: Model, tm: TableModel, rm: RuleModel) -> Any:
@@ -666,19 +744,20 @@ def kill_set(model: Model, tm: TableModel, rm: RuleModel) -> Any:
     return false
 
 
-def _backward(model: Model, tm: TableModel, chain: Chain, labels: set[str]) -> dict[str, list[Any]]:
-    """For each outcome in ``labels``: at each position i, the packets (as they reach rule i)
-    that the rules from i on and the chain's end surely decide with that outcome."""
+def _backward(model: Model, tm: TableModel, chain: Chain, wanted: dict[str, int]) -> dict[str, list[Any]]:
+    """For each outcome in ``wanted`` (outcome -> the first position it is needed at): at each
+    position i from there on, the packets (as they reach rule i) that the rules from i on and
+    the chain's end surely decide with that outcome."""
     enc = model.encoding
     true, false = enc.true, enc.false
     rules = tm.rules[chain.name]
     end_label = return_label(chain)
     out: dict[str, list[Any]] = {}
-    for label in labels:
+    for label, first in wanted.items():
         S = true if label == end_label else false
         at: list[Any] = [None] * (len(rules) + 1)
         at[len(rules)] = S
-        for i in range(len(rules) - 1, -1, -1):
+        for i in range(len(rules) - 1, first - 1, -1):
             rm = rules[i]
             # an empty set stays empty through rules that decide nothing themselves
             if not rm.excluded and (S != false or rm.jump is not None or rm.deciding):
@@ -695,10 +774,7 @@ def _step_back(model: Model, tm: TableModel, chain: Chain, rm: RuleModel, label:
     false = enc.false
     if rm.jump is not None:
         summary = tm.summaries[rm.jump]
-        bad = false
-        for w, u in summary.may_decide.items():
-            if w != label:
-                bad |= u
+        bad = summary.may_decide_other(label)
         if rm.goto:
             back_ok = enc.true if label == end_label else false
         elif summary.modifies:
@@ -714,11 +790,11 @@ def _step_back(model: Model, tm: TableModel, chain: Chain, rm: RuleModel, label:
         if outcome == label:
             return rm.lower | S
         return ~rm.upper & S
-    after = model.preimage(action.steps, S) if action.steps else S
     if kind == "maybe" and action.outcome != label:
         return ~rm.upper & S
     if not action.steps:
         return S
+    after = model.preimage(action.steps, S)
     return (~rm.upper | after) & (rm.lower | S)
 
 
@@ -739,41 +815,57 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
         tm.order = _topological(tm)
         _summarise(model, tm)
         _evaluate(model, tm)
+    model._ctx = None
+    model._placement = {}
     return model
 
 
 def _summarise(model: Model, tm: TableModel) -> None:
+    """Walk every chain from the whole packet space, callees first; summarise the user chains."""
     for name in reversed(tm.order):
         chain = tm.chains[name]
-        if chain.builtin:
-            continue
-        walk = _Walk(model, tm, chain, model.encoding.universe, record=False)
+        walk = _Walk(model, tm, chain, model.encoding.universe)
         walk.run()
-        tm.summaries[name] = walk.summary()
+        tm.walks[name] = walk
+        if not chain.builtin:
+            tm.summaries[name] = walk.summary()
+        walk.release()
 
 
 def _evaluate(model: Model, tm: TableModel) -> None:
+    """Evaluate each chain from what may enter it, callers first."""
     enc = model.encoding
-    entries: dict[str, Any] = {}
+    entries: dict[str, list[Any]] = {}
     callers: dict[str, list[RuleModel]] = {}
+    hooks = BUILTIN_CHAINS.get(tm.table.name, ())
     for name in tm.order:
         chain = tm.chains[name]
-        entry = enc.universe if chain.builtin and name in BUILTIN_CHAINS.get(tm.table.name, ()) \
-            else entries.get(name, enc.false)
-        walk = _Walk(model, tm, chain, entry, record=True)
-        walk.run()
-        for rm, hit in walk.calls:
-            entries[rm.jump] = entries.get(rm.jump, enc.false) | hit
-            callers.setdefault(rm.jump, []).append(rm)
-        rules = tm.rules[name]
-        analysis = ChainAnalysis(tm.table, chain, rules, entry, return_label(chain))
-        analysis.reach = walk.reach
-        analysis.segment = walk.segment
-        analysis.segment_entry = walk.segment_entry
-        analysis.kill = [kill_set(model, tm, rm) for rm in rules]
+        free = tm.walks[name]
+        if chain.builtin and name in hooks:
+            entry = enc.universe
+        else:
+            entry = union_all(entries.get(name, []), enc.false)
+        if free.pure or entry == enc.universe:
+            analysis = ChainAnalysis(model, tm, chain, entry, free, context_free=entry != enc.universe)
+            calls = [(rm, entry & hit) for rm, hit in free.calls] if entry != enc.universe else free.calls
+        else:
+            walk = _Walk(model, tm, chain, entry)
+            walk.run()
+            walk.release()
+            analysis = ChainAnalysis(model, tm, chain, entry, walk, context_free=False)
+            calls = walk.calls
+        for rm, hit in calls:
+            if hit != enc.false:
+                entries.setdefault(rm.jump, []).append(hit)
+                callers.setdefault(rm.jump, []).append(rm)
         analysis.callers = callers.get(name, [])
-        labels = {o for rm in rules if (o := rule_outcome(rm, chain)) is not None}
-        after = _backward(model, tm, chain, labels) if labels else {}
+        rules = analysis.rules
+        wanted: dict[str, int] = {}
+        for i, rm in enumerate(rules):
+            o = rule_outcome(rm, chain)
+            if o is not None and o not in wanted:
+                wanted[o] = i + 1
+        after = _backward(model, tm, chain, wanted) if wanted else {}
         sure: list[Any] = []
         for i, rm in enumerate(rules):
             o = rule_outcome(rm, chain)

@@ -741,6 +741,31 @@ def text(min_length: int = 0, max_length: int | None = None, truncated_at: int |
     return ValueType(what, parse)
 
 
+# ipv6header's --header: names (lower case) or the protocol numbers of those headers.
+IPV6_HEADER_NAMES: dict[str, int] = {
+    "hop": 0, "hop-by-hop": 0, "dst": 60, "ipv6-opts": 60, "route": 43, "ipv6-route": 43,
+    "frag": 44, "ipv6-frag": 44, "auth": 51, "ah": 51, "esp": 50, "none": 59, "ipv6-nonxt": 59,
+    "prot": 255, "protocol": 255,
+}
+
+
+def _ipv6_headers(text: str, family: int) -> frozenset[int]:
+    out = set()
+    for item in text.split(","):
+        n = c_number(item, 0, 255)
+        if item in IPV6_HEADER_NAMES:
+            out.add(IPV6_HEADER_NAMES[item])
+        elif n is not None and n in IPV6_HEADER_NAMES.values():
+            out.add(n)
+        else:
+            raise BadValue(f"{item!r} is not an IPv6 extension header (hop, dst, route, frag, auth, "
+                           "esp, none or prot, or their protocol numbers)")
+    return frozenset(out)
+
+
+IPV6_HEADER_LIST = ValueType("header[,header]...", _ipv6_headers)
+
+
 # --- targets ----------------------------------------------------------------------------------
 
 # REJECT --reject-with: a name or alias, or any prefix of one, in any case; the first in this
@@ -1084,17 +1109,14 @@ def _set_flags(text: str, family: int) -> tuple[str, ...]:
     return items
 
 
-_OWNER = re.compile(r"(\d+)(?:-(\d+))?$")
-
-
 def _owner(text: str, family: int) -> tuple[int, int]:
-    """A user or group: an id or id-id range (0-4294967294); a name is looked up (getpwnam,
-    getgrnam) when the rules are loaded."""
-    m = _OWNER.match(text)
-    if m:
-        lo = int(m.group(1))
-        hi = int(m.group(2)) if m.group(2) else lo
-        if hi > 0xFFFFFFFE:
+    """A user or group: an id or id-id range (numbers as strtoul base 0, up to 4294967294); a
+    name is looked up (getpwnam, getgrnam) when the rules are loaded."""
+    lo_text, dash, hi_text = text.partition("-")
+    lo = c_number(lo_text, 0, 0xFFFFFFFF)
+    hi = c_number(hi_text, 0, 0xFFFFFFFF) if dash else lo
+    if lo is not None and hi is not None:
+        if max(lo, hi) > 0xFFFFFFFE:
             raise BadValue(f"{text!r}: ids go up to 4294967294")
         if lo > hi:
             raise BadValue(f"id range {text} runs backwards (the kernel refuses it)")

@@ -52,8 +52,10 @@ class NeverMatches(Exception):
 
 @dataclass(frozen=True)
 class AnyOf:
-    """Disjoint alternatives: the rule holds when exactly one of them does.  Each becomes an nft
-    rule of its own; since no packet satisfies two, the rules together act as the one."""
+    """Several nft rules for one iptables rule, one per alternative (several matches giving
+    alternatives: one per combination).  Either the alternatives are disjoint (no packet
+    satisfies two, so the rules together act as the one: ``--ctstate NEW,DNAT``), or iptables
+    itself makes one rule of each (``-s a,b``)."""
 
     alternatives: tuple[tuple[Relation | Statement, ...], ...]
 
@@ -72,6 +74,10 @@ PROTOCOL_NAMES: dict[int, str] = {1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 33:
 as numbers, so that loading does not depend on the host's protocol database."""
 
 ADDRESS_KINDS = {4: "ipv4_addr", 6: "ipv6_addr"}
+
+STATEFUL_MATCHES = frozenset({"limit", "hashlimit", "recent", "quota", "statistic", "nfacct",
+                              "connlimit", "rateest", "set"})
+"""Matches whose result depends on what earlier packets did in this very rule."""
 
 
 @functools.lru_cache(maxsize=65536)
@@ -125,6 +131,11 @@ class RuleContext:
         raise NeverMatches(message, self._span(where))
 
     def any_of(self, *alternatives: Iterable[Relation | Statement]) -> AnyOf:
+        """Disjoint alternatives, each an nft rule of its own (see :class:`AnyOf`)."""
+        return AnyOf(tuple(tuple(a) for a in alternatives))
+
+    def each(self, *alternatives: Iterable[Relation | Statement]) -> AnyOf:
+        """One nft rule per alternative, as iptables makes one rule per item of a list."""
         return AnyOf(tuple(tuple(a) for a in alternatives))
 
     def comment(self, text: str, where: Any = None) -> None:
@@ -235,9 +246,18 @@ class RuleContext:
             return self.number(low, kind)
         return Value(f"{low}-{high}", {"range": [low, high]}, (low, high), kind)
 
-    def symbol(self, name: str, kind: str = "symbol") -> Value:
-        """A name nft knows (``tcp``, ``echo-request``, ``broadcast``), written as it is."""
-        return Value(name, name, None, kind)
+    def symbol(self, name: str, kind: str = "symbol", number: int | None = None) -> Value:
+        """A name nft knows (``tcp``, ``echo-request``, ``broadcast``), written as it is;
+        ``number``: the value it stands for, when sets of it must not overlap."""
+        return Value(name, name, None if number is None else (number, number), kind)
+
+    def protocol_value(self, number: int) -> Value:
+        """A transport protocol: its name when nft knows it without /etc/protocols, else its
+        number."""
+        name = PROTOCOL_NAMES.get(number)
+        if name is None:
+            return self.number(number, "inet_proto")
+        return self.symbol(name, "inet_proto", number)
 
     def string(self, text: str, where: Any = None, *, lossy: str | None = None) -> Value:
         """A quoted string.  The block syntax cannot hold a ``"``: with ``lossy`` (what the
@@ -350,6 +370,27 @@ class RuleContext:
             return ""
         return " ip" if self.family == 4 else " ip6"
 
+    # --- the rest of the rule ---------------------------------------------------------------
+
+    def target_ends_chain(self) -> bool:
+        """Whether the rule's target ends the chain for a packet it takes (ACCEPT, DROP, REJECT,
+        RETURN, DNAT ..., a goto), so that two such rules in a row act as one taking either's
+        packets."""
+        target = self.rule.target
+        if target is None:
+            return False
+        if target.goto:
+            return True
+        if self.translator.is_user_chain(self.table, target.name):
+            return False
+        ext = self.translator.registry.target(target.name)
+        return ext is not None and ext.terminal
+
+    def stateful(self) -> bool:
+        """Whether one of the rule's matches keeps state between packets (limit, quota ...):
+        then two copies of the rule are not one rule."""
+        return any(m.name in STATEFUL_MATCHES for m in self.rule.matches)
+
     # --- named objects -----------------------------------------------------------------------
 
     def ipset(self, name: str, where: Any = None):
@@ -435,4 +476,4 @@ def _from_extent(low: int, high: int, kind: str) -> Value:
 
 
 __all__ = ["ACTION", "MATCHING", "TERMINAL", "VERDICT", "AnyOf", "NeverMatches", "Note",
-           "RuleContext", "Untranslatable", "disjoint", "merge_overlaps", "field"]
+           "RuleContext", "Untranslatable", "disjoint", "merge_overlaps"]

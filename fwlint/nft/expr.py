@@ -63,7 +63,7 @@ class Relation:
 
     @property
     def text(self) -> str:
-        if self.op in ("==", "in"):
+        if self.op == "in" or (self.op == "==" and " & " not in self.left.text):
             return f"{self.left.text} {self.right.text}"
         return f"{self.left.text} {self.op} {self.right.text}"
 

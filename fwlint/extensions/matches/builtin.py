@@ -63,6 +63,92 @@ def _concrete(match, pkt):
     return pkt.all(*results)
 
 
+def _addresses(ctx, opt):
+    """The items of -s/-d as nft values: each network of the list, each address a host name
+    resolves to (iptables makes one rule per item)."""
+    from fwlint.extensions.values import NETWORK_LIST, BadValue, MaskedNetwork, Unresolved
+
+    items = []
+    for word in opt.values[0].split(","):
+        try:
+            networks = NETWORK_LIST.parse(word, ctx.family)
+        except Unresolved:
+            host, slash, _ = word.partition("/")
+            if slash:
+                ctx.refuse(f"{word}: a host name with a mask", opt)
+            networks = ctx.resolve(host, opt)
+        except BadValue as err:
+            ctx.refuse(f"{opt.written} {word}: {err} (iptables refuses it)", opt, refused=True)
+        for net in networks:
+            if isinstance(net, MaskedNetwork):
+                items.append(("masked", net))
+            else:
+                items.append(("value", ctx.network(net)))
+    return items
+
+
+def _address_relations(ctx, field, items, negated):
+    """One relation per item of -s or -d."""
+    out = []
+    for kind, item in items:
+        if kind == "masked":
+            mask = ctx.symbol(str(item.netmask))
+            term = ctx.masked(ctx.ip(field), mask)
+            out.append(ctx.match(term, ctx.symbol(str(item.network_address)), negated))
+        else:
+            out.append(ctx.match(ctx.ip(field), item, negated))
+    return out
+
+
+def _nft(match, ctx):
+    """-p as ``meta l4proto`` (nft names only the protocols it knows without /etc/protocols);
+    -s/-d as ``ip saddr``/``ip6 daddr``: a list (or a host name with several addresses) is one
+    iptables rule per item, so one nft rule per item, or one set when the target ends the chain
+    and no match keeps state (then the rules act as one); -i/-o as ``iifname``/``oifname`` (a
+    trailing + is nft's *, a literal * is escaped; + alone is every interface, so ``! -i +``
+    never matches); -f as a non-zero fragment offset."""
+    parts = []
+    lists = {}
+    for name, opt in ctx.options(match).items():
+        if name == "protocol":
+            number = ctx.value(opt)
+            if number == 0:
+                if opt.negated:
+                    ctx.never("! -p all matches no packet", opt)
+                continue
+            parts.append(ctx.match(ctx.meta("l4proto"), ctx.protocol_value(number), opt.negated))
+        elif name in ("source", "destination"):
+            field = "saddr" if name == "source" else "daddr"
+            items = _addresses(ctx, opt)
+            relations = _address_relations(ctx, field, items, opt.negated)
+            if len(relations) == 1:
+                parts.append(relations[0])
+            elif not opt.negated and ctx.target_ends_chain() and not ctx.stateful() \
+                    and all(kind == "value" for kind, _ in items):
+                parts.append(ctx.match(ctx.ip(field), ctx.set([item for _, item in items])))
+            else:
+                lists[name] = relations
+        elif name in ("in-interface", "out-interface"):
+            key = "iifname" if name == "in-interface" else "oifname"
+            value = ctx.interface(ctx.value(opt), opt)
+            if value is None:
+                if opt.negated:
+                    ctx.never(f"! {opt.written} + excludes every interface", opt)
+                continue
+            parts.append(ctx.match(ctx.meta(key, short=True), value, opt.negated))
+        elif name == "fragment":
+            offset = ctx.masked(ctx.ip("frag-off"), ctx.hex(0x1FFF, "integer"))
+            parts.append(ctx.compare(offset, "==" if opt.negated else "!=", ctx.number(0)))
+    if not lists:
+        return parts
+    combos = [[]]
+    for name in ("source", "destination"):  # iptables: each source with each destination
+        relations = lists.get(name, ())
+        if relations:
+            combos = [[*combo, relation] for combo in combos for relation in relations]
+    return ctx.each(*([*parts, *combo] for combo in combos))
+
+
 EXTENSION = match(
     "builtin",
     OptionSpec("protocol", short="p", value=PROTOCOL, invertible=True,
@@ -79,6 +165,7 @@ EXTENSION = match(
                help="second and later fragments only (IPv4; ip6tables has -m frag)"),
     summary="protocol, address, interface and fragment options every rule may carry",
     loadable=False,
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
 )

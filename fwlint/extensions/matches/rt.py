@@ -1,11 +1,11 @@
 """rt: fields of the IPv6 routing header."""
 
 from fwlint.extensions import Opaque, OptionSpec, match
-from fwlint.extensions.values import ADDRESS_LIST, UINT8, UINT32, UINT32_RANGE
+from fwlint.extensions.values import ADDRESS_LIST, UINT32, UINT32_RANGE
 
 EXTENSION = match(
     "rt",
-    OptionSpec("rt-type", value=UINT8, invertible=True, help="routing header type (a number)"),
+    OptionSpec("rt-type", value=UINT32, invertible=True, help="routing header type (a number)"),
     OptionSpec("rt-segsleft", value=UINT32_RANGE, invertible=True,
                help="segments left, num or num:num"),
     OptionSpec("rt-len", value=UINT32, invertible=True, help="length of the header"),

@@ -2,12 +2,42 @@
 
 from fwlint.extensions import target
 
+
+def _accept(target, ctx):
+    """``accept``."""
+    ctx.options(target)
+    return [ctx.verdict("accept")]
+
+
+def _drop(target, ctx):
+    """``drop``."""
+    ctx.options(target)
+    return [ctx.verdict("drop")]
+
+
+def _return(target, ctx):
+    """``return``; in a built-in chain whose rules nft holds in a per-family chain (an inet
+    table whose families' policies differ), the family's policy, which is what RETURN means
+    there."""
+    ctx.options(target)
+    if ctx.base_chain and ctx.return_verdict is not None:
+        return [ctx.return_verdict]
+    return [ctx.verdict("return")]
+
+
+def _queue(target, ctx):
+    """``queue num 0``: as QUEUE, no bypass (without a listener the packet is dropped)."""
+    ctx.options(target)
+    return [ctx.statement("queue num 0", {"queue": {"num": 0}}, "verdict")]
+
+
 EXTENSIONS = [
     target("ACCEPT", summary="let the packet through; no later rule in this table sees it",
-           terminal=True),
+           terminal=True, nft=_accept),
     target("DROP", summary="discard the packet silently", terminal=True,
-           tables=frozenset({"filter", "mangle", "raw", "security"})),
+           tables=frozenset({"filter", "mangle", "raw", "security"}), nft=_drop),
     target("RETURN", summary="stop this chain and go back to the calling chain "
-                             "(or apply the policy in a built-in chain)", terminal=True),
-    target("QUEUE", summary="hand the packet to a userspace program (queue 0)", terminal=True),
+                             "(or apply the policy in a built-in chain)", terminal=True, nft=_return),
+    target("QUEUE", summary="hand the packet to a userspace program (queue 0)", terminal=True,
+           nft=_queue),
 ]

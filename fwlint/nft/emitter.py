@@ -1,0 +1,461 @@
+"""From the AST (one Ruleset per family) to one nft table.
+
+Each iptables table's built-in chains become base chains at iptables' priorities, user chains
+regular chains (names: :mod:`fwlint.nft.names`).  Each rule is translated by the ``nft=``
+callables of its extensions (:mod:`fwlint.nft.context` is what they are given); a rule that
+cannot be translated is a finding (FW601), and with ``allow_partial`` a comment carrying the
+rule's text in the output.  Work done once per ruleset (chain names, whether conntrack is in
+use) is done once, before the rules.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from fwlint.ast import BUILTIN_CHAINS, Chain, Rule as AstRule, Ruleset, Span, Table
+from fwlint.extensions import Registry, default_registry
+from fwlint.lint.diagnostic import Diagnostic, Severity
+from fwlint.nft.context import (AnyOf, NeverMatches, Note, RuleContext, Untranslatable)
+from fwlint.nft.expr import (ACTION, MATCHING, TERMINAL, VERDICT, NftRule, Relation, Statement,
+                             can_quote)
+from fwlint.nft.names import HOOKS, ChainNames
+
+TABLE_ORDER = ("raw", "mangle", "nat", "filter", "security")
+
+UNTRANSLATABLE = ("FW601", "untranslatable")
+APPROXIMATE = ("FW602", "approximate-translation")
+
+COMMENT_LIMIT = 128
+"""nft keeps at most 128 bytes of a rule's comment (iptables: 255)."""
+
+CONNTRACK_MATCHES = frozenset({"state", "conntrack", "connmark", "connlimit", "connbytes", "connlabel",
+                               "helper", "ipvs"})
+CONNTRACK_TARGETS = frozenset({"CONNMARK", "CONNSECMARK", "CT", "NOTRACK", "DNAT", "SNAT",
+                               "MASQUERADE", "REDIRECT", "NETMAP", "SYNPROXY"})
+
+
+@dataclass(frozen=True)
+class BaseChainSpec:
+    """The nft base chain of an iptables built-in chain."""
+
+    type: str
+    hook: str
+    priority: int
+    priority_name: str | None  # the name nft accepts for it at that hook, if any
+
+
+def base_chain_spec(table: str, chain: str) -> BaseChainSpec:
+    """iptables' priorities: raw -300, mangle -150, dstnat -100, filter 0, security 50, srcnat
+    100; nat INPUT at 100 and nat OUTPUT at -100 (nft names those only at their usual hooks);
+    mangle OUTPUT is a route chain (iptables re-routes a packet whose mark or addresses it
+    changed there)."""
+    hook = HOOKS[chain]
+    if table == "raw":
+        return BaseChainSpec("filter", hook, -300, "raw")
+    if table == "mangle":
+        return BaseChainSpec("route" if chain == "OUTPUT" else "filter", hook, -150, "mangle")
+    if table == "nat":
+        if chain == "PREROUTING":
+            return BaseChainSpec("nat", hook, -100, "dstnat")
+        if chain == "OUTPUT":
+            return BaseChainSpec("nat", hook, -100, None)
+        if chain == "POSTROUTING":
+            return BaseChainSpec("nat", hook, 100, "srcnat")
+        return BaseChainSpec("nat", hook, 100, None)
+    if table == "security":
+        return BaseChainSpec("filter", hook, 50, "security")
+    return BaseChainSpec("filter", hook, 0, "filter")
+
+
+@dataclass
+class NftChain:
+    name: str
+    table: str  # the iptables table
+    chain: str  # the iptables chain
+    base: BaseChainSpec | None = None
+    policy: str | None = None  # accept / drop for a base chain
+    rules: list[NftRule] = field(default_factory=list)
+    family: int | None = None  # in an inet table: the family whose rules it holds (None: both)
+    note: str | None = None  # a comment line above the chain (its iptables name when renamed)
+
+
+@dataclass
+class NftSet:
+    name: str
+    type: str
+    flags: tuple[str, ...] = ()
+    elements: tuple[str, ...] = ()  # text
+    elements_json: tuple = ()
+    timeout: int | None = None
+    note: str | None = None
+
+
+@dataclass
+class NftHelper:
+    name: str
+    helper: str
+    protocol: str
+    l3proto: str | None = None
+
+
+@dataclass
+class NftTable:
+    family: str  # ip, ip6, inet
+    name: str
+    chains: list[NftChain] = field(default_factory=list)
+    sets: list[NftSet] = field(default_factory=list)
+    helpers: list[NftHelper] = field(default_factory=list)
+    sources: tuple[str, ...] = ()
+
+
+@dataclass
+class Options:
+    """What `fwlint translate` was asked for."""
+
+    table: str = "fwlint"
+    output_format: str = "nft"  # nft or json
+    counters: bool = False
+    optimize: bool = False
+    allow_partial: bool = False
+    resolve: bool = False
+    ipsets: dict | None = None  # name -> fwlint.nft.ipset.IpSet, from --ipset
+
+
+@dataclass
+class Translation:
+    table: NftTable
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    rules: int = 0  # iptables rules read
+    untranslated: int = 0  # of them, not translated (FW601)
+
+    @property
+    def complete(self) -> bool:
+        return self.untranslated == 0
+
+
+def _diagnostic(kind: tuple[str, str], severity: Severity, span: Span, message: str) -> Diagnostic:
+    return Diagnostic(kind[0], kind[1], message, severity, span)
+
+
+class Translator:
+    """Translates rulesets into one nft table; keeps what is shared between rules."""
+
+    def __init__(self, options: Options | None = None, registry: Registry | None = None,
+                 table_family: str = "ip") -> None:
+        self.options = options or Options()
+        self.registry = registry or default_registry()
+        self.table_family = table_family
+        self.output_format = self.options.output_format
+        self.diagnostics: list[Diagnostic] = []
+        self.sets: dict[str, NftSet] = {}
+        self.helpers: dict[tuple[str, str], NftHelper] = {}
+        self._conntrack: dict[int, bool] = {}
+        self._resolved: dict[tuple[str, int], list] = {}
+        self._user_chains: dict[str, frozenset[str]] = {}
+        self.rules_read = 0
+        self.untranslated = 0
+        self.failures: list[tuple[AstRule | None, Untranslatable]] = []
+        self.notes: list[tuple[AstRule, Note]] = []
+
+    # --- shared facts ------------------------------------------------------------------------
+
+    def conntrack_in_use(self, family: int) -> bool:
+        return self._conntrack.get(family, False)
+
+    def _note_conntrack(self, ruleset: Ruleset) -> None:
+        used = False
+        for table in _tables(ruleset):
+            if table.name == "nat":
+                used = True
+                break
+            for rule in table.rules():
+                if any(m.name in CONNTRACK_MATCHES for m in rule.matches) or (
+                        rule.target is not None and rule.target.name in CONNTRACK_TARGETS):
+                    used = True
+                    break
+            if used:
+                break
+        self._conntrack[ruleset.family] = used
+        for table in _tables(ruleset):
+            self._user_chains[table.name] = frozenset(c.name for c in table.chains if not c.builtin)
+
+    def is_user_chain(self, table: str, name: str) -> bool:
+        return name in self._user_chains.get(table, ())
+
+    def resolve(self, name: str, family: int, span: Span) -> list:
+        """The addresses of a host name, with --resolve; without it, untranslatable."""
+        import ipaddress
+
+        if not self.options.resolve:
+            raise Untranslatable(f"{name} is a host name: nftables takes addresses only; write the "
+                                 "address, or translate with --resolve to look it up now", span)
+        key = (name, family)
+        if key not in self._resolved:
+            try:
+                infos = socket.getaddrinfo(name, None, socket.AF_INET if family == 4 else socket.AF_INET6,
+                                           socket.SOCK_STREAM)
+            except (socket.gaierror, UnicodeError) as err:
+                raise Untranslatable(f"host name {name} does not resolve to an IPv{family} address "
+                                     f"({err})", span) from None
+            seen: list = []
+            for info in infos:
+                addr = ipaddress.ip_address(info[4][0].split("%")[0])
+                if addr not in seen:
+                    seen.append(addr)
+            self._resolved[key] = seen
+        return self._resolved[key]
+
+    def ipset(self, name: str, family: int, span: Span):
+        sets = self.options.ipsets or {}
+        found = sets.get(name)
+        if found is None:
+            where = "the --ipset file has no set of that name" if sets else \
+                "give its contents with --ipset FILE (the output of `ipset save`)"
+            raise Untranslatable(f"ipset {name!r}: its contents live in the kernel, not in the ruleset; "
+                                 f"{where}", span)
+        if found.family is not None and found.family != family:
+            raise Untranslatable(f"ipset {name!r} holds IPv{found.family} entries, used in an "
+                                 f"IPv{family} rule", span, refused=True)
+        if found.problem:
+            raise Untranslatable(f"ipset {name!r}: {found.problem}", span)
+        if name not in self.sets:
+            self.sets[name] = found.to_nft()
+        return found
+
+    def helper(self, name: str, protocol: str, family: int) -> str:
+        key = (name, protocol)
+        if key not in self.helpers:
+            base = f"{name}-{protocol}".replace("-", "_")
+            self.helpers[key] = NftHelper(base, name, protocol)
+        return self.helpers[key].name
+
+    # --- translation -------------------------------------------------------------------------
+
+    def chains_of(self, ruleset: Ruleset, names: ChainNames, family_tag: int | None = None
+                  ) -> list[NftChain]:
+        """The nft chains of one ruleset (names assigned already), with their rules translated."""
+        self._note_conntrack(ruleset)
+        out: list[NftChain] = []
+        for table in _tables(ruleset):
+            for chain in _chains(table):
+                nft_name = names.get(table.name, chain.name, family_tag)
+                assert nft_name is not None
+                nft_chain = NftChain(nft_name, table.name, chain.name, family=family_tag)
+                if chain.builtin:
+                    nft_chain.base = base_chain_spec(table.name, chain.name)
+                    nft_chain.policy = (chain.policy or "ACCEPT").lower()
+                elif nft_name != chain.name:
+                    nft_chain.note = f"iptables chain {chain.name} (table {table.name})"
+                for rule in chain.rules:
+                    nft_chain.rules.extend(self.translate_rule(rule, ruleset.family, table, chain,
+                                                               names, family_tag))
+                out.append(nft_chain)
+            for rule in table.undeclared_rules:
+                self.rules_read += 1
+                self._fail(rule, Untranslatable(
+                    f"chain {rule.chain} is never declared in *{table.name} (iptables-restore refuses "
+                    "the file)", rule.chain_span or rule.span, refused=True))
+        for problem in ruleset.problems:
+            self.rules_read += 1
+            self._fail(None, Untranslatable(f"this line does not parse: {problem.message}",
+                                            problem.span, refused=True))
+        return out
+
+    def translate_rule(self, rule: AstRule, family: int, table: Table, chain: Chain,
+                       names: ChainNames, family_tag: int | None = None,
+                       return_verdict: Statement | None = None) -> list[NftRule]:
+        """The nft rules for one iptables rule: usually one; several when iptables makes several
+        (``-s a,b``) or nft needs a rule per alternative; none when it cannot be translated (then
+        a finding, and with allow_partial a comment carrying the rule)."""
+        self.rules_read += 1
+        ctx = RuleContext(self, rule, family, table.name, chain.name, chain.builtin, return_verdict)
+        try:
+            rules = self._rule(rule, ctx, table, names, family_tag)
+        except Untranslatable as err:
+            self._fail(rule, err)
+            return [self._comment_rule(rule, err.message)] if self.options.allow_partial else []
+        except NeverMatches as never:
+            self._note(rule, Note(f"this rule can never match ({never.message}): it is written as a "
+                                  "comment", never.span))
+            return [self._comment_rule(rule, f"never matches: {never.message}")]
+        for note in ctx.notes:
+            self._note(rule, note)
+        return rules
+
+    def _fail(self, rule: AstRule | None, err: Untranslatable) -> None:
+        self.untranslated += 1
+        self.failures.append((rule, err))
+        span = err.span or (rule.span if rule is not None else Span("-", 1, 1, 1, 1))
+        self.diagnostics.append(_diagnostic(UNTRANSLATABLE, Severity.ERROR, span, err.message))
+
+    def _note(self, rule: AstRule, note: Note) -> None:
+        self.notes.append((rule, note))
+        self.diagnostics.append(_diagnostic(APPROXIMATE, Severity.WARNING, note.span, note.message))
+
+    def _comment_rule(self, rule: AstRule, why: str) -> NftRule:
+        return NftRule([], [], source=rule, spans=(rule.span,), note=why, text_only=True)
+
+    def _rule(self, rule: AstRule, ctx: RuleContext, table: Table, names: ChainNames,
+              family_tag: int | None) -> list[NftRule]:
+        registry = self.registry
+        if rule.unresolved:
+            ctx.refuse(f"the script never sets {', '.join('$' + n for n in rule.unresolved)}: the rule "
+                       "keeps a placeholder", rule.span, refused=True)
+        if rule.unclaimed:
+            opt = rule.unclaimed[0]
+            ctx.refuse(f"no loaded match or target takes {opt.written} (iptables refuses it)", opt,
+                       refused=True)
+        groups: list[list] = []  # each: a list of alternatives, each a tuple of parts
+        for m in rule.matches:
+            ext = registry.builtin if m.name == "builtin" else registry.match(m.name)
+            ctx.ext = ext
+            ctx.node_span = m.span
+            if ext is None or not m.known:
+                ctx.refuse(f"-m {m.name}: no such match extension (iptables refuses it)", m.span,
+                           refused=True)
+            if ext.nft is None:
+                ctx.refuse(f"-m {m.name}: its nftables form is not known", m.span)
+            result = ext.nft(m, ctx)
+            if isinstance(result, AnyOf):
+                groups.append([tuple(a) for a in result.alternatives])
+            elif result:
+                groups.append([tuple(result)])
+        actions = self._target(rule, ctx, table, names, family_tag)
+        combos = list(itertools.product(*groups)) if groups else [()]
+        out: list[NftRule] = []
+        comment = self._comment(ctx)
+        for i, combo in enumerate(combos):
+            parts = [p for alternative in combo for p in alternative]
+            parts = _prune_protocol(parts)
+            if any(a.needs_protocol for a in actions) and not _has_transport(parts):
+                ctx.refuse("nft needs a transport protocol match (-p tcp, -p udp ...) before a port "
+                           "mapping", rule.target)
+            nft_rule = NftRule(parts, list(actions), comment=comment, source=rule, spans=(rule.span,))
+            if self.options.counters:
+                nft_rule.counter = True
+                if rule.counters is not None and i == 0:
+                    nft_rule.counters = (rule.counters.packets, rule.counters.bytes)
+                else:
+                    nft_rule.counters = (0, 0)
+            out.append(nft_rule)
+        return out
+
+    def _target(self, rule: AstRule, ctx: RuleContext, table: Table, names: ChainNames,
+                family_tag: int | None) -> list[Statement]:
+        target = rule.target
+        if target is None:
+            return []
+        ctx.node_span = target.span
+        jump = "goto" if target.goto else "jump"
+        chain = table.chain(target.name)
+        if chain is not None and not chain.builtin:
+            nft_name = names.get(table.name, target.name, family_tag)
+            if nft_name is None:
+                ctx.refuse(f"-{jump[0]} {target.name}: no such chain", target.name_span, refused=True)
+            return [ctx.verdict(jump, nft_name)]
+        if chain is not None and chain.builtin:
+            ctx.refuse(f"-{jump[0]} {target.name}: a built-in chain cannot be a target (iptables "
+                       "refuses it)", target.name_span, refused=True)
+        ext = self.registry.target(target.name)
+        if ext is None:
+            ctx.refuse(f"-{jump[0]} {target.name}: no such chain or target (iptables refuses it)",
+                       target.name_span, refused=True)
+        if target.goto:
+            ctx.refuse(f"-g {target.name}: goto takes a user chain, not a target (iptables refuses "
+                       "it)", target.name_span, refused=True)
+        ctx.ext = ext
+        if ext.nft is None:
+            ctx.refuse(f"-j {target.name}: its nftables form is not known", target.name_span)
+        return list(ext.nft(target, ctx) or ())
+
+    def _comment(self, ctx: RuleContext) -> str | None:
+        if not ctx.comments:
+            return None
+        text = "; ".join(ctx.comments)
+        data = text.encode("utf-8", "surrogateescape")
+        if len(data) > COMMENT_LIMIT:
+            cut = data[:COMMENT_LIMIT].decode("utf-8", "ignore")
+            ctx.approximate(f"the comment has {len(data)} bytes; nft keeps {COMMENT_LIMIT}: it is cut "
+                            f"to {cut!r}", ctx.rule.match("comment"))
+            text = cut
+        if not can_quote(text) and ctx.translator.output_format != "json":
+            ctx.approximate(f"the comment {text!r} holds a double quote, which nft's block syntax "
+                            "cannot write: it is written with ' instead (--format json keeps it)",
+                            ctx.rule.match("comment"))
+        return text
+
+
+def _prune_protocol(parts: list) -> list:
+    """Leave out ``meta l4proto X`` when a later part reads X's header (``tcp dport``): nft adds
+    that test itself.  A negated protocol test stays."""
+    implied = {p.protocol for p in parts if isinstance(p, Relation) and p.protocol}
+    if not implied:
+        return parts
+    return [p for p in parts if not (isinstance(p, Relation) and p.left.text == "meta l4proto"
+                                     and p.op == "==" and p.right.text in implied)]
+
+
+def _has_transport(parts: list) -> bool:
+    for p in parts:
+        if isinstance(p, Relation):
+            if p.protocol in ("tcp", "udp", "sctp", "dccp", "udplite"):
+                return True
+            if p.left.text == "meta l4proto" and p.op == "==" and not p.right.is_set and \
+                    p.right.text in ("tcp", "udp", "sctp", "dccp", "udplite"):
+                return True
+    return False
+
+
+def _tables(ruleset: Ruleset) -> list[Table]:
+    """The tables iptables-restore keeps (the last block of each name), in hook order."""
+    found = {t.name: t for t in ruleset.tables if t.name in BUILTIN_CHAINS}
+    return [found[name] for name in TABLE_ORDER if name in found]
+
+
+def _chains(table: Table) -> list[Chain]:
+    """The chains that get an nft chain: built-in ones declared or holding rules (in hook
+    order), then user chains as declared."""
+    builtin_order = BUILTIN_CHAINS[table.name]
+    builtins = sorted((c for c in table.chains if c.builtin and (c.declared or c.rules)),
+                      key=lambda c: builtin_order.index(c.name) if c.name in builtin_order else 99)
+    users = [c for c in table.chains if not c.builtin]
+    return [*builtins, *users]
+
+
+def chain_origins(ruleset: Ruleset, family_tag: int | None = None
+                  ) -> list[tuple[str, str, bool, int | None]]:
+    return [(t.name, c.name, c.builtin, family_tag) for t in _tables(ruleset) for c in _chains(t)]
+
+
+def translate_ruleset(ruleset: Ruleset, options: Options | None = None,
+                      registry: Registry | None = None) -> Translation:
+    """One family's ruleset into an ``ip`` or ``ip6`` table."""
+    options = options or Options()
+    family = "ip" if ruleset.family == 4 else "ip6"
+    translator = Translator(options, registry, family)
+    names = ChainNames()
+    names.assign(chain_origins(ruleset))
+    chains = translator.chains_of(ruleset, names)
+    table = NftTable(family, options.table, chains, sources=(ruleset.path,))
+    return finish(translator, table)
+
+
+def finish(translator: Translator, table: NftTable) -> Translation:
+    table.sets = list(translator.sets.values())
+    table.helpers = list(translator.helpers.values())
+    if translator.options.optimize:
+        from fwlint.nft.optimize import optimize_chain
+
+        for chain in table.chains:
+            chain.rules = optimize_chain(chain.rules)
+    translator.diagnostics.sort(key=lambda d: d.sort_key)
+    return Translation(table, translator.diagnostics, translator.rules_read, translator.untranslated)
+
+
+__all__ = ["ACTION", "MATCHING", "TERMINAL", "VERDICT", "BaseChainSpec", "NftChain", "NftHelper",
+           "NftSet", "NftTable", "Options", "Translation", "Translator", "base_chain_spec",
+           "chain_origins", "translate_ruleset"]
+
