@@ -76,6 +76,14 @@ class Opaque:
 
 
 @dataclass(frozen=True)
+class NoNft:
+    """``nft=`` of an extension nftables cannot express, and why: the translator reports each
+    rule using it as untranslatable (FW601) with this reason."""
+
+    why: str
+
+
+@dataclass(frozen=True)
 class ValueProblem:
     """What an extension's ``validate`` finds in the options of one match or target: ``option``
     (its long name) has a value iptables refuses (``refused``) or takes but changes or can
@@ -124,6 +132,14 @@ class Extension:
     not say enough for one packet (how NAT rewrites it: ``ctx.nat_destination``,
     ``ctx.masquerade`` ...); the trace reads the other targets' ``meaning``.
 
+    ``nft`` (the translator, :mod:`fwlint.nft.context`): for a match, ``nft(match, ctx)``
+    returns the nft relations and matching statements that take the same packets (built with
+    the context's ``ctx.match``, ``ctx.payload``, ``ctx.meta`` ...), or ``ctx.any_of(...)``
+    for a disjunction nft cannot write in one rule; for a target, ``nft(target, ctx)`` returns
+    the statements that do the same.  Either calls ``ctx.refuse(why)`` for what nftables cannot
+    express and ``ctx.approximate(what differs)`` for what it expresses only approximately.  A
+    :class:`NoNft` instead of a callable declares that the extension has no nftables form.
+
     ``exclusive``: sets of option names (long names) of which one match or
     target may carry only one (multiport's --sports/--dports/--ports, tcp's
     --syn/--tcp-flags).  Each option may be given once per match;
@@ -151,7 +167,7 @@ class Extension:
     elements: tuple[str, frozenset[str]] | None = None
     validate: Callable[[tuple["Option", ...], int], Iterable[ValueProblem]] | None = None
     meaning: Callable[..., Any] | Opaque | None = None
-    nft: Callable[..., Any] | None = None
+    nft: Callable[..., Any] | NoNft | None = None
     concrete: Callable[..., Any] | None = None
     _by_name: dict[str, OptionSpec] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
 

@@ -25,6 +25,7 @@ Three outcomes besides a value:
 from __future__ import annotations
 
 import contextvars
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -77,24 +78,40 @@ class ValueType:
     with_protocol: Callable[[str, int, str | None], object] | None = None
 
     def parse(self, text: str, family: int = 4, protocol: str | None = None) -> object:
-        if self.with_protocol is not None:
-            return self.with_protocol(text, family, protocol)
-        return self.parser(text, family)
+        return self.check(text, family, protocol)[0]
 
     def check(self, text: str, family: int = 4, protocol: str | None = None
               ) -> tuple[object, tuple[str, ...]]:
         """The value and what iptables silently does to it (empty when nothing); raises as
-        :meth:`parse` does."""
-        notes: list[str] = []
-        token = _notes.set(notes)
-        try:
-            value = self.parse(text, family, protocol)
-        finally:
-            _notes.reset(token)
-        return value, tuple(notes)
+        :meth:`parse` does.  Results are cached: a large ruleset repeats its values."""
+        if self.with_protocol is None:
+            protocol = None
+        outcome = _read(self, text, family, protocol)
+        if isinstance(outcome, ValueError):
+            raise outcome
+        return outcome
+
+    def _read(self, text: str, family: int, protocol: str | None) -> object:
+        if self.with_protocol is not None:
+            return self.with_protocol(text, family, protocol)
+        return self.parser(text, family)
 
     def __str__(self) -> str:
         return self.name
+
+
+@functools.lru_cache(maxsize=65536)
+def _read(vtype: ValueType, text: str, family: int, protocol: str | None
+          ) -> tuple[object, tuple[str, ...]] | ValueError:
+    """One reading, with its notes, or the error it raises (kept, to be raised again)."""
+    notes: list[str] = []
+    token = _notes.set(notes)
+    try:
+        return vtype._read(text, family, protocol), tuple(notes)
+    except ValueError as err:
+        return err
+    finally:
+        _notes.reset(token)
 
 
 def _any(text: str, family: int) -> str:

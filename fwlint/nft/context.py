@@ -316,6 +316,13 @@ class RuleContext:
         return Value("{ " + ", ".join(v.text for v in values) + " }",
                      {"set": [v.json for v in values]}, None, values[0].kind, tuple(values))
 
+    def bits(self, names: Sequence[str]) -> Value:
+        """Flags ORed together, as a mask or a value compared with: ``(fin|syn)``, ``syn``."""
+        names = list(names)
+        if len(names) == 1:
+            return Value(names[0], names[0], None, "flags")
+        return Value("(" + "|".join(names) + ")", {"|": names}, None, "flags")
+
     def flags(self, names: Sequence[str], kind: str = "flags") -> Value:
         """Flags of a bitmask (``new,established``)."""
         names = list(names)
@@ -339,11 +346,7 @@ class RuleContext:
             return Relation(left, "in", self.flags(names))
         if one_hot and len(names) == 1:
             return Relation(left, "!=", self.flags(names))
-        if len(names) == 1:
-            mask = Value(names[0], names[0])
-        else:
-            mask = Value("(" + "|".join(names) + ")", {"|": names})
-        return Relation(self.masked(left, mask), "==", self.number(0))
+        return Relation(self.masked(left, self.bits(names)), "==", self.number(0))
 
     def statement(self, text: str, json: Any, kind: str = ACTION, *, stateful: bool = False,
                   needs_protocol: bool = False, family: int | None = None) -> Statement:

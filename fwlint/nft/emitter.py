@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from fwlint.ast import BUILTIN_CHAINS, Chain, Rule as AstRule, Ruleset, Span, Table
-from fwlint.extensions import Registry, default_registry
+from fwlint.extensions import NoNft, Registry, default_registry
 from fwlint.lint.diagnostic import Diagnostic, Severity
 from fwlint.nft.context import (AnyOf, NeverMatches, Note, RuleContext, Untranslatable)
 from fwlint.nft.expr import (ACTION, MATCHING, TERMINAL, VERDICT, NftRule, Relation, Statement,
@@ -316,6 +316,8 @@ class Translator:
             if ext is None or not m.known:
                 ctx.refuse(f"-m {m.name}: no such match extension (iptables refuses it)", m.span,
                            refused=True)
+            if isinstance(ext.nft, NoNft):
+                ctx.refuse(f"-m {m.name}: {ext.nft.why}", m.span)
             if ext.nft is None:
                 ctx.refuse(f"-m {m.name}: its nftables form is not known", m.span)
             result = ext.nft(m, ctx)
@@ -367,6 +369,8 @@ class Translator:
             ctx.refuse(f"-g {target.name}: goto takes a user chain, not a target (iptables refuses "
                        "it)", target.name_span, refused=True)
         ctx.ext = ext
+        if isinstance(ext.nft, NoNft):
+            ctx.refuse(f"-j {target.name}: {ext.nft.why}", target.name_span)
         if ext.nft is None:
             ctx.refuse(f"-j {target.name}: its nftables form is not known", target.name_span)
         return list(ext.nft(target, ctx) or ())

@@ -126,3 +126,30 @@ def one_rule(body: str, table: str = "filter", chain: str = "INPUT") -> str:
         head += f":{chain} - [0:0]\n"
     return f"{head}-A {chain} {body}\nCOMMIT\n"
 
+
+
+def host_dependent(text: str, family: int) -> list[str]:
+    """The values in ``text`` that iptables looks up on the host when it loads the rules (host
+    names, user and group names): whether the restore succeeds depends on the host, and fwlint
+    warns about them (FW108) instead of judging."""
+    from fwlint.extensions import default_registry
+    from fwlint.extensions.values import Unresolved
+    from fwlint.rules.validity._options import holders
+
+    registry = default_registry()
+    found: list[str] = []
+    for ruleset in parse_text(text, f"rules.v{family}", family):
+        for rule in ruleset.rules():
+            for holder in holders(rule, registry):
+                for opt in holder.node.options:
+                    spec = holder.ext.option(opt.name) if opt.known else None
+                    if spec is None:
+                        continue
+                    for vtype, value in zip(spec.value_types(), opt.values):
+                        try:
+                            vtype.parse(value, family)
+                        except Unresolved:
+                            found.append(value)
+                        except ValueError:
+                            pass
+    return found
