@@ -861,3 +861,16 @@ def test_corpus_script_converts(capsys):
     assert "-A PREROUTING -s 198.51.100.0/24 -i eth1 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 3128" \
         in out.out
     assert out.err.count("left out") == 3
+
+
+def test_fw101_offers_no_fix_for_a_target_from_a_variable():
+    # Rewriting `$TARGET` would rename the variable, not fix its value.
+    from fwlint.testing import run_rule
+
+    text = ("TARGET=ACCESPT\n"
+            "iptables -A INPUT -p tcp --dport 22 -j $TARGET\n"
+            "iptables -A INPUT -j drop\n")
+    found = run_rule("FW101", text, "firewall.sh")
+    assert [(d.span.line, d.span.column, d.fix is not None) for d in found] == [
+        (2, 40, False), (3, 22, True)]
+    assert found[1].fix.edits[0].content == "DROP"

@@ -404,3 +404,17 @@ def accepts_every(rule: Rule, state: str) -> bool:
         return False
     wanted = len(_NAT_FLAGS) if state in ("NEW", "ESTABLISHED", "RELATED") else 1
     return len(patterns) == wanted
+
+
+def text_at(ruleset_source: str | None, span: Span) -> str | None:
+    """The source text a one-line span covers, or None when it cannot be told.
+
+    A fix may only rewrite a span that spells what the rule says: in a script a value that
+    came from ``$VAR`` has the span of the variable reference, and rewriting it would change
+    the variable's name, not its value."""
+    if not ruleset_source or span.line != span.end_line or span.line < 1:
+        return None
+    lines = ruleset_source.splitlines(keepends=True)
+    if span.line > len(lines):
+        return None
+    return lines[span.line - 1][span.column - 1:span.end_column - 1]

@@ -4,7 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Rule as AstRule
 from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
-from fwlint.lint.facts import chains_by_name, close_names, jump_candidates
+from fwlint.lint.facts import chains_by_name, close_names, jump_candidates, text_at
 
 
 class UnknownTarget(Rule):
@@ -56,7 +56,9 @@ class UnknownTarget(Rule):
         if len(suggestions) == 1:
             best = suggestions[0]
             what = "a chain of this table" if best in chains else "a target"
-            fix = Fix("safe", f"Replace {name!r} with {best!r}", (Edit(best, target.name_span),))
+            fix = None
+            if text_at(ctx.ruleset.source, target.name_span) == name:
+                fix = Fix("safe", f"Replace {name!r} with {best!r}", (Edit(best, target.name_span),))
             yield self.diagnostic(target.name_span,
                                   f"unknown target {jump} {name}: did you mean {best}? "
                                   f"({what}; names are case-sensitive)", fix=fix)

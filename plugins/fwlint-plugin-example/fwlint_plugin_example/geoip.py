@@ -9,7 +9,7 @@ takes one of the two options per match, not both.
 
 from __future__ import annotations
 
-from fwlint.extensions import Opaque, OptionSpec, match
+from fwlint.extensions import NoNft, Opaque, OptionSpec, match
 from fwlint.extensions.values import BadValue, ValueType
 
 MAX_COUNTRIES = 15
@@ -41,9 +41,10 @@ EXTENSION = match(
     exclusive=(frozenset({"source-country", "destination-country"}),),
     required=(frozenset({"source-country", "destination-country"}),),
     # Which addresses a country holds depends on the database installed on the firewall, so the
-    # analysis does not model the match: it may take any packet and surely takes none.
+    # analysis does not model the match: it may take any packet and surely takes none; for the
+    # same reason there is no `concrete`, and a packet trace says the match is unknown.
     meaning=Opaque("the addresses of a country come from the GeoIP database on the firewall"),
-    # No nftables form: nft has no geoip match (load the country's prefixes into a named set
-    # and match `ip saddr @country_nl` instead); the translator reports such a rule.
-    nft=None,
+    # The translator reports each rule using it as untranslatable (FW601) with this reason.
+    nft=NoNft("nftables has no geoip match: load the country's prefixes into a named set "
+              "and match it (ip saddr @country_nl)"),
 )
