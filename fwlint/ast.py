@@ -274,11 +274,13 @@ class ScriptFacts:
 
 @dataclass(frozen=True, slots=True)
 class SyntaxProblem:
-    """Something the grammar rejects, with what it expected there."""
+    """Something the grammar rejects, with what it expected there.  ``warning``: iptables
+    takes it, but not as it reads (an unterminated quote runs to the end of the line)."""
 
     message: str
     span: Span
     expected: tuple[str, ...] = ()
+    warning: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Follow one packet through the ruleset's hooks, tables and chains in the "
                     "kernel's order and show every rule it meets, each match's result (yes, no, "
                     "unknown) and the verdict, with NAT rewrites.")
-    trace.add_argument("source", metavar="FILE", help="an iptables-save file or a firewall script (- for stdin)")
+    trace.add_argument("source", metavar="FILE",
+                       help="an iptables-save file or a firewall script (- for stdin)")
     trace.add_argument("--packet", required=True, metavar="PACKET",
                        help="the packet: PROTOCOL [SRC[:PORT] -> DST[:PORT]] [in IF] [out IF] "
                             "[state S] [flags F,..] [type T] [mark N] [forward] ...")

@@ -587,8 +587,8 @@ def match_text(match: Match) -> str:
 
 
 def option_text(opt: Option) -> str:
-    values = [v if v and not any(c.isspace() for c in v) and '"' not in v else '"' + v.replace('"', '\\"') + '"'
-              for v in opt.values]
+    values = [v if v and not any(c.isspace() for c in v) and '"' not in v
+              else '"' + v.replace('"', '\\"') + '"' for v in opt.values]
     return " ".join(["!", opt.written, *values] if opt.negated else [opt.written, *values])
 
 
@@ -909,7 +909,8 @@ class TableEvaluator:
                 step.action = effect.verdict or ""
                 if effect.rewrite is not None:
                     packet = apply_rewrite(packet, effect.rewrite)
-                    step.action = f"{effect.rewrite.target}: {describe_rewrite(effect.rewrite, run.packet_in)}"
+                    change = describe_rewrite(effect.rewrite, run.packet_in)
+                    step.action = f"{effect.rewrite.target}: {change}"
                 break
             # continue, with header changes
             before = packet
@@ -924,7 +925,8 @@ class TableEvaluator:
                                                    if isinstance(s, (SetBits, Havoc))))
             changes = describe_changes(before, packet)
             name = cr.rule.target.name
-            step.action = f"{name}: {changes}; on to the next rule" if changes else f"{name}: on to the next rule"
+            step.action = f"{name}: {changes}; on to the next rule" if changes else \
+                f"{name}: on to the next rule"
             pos += 1
         run.packet_out = packet
         return run
@@ -1274,7 +1276,8 @@ class PathEvaluator:
             if packet.ctstate != "NEW":
                 state = packet.ctstate or "of unknown state"
                 return TableRun(hook, name, "skipped",
-                                f"only the first packet of a connection goes through nat; this one is {state}",
+                                "only the first packet of a connection goes through nat; "
+                                f"this one is {state}",
                                 packet_in=packet, packet_out=packet)
             if side in nat_done:
                 return TableRun(hook, name, "skipped",

@@ -576,7 +576,8 @@ class _Parser:
         out = set()
         for item in value.split(","):
             if item.upper() not in ADDRESS_TYPES:
-                raise self.fail(f"{item!r} is not an address type ({', '.join(t.lower() for t in ADDRESS_TYPES)})")
+                names = ", ".join(t.lower() for t in ADDRESS_TYPES)
+                raise self.fail(f"{item!r} is not an address type ({names})")
             out.add(item.upper())
         return frozenset(out)
 

@@ -19,7 +19,8 @@ from typing import IO, Any, Sequence
 
 from fwlint.analysis.evaluate import (PATHS, ChainEntry, ChainExit, Outcome, PathEvaluator, Rewrite,
                                       RuleStep, TableRun, Unknown, all_runs, describe_rewrite, shown_truth)
-from fwlint.analysis.packet import FIELD_DESCRIPTIONS, IPAddress, Packet, PacketError, PacketText, parse_packet
+from fwlint.analysis.packet import (FIELD_DESCRIPTIONS, IPAddress, Packet, PacketError, PacketText,
+                                    parse_packet)
 from fwlint.ast import Ruleset
 
 RUN_LIMIT = 64
@@ -217,7 +218,8 @@ def _other_outcomes(t: Trace) -> list[tuple[str, list[str]]]:
     for o in t.others:
         words = _decided(o)
         if o.rewrites:
-            words += " (" + "; ".join(f"{r.target}: {describe_rewrite(r, run.packet_in)}" for run, r in o.rewrites) + ")"
+            rewrites = "; ".join(f"{r.target}: {describe_rewrite(r, run.packet_in)}" for run, r in o.rewrites)
+            words += f" ({rewrites})"
         if words in seen:
             continue
         seen.add(words)

@@ -65,7 +65,7 @@ def _note(message: str) -> None:
         notes.append(message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per type
 class ValueType:
     """How one option value is read.  ``parser(text, family)``; a type whose reading depends on
     the rule's protocol (multiport's service names) has ``with_protocol(text, family, protocol)``
@@ -88,7 +88,7 @@ class ValueType:
             protocol = None
         outcome = _read(self, text, family, protocol)
         if isinstance(outcome, ValueError):
-            raise outcome
+            raise outcome.with_traceback(None)  # the cached error, without earlier raises' frames
         return outcome
 
     def _read(self, text: str, family: int, protocol: str | None) -> object:

@@ -251,6 +251,10 @@ class RuleContext:
         ``number``: the value it stands for, when sets of it must not overlap."""
         return Value(name, name, None if number is None else (number, number), kind)
 
+    def literal(self, text: str, json: Any, kind: str = "literal") -> Value:
+        """A value given in both forms (``5s-10s999ms`` / ``{"range": ["5s", "10s999ms"]}``)."""
+        return Value(text, json, None, kind)
+
     def protocol_value(self, number: int) -> Value:
         """A transport protocol: its name when nft knows it without /etc/protocols, else its
         number."""

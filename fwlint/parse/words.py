@@ -33,6 +33,16 @@ class WordError(ValueError):
         self.column_offset = column_offset
 
 
+class UnterminatedQuote(WordError):
+    """A double quote that no quote closes on its line.  iptables-restore takes the rest of
+    the line, its newline included, into that word and goes on with the next line; ``words``
+    are the line's words read that way."""
+
+    def __init__(self, message: str, column_offset: int, words: list[Word]) -> None:
+        super().__init__(message, column_offset)
+        self.words = words
+
+
 def unquote(raw: str) -> str:
     """The word as iptables-restore passes it on: the quotes removed and, inside them,
     backslash escapes applied (outside quotes a backslash is an ordinary character)."""
@@ -68,7 +78,16 @@ def split_words(text: str, file: str, line: int, column: int) -> list[Word]:
         if kind == "BAD":
             ch = m.group()
             if ch == '"':
-                raise WordError("unterminated double quote: no closing \" on this line", start)
+                open_at = start
+                if words and words[-1].span.end_column == column + start:  # x"open: one word
+                    start = words.pop().span.column - column
+                rest = text[start:].rstrip("\r\n")
+                append(Word(unquote(rest + '"') + "\n", text[start:].rstrip("\n"),
+                            Span(file, line, column + start, line, column + start + len(rest)), "value"))
+                raise UnterminatedQuote(
+                    "unterminated double quote: iptables-restore takes the rest of the line, "
+                    f"{text[open_at + 1:].rstrip(chr(13) + chr(10))!r} and the line end, into one word",
+                    open_at, words)
             raise WordError(f"unexpected character {ch!r}", start)
         raw = m.group()
         append(Word(unquote(raw) if '"' in raw else raw, raw,

@@ -99,7 +99,8 @@ def rule_matches(draw, family: int, opaque: bool) -> str:
     words: list[str] = []
     proto = None
     if "proto" in kinds or {"l4", "multiport"} & set(kinds):
-        proto = draw(st.sampled_from(["tcp", "tcp", "udp", "icmp" if family == 4 else "ipv6-icmp", "all", "47"]))
+        icmp = "icmp" if family == 4 else "ipv6-icmp"
+        proto = draw(st.sampled_from(["tcp", "tcp", "udp", icmp, "all", "47"]))
         bang = _bang(draw, 0.1) if "proto" in kinds and proto != "all" else ""
         builtin.append(f"{bang}-p {proto}")
         if bang:
@@ -119,8 +120,8 @@ def rule_matches(draw, family: int, opaque: bool) -> str:
                 if draw(st.booleans()):
                     words.append(f"{_bang(draw)}--syn")
                 else:
-                    mask = ",".join(draw(st.lists(st.sampled_from(FLAGS), min_size=1, max_size=3, unique=True)))
-                    comp = ",".join(draw(st.lists(st.sampled_from(FLAGS), min_size=1, max_size=2, unique=True)))
+                    flags = st.lists(st.sampled_from(FLAGS), min_size=1, max_size=3, unique=True)
+                    mask, comp = ",".join(draw(flags)), ",".join(draw(flags))
                     words.append(f"{_bang(draw)}--tcp-flags {mask} {comp}")
         elif kind == "l4" and proto in ("icmp", "ipv6-icmp"):
             opt = "--icmp-type" if family == 4 else "--icmpv6-type"
@@ -178,7 +179,8 @@ def rule_matches(draw, family: int, opaque: bool) -> str:
         elif kind == "comment":
             words.append('-m comment --comment "a note"')
         elif kind == "mac":
-            words.append(f"-m mac {_bang(draw)}--mac-source 00:11:22:33:44:{draw(st.sampled_from(['55', '66']))}")
+            last = draw(st.sampled_from(["55", "66"]))
+            words.append(f"-m mac {_bang(draw)}--mac-source 00:11:22:33:44:{last}")
         elif kind == "opaque" and opaque:
             text = draw(st.sampled_from(OPAQUE))
             if "tcp-option" in text and proto != "tcp":
@@ -192,7 +194,8 @@ def rule_target(draw, family: int, table: str, callees: list[str]) -> str:
     options = ["-j ACCEPT", "-j DROP", "-j RETURN", "-j RETURN", "-j LOG --log-prefix x", "",
                "-j MARK --set-mark 0x1", "-j MARK --set-xmark 0x2/0x3", "-j MARK --xor-mark 0x1",
                "-j MARK --or-mark 0x10", "-j MARK --and-mark 0x2", "-j CONNMARK --set-mark 0x1",
-               "-j REJECT", f"-j REJECT --reject-with {'icmp-host-prohibited' if family == 4 else 'icmp6-adm-prohibited'}"]
+               "-j REJECT",
+               f"-j REJECT --reject-with {'icmp-host-prohibited' if family == 4 else 'icmp6-adm-prohibited'}"]
     if table == "nat":
         options = ["-j ACCEPT", "-j RETURN", "-j DNAT --to-destination 192.0.2.1" if family == 4
                    else "-j DNAT --to-destination 2001:db8::1", "-j MASQUERADE", "-j REDIRECT", "-j DROP",
@@ -250,7 +253,8 @@ def packets(draw, family: int) -> Packet:
     else:
         types = [frozenset(draw(st.lists(st.sampled_from(ADDRESS_TYPES[:6]), max_size=2, unique=True)))
                  for _ in range(2)]
-    port = st.one_of(st.sampled_from(PORTS), st.integers(0, 65535), st.sampled_from([21, 23, 1025, 8079, 8081]))
+    port = st.one_of(st.sampled_from(PORTS), st.integers(0, 65535),
+                     st.sampled_from([21, 23, 1025, 8079, 8081]))
     fields: dict[str, Any] = {
         "family": family, "proto": proto,
         "src": _address(draw, family), "dst": _address(draw, family),
@@ -446,19 +450,20 @@ def confirm_findings(ruleset: Ruleset, model: Model, samples: int = 4) -> int:
                 confirm_never_matched(ev, analysis.table.name, rm, packet, where)
                 continue
             start = analysis.segment[rm.index] if finding.kind != "redundant-later" else rm.index
-            runs = [r for r, _ in all_runs(lambda c: evaluate_chain(ev, analysis.chain.name, packet, c, start),
-                                           limit=128)]
+            chain = analysis.chain.name
+            runs = [r for r, _ in all_runs(lambda c: evaluate_chain(ev, chain, packet, c, start), limit=128)]
             for result in runs:
                 decided = result.decided_by
                 if finding.kind in ("shadowed", "redundant-earlier"):
-                    met = [s for s in result.steps if s.chain == rm.chain and s.index == rm.index and s.depth == 0]
+                    met = [s for s in result.steps
+                           if s.chain == rm.chain and s.index == rm.index and s.depth == 0]
                     assert not met, f"{where}: the evaluator meets the rule with {packet}"
                     if finding.kind == "redundant-earlier":
                         assert outcome_of(result, model) == finding.outcome, \
                             f"{where}: {packet} gets {result.verdict}, not {finding.outcome}"
                 else:  # redundant-later: without the rule, the same outcome
                     without = [r for r, _ in all_runs(
-                        lambda c: evaluate_chain(ev, analysis.chain.name, packet, c, rm.index + 1), limit=128)]
+                        lambda c: evaluate_chain(ev, chain, packet, c, rm.index + 1), limit=128)]
                     for other in without:
                         assert outcome_of(other, model) == finding.outcome, \
                             f"{where}: without the rule {packet} gets {other.verdict}"

@@ -58,7 +58,10 @@ INPUT filter
       -m conntrack --ctstate ESTABLISHED,RELATED: no
 """
 
-TO_THIS_HOST = "Path: to this host (it comes in on eth0; say `forward` or give --local if it is not): PREROUTING -> INPUT\n"
+WHY = "to this host (it comes in on eth0; say `forward` or give --local if it is not)"
+TO_THIS_HOST = f"Path: {WHY}: PREROUTING -> INPUT\n"
+CLAUSES = ("in, out, state, status, flags, type, code, mark, connmark, length, ttl, hl, tos, dscp, pkttype, "
+           "srctype, dsttype, mac, fragment, forward")
 
 
 @pytest.fixture
@@ -76,7 +79,8 @@ def run_trace(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str,
 
 
 def test_accepted_in_a_user_chain(rules: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_trace(capsys, "rules.v4", "--packet", "tcp 192.0.2.50:40000 -> 192.0.2.1:443 in eth0")
+    code, out, err = run_trace(capsys, "rules.v4", "--packet",
+                               "tcp 192.0.2.50:40000 -> 192.0.2.1:443 in eth0")
     assert (code, err) == (0, "")
     assert out == (
         "Packet: tcp 192.0.2.50:40000 -> 192.0.2.1:443 in eth0 state NEW flags SYN\n"
@@ -150,7 +154,8 @@ def test_a_user_chain_returns(rules: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_dnat_then_forward(rules: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_trace(capsys, "rules.v4", "--packet", "tcp 203.0.113.9:40000 -> 192.0.2.1:80 in eth0 out eth1")
+    code, out, _ = run_trace(capsys, "rules.v4", "--packet",
+                             "tcp 203.0.113.9:40000 -> 192.0.2.1:80 in eth0 out eth1")
     assert code == 0
     assert out == (
         "Packet: tcp 203.0.113.9:40000 -> 192.0.2.1:80 in eth0 out eth1 state NEW flags SYN\n"
@@ -188,7 +193,8 @@ def test_dnat_then_forward(rules: Path, capsys: pytest.CaptureFixture[str]) -> N
         "\n"
         "Verdict: ACCEPT: forwarded out of eth1\n"
         "  NAT DNAT: destination 192.0.2.1:80 -> 198.51.100.5:8080 (rules.v4:6, nat PREROUTING)\n"
-        "  Packet as it left: tcp 203.0.113.9:40000 -> 198.51.100.5:8080 in eth0 out eth1 state NEW,DNAT flags SYN\n")
+        "  Packet as it left: tcp 203.0.113.9:40000 -> 198.51.100.5:8080 in eth0 out eth1 "
+        "state NEW,DNAT flags SYN\n")
 
 
 def test_an_unknown_match(rules: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -209,7 +215,8 @@ def test_an_unknown_match(rules: Path, capsys: pytest.CaptureFixture[str]) -> No
         "    rules.v4:17  -A INPUT -p tcp --dport 22 -m limit --limit 3/min -j ACCEPT\n"
         "      -p tcp: yes\n"
         "      --dport 22: yes\n"
-        "      -m limit --limit 3/min: unknown (-m limit: a rate limit depends on the traffic before the packet)\n"
+        "      -m limit --limit 3/min: unknown "
+        "(-m limit: a rate limit depends on the traffic before the packet)\n"
         "      taken as not matching\n"
         "    end of INPUT: policy DROP\n"
         "  => DROP (the policy of INPUT)\n"
@@ -228,7 +235,7 @@ def test_json(rules: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert data["packet"]["described"] == "tcp 192.0.2.50:40000 -> 192.0.2.1:22 in eth0 state NEW flags SYN"
     assert data["packet"]["dst"] == "192.0.2.1" and data["packet"]["tcpflags"] == 2
     assert data["route"] == {"path": "input", "hooks": ["PREROUTING", "INPUT"], "rerouted": None,
-                             "why": "to this host (it comes in on eth0; say `forward` or give --local if it is not)"}
+                             "why": WHY}
     assert [(t["hook"], t["table"], t["status"], t["verdict"]) for t in data["tables"]] == [
         ("PREROUTING", "raw", "absent", None), ("PREROUTING", "mangle", "absent", None),
         ("PREROUTING", "nat", "run", "ACCEPT"), ("INPUT", "mangle", "absent", None),
@@ -258,7 +265,8 @@ def test_json_names_the_nat_rewrite(rules: Path, capsys: pytest.CaptureFixture[s
         "target": "DNAT", "side": "destination", "change": "destination 192.0.2.1:80 -> 198.51.100.5:8080",
         "table": "nat", "hook": "PREROUTING",
         "rule": {"file": "rules.v4", "line": 6, "column": 1, "table": "nat", "chain": "PREROUTING",
-                 "text": "-A PREROUTING -i eth0 -p tcp --dport 80 -j DNAT --to-destination 198.51.100.5:8080"}}]
+                 "text": "-A PREROUTING -i eth0 -p tcp --dport 80 -j DNAT "
+                         "--to-destination 198.51.100.5:8080"}}]
     assert (data["packet_out"]["dst"], data["packet_out"]["dport"], data["packet_out"]["dnat"]) == \
         ("198.51.100.5", 8080, True)
 
@@ -274,18 +282,16 @@ def test_json_names_the_nat_rewrite(rules: Path, capsys: pytest.CaptureFixture[s
     ("tcp 1.2.3.4 -> 192.0.2.1 state new,established",
      "'new,established': a packet has one connection state, not NEW and ESTABLISHED"),
     ("icmp 1.2.3.4:3 -> 192.0.2.1", "'1.2.3.4:3': icmp packets have no ports"),
-    ("tcp 1.2.3.4 -> 192.0.2.1 colour red", "'colour' is not a clause (one of: in, out, state, status, flags, "
-                                             "type, code, mark, connmark, length, ttl, hl, tos, dscp, pkttype, "
-                                             "srctype, dsttype, mac, fragment, forward)"),
-    ("tcp eth0", "'eth0' is neither an address nor a clause (one of: in, out, state, status, flags, type, "
-                 "code, mark, connmark, length, ttl, hl, tos, dscp, pkttype, srctype, dsttype, mac, "
-                 "fragment, forward)"),
+    ("tcp 1.2.3.4 -> 192.0.2.1 colour red", f"'colour' is not a clause (one of: {CLAUSES})"),
+    ("tcp eth0", f"'eth0' is neither an address nor a clause (one of: {CLAUSES})"),
     ("tcp [2001:db8::1]:22 -> 192.0.2.1:22", "'192.0.2.1:22' is IPv4, but the packet is IPv6"),
     ("", "empty packet: say at least its protocol, e.g. 'tcp 203.0.113.7:40000 -> 192.0.2.1:22 in eth0'"),
-    ("tcp 1.2.3.4 -> 192.0.2.1:22 mark 0x100000000", "0x100000000 is out of range 0-4294967295 (after 'mark')"),
-    ("tcp 1.2.3.4 -> 192.0.2.1:22 fragment", "a later fragment has no destination port: leave it out or drop 'fragment'"),
-    ("tcp 1.2.3.4 -> 192.0.2.1 in eth+", "'eth+' is not an interface name (after 'in': at most 15 characters, "
-                                        "no '/', ':' or '+')"),
+    ("tcp 1.2.3.4 -> 192.0.2.1:22 mark 0x100000000",
+     "0x100000000 is out of range 0-4294967295 (after 'mark')"),
+    ("tcp 1.2.3.4 -> 192.0.2.1:22 fragment",
+     "a later fragment has no destination port: leave it out or drop 'fragment'"),
+    ("tcp 1.2.3.4 -> 192.0.2.1 in eth+",
+     "'eth+' is not an interface name (after 'in': at most 15 characters, no '/', ':' or '+')"),
 ])
 def test_bad_packets_are_one_line_errors(rules: Path, capsys: pytest.CaptureFixture[str], packet: str,
                                          message: str) -> None:
@@ -311,7 +317,8 @@ def test_other_errors(rules: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_packet_defaults() -> None:
     p = parse_packet("tcp 203.0.113.7:40000 -> 192.0.2.1:22").packet
-    assert (p.family, p.proto, str(p.src), p.sport, str(p.dst), p.dport) == (4, 6, "203.0.113.7", 40000, "192.0.2.1", 22)
+    assert (p.family, p.proto, str(p.src), p.sport, str(p.dst), p.dport) == \
+        (4, 6, "203.0.113.7", 40000, "192.0.2.1", 22)
     assert (p.ctstate, p.ctstatus, p.tcpflags, p.mark, p.ctmark, p.tos, p.frag, p.snat, p.dnat) == \
         ("NEW", frozenset(), 0x02, 0, 0, 0, False, False, False)
     assert (p.iif, p.oif, p.length, p.ttl, p.pkttype, p.srctype, p.hasmac) == (None,) * 7
@@ -356,7 +363,8 @@ def _hooks(text: str, packet: str, local: tuple[str, ...] = ()) -> list[str]:
     ("tcp 203.0.113.7:1 -> 192.0.2.1:22 in eth0 forward", (), ["PREROUTING", "FORWARD", "POSTROUTING"]),
     ("tcp 192.0.2.1:1 -> 203.0.113.7:22 out eth0", (), ["OUTPUT", "POSTROUTING"]),
     ("tcp 203.0.113.7:1 -> 192.0.2.1:22 in eth0", ("192.0.2.1",), ["PREROUTING", "INPUT"]),
-    ("tcp 203.0.113.7:1 -> 198.51.100.9:22 in eth0", ("192.0.2.1",), ["PREROUTING", "FORWARD", "POSTROUTING"]),
+    ("tcp 203.0.113.7:1 -> 198.51.100.9:22 in eth0", ("192.0.2.1",),
+     ["PREROUTING", "FORWARD", "POSTROUTING"]),
     ("tcp 192.0.2.1:1 -> 203.0.113.7:22", ("192.0.2.1",), ["OUTPUT", "POSTROUTING"]),
     ("tcp 192.0.2.1:1 -> 192.0.2.1:22", ("192.0.2.1",), ["OUTPUT", "POSTROUTING", "PREROUTING", "INPUT"]),
     ("tcp 127.0.0.1:1 -> 127.0.0.1:22", (), ["OUTPUT", "POSTROUTING", "PREROUTING", "INPUT"]),
@@ -364,8 +372,9 @@ def _hooks(text: str, packet: str, local: tuple[str, ...] = ()) -> list[str]:
     ("tcp 203.0.113.7:1 -> 192.0.2.1:80 in eth0", (), ["PREROUTING", "FORWARD", "POSTROUTING"]),
 ])
 def test_paths(packet: str, local: tuple[str, ...], hooks: list[str]) -> None:
-    text = "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 198.51.100.5\n" \
-           "COMMIT\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"
+    text = ("*nat\n:PREROUTING ACCEPT [0:0]\n"
+            "-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 198.51.100.5\n"
+            "COMMIT\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n")
     assert _hooks(text, packet, local) == hooks
 
 
@@ -395,7 +404,8 @@ def test_nat_sees_only_new_connections_and_raw_sees_no_connection(tmp_path: Path
 
 
 def test_mark_set_in_mangle_is_seen_by_filter() -> None:
-    text = ("*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 22 -j MARK --set-mark 0x2\nCOMMIT\n"
+    text = ("*mangle\n:PREROUTING ACCEPT [0:0]\n"
+            "-A PREROUTING -p tcp --dport 22 -j MARK --set-mark 0x2\nCOMMIT\n"
             "*filter\n:INPUT DROP [0:0]\n-A INPUT -m mark --mark 0x2 -j ACCEPT\nCOMMIT\n")
     ruleset = parse_text(text, "rules.v4")[0]
     outcome = PathEvaluator(ruleset).follow(parse_packet("tcp 203.0.113.7:1 -> 192.0.2.1:22 in eth0").packet)
@@ -416,7 +426,8 @@ def test_left_out_rule_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
             "    end of OUTPUT: policy ACCEPT\n") in out
 
 
-def test_a_firewall_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_firewall_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     Path("firewall.sh").write_text("#!/bin/sh\nIPT=iptables\n$IPT -P INPUT DROP\n"
                                    "$IPT -A INPUT -p tcp --dport 22 -j ACCEPT\n"
@@ -424,6 +435,7 @@ def test_a_firewall_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     code, out, _ = run_trace(capsys, "firewall.sh", "--packet", "tcp 203.0.113.7:1 -> 192.0.2.1:22 in eth0")
     assert code == 0
     assert "    firewall.sh:4  " in out and out.endswith("Verdict: ACCEPT: delivered to this host\n")
-    code, out, _ = run_trace(capsys, "firewall.sh", "--packet", "tcp [2001:db8::7]:1 -> [2001:db8::1]:22 in eth0")
+    code, out, _ = run_trace(capsys, "firewall.sh", "--packet",
+                             "tcp [2001:db8::7]:1 -> [2001:db8::1]:22 in eth0")
     assert code == 0
     assert out.endswith("Verdict: DROP by firewall.sh:5 (filter INPUT)\n")

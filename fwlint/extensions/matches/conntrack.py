@@ -63,6 +63,110 @@ def _concrete(match, pkt):
     return pkt.all(state_ok, pkt.any(without_entry, pkt.all(*with_entry)))
 
 
+_NFT_WITHOUT_ENTRY = ("INVALID", "UNTRACKED")  # the states of a packet without a connection
+_NFT_WITH_ENTRY = ("ESTABLISHED", "RELATED", "NEW")
+_NFT_STATUS = {"EXPECTED": "expected", "SEEN_REPLY": "seen-reply", "ASSURED": "assured",
+               "CONFIRMED": "confirmed"}
+_NFT_TUPLES = {"ctorigsrc": ("original", "saddr"), "ctorigdst": ("original", "daddr"),
+               "ctreplsrc": ("reply", "saddr"), "ctrepldst": ("reply", "daddr")}
+_NFT_PORTS = {"ctorigsrcport": ("original", "proto-src"), "ctorigdstport": ("original", "proto-dst"),
+              "ctreplsrcport": ("reply", "proto-src"), "ctrepldstport": ("reply", "proto-dst")}
+
+
+def _nft_entry_tests(ctx, opts):
+    """The tests of the options other than --ctstate: each reads the connection, which nft (as
+    conntrack_mt) cannot do for a packet without one."""
+    tests = []
+    for name, opt in opts.items():
+        if name == "ctproto":
+            tests.append(ctx.match(ctx.ct("protocol"), ctx.protocol_value(ctx.value(opt)), opt.negated))
+        elif name in _NFT_TUPLES:
+            direction, field = _NFT_TUPLES[name]
+            net = ctx.value(opt)
+            left = ctx.ct(field, direction, family_field=True)
+            if hasattr(net, "prefixlen"):
+                tests.append(ctx.match(left, ctx.network(net), opt.negated))
+            else:  # a netmask that is no prefix
+                tests.append(ctx.match(ctx.masked(left, ctx.symbol(str(net.netmask))),
+                                       ctx.symbol(str(net.network_address)), opt.negated))
+        elif name in _NFT_PORTS:
+            direction, field = _NFT_PORTS[name]
+            low, high = ctx.value(opt)
+            if low > high:  # never in the range
+                if not opt.negated:
+                    ctx.never(f"port range {opt.values[0]} runs backwards", opt)
+                continue
+            tests.append(ctx.match(ctx.ct(field, direction), ctx.range(low, high, "inet_service"),
+                                   opt.negated))
+        elif name == "ctstatus":
+            flags = [nft for ipt, nft in _NFT_STATUS.items() if ipt in ctx.value(opt)]
+            if not flags:  # NONE alone: no bit, so never any of them
+                if not opt.negated:
+                    ctx.never("--ctstatus NONE tests no status bit", opt)
+                continue
+            tests.append(ctx.flag_match(ctx.ct("status"), flags, opt.negated))
+        elif name == "ctexpire":
+            low, high = ctx.value(opt)
+            if low > high:
+                if not opt.negated:
+                    ctx.never(f"--ctexpire {opt.values[0]} runs backwards", opt)
+                continue
+            # conntrack_mt counts whole seconds left; nft counts milliseconds
+            first, last = f"{low}s", f"{high}s999ms"
+            tests.append(ctx.match(ctx.ct("expiration"),
+                                   ctx.literal(f"{first}-{last}", {"range": [first, last]}),
+                                   opt.negated))
+        elif name == "ctdir":
+            tests.append(ctx.match(ctx.ct("direction"), ctx.symbol(ctx.value(opt).lower())))
+    return tests
+
+
+def _nft(match, ctx):
+    """As conntrack_mt: --ctstate's SNAT and DNAT are ``ct status snat``/``dnat``, the other
+    states ``ct state``; a disjunction of the two is two disjoint rules.  A packet without a
+    connection (INVALID, UNTRACKED) passes the state test alone, the other options being left
+    unchecked for it; with a connection every option must hold.  Negated states are tested as
+    none of them (``ct state & (new|invalid) == 0``), never with nft's ``!= new,invalid``,
+    which compares the whole value."""
+    opts = ctx.options(match)
+    tests = _nft_entry_tests(ctx, opts)
+    state = opts.get("ctstate")
+    if state is None:
+        return tests or [ctx.flag_match(ctx.ct("state"), ["established", "related", "new"])]
+    wanted = ctx.value(state)
+    nat = [n.lower() for n in ("SNAT", "DNAT") if n in wanted]
+    if state.negated:
+        without = [s.lower() for s in _NFT_WITHOUT_ENTRY if s not in wanted]
+        tracked = [s.lower() for s in _NFT_WITH_ENTRY if s not in wanted]
+    else:
+        without = [s.lower() for s in _NFT_WITHOUT_ENTRY if s in wanted]
+        tracked = [s.lower() for s in _NFT_WITH_ENTRY if s in wanted]
+    state_of = ctx.ct("state")
+    alternatives = []
+    if without:
+        alternatives.append([ctx.flag_match(state_of, without, one_hot=True)])
+    if state.negated:
+        if tracked:
+            with_entry = [ctx.flag_match(state_of, tracked, one_hot=True)]
+            if nat:
+                with_entry.append(ctx.flag_match(ctx.ct("status"), nat, True))
+            alternatives.append([*with_entry, *tests])
+    elif tracked and nat:
+        alternatives.append([ctx.flag_match(state_of, tracked, one_hot=True), *tests])
+        alternatives.append([ctx.flag_match(state_of, tracked, True, one_hot=True),
+                             ctx.flag_match(ctx.ct("status"), nat), *tests])
+    elif tracked:
+        alternatives.append([ctx.flag_match(state_of, tracked, one_hot=True), *tests])
+    elif nat:
+        alternatives.append([ctx.flag_match(ctx.ct("status"), nat), *tests])
+    if not alternatives:
+        ctx.never(f"{'! ' if state.negated else ''}--ctstate {state.values[0]} excludes every state",
+                  state)
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return ctx.any_of(*alternatives)
+
+
 EXTENSION = match(
     "conntrack",
     OptionSpec("ctstate", value=CT_STATE_LIST, invertible=True,
@@ -82,6 +186,7 @@ EXTENSION = match(
     OptionSpec("ctdir", value=choice("ORIGINAL", "REPLY", what="direction", fold=True),
                help="ORIGINAL or REPLY"),
     summary="connection tracking state and tuples",
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     required=(

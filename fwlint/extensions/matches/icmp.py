@@ -30,6 +30,38 @@ def _concrete(match, pkt):
     return pkt.all(*results)
 
 
+_NFT_TYPES = {0: "echo-reply", 3: "destination-unreachable", 4: "source-quench", 5: "redirect",
+              8: "echo-request", 9: "router-advertisement", 10: "router-solicitation",
+              11: "time-exceeded", 12: "parameter-problem", 13: "timestamp-request",
+              14: "timestamp-reply", 15: "info-request", 16: "info-reply", 17: "address-mask-request",
+              18: "address-mask-reply"}
+
+
+def _nft(match, ctx):
+    """``icmp type echo-request``; with codes, ``icmp code``; negated, a type and code pair is
+    two disjoint rules (another type; the type with another code).  ``any`` is every ICMP
+    packet that is no later fragment (``icmp type 0-255``)."""
+    opts = ctx.options(match)
+    if "icmp-type" not in opts:
+        ctx.refuse("-m icmp needs --icmp-type (iptables refuses it)", match, refused=True)
+    opt = opts["icmp-type"]
+    type_, low, high = ctx.value(opt)
+    icmp_type, icmp_code = ctx.payload("icmp", "type"), ctx.payload("icmp", "code")
+    if type_ == 255:
+        if opt.negated:
+            ctx.never("! --icmp-type any excludes every ICMP packet", opt)
+        return [ctx.match(icmp_type, ctx.range(0, 255))]
+    named = ctx.symbol(_NFT_TYPES[type_], "icmp_type", type_) if type_ in _NFT_TYPES else \
+        ctx.number(type_, "icmp_type")
+    if (low, high) == (0, 255):
+        return [ctx.match(icmp_type, named, opt.negated)]
+    codes = ctx.range(low, high, "icmp_code")
+    if not opt.negated:
+        return [ctx.match(icmp_type, named), ctx.match(icmp_code, codes)]
+    return ctx.any_of([ctx.match(icmp_type, named, True)],
+                      [ctx.match(icmp_type, named), ctx.match(icmp_code, codes, True)])
+
+
 EXTENSION = match(
     "icmp",
     OptionSpec("icmp-type", value=ICMP_TYPE, invertible=True,
@@ -38,6 +70,7 @@ EXTENSION = match(
     protocols=frozenset({"icmp", "1"}),
     family=4,
     implied_by=frozenset({"icmp", "1"}),
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     required=(frozenset({"icmp-type"}),),

@@ -47,6 +47,20 @@ def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem
 
 _BURST = integer(0, 10000)
 
+_NFT_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def _nft(match, ctx):
+    """``limit rate N/unit burst B packets`` (3/hour and 5 by default, as iptables): the same
+    token bucket, one per rule."""
+    opts = ctx.options(match)
+    rate, unit = ctx.value(opts["limit"]) if "limit" in opts else (3, "h")
+    burst = ctx.value(opts["limit-burst"]) if "limit-burst" in opts else 5
+    per = _NFT_UNITS[unit]
+    return [ctx.matching(f"limit rate {rate}/{per} burst {burst} packets",
+                         {"limit": {"rate": rate, "per": per, "burst": burst}})]
+
+
 EXTENSION = match(
     "limit",
     OptionSpec("limit", value=RATE,
@@ -54,6 +68,7 @@ EXTENSION = match(
     OptionSpec("limit-burst", value=_BURST,
                help="packets that may match at once before the rate applies; 5 by default"),
     summary="rate limit for the rule as a whole (cannot be negated; hashlimit can)",
+    nft=_nft,
     meaning=Opaque("a rate limit depends on the traffic before the packet"),
     validate=_validate,
 )

@@ -36,6 +36,33 @@ def _concrete(match, pkt):
     return pkt.all(pkt.first_fragment(), pkt.invert(listed, opt))
 
 
+_NFT_PORT_PROTOCOLS = {6: "tcp", 17: "udp", 136: "udplite", 132: "sctp", 33: "dccp"}
+
+
+def _nft(match, ctx):
+    """The ports as a set of the rule's protocol's ports: ``tcp dport { 22, 80-90 }``;
+    negated ``!=`` (none of them).  ``--ports`` is the source or the destination port: two
+    disjoint rules (source in the set; else destination in it); negated, neither is, one rule."""
+    opts = ctx.options(match)
+    if len(opts) != 1:
+        ctx.refuse("multiport takes one of --sports, --dports, --ports (iptables refuses more)",
+                   match, refused=True)
+    (name, opt), = opts.items()
+    protocol = _NFT_PORT_PROTOCOLS.get(ctx.protocol_number)
+    if protocol is None:
+        ctx.refuse("multiport needs -p tcp, udp, udplite, sctp or dccp (iptables refuses it)", opt,
+                   refused=True)
+    ports = ctx.set([ctx.range(low, high, "inet_service") for low, high in ctx.value(opt)])
+    if name == "source-ports":
+        return [ctx.match(ctx.payload(protocol, "sport"), ports, opt.negated)]
+    if name == "destination-ports":
+        return [ctx.match(ctx.payload(protocol, "dport"), ports, opt.negated)]
+    sport, dport = ctx.payload(protocol, "sport"), ctx.payload(protocol, "dport")
+    if opt.negated:
+        return [ctx.match(sport, ports, True), ctx.match(dport, ports, True)]
+    return ctx.any_of([ctx.match(sport, ports)], [ctx.match(sport, ports, True), ctx.match(dport, ports)])
+
+
 EXTENSION = match(
     "multiport",
     OptionSpec("source-ports", aliases=("sports",), value=PORT_LIST, invertible=True,
@@ -46,6 +73,7 @@ EXTENSION = match(
                help="source or destination port among these"),
     summary="several ports or port ranges at once",
     protocols=frozenset({"tcp", "udp", "udplite", "sctp", "dccp", "6", "17", "136", "132", "33"}),
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     exclusive=(frozenset({"source-ports", "destination-ports", "ports"}),),

@@ -59,6 +59,71 @@ def _concrete(match, pkt):
     return pkt.all(*results)
 
 
+_NFT_FLAGS = (("FIN", "fin"), ("SYN", "syn"), ("RST", "rst"), ("PSH", "psh"), ("ACK", "ack"),
+              ("URG", "urg"), ("ECE", "ecn"), ("CWR", "cwr"))
+
+
+_NFT_OPTION_NAMES = {0: "eol", 1: "nop", 2: "maxseg", 3: "window", 4: "sack-permitted", 5: "sack",
+                     8: "timestamp", 19: "md5sig", 30: "mptcp", 34: "fastopen"}
+
+
+def _nft_flag_names(names):
+    """iptables flag names (ALL, NONE too) in nft's order and spelling."""
+    wanted = set(names)
+    if "ALL" in wanted:
+        wanted |= {"FIN", "SYN", "RST", "PSH", "ACK", "URG"}
+    return [nft for ipt, nft in _NFT_FLAGS if ipt in wanted]
+
+
+def _nft_any_segment(ctx):
+    """A relation every TCP segment that is no later fragment satisfies."""
+    return ctx.match(ctx.payload("tcp", "sport"), ctx.range(0, 65535, "inet_service"))
+
+
+def _nft_flags(ctx, opt, mask_names, comp_names):
+    """``tcp flags & (mask) == comp``: of the flags in the mask, exactly those in comp are set."""
+    mask = _nft_flag_names(mask_names)
+    comp = _nft_flag_names(comp_names)
+    if not set(comp) <= set(mask) or not mask:
+        # (flags & mask) == comp is always false (comp outside the mask) or always true (empty)
+        if (not mask and set(comp) <= set(mask)) != opt.negated:
+            return _nft_any_segment(ctx)
+        ctx.never(f"{opt.written} {' '.join(opt.values)} holds for no segment", opt)
+    compared = ctx.bits(comp) if comp else ctx.number(0)
+    return ctx.compare(ctx.masked(ctx.payload("tcp", "flags"), ctx.bits(mask)),
+                       "!=" if opt.negated else "==", compared)
+
+
+def _nft(match, ctx):
+    """Ports as ``tcp sport``/``tcp dport``; --tcp-flags and --syn as ``tcp flags & (mask) ==
+    comp``; --tcp-option as ``tcp option N exists``.  Each reads the TCP header, which nft (as
+    iptables) never does in a later fragment.  Without options the match still refuses later
+    fragments: unless conntrack reassembles every packet (the ruleset uses it), that is written
+    as ``tcp sport 0-65535``."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        if name in ("source-port", "destination-port"):
+            low, high = ctx.value(opt)
+            field = "sport" if name == "source-port" else "dport"
+            parts.append(ctx.match(ctx.payload("tcp", field), ctx.range(low, high, "inet_service"),
+                                   opt.negated))
+        elif name == "tcp-flags":
+            mask, comp = ctx.values(opt)
+            parts.append(_nft_flags(ctx, opt, mask, comp))
+        elif name == "syn":
+            parts.append(_nft_flags(ctx, opt, ("SYN", "RST", "ACK", "FIN"), ("SYN",)))
+        elif name == "tcp-option":
+            kind = ctx.value(opt)
+            data = {"name": _NFT_OPTION_NAMES[kind]} if kind in _NFT_OPTION_NAMES else \
+                {"base": kind, "offset": 0, "len": 8}
+            option = ctx.term(f"tcp option {kind}", {"tcp option": data}, protocol="tcp")
+            found = ctx.literal("missing" if opt.negated else "exists", not opt.negated)
+            parts.append(ctx.match(option, found))
+    if not parts and not ctx.conntrack_in_use:
+        parts.append(_nft_any_segment(ctx))
+    return parts
+
+
 EXTENSION = match(
     "tcp",
     OptionSpec("source-port", aliases=("sport",), value=TCP_PORT_RANGE, invertible=True,
@@ -73,6 +138,7 @@ EXTENSION = match(
     summary="TCP ports, flags and options",
     protocols=frozenset({"tcp", "6"}),
     implied_by=frozenset({"tcp", "6"}),
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     exclusive=(frozenset({"syn", "tcp-flags"}),),

@@ -25,6 +25,26 @@ def _concrete(match, pkt):
     return pkt.all(*results)
 
 
+def _nft(match, ctx):
+    """Ports as ``udp sport``/``udp dport`` (a range that runs backwards never matches; negated,
+    every datagram that is no later fragment does).  Without options the match still refuses
+    later fragments: unless conntrack reassembles every packet, that is ``udp sport 0-65535``."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        low, high = ctx.value(opt)
+        field = "sport" if name == "source-port" else "dport"
+        if low > high:
+            if not opt.negated:
+                ctx.never(f"port range {opt.values[0]} runs backwards", opt)
+            low, high, negated = 0, 65535, False
+        else:
+            negated = opt.negated
+        parts.append(ctx.match(ctx.payload("udp", field), ctx.range(low, high, "inet_service"), negated))
+    if not parts and not ctx.conntrack_in_use:
+        parts.append(ctx.match(ctx.payload("udp", "sport"), ctx.range(0, 65535, "inet_service")))
+    return parts
+
+
 EXTENSION = match(
     "udp",
     OptionSpec("source-port", aliases=("sport",), value=PORT_RANGE, invertible=True,
@@ -34,6 +54,7 @@ EXTENSION = match(
     summary="UDP ports",
     protocols=frozenset({"udp", "17"}),
     implied_by=frozenset({"udp", "17"}),
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
 )

@@ -99,8 +99,9 @@ class InvalidValue(Rule):
             return
         for index, (vtype, text) in enumerate(zip(types, opt.values)):
             span = opt.value_spans[index] if index < len(opt.value_spans) else opt.span
+            protocol = protocol_before(rule, opt) if vtype.with_protocol is not None else None
             try:
-                _, notes = vtype.check(text, family, protocol_before(rule, opt))
+                _, notes = vtype.check(text, family, protocol)
             except WrongFamily:
                 continue  # FW111
             except NeedsProtocol as err:

@@ -42,4 +42,5 @@ class SyntaxErrorRule(Rule):
 
     def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
         for problem in ruleset.problems:
-            yield self.diagnostic(problem.span, problem.message)
+            yield self.diagnostic(problem.span, problem.message,
+                                  severity=Severity.WARNING if problem.warning else None)
