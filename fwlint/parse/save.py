@@ -20,7 +20,7 @@ from fwlint.ast import (BUILTIN_CHAINS, Chain, Comment, Counters, Rule, Ruleset,
 from fwlint.extensions import Registry, default_registry, rule_key
 from fwlint.parse.builder import CommandLine, build_command
 from fwlint.parse.loader import open_parser
-from fwlint.parse.words import WordError, split_words
+from fwlint.parse.words import UnterminatedQuote, WordError, split_words
 
 _EXPECTED_WORDS = {
     "_NL": "the end of the line",
@@ -303,6 +303,11 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
             counters = _counters(payload[0], path) if len(payload) > 1 else None
             try:
                 words = split_words(str(words_tok), path, words_tok.line, words_tok.column)
+            except UnterminatedQuote as err:
+                col = words_tok.column + err.column_offset
+                problems.append(SyntaxProblem(str(err), Span(path, words_tok.line, col, words_tok.line,
+                                                             col + 1), warning=True))
+                words = err.words
             except WordError as err:
                 col = words_tok.column + err.column_offset
                 problem(str(err), Span(path, words_tok.line, col, words_tok.line, col + 1))

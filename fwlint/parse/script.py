@@ -41,7 +41,7 @@ from fwlint.parse.save import parse_lines
 from fwlint.parse.script_replay import Refusal, Replay, RestoreOptions, TableState
 from fwlint.parse.shell import (Compound, Lexer, Part, Redirect, ShellSyntaxError, ShellWord, SimpleCommand,
                                 parse_script_text)
-from fwlint.parse.words import WordError, split_words
+from fwlint.parse.words import UnterminatedQuote, WordError, split_words
 
 IPTABLES_COMMANDS: dict[str, int] = {
     "iptables": 4, "iptables-legacy": 4, "iptables-nft": 4,
@@ -963,6 +963,12 @@ class ScriptReader:
             words_tok = payload[-1]
             try:
                 words = split_words(str(words_tok), path, words_tok.line, words_tok.column)
+            except UnterminatedQuote as err:
+                col = words_tok.column + err.column_offset
+                self.problems.append(SyntaxProblem(str(err), remap(Span(path, words_tok.line, col,
+                                                                        words_tok.line, col + 1)),
+                                                   warning=True))
+                words = err.words
             except WordError as err:
                 col = words_tok.column + err.column_offset
                 self.problems.append(SyntaxProblem(str(err), remap(Span(path, words_tok.line, col,

@@ -79,7 +79,8 @@ def split_words(text: str, file: str, line: int, column: int) -> list[Word]:
             ch = m.group()
             if ch == '"':
                 open_at = start
-                if words and words[-1].span.end_column == column + start:  # x"open: one word
+                if words and words[-1].span.end_column == column + start and \
+                        not words[-1].raw.endswith('"'):  # x"open: one word
                     start = words.pop().span.column - column
                 rest = text[start:].rstrip("\r\n")
                 append(Word(unquote(rest + '"') + "\n", text[start:].rstrip("\n"),
