@@ -9,7 +9,7 @@ from typing import Sequence
 from fwlint import __version__
 from fwlint.report import FORMAT_NAMES
 
-SUBCOMMANDS = ("check", "rules", "rule", "convert", "trace")
+SUBCOMMANDS = ("check", "rules", "rule", "convert", "trace", "translate")
 
 EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "check": (
@@ -26,6 +26,13 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
          "a script that calls ip6tables too: both families"),
     ),
     "rule": (("fwlint rule FW101", "show the documentation of FW101 (or: fwlint rule unknown-target)"),),
+    "translate": (
+        ("fwlint translate rules.v4 -o rules.nft", "the nftables ruleset (table ip fwlint) for nft -f"),
+        ("fwlint translate rules.v4 rules.v6 --family inet --optimize -o rules.nft",
+         "both families in one inet table, adjacent rules merged into sets and verdict maps"),
+        ("fwlint translate --format json --allow-partial rules.v4",
+         "libnftables JSON; rules nftables cannot express are reported, not written"),
+    ),
     "trace": (
         ("fwlint trace rules.v4 --packet 'tcp 203.0.113.7:40000 -> 192.0.2.1:22 in eth0'",
          "follow one packet through the tables and chains: each rule, each match, the verdict"),
@@ -149,6 +156,49 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
                        help=argparse.SUPPRESS)
 
+    translate = sub.add_parser(
+        "translate", help="translate rulesets to nftables",
+        description="Translate iptables rulesets (save files or firewall scripts) to an nftables "
+                    "ruleset: one table per family (or one inet table), base chains at iptables' "
+                    "priorities.  What nftables cannot express is reported (FW601) and nothing is "
+                    "written unless --allow-partial; approximations are warnings (FW602).")
+    translate.add_argument("sources", nargs="+", metavar="FILE",
+                           help="an IPv4 and/or an IPv6 ruleset (- for stdin)")
+    translate.add_argument("-o", "--output", metavar="FILE",
+                           help="write the nftables ruleset here (default: standard output)")
+    translate.add_argument("--format", choices=("nft", "json"), default="nft", dest="output_format",
+                           help="nft block syntax (default) or libnftables JSON")
+    translate.add_argument("--family", choices=("4", "6", "inet"),
+                           help="read the input as IPv4 or IPv6, or merge both families into one "
+                                "inet table (default: each file's own family, a table each)")
+    translate.add_argument("--table", default="fwlint", metavar="NAME",
+                           help="name of the nft table (default: fwlint)")
+    translate.add_argument("--optimize", action="store_true",
+                           help="merge adjacent rules of one shape into sets and verdict maps")
+    translate.add_argument("--counters", action="store_true",
+                           help="give every rule a counter, with the packet and byte counts of the dump")
+    translate.add_argument("--allow-partial", action="store_true",
+                           help="write the translation even when rules cannot be translated, each "
+                                "of them as a comment (the exit status is still 1)")
+    translate.add_argument("--ipset", action="append", metavar="FILE",
+                           help="the sets -m set uses, as `ipset save` prints them; they become "
+                                "named nft sets")
+    translate.add_argument("--resolve", action="store_true",
+                           help="look host names up now (DNS) instead of reporting them")
+    translate.add_argument("--input-format", choices=("auto", "save", "script"), default="auto",
+                           dest="source_format",
+                           help="read the files as iptables-save text or as shell scripts (default: "
+                                "auto, from each file's content)")
+    translate.add_argument("-q", "--quiet", action="store_true", help="no summary line, no progress")
+    translate.add_argument("--verify", action="store_true",
+                           help="then load the rulesets with iptables-legacy-restore and the translation "
+                                "with nft into two private network namespaces, send the same probe "
+                                "packets into both and report (on standard error) every packet whose "
+                                "fate differs, with the rule on each side that decided it; exit 1 if "
+                                "one does (needs root)")
+    translate.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
+                           help=argparse.SUPPRESS)
+
     rules = sub.add_parser("rules", help="list every rule", description="List every rule.")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
     rules.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
@@ -223,6 +273,13 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                               output_format=args.output_format,
                               family=int(args.family) if args.family else None,
                               source_format=args.source_format)
+    if args.command == "translate":
+        return commands.translate(args.sources, args.output, output_format=args.output_format,
+                                  family=args.family, table=args.table, optimize=args.optimize,
+                                  counters=args.counters, allow_partial=args.allow_partial,
+                                  ipset_files=args.ipset or (), resolve=args.resolve,
+                                  source_format=args.source_format, quiet=args.quiet,
+                                  verify=args.verify)
     if args.command == "rules":
         return commands.list_rules(args.output_format)
     if args.command == "rule":

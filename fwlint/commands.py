@@ -145,3 +145,33 @@ def trace(source: str, packet: str, *, local: Sequence[str] = (), output_format:
               "(fwlint check reports them all)", file=sys.stderr)
     (write_json if output_format == "json" else write_text)(result, sys.stdout)
     return 0
+
+
+def translate(sources: Sequence[str], output: str | None = None, *, output_format: str = "nft",
+              family: str | None = None, table: str = "fwlint", optimize: bool = False,
+              counters: bool = False, allow_partial: bool = False, ipset_files: Sequence[str] = (),
+              resolve: bool = False, source_format: str = "auto", quiet: bool = False,
+              verify: bool = False) -> int:
+    """`fwlint translate`: iptables rulesets to nftables (fwlint.nft.command); with ``verify``,
+    then both compared on the kernel (fwlint.verify.translation)."""
+    from fwlint.nft.command import translate_command
+
+    if verify:
+        from fwlint.verify.translation import preflight
+
+        why = preflight(sources)
+        if why is not None:
+            print(f"fwlint: --verify: {why}", file=sys.stderr)
+            return 2
+    with progress_enabled(not quiet):
+        status = translate_command(sources, output, output_format=output_format, family=family,
+                                   table=table, optimize=optimize, counters=counters,
+                                   allow_partial=allow_partial, ipset_files=ipset_files, resolve=resolve,
+                                   source_format=source_format, quiet=quiet)
+    if not verify:
+        return status
+    from fwlint.verify.translation import verify_command
+
+    checked = verify_command(sources, family=family, table=table, optimize=optimize,
+                             ipset_files=ipset_files, resolve=resolve, source_format=source_format)
+    return max(status, checked)

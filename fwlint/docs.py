@@ -27,6 +27,7 @@ PACK_TITLES = {
     "stateful": "Stateful filtering: connection tracking",
     "security": "Security: rulesets that let through more than they mean to",
     "script": "Firewall scripts: shell scripts that call iptables",
+    "translate": "Translation: what nftables cannot express, or only approximately",
     "meta": "Meta: suppressions and the linter itself",
 }
 

@@ -9,6 +9,10 @@ Modules
 ``model``     rules to BDDs (and which rules are left out), chain summaries, the forward
               ("may reach") and backward ("surely decided as") passes.
 ``findings``  FW201-FW204 from the model, with the rules that cause each.
+``packet``    a concrete Packet and the ``--packet`` mini-language of ``fwlint trace``.
+``evaluate``  the concrete evaluator (no BDDs: each extension's ``concrete=``, three-valued),
+              chains as the kernel runs them, the packet's path through hooks and tables.
+``trace``     ``fwlint trace``: runs the evaluator, writes text or JSON.
 
 The model
 ---------

@@ -1112,10 +1112,12 @@ def route(packet: Packet, forward: bool, local: Sequence[IPAddress]) -> Route:
 
 
 def _address_types(address: IPAddress | None, local: bool | None) -> frozenset[str] | None:
+    """The types -m addrtype sees: one for IPv4; for IPv6 the address's own (UNICAST, MULTICAST)
+    and its route's (LOCAL)."""
     if address is None:
         return frozenset({"LOCAL"}) if local else None
     if local or address.is_loopback:
-        return frozenset({"LOCAL"})
+        return frozenset({"LOCAL"}) if address.version == 4 else frozenset({"LOCAL", "UNICAST"})
     if address.is_multicast:
         return frozenset({"MULTICAST"})
     if address.version == 4 and (int(address) == 0xFFFFFFFF or int(address) == 0):

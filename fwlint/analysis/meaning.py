@@ -226,10 +226,29 @@ class MatchContext(_Context):
         return self.encoding.equals("icmptype", type_) & self.encoding.range("icmpcode", code_low, code_high)
 
     def address_types(self, field: str, names: Iterable[str]) -> Any:
-        """The address (``srctype``/``dsttype``) has one of these types."""
+        """The address (``srctype``/``dsttype``) has one of these types.  IPv6 (xt_addrtype's
+        match_type6): MULTICAST, UNICAST and UNSPEC in the list are each required; then, when
+        the list names LOCAL, ANYCAST, BLACKHOLE or UNREACHABLE, one of the listed types must
+        hold (so ``LOCAL,MULTICAST`` takes multicast addresses only)."""
+        listed = {name.upper() for name in names}
+
+        def has(name: str) -> Any:
+            return self.encoding.bit(field, 1 << ADDRESS_TYPES.index(name))
+
+        if self.family == 6:
+            out = self.true
+            for name in ("MULTICAST", "UNICAST", "UNSPEC"):
+                if name in listed:
+                    out &= has(name)
+            if listed & {"LOCAL", "ANYCAST", "BLACKHOLE", "UNREACHABLE"}:
+                any_of = self.false
+                for name in listed:
+                    any_of |= has(name)
+                out &= any_of
+            return out
         out = self.false
-        for name in names:
-            out |= self.encoding.bit(field, 1 << ADDRESS_TYPES.index(name.upper()))
+        for name in listed:
+            out |= has(name)
         return out
 
     def packet_type(self, name: str) -> Any:

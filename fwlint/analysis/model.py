@@ -833,8 +833,14 @@ def _summarise(model: Model, tm: TableModel) -> None:
 
 
 def _evaluate(model: Model, tm: TableModel) -> None:
-    """Evaluate each chain from what may enter it, callers first."""
+    """Evaluate each chain from what may enter it, callers first.
+
+    A user chain's entry is what the conditions of the jumps to it let through, within its
+    callers' entries (a superset of what really arrives: what earlier rules of the callers
+    decide is not taken off, which would make the entry sets as large as the callers' whole
+    state and every rule of the chain pay for it)."""
     enc = model.encoding
+    universe, false = enc.universe, enc.false
     entries: dict[str, list[Any]] = {}
     callers: dict[str, list[RuleModel]] = {}
     hooks = BUILTIN_CHAINS.get(tm.table.name, ())
@@ -842,22 +848,26 @@ def _evaluate(model: Model, tm: TableModel) -> None:
         chain = tm.chains[name]
         free = tm.walks[name]
         if chain.builtin and name in hooks:
-            entry = enc.universe
+            entry = universe
         else:
-            entry = union_all(entries.get(name, []), enc.false)
-        if free.pure or entry == enc.universe:
-            analysis = ChainAnalysis(model, tm, chain, entry, free, context_free=entry != enc.universe)
-            calls = [(rm, entry & hit) for rm, hit in free.calls] if entry != enc.universe else free.calls
+            entry = union_all(entries.get(name, []), false)
+            if entry != false and (universe & ~entry) == false:
+                entry = universe
+        if free.pure or entry == universe or entry == false:
+            analysis = ChainAnalysis(model, tm, chain, entry, free, context_free=entry != universe)
         else:
             walk = _Walk(model, tm, chain, entry)
             walk.run()
             walk.release()
             analysis = ChainAnalysis(model, tm, chain, entry, walk, context_free=False)
-            calls = walk.calls
-        for rm, hit in calls:
-            if hit != enc.false:
-                entries.setdefault(rm.jump, []).append(hit)
-                callers.setdefault(rm.jump, []).append(rm)
+        if entry != false:
+            for rm, _hit in free.calls:
+                # before any header change the packets at the jump are entry packets
+                within = entry if free.segment[rm.index] == 0 else universe
+                sent = within & rm.upper
+                if sent != false:
+                    entries.setdefault(rm.jump, []).append(sent)
+                    callers.setdefault(rm.jump, []).append(rm)
         analysis.callers = callers.get(name, [])
         rules = analysis.rules
         wanted: dict[str, int] = {}

@@ -57,6 +57,8 @@ class Placement:
     the rest of the rule that it fails, in words ("a match on TCP SYN packets").  None: no limit
     of that kind.  ``enforced`` False: the kernel accepts the option outside ``chains`` too, but
     it can never match there.  ``note``: added to the finding (how to lift the limit).
+    ``family``: 4 or 6 when the limit holds in that family only (IPv4's ah match needs -p ah,
+    IPv6's finds the header itself).
     """
 
     option: str
@@ -65,6 +67,7 @@ class Placement:
     unmet: str | None = None
     enforced: bool = True
     note: str = ""
+    family: int | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,8 @@ class Extension:
     ``elements`` = (separator, options) lets those options come once per
     element, the separator option starting the next (policy's --next).
     ``required``: sets of option names of which at least one must be given.
+    ``removed``: the kernel no longer has the extension (iptables still knows it): since
+    when, and what replaces it; a rule with it is refused on any current kernel.
     ``validate(options, family)`` yields :class:`ValueProblem` for what
     depends on several options at once (limit's rate times its burst).
     """
@@ -161,6 +166,7 @@ class Extension:
     implied_by: frozenset[str] = frozenset()
     terminal: bool = False
     loadable: bool = True
+    removed: str | None = None
     placement: Callable[[tuple["Option", ...], "AstRule"], Iterable[Placement]] | None = None
     exclusive: tuple[frozenset[str], ...] = ()
     required: tuple[frozenset[str], ...] = ()

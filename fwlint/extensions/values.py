@@ -528,7 +528,7 @@ def _address_list(text: str, family: int) -> tuple:
 
 def _ip_range(text: str, family: int) -> tuple:
     """iprange's from[-to]: numeric addresses only (no host names); a range that runs backwards
-    is refused."""
+    is taken, and matches nothing."""
     lo, dash, hi = text.partition("-")
     addrs = []
     for word in ((lo, hi) if dash else (lo,)):
@@ -540,7 +540,8 @@ def _ip_range(text: str, family: int) -> tuple:
             raise err
         addrs.append(addr)
     if addrs[0] > addrs[-1]:
-        raise BadValue(f"address range {text} runs backwards")
+        _note(f"the range runs backwards: iptables takes it, and it matches no address; write "
+              f"{addrs[-1]}-{addrs[0]}")
     return (addrs[0], addrs[-1])
 
 
@@ -666,7 +667,8 @@ def _int_range(lo: int, hi: int, backwards: str = "never-matches") -> Callable[[
     return _range(_integer(lo, hi), ":", lo, hi, backwards=backwards)
 
 
-TCP_FLAGS = frozenset({"SYN", "ACK", "FIN", "RST", "URG", "PSH", "ALL", "NONE", "ECE", "CWR"})
+# libxt_tcp's flag names: iptables 1.8.9 has no ECE or CWR ("Unknown TCP flag `ECE'")
+TCP_FLAGS = frozenset({"SYN", "ACK", "FIN", "RST", "URG", "PSH", "ALL", "NONE"})
 CT_STATES = frozenset({"INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED", "SNAT", "DNAT"})
 STATE_STATES = frozenset({"INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED"})
 CT_STATUSES = frozenset({"NONE", "EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED"})
@@ -712,6 +714,20 @@ UINT32_RANGE = ValueType("number[:number]", _int_range(0, 0xFFFFFFFF))
 
 def integer(lo: int, hi: int) -> ValueType:
     return ValueType(f"number {lo}-{hi}", _integer(lo, hi))
+
+
+def stored_in(bits: int) -> ValueType:
+    """A number iptables reads as 32 bits and stores in ``bits``: what does not fit is cut off
+    without a word (SYNPROXY's --mss 65536 becomes 0)."""
+    read = _integer(0, 0xFFFFFFFF)
+
+    def parse(text: str, family: int) -> int:
+        value = read(text, family)
+        kept = value & ((1 << bits) - 1)
+        if kept != value:
+            _note(f"{value} does not fit in {bits} bits: iptables keeps {kept}")
+        return kept
+    return ValueType(f"number 0-{(1 << bits) - 1}", parse)
 
 
 def int_range(lo: int, hi: int, backwards: str = "never-matches", strict: bool = False,
@@ -1272,11 +1288,25 @@ def _hashlimit_burst(text: str, family: int) -> tuple[int, str]:
     return (int(m.group(1)), (m.group(2) or "").lower())
 
 
+_HEX_NUMBER = r"[ \t\n\v\f\r]*([+-]?)(?:0[xX])?([0-9A-Fa-f]+)"
+
+
 def _tc_class(text: str, family: int) -> tuple[int, int]:
-    m = re.fullmatch(r"(?:0[xX])?([0-9A-Fa-f]{1,4}):(?:0[xX])?([0-9A-Fa-f]{1,4})", text)
+    """CLASSIFY's major:minor as libxt_CLASSIFY reads it, sscanf("%x:%x"): two hex numbers, the
+    rest of the word ignored; the class is (major << 16 | minor) in 32 bits, so a part above
+    ffff spills over or is lost."""
+    m = re.match(_HEX_NUMBER + ":" + _HEX_NUMBER, text)
     if not m:
         raise BadValue(f"{text!r} is not a traffic-control class (major:minor, in hex)")
-    return (int(m.group(1), 16), int(m.group(2), 16))
+    major = int(m.group(2), 16) * (-1 if m.group(1) == "-" else 1) % 2 ** 32
+    minor = int(m.group(4), 16) * (-1 if m.group(3) == "-" else 1) % 2 ** 32
+    handle = ((major << 16) & 0xFFFF0000) | (minor & 0xFFFF)
+    result = (handle >> 16, handle & 0xFFFF)
+    if (major, minor) != result:
+        _note(f"major and minor are 16 bits each: iptables sets the class {result[0]:x}:{result[1]:x}")
+    if m.end() != len(text):
+        _note(f"iptables ignores {text[m.end():]!r} after the class")
+    return result
 
 
 TCP_OPTION_NAMES: dict[str, int] = {"mss": 2, "wscale": 3, "sack-permitted": 4, "sack": 5,
@@ -1321,3 +1351,26 @@ TCP_OPTION_LIST = ValueType("option[,option]...", _tcp_option_list)
 UINT64 = ValueType("number", _integer(0, 0xFFFFFFFFFFFFFFFF))
 UINT64_RANGE = ValueType("number[:number]", _int_range(0, 0xFFFFFFFFFFFFFFFF))
 PREFIX_LENGTH = ValueType("prefix length", _integer(0, 128))
+
+
+def _prefix_or_mask(text: str, family: int) -> int:
+    """xtables' XTTYPE_PLENMASK (connlimit's --connlimit-mask): a prefix length (0-32 for IPv4,
+    0-128 for IPv6), else a numeric address taken as the mask.  A mask that is not a prefix
+    (the address 0.0.0.129 that `129` reads as for IPv4) becomes the whole address width."""
+    width = 32 if family == 4 else 128
+    number = c_number(text, 0, width)
+    if number is not None:
+        return number
+    mask = _inet_aton(text) if family == 4 else _inet_pton6(text)
+    if mask is None:
+        raise BadValue(f"{text!r} is neither a prefix length (0-{width}) nor an IPv{family} mask")
+    bits = int(mask)
+    ones = bin(bits).count("1")
+    if bits != ((1 << width) - 1) ^ ((1 << (width - ones)) - 1):
+        _note(f"iptables reads {text!r} as the mask {mask}, which is not a prefix: it uses "
+              f"/{width}; write a prefix length 0-{width}")
+        return width
+    return ones
+
+
+PREFIX_OR_MASK = ValueType("prefix length or mask", _prefix_or_mask)

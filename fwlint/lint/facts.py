@@ -264,6 +264,8 @@ def misplacements(ctx: Context, ext: Extension, options: tuple[Option, ...], spa
     by_name = {o.name: o for o in options}
     refused: set[str] = set()  # options already refused from some hook: no "never matches" too
     for limit in sorted(ext.placement(options, rule), key=lambda p: not p.enforced):
+        if limit.family is not None and limit.family != ctx.ruleset.family:
+            continue
         opt = by_name.get(limit.option)
         opt_span = opt.span if opt is not None else span
         opt_shown = _option_shown(opt) if opt is not None else shown

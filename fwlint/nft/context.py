@@ -325,7 +325,7 @@ class RuleContext:
         names = list(names)
         if len(names) == 1:
             return Value(names[0], names[0], None, "flags")
-        return Value("(" + "|".join(names) + ")", {"|": names}, None, "flags")
+        return Value("(" + "|".join(names) + ")", names, None, "flags")
 
     def flags(self, names: Sequence[str], kind: str = "flags") -> Value:
         """Flags of a bitmask (``new,established``)."""
@@ -393,16 +393,108 @@ class RuleContext:
         ext = self.translator.registry.target(target.name)
         return ext is not None and ext.terminal
 
+    def hooks(self) -> frozenset[str]:
+        """The built-in chains from which the rule's chain is reached (itself when built in)."""
+        return self.translator.hooks(self.table, self.chain)
+
     def stateful(self) -> bool:
         """Whether one of the rule's matches keeps state between packets (limit, quota ...):
         then two copies of the rule are not one rule."""
         return any(m.name in STATEFUL_MATCHES for m in self.rule.matches)
+
+    def nat(self, verb: str, mapping: Any = None, flags: Sequence[str] = (),
+            ports: tuple[int, int] | None = None) -> Statement:
+        """``dnat to ADDR[-ADDR][:PORT[-PORT]]`` (``snat``, ``masquerade``, ``redirect``, ``dnat
+        prefix``): ``mapping`` a NatRange (or a network for ``prefix``), ``ports`` for masquerade
+        and redirect.  An IPv6 address goes in brackets before a port; in an inet table the
+        family is named (``dnat ip to``), as nft needs."""
+        data: dict[str, Any] = {}
+        family = None
+        words = verb
+        if verb in ("dnat", "snat") and self.inet:
+            words += self.nat_family()
+            data["family"] = "ip" if self.family == 4 else "ip6"
+            family = self.family
+        has_to = False
+        if mapping is not None and hasattr(mapping, "prefixlen"):  # NETMAP: dnat prefix to NET
+            words += f" prefix to {mapping}"
+            data["addr"] = {"prefix": {"addr": str(mapping.network_address), "len": mapping.prefixlen}}
+            data["flags"] = "netmap"
+            return Statement(words, {verb: data}, TERMINAL, family=family)
+        if mapping is not None:
+            ports = mapping.ports
+            if mapping.first is not None:
+                has_to = True
+                if mapping.first == mapping.last:
+                    addr_text, addr_json = str(mapping.first), str(mapping.first)
+                else:
+                    addr_text = f"{mapping.first}-{mapping.last}"
+                    addr_json = {"range": [str(mapping.first), str(mapping.last)]}
+                if self.family == 6 and ports is not None:
+                    addr_text = "-".join(f"[{a}]" for a in addr_text.split("-"))
+                words += f" to {addr_text}"
+                data["addr"] = addr_json
+        if ports is not None:
+            low, high = ports
+            words += ("" if has_to else " to ") + (f":{low}" if low == high else f":{low}-{high}")
+            data["port"] = low if low == high else {"range": [low, high]}
+        if flags:
+            words += " " + ",".join(flags)
+            data["flags"] = flags[0] if len(flags) == 1 else list(flags)
+        return Statement(words, {verb: data or None}, TERMINAL, needs_protocol=ports is not None,
+                         family=family)
+
+    def mark_statement(self, key: Term, opts: dict) -> Statement:
+        """``KEY set ...`` for MARK's and CONNMARK's --set-xmark, --set-mark, --and-mark,
+        --or-mark, --xor-mark (``opts``: the options by name)."""
+        full = 0xFFFFFFFF
+        expr_text: str
+        expr_json: Any
+        if "set-xmark" in opts or "set-mark" in opts:
+            name = "set-xmark" if "set-xmark" in opts else "set-mark"
+            value, mask = self.value(opts[name])
+            if mask == full:
+                expr_text, expr_json = f"0x{value:x}", value
+            else:
+                keep = full & ~mask
+                expr_text, expr_json = f"{key.text} & 0x{keep:x}", {"&": [key.json, keep]}
+                if value:
+                    op = "^" if name == "set-xmark" else "|"
+                    expr_text, expr_json = f"{expr_text} {op} 0x{value:x}", {op: [expr_json, value]}
+        else:
+            for name, op in (("and-mark", "&"), ("or-mark", "|"), ("xor-mark", "^")):
+                if name in opts:
+                    bits = self.value(opts[name])
+                    expr_text, expr_json = f"{key.text} {op} 0x{bits:x}", {op: [key.json, bits]}
+                    break
+            else:
+                self.refuse("no mark to set (iptables refuses it)", refused=True)
+        return Statement(f"{key.text} set {expr_text}", {"mangle": {"key": key.json, "value": expr_json}})
 
     # --- named objects -----------------------------------------------------------------------
 
     def ipset(self, name: str, where: Any = None):
         """The named nft set for ipset ``name`` (from --ipset): an :class:`~fwlint.nft.ipset.IpSet`."""
         return self.translator.ipset(name, self.family, self._span(where))
+
+    def dynamic_set(self, name: str, type_: str, *, timeout: int | None = None,
+                    size: int | None = None, note: str | None = None) -> str:
+        """A named set rules fill from the packet path (``update @name { ip saddr }``); returns
+        its nft name."""
+        return self.translator.dynamic_set(name, type_, timeout=timeout, size=size, note=note)
+
+    def meter(self, name: str) -> tuple[str, bool]:
+        """A name for a meter (a set of its own a rule fills, each element with a limit or count):
+        ``(name, taken)``, ``taken`` when another rule had the name already."""
+        return self.translator.meter(name)
+
+    def limit_object(self, name: str, spec_text: str, spec_json: dict) -> str:
+        """A named limit (``limit NAME { rate 5/second }``) the rules naming it share."""
+        return self.translator.limit_object(name, spec_text, spec_json)
+
+    def address_type(self) -> str:
+        """The nft type of the rule's family's addresses: ipv4_addr or ipv6_addr."""
+        return ADDRESS_KINDS[self.family]
 
     def helper(self, name: str, protocol: str, where: Any = None) -> str:
         """Declare a conntrack helper object for ``name`` (ftp, sip ...) and ``protocol``;

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import socket
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable
 
 from fwlint.ast import BUILTIN_CHAINS, Chain, Rule as AstRule, Ruleset, Span, Table
 from fwlint.extensions import NoNft, Registry, default_registry
@@ -84,12 +84,16 @@ class NftChain:
 
 @dataclass
 class NftSet:
+    """A named set: ``type`` in nft's words (``ipv4_addr . inet_service``), its elements in both
+    forms, flags (interval, timeout, dynamic), a default timeout and a size."""
+
     name: str
     type: str
     flags: tuple[str, ...] = ()
     elements: tuple[str, ...] = ()  # text
     elements_json: tuple = ()
     timeout: int | None = None
+    size: int | None = None
     note: str | None = None
 
 
@@ -108,6 +112,7 @@ class NftTable:
     chains: list[NftChain] = field(default_factory=list)
     sets: list[NftSet] = field(default_factory=list)
     helpers: list[NftHelper] = field(default_factory=list)
+    limits: list[tuple[str, str, dict]] = field(default_factory=list)  # name, text, JSON
     sources: tuple[str, ...] = ()
 
 
@@ -122,11 +127,15 @@ class Options:
     allow_partial: bool = False
     resolve: bool = False
     ipsets: dict | None = None  # name -> fwlint.nft.ipset.IpSet, from --ipset
+    validity: bool = True  # leave out (FW601) the rules the validity rules say iptables refuses
 
 
 @dataclass
 class Translation:
-    table: NftTable
+    """The nft tables (one per family, or one inet table), what could not be translated, and
+    what only approximately."""
+
+    tables: list[NftTable]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     rules: int = 0  # iptables rules read
     untranslated: int = 0  # of them, not translated (FW601)
@@ -144,7 +153,7 @@ class Translator:
     """Translates rulesets into one nft table; keeps what is shared between rules."""
 
     def __init__(self, options: Options | None = None, registry: Registry | None = None,
-                 table_family: str = "ip") -> None:
+                 table_family: str = "ip", on_rule: Callable[[int], None] | None = None) -> None:
         self.options = options or Options()
         self.registry = registry or default_registry()
         self.table_family = table_family
@@ -155,8 +164,22 @@ class Translator:
         self._conntrack: dict[int, bool] = {}
         self._resolved: dict[tuple[str, int], list] = {}
         self._user_chains: dict[str, frozenset[str]] = {}
+        self._table_objects: dict[str, Table] = {}
+        self._lint_context = None
+        self._loops: dict[int, str] = {}
+        self._dynamic: dict[tuple[str, str], str] = {}
+        self.ipsets_used: dict[str, object] = {}
+        self.limits: dict[tuple[str, str], tuple[str, str, dict]] = {}
+        self.meters: set[str] = set()
         self.rules_read = 0
         self.untranslated = 0
+        self.on_rule = on_rule
+        self._refusal = None
+        self._late_refusal = None
+        if self.options.validity:
+            from fwlint.parse.script_lint import ValidityRefusal
+
+            self._refusal = ValidityRefusal(self.registry)
         self.failures: list[tuple[AstRule | None, Untranslatable]] = []
         self.notes: list[tuple[AstRule, Note]] = []
 
@@ -165,7 +188,11 @@ class Translator:
     def conntrack_in_use(self, family: int) -> bool:
         return self._conntrack.get(family, False)
 
-    def _note_conntrack(self, ruleset: Ruleset) -> None:
+    def begin(self, ruleset: Ruleset) -> None:
+        """What is known once per ruleset before its rules: whether conntrack is in use (then
+        every packet is reassembled before the rules see it), the user chains, the call graph."""
+        from fwlint.lint.rule import Context
+
         used = False
         for table in _tables(ruleset):
             if table.name == "nat":
@@ -179,8 +206,45 @@ class Translator:
             if used:
                 break
         self._conntrack[ruleset.family] = used
+        self._lint_context = Context(ruleset, self.registry)
+        self._user_chains = {}
+        self._table_objects = {}
+        self._loops = {}
+        if self.options.validity:
+            from fwlint.lint.facts import chain_loops
+
+            for table in _tables(ruleset):
+                for loop in chain_loops(table):
+                    if loop.reached_from:
+                        self._loops[id(loop.rule)] = (
+                            f"it closes a loop of chains, {' -> '.join(loop.chains)}, reached from "
+                            f"{loop.reached_from}: the kernel refuses the table (iptables-restore and "
+                            "nft -f fail)")
         for table in _tables(ruleset):
             self._user_chains[table.name] = frozenset(c.name for c in table.chains if not c.builtin)
+            self._table_objects[table.name] = table
+
+    def leftovers(self, ruleset: Ruleset) -> None:
+        """Findings for what is in the source but in no chain: rules of undeclared chains, lines
+        that do not parse."""
+        for table in _tables(ruleset):
+            for rule in table.undeclared_rules:
+                self.rules_read += 1
+                self._fail(rule, Untranslatable(
+                    f"chain {rule.chain} is never declared in *{table.name} (iptables-restore refuses "
+                    "the file)", rule.chain_span or rule.span, refused=True))
+        for problem in ruleset.problems:
+            self.rules_read += 1
+            self._fail(None, Untranslatable(f"this line does not parse: {problem.message}",
+                                            problem.span, refused=True))
+
+    def hooks(self, table: str, chain: str) -> frozenset[str]:
+        from fwlint.lint.facts import hooks_reaching
+
+        found = self._table_objects.get(table)
+        if found is None or self._lint_context is None:
+            return frozenset()
+        return hooks_reaching(self._lint_context, found, chain)
 
     def is_user_chain(self, table: str, name: str) -> bool:
         return name in self._user_chains.get(table, ())
@@ -221,9 +285,61 @@ class Translator:
                                  f"IPv{family} rule", span, refused=True)
         if found.problem:
             raise Untranslatable(f"ipset {name!r}: {found.problem}", span)
-        if name not in self.sets:
-            self.sets[name] = found.to_nft()
+        self.ipsets_used[name] = found
         return found
+
+    def unique_set_name(self, base: str) -> str:
+        """A set (or meter) name no other set of the table has, ``base`` if free."""
+        from fwlint.nft.names import is_identifier, sanitise
+
+        base = sanitise(base)
+        taken = {s.nft_name for s in (self.options.ipsets or {}).values()}  # type: ignore[attr-defined]
+        candidate, n = base, 2
+        while candidate in self.sets or candidate in self.meters or candidate in taken \
+                or not is_identifier(candidate):
+            candidate = f"{base}_{n}"
+            n += 1
+        return candidate
+
+    def dynamic_set(self, name: str, type_: str, *, timeout: int | None = None,
+                    size: int | None = None, note: str | None = None) -> str:
+        """Declare (once) a set that rules fill from the packet path (recent); returns its nft
+        name.  A second use of ``name`` with a longer timeout raises the set's."""
+        key = (name, type_)
+        if key in self._dynamic:
+            found = self.sets[self._dynamic[key]]
+            if timeout is not None and (found.timeout is None or timeout > found.timeout):
+                found.timeout = timeout
+                found.flags = tuple(dict.fromkeys((*found.flags, "timeout")))
+            return self._dynamic[key]
+        candidate = self.unique_set_name(name)
+        flags = ("timeout",) if timeout else ()
+        self.sets[candidate] = NftSet(candidate, type_, flags, timeout=timeout, size=size, note=note)
+        self._dynamic[key] = candidate
+        return candidate
+
+    def meter(self, name: str) -> tuple[str, bool]:
+        """A meter name for ``name``: (the name, whether an earlier rule had ``name`` already,
+        then the name is another)."""
+        candidate = self.unique_set_name(name)
+        self.meters.add(candidate)
+        return candidate, candidate != name
+
+    def limit_object(self, name: str, spec_text: str, spec_json: dict) -> str:
+        """Declare (once per name and rate) a named limit, shared by the rules that name it."""
+        from fwlint.nft.names import is_identifier, sanitise
+
+        key = (name, spec_text)
+        if key in self.limits:
+            return self.limits[key][0]
+        base = sanitise(name)
+        candidate, n = base, 2
+        taken = {v[0] for v in self.limits.values()}
+        while candidate in taken or not is_identifier(candidate):
+            candidate = f"{base}_{n}"
+            n += 1
+        self.limits[key] = (candidate, spec_text, spec_json)
+        return candidate
 
     def helper(self, name: str, protocol: str, family: int) -> str:
         key = (name, protocol)
@@ -234,34 +350,24 @@ class Translator:
 
     # --- translation -------------------------------------------------------------------------
 
-    def chains_of(self, ruleset: Ruleset, names: ChainNames, family_tag: int | None = None
-                  ) -> list[NftChain]:
+    def chains_of(self, ruleset: Ruleset, names: ChainNames) -> list[NftChain]:
         """The nft chains of one ruleset (names assigned already), with their rules translated."""
-        self._note_conntrack(ruleset)
+        self.begin(ruleset)
         out: list[NftChain] = []
         for table in _tables(ruleset):
             for chain in _chains(table):
-                nft_name = names.get(table.name, chain.name, family_tag)
+                nft_name = names.get(table.name, chain.name)
                 assert nft_name is not None
-                nft_chain = NftChain(nft_name, table.name, chain.name, family=family_tag)
+                nft_chain = NftChain(nft_name, table.name, chain.name)
                 if chain.builtin:
                     nft_chain.base = base_chain_spec(table.name, chain.name)
                     nft_chain.policy = (chain.policy or "ACCEPT").lower()
                 elif nft_name != chain.name:
                     nft_chain.note = f"iptables chain {chain.name} (table {table.name})"
                 for rule in chain.rules:
-                    nft_chain.rules.extend(self.translate_rule(rule, ruleset.family, table, chain,
-                                                               names, family_tag))
+                    nft_chain.rules.extend(self.translate_rule(rule, ruleset.family, table, chain, names))
                 out.append(nft_chain)
-            for rule in table.undeclared_rules:
-                self.rules_read += 1
-                self._fail(rule, Untranslatable(
-                    f"chain {rule.chain} is never declared in *{table.name} (iptables-restore refuses "
-                    "the file)", rule.chain_span or rule.span, refused=True))
-        for problem in ruleset.problems:
-            self.rules_read += 1
-            self._fail(None, Untranslatable(f"this line does not parse: {problem.message}",
-                                            problem.span, refused=True))
+        self.leftovers(ruleset)
         return out
 
     def translate_rule(self, rule: AstRule, family: int, table: Table, chain: Chain,
@@ -271,19 +377,49 @@ class Translator:
         (``-s a,b``) or nft needs a rule per alternative; none when it cannot be translated (then
         a finding, and with allow_partial a comment carrying the rule)."""
         self.rules_read += 1
+        if self.on_rule is not None and self.rules_read % 256 == 0:
+            self.on_rule(self.rules_read)
         ctx = RuleContext(self, rule, family, table.name, chain.name, chain.builtin, return_verdict)
         try:
+            if id(rule) in self._loops:
+                raise Untranslatable(self._loops[id(rule)], rule.target.span if rule.target else rule.span,
+                                     refused=True)
+            if self._refusal is not None:
+                refused = self._refusal(rule, table, chain, family)
+                if refused is not None:
+                    raise Untranslatable(f"iptables refuses this rule ({refused})", rule.span, refused=True)
             rules = self._rule(rule, ctx, table, names, family_tag)
         except Untranslatable as err:
             self._fail(rule, err)
             return [self._comment_rule(rule, err.message)] if self.options.allow_partial else []
         except NeverMatches as never:
+            if self._refused_late(rule, table, chain, family):
+                return []
             self._note(rule, Note(f"this rule can never match ({never.message}): it is written as a "
                                   "comment", never.span))
             return [self._comment_rule(rule, f"never matches: {never.message}")]
+        if ctx.notes and self._refused_late(rule, table, chain, family):
+            return []
         for note in ctx.notes:
             self._note(rule, note)
         return rules
+
+    def _refused_late(self, rule: AstRule, table: Table, chain: Chain, family: int) -> bool:
+        """Without the validity pass (the lint rules' translation), whether iptables refuses a
+        rule the translation has something to say about: then the validity rules say it."""
+        if self.options.validity:
+            return False
+        if self._late_refusal is None:
+            from fwlint.parse.script_lint import ValidityRefusal
+
+            self._late_refusal = ValidityRefusal(self.registry)
+        refused = self._late_refusal(rule, table, chain, family)
+        if refused is None:
+            return False
+        self.untranslated += 1
+        self.failures.append((rule, Untranslatable(f"iptables refuses this rule ({refused})", rule.span,
+                                                   refused=True)))
+        return True
 
     def _fail(self, rule: AstRule | None, err: Untranslatable) -> None:
         self.untranslated += 1
@@ -393,13 +529,21 @@ class Translator:
 
 
 def _prune_protocol(parts: list) -> list:
-    """Leave out ``meta l4proto X`` when a later part reads X's header (``tcp dport``): nft adds
-    that test itself.  A negated protocol test stays."""
-    implied = {p.protocol for p in parts if isinstance(p, Relation) and p.protocol}
-    if not implied:
-        return parts
-    return [p for p in parts if not (isinstance(p, Relation) and p.left.text == "meta l4proto"
-                                     and p.op == "==" and p.right.text in implied)]
+    """Leave out ``meta l4proto X`` when a later relation reads X's header (``tcp dport``): nft
+    adds that test itself, where the relation stands.  So only when nothing between the two
+    keeps state (a limit before ``tcp dport`` must still see only X's packets).  A negated
+    protocol test stays."""
+    out = list(parts)
+    for i, part in enumerate(parts):
+        if not (isinstance(part, Relation) and part.left.text == "meta l4proto" and part.op == "=="):
+            continue
+        for later in parts[i + 1:]:
+            if not isinstance(later, Relation):
+                break
+            if later.protocol == part.right.text:
+                out[i] = None
+                break
+    return [p for p in out if p is not None]
 
 
 def _has_transport(parts: list) -> bool:
@@ -434,32 +578,41 @@ def chain_origins(ruleset: Ruleset, family_tag: int | None = None
     return [(t.name, c.name, c.builtin, family_tag) for t in _tables(ruleset) for c in _chains(t)]
 
 
-def translate_ruleset(ruleset: Ruleset, options: Options | None = None,
-                      registry: Registry | None = None) -> Translation:
+def translate_table(ruleset: Ruleset, options: Options, registry: Registry | None = None,
+                    on_rule: Callable[[int], None] | None = None) -> tuple[NftTable, Translator]:
     """One family's ruleset into an ``ip`` or ``ip6`` table."""
-    options = options or Options()
     family = "ip" if ruleset.family == 4 else "ip6"
-    translator = Translator(options, registry, family)
+    translator = Translator(options, registry, family, on_rule)
     names = ChainNames()
     names.assign(chain_origins(ruleset))
     chains = translator.chains_of(ruleset, names)
     table = NftTable(family, options.table, chains, sources=(ruleset.path,))
-    return finish(translator, table)
+    finish_table(translator, table)
+    return table, translator
 
 
-def finish(translator: Translator, table: NftTable) -> Translation:
-    table.sets = list(translator.sets.values())
+def translate_ruleset(ruleset: Ruleset, options: Options | None = None,
+                      registry: Registry | None = None) -> Translation:
+    """One family's ruleset into an ``ip`` or ``ip6`` table."""
+    table, translator = translate_table(ruleset, options or Options(), registry)
+    return Translation([table], sorted(translator.diagnostics, key=lambda d: d.sort_key),
+                       translator.rules_read, translator.untranslated)
+
+
+def finish_table(translator: Translator, table: NftTable) -> None:
+    """Sets and helpers the rules declared; with --optimize, rules merged."""
+    table.sets = [ipset.to_nft() for ipset in translator.ipsets_used.values()]  # type: ignore[attr-defined]
+    table.sets.extend(translator.sets.values())
     table.helpers = list(translator.helpers.values())
+    table.limits = list(translator.limits.values())
     if translator.options.optimize:
         from fwlint.nft.optimize import optimize_chain
 
         for chain in table.chains:
             chain.rules = optimize_chain(chain.rules)
-    translator.diagnostics.sort(key=lambda d: d.sort_key)
-    return Translation(table, translator.diagnostics, translator.rules_read, translator.untranslated)
 
 
 __all__ = ["ACTION", "MATCHING", "TERMINAL", "VERDICT", "BaseChainSpec", "NftChain", "NftHelper",
            "NftSet", "NftTable", "Options", "Translation", "Translator", "base_chain_spec",
-           "chain_origins", "translate_ruleset"]
+           "chain_origins", "finish_table", "translate_ruleset", "translate_table"]
 

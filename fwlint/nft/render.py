@@ -8,7 +8,7 @@ one transaction): ``table ip fwlint`` / ``delete table ip fwlint`` / ``table ip 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Sequence
 
 from fwlint.nft.emitter import NftChain, NftTable
 from fwlint.nft.expr import NftRule, Relation, Statement
@@ -80,11 +80,20 @@ def _chain_header(chain: NftChain) -> str | None:
     return f"type {chain.base.type} hook {chain.base.hook} priority {prio}; policy {chain.policy};"
 
 
-def to_text(table: NftTable, header: str | None = None) -> str:
-    """The table in nft's block syntax, ready for ``nft -f``."""
+def to_text(tables: Sequence[NftTable], header: str | None = None) -> str:
+    """The tables in nft's block syntax, ready for ``nft -f``."""
     out: list[str] = []
     if header:
         out.extend(f"# {line}" for line in header.splitlines())
+    for i, table in enumerate(tables):
+        if i:
+            out.append("")
+        out.extend(_table_text(table))
+    return "\n".join(out) + "\n"
+
+
+def _table_text(table: NftTable) -> list[str]:
+    out: list[str] = []
     spec = f"{table.family} {table.name}"
     out.append(f"table {spec}")
     out.append(f"delete table {spec}")
@@ -97,6 +106,8 @@ def to_text(table: NftTable, header: str | None = None) -> str:
             block.append(f"\t\tl3proto {helper.l3proto}")
         block.append("\t}")
         blocks.append(block)
+    for name, spec, _ in table.limits:
+        blocks.append([f"\tlimit {name} {{", f"\t\t{spec}", "\t}"])
     for nft_set in table.sets:
         block = []
         if nft_set.note:
@@ -107,6 +118,8 @@ def to_text(table: NftTable, header: str | None = None) -> str:
             block.append(f"\t\tflags {','.join(nft_set.flags)}")
         if nft_set.timeout is not None:
             block.append(f"\t\ttimeout {nft_set.timeout}s")
+        if nft_set.size is not None:
+            block.append(f"\t\tsize {nft_set.size}")
         if nft_set.elements:
             block.append("\t\telements = { " + ",\n\t\t\t     ".join(nft_set.elements) + " }")
         block.append("\t}")
@@ -131,14 +144,20 @@ def to_text(table: NftTable, header: str | None = None) -> str:
             out.append("")
         out.extend(block)
     out.append("}")
-    return "\n".join(out) + "\n"
+    return out
 
 
-def to_json_data(table: NftTable) -> dict:
-    """The table as libnftables JSON (``nft -j -f`` reads it)."""
+def to_json_data(tables: Sequence[NftTable]) -> dict:
+    """The tables as libnftables JSON (``nft -j -f`` reads it)."""
+    items: list[dict] = [{"metainfo": {"json_schema_version": 1}}]
+    for table in tables:
+        items.extend(_table_json(table))
+    return {"nftables": items}
+
+
+def _table_json(table: NftTable) -> list[dict]:
     family, name = table.family, table.name
-    items: list[dict] = [{"metainfo": {"json_schema_version": 1}},
-                         {"table": {"family": family, "name": name}},
+    items: list[dict] = [{"table": {"family": family, "name": name}},
                          {"delete": {"table": {"family": family, "name": name}}},
                          {"table": {"family": family, "name": name}}]
     for helper in table.helpers:
@@ -147,6 +166,8 @@ def to_json_data(table: NftTable) -> dict:
         if helper.l3proto:
             body["l3proto"] = helper.l3proto
         items.append({"ct helper": body})
+    for limit_name, _, spec_json in table.limits:
+        items.append({"limit": {"family": family, "table": name, "name": limit_name, **spec_json}})
     for nft_set in table.sets:
         body: dict[str, Any] = {"family": family, "table": name, "name": nft_set.name,
                                 "type": _set_type_json(nft_set.type)}
@@ -154,6 +175,8 @@ def to_json_data(table: NftTable) -> dict:
             body["flags"] = list(nft_set.flags)
         if nft_set.timeout is not None:
             body["timeout"] = nft_set.timeout
+        if nft_set.size is not None:
+            body["size"] = nft_set.size
         if nft_set.elements_json:
             body["elem"] = list(nft_set.elements_json)
         items.append({"set": body})
@@ -167,7 +190,7 @@ def to_json_data(table: NftTable) -> dict:
         for rule in chain.rules:
             if not rule.text_only:
                 items.append(rule_json(rule, family, name, chain.name))
-    return {"nftables": items}
+    return items
 
 
 def _set_type_json(type_text: str) -> Any:
@@ -175,5 +198,8 @@ def _set_type_json(type_text: str) -> Any:
     return parts[0] if len(parts) == 1 else parts
 
 
-def to_json(table: NftTable) -> str:
-    return json.dumps(to_json_data(table), indent=None, separators=(", ", ": ")) + "\n"
+def to_json(tables: Sequence[NftTable]) -> str:
+    """The JSON text: one object of the command list a line."""
+    items = to_json_data(tables)["nftables"]
+    lines = ",\n".join("  " + json.dumps(item, ensure_ascii=False) for item in items)
+    return '{"nftables": [\n' + lines + "\n]}\n"

@@ -15,16 +15,27 @@ _V6_NAME = re.compile(r"(\.v6$|(^|[_.-])ip6tables|6\.rules$|^rules6|\.ipv6$)")
 _V6_HEADER = re.compile(r"^#.*\bip6tables-save\b", re.M)
 
 
+_FREEZE_ABOVE = 100_000
+"""Objects made in a no_gc block above which they are frozen when it ends (about 2,000 rules)."""
+
+
 @contextlib.contextmanager
 def no_gc():
     """Building an AST makes millions of objects that all live on; the cyclic collector
-    would rescan them again and again for nothing (there are no cycles to find)."""
+    would rescan them again and again for nothing (there are no cycles to find).
+
+    After a big block the objects it made are moved out of the collector's sight
+    (``gc.freeze``): otherwise the first collection after it walks them all (a second per
+    50,000 rules), and later ones again.  Refcounting still frees them; only a reference
+    cycle made in the block would stay until the process ends."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if gc.get_count()[0] > _FREEZE_ABOVE:
+                gc.freeze()
             gc.enable()
 
 

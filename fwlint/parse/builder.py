@@ -18,6 +18,7 @@ word as its value and as its written form.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from fwlint.ast import Match, Option, Rule, Span, Target, Word
@@ -38,6 +39,10 @@ class CommandLine:
     family: int | None = None
     rule: Rule | None = None
     problems: list[tuple[str, Span]] = field(default_factory=list)
+    # taken, but not as the line reads (-h: iptables prints its help and exits with success)
+    warnings: list[tuple[str, Span]] = field(default_factory=list)
+    # -w / -W: fine on a command line, refused by iptables-restore
+    wait_options: list[Span] = field(default_factory=list)
 
 
 def _join(a: Span, b: Span) -> Span:
@@ -162,6 +167,7 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
     # its first load, a target at -j): a later one's option of the same name shadows an earlier.
     merged: list[Extension] = []
     proto_used = False  # iptables loads the match a protocol implies once at most
+    core_used: list[tuple[CoreOption, Word, list[Word]]] = []
     n = len(words)
     i = 0
     while i < n:
@@ -226,6 +232,7 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                         spec, owner = s, mb
         if core is not None:
             i, core_values = _core_option(core, w, words, i, cmd, negate)
+            core_used.append((core, w, core_values))
             if core.kind == "jump" and core_values and core_values[0].kind == "attached":
                 original = attached_in[i - len(core_values)]
                 core_values[0] = Word(original.text, original.raw, original.span, "value")
@@ -273,9 +280,16 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                 opt_text = original.text
                 start_span = original.span if negate_span is None else _join(negate_span, original.span)
             if spec.arity and values and values[0].kind == "bang" and spec.invertible:
-                # intrapositioned negation, `--dport ! 22`: deprecated, still accepted
+                # intrapositioned negation, `--dport ! 22`: iptables 1.4 took it with a warning,
+                # 1.8.9 refuses it (it reads `!` as the value); kept as the negation it meant, for
+                # the fix (FW503), and refused here
+                bang = values[0]
                 neg = True
                 values, i = _take_values(words, i - len(values) + 1, spec.arity)
+                shown = " ".join(v.text for v in values)
+                cmd.problems.append((f"`{opt_text} ! {shown}`: iptables 1.8.9 refuses a `!` after the "
+                                     f"option (older versions took it); write ! {opt_text} {shown}",
+                                     bang.span))
             # Fewer values than the option takes (the line ends): kept as written; the
             # invalid-value rule (FW108) reports it.
             end = values[-1].span if values else w.span
@@ -303,6 +317,7 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
 
     if negate is not None:
         cmd.problems.append(("`!` at the end of the line inverts nothing", negate.span))
+    _check_core_options(cmd, core_used, builtin, target_span)
 
     if cmd.command in ("append", "insert", "delete", "replace", "check") and not _delete_by_number(cmd):
         matches: list[Match] = []
@@ -332,6 +347,55 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
             chain_span=cmd.chain_span,
         )
     return cmd
+
+
+# iptables' table of which options each command takes (commands_v_options in iptables 1.8.9):
+# the rule options (-s -d -p -i -o -f -j/-g) go with these commands only, -c with these, and
+# the listing flags with -L only.
+_RULE_COMMANDS = frozenset({"append", "insert", "replace", "delete", "check"})
+_COUNTER_COMMANDS = frozenset({"append", "insert", "replace", "policy"})
+_LISTING_FLAGS = frozenset({"numeric", "exact", "line-numbers"})
+# what sscanf("%llu") reads as a number: blanks, a sign, a digit
+_COUNTER = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]")
+
+
+def _check_core_options(cmd: CommandLine, core_used: list[tuple[CoreOption, Word, list[Word]]],
+                        builtin: _MatchBuilder, target_span: Span | None) -> None:
+    if cmd.command is None:
+        return
+    short = next((o.short for o in CORE_LONG.values() if o.name == cmd.command), None)
+    command = f"-{short}" if short else f"--{cmd.command}"
+    rule_options = cmd.command in _RULE_COMMANDS and not _delete_by_number(cmd)
+    if not rule_options:
+        for opt in builtin.options:
+            cmd.problems.append((f"{opt.written}: iptables refuses it with {command} (Illegal option)",
+                                 opt.span))
+        if target_span is not None:
+            cmd.problems.append((f"-j/-g: iptables refuses a target with {command} (Illegal option)",
+                                 target_span))
+    counters = 0
+    for core, word, values in core_used:
+        if core.name in _LISTING_FLAGS and cmd.command != "list":
+            cmd.problems.append((f"{word.text} is for listing (-L): iptables refuses it with {command}",
+                                 word.span))
+        elif core.name in ("help", "version"):
+            what = "help" if core.name == "help" else "version"
+            cmd.warnings.append((f"{word.text}: iptables prints its {what} and exits, with success, "
+                                 "before it applies anything (iptables-restore: nothing of the file)",
+                                 word.span))
+        elif core.kind == "wait":
+            cmd.wait_options.append(word.span)
+        elif core.kind == "counters":
+            counters += 1
+            if counters > 1:
+                cmd.problems.append(("multiple -c flags not allowed", word.span))
+            elif cmd.command not in _COUNTER_COMMANDS:
+                cmd.problems.append((f"{word.text}: iptables refuses counters with {command} "
+                                     "(Illegal option)", word.span))
+            for what, value in zip(("packet", "byte"), values):
+                if not _COUNTER.match(value.text):
+                    cmd.problems.append((f"{word.text}: the {what} counter {value.text!r} is not a "
+                                         "number", value.span))
 
 
 def _delete_by_number(cmd: CommandLine) -> bool:

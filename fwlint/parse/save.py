@@ -19,7 +19,9 @@ from fwlint.ast import (BUILTIN_CHAINS, Chain, Comment, Counters, Rule, Ruleset,
                         Table)
 from fwlint.extensions import Registry, default_registry, rule_key
 from fwlint.parse.builder import CommandLine, build_command
+from fwlint.parse.lines import read_lines
 from fwlint.parse.loader import open_parser
+from fwlint.parse.shapes import CommandCache
 from fwlint.parse.words import UnterminatedQuote, WordError, split_words
 
 _EXPECTED_WORDS = {
@@ -54,10 +56,16 @@ class _Collect(Transformer):
         self.lines: list[tuple] = []
 
     def table_header(self, children):
-        self.lines.append(("table", children[-1]))
+        self._ignored(children)
+        self.lines.append(("table", children[0]))
 
     def chain_decl(self, children):
-        self.lines.append(("chain", children))
+        self._ignored(children)
+        self.lines.append(("chain", [c for c in children if c.type != "IGNORED"]))
+
+    def _ignored(self, children):
+        if children and children[-1].type == "IGNORED":
+            self.lines.append(("ignored", children[-1]))
 
     def commit(self, children):
         self.lines.append(("commit", children[0]))
@@ -133,6 +141,18 @@ def parse_lines(text: str, path: str) -> ParsedSave:
     crlf = tuple(i + 1 for i, line in enumerate(text.split("\n")) if line.endswith("\r")) \
         if "\r\n" in text else ()
     text_nl = text if text.endswith("\n") else text + "\n"
+    lines, problems = read_lines(text_nl, path, _lark_lines)
+    problems.extend(_blank_problems(text, path))
+    problems.sort(key=lambda p: (p.span.line, p.span.column))
+    family_prefix = any(kind == "rule" and _starts_with_family(children[-1]) for kind, children in lines)
+    return ParsedSave(path, lines, problems, crlf, text, family_prefix)
+
+
+def _lark_lines(text_nl: str, path: str, base: int = 0) -> tuple[list[tuple], list[SyntaxProblem]]:
+    """Run the grammar over ``text_nl`` (whose first line is line ``base + 1`` of the file),
+    resuming on the line after each bad one.  fwlint.parse.lines.read_lines reads plain lines
+    itself and hands the others to this (with what comes before them, so the parser is in the
+    state it would be in on the whole file)."""
     parser, collect = _parser()
     problems: list[SyntaxProblem] = []
     lines: list[tuple] = []
@@ -143,14 +163,15 @@ def parse_lines(text: str, path: str) -> ParsedSave:
         collect.lines = []
         try:
             parser.parse(remaining)
-            _shift(collect.lines, offset_line, lines)
+            _shift(collect.lines, base + offset_line, lines)
             break
         except UnexpectedInput as err:
             # The lines before the bad one were collected as the parser reduced them.
-            _shift(collect.lines, offset_line, lines)
+            _shift(collect.lines, base + offset_line, lines)
             bad_line = err.line if isinstance(err.line, int) and err.line > 0 else 1
             column = err.column if isinstance(err.column, int) and err.column > 0 else 1
-            absolute = bad_line + offset_line
+            relative = bad_line + offset_line
+            absolute = relative + base
             message, expected = _describe(err, remaining)
             problems.append(SyntaxProblem(message, Span(path, absolute, column, absolute, column + 1),
                                           expected))
@@ -160,12 +181,37 @@ def parse_lines(text: str, path: str) -> ParsedSave:
                 while pos != -1:
                     line_starts.append(pos + 1)
                     pos = text_nl.find("\n", pos + 1)
-            if absolute >= len(line_starts) or line_starts[absolute] >= len(text_nl):
+            if relative >= len(line_starts) or line_starts[relative] >= len(text_nl):
                 break
-            remaining = text_nl[line_starts[absolute]:]
-            offset_line = absolute
-    family_prefix = any(kind == "rule" and _starts_with_family(children[-1]) for kind, children in lines)
-    return ParsedSave(path, lines, problems, crlf, text, family_prefix)
+            remaining = text_nl[line_starts[relative]:]
+            offset_line = relative
+    return lines, problems
+
+
+def _blank_problems(text: str, path: str) -> list[SyntaxProblem]:
+    """Blanks where iptables-restore does not skip them.  It reads a line as a rule unless it
+    is empty or starts, in its first column, with `#`, `*`, `:` or is exactly `COMMIT`; a rule
+    line may have blanks around its words, no other line may (the grammar skips them)."""
+    out: list[SyntaxProblem] = []
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")  # a CR is FW115's
+        stripped = line.strip(" \t")
+        if not line or stripped.startswith(("-", "!", "[")):
+            continue
+        if not stripped:
+            out.append(SyntaxProblem("a line of blanks only: iptables-restore refuses it (an empty "
+                                     "line is fine)", Span(path, number, 1, number, len(line) + 1)))
+        elif line[0] in " \t":
+            width = len(line) - len(line.lstrip(" \t"))
+            out.append(SyntaxProblem(f"blanks before {stripped.split()[0]!r}: iptables-restore reads "
+                                     "*table, :chain, # comments and COMMIT only from the first "
+                                     "column, and refuses this line", Span(path, number, 1, number,
+                                                                           width + 1)))
+        elif stripped == "COMMIT" and line != "COMMIT":
+            out.append(SyntaxProblem("blanks after COMMIT: iptables-restore takes COMMIT only alone "
+                                     "on its line, and refuses this one",
+                                     Span(path, number, 7, number, len(line) + 1)))
+    return out
 
 
 def _starts_with_family(tok: Token) -> bool:
@@ -248,6 +294,7 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
     comments: list[Comment] = []
     tables: list[Table] = []
     current: _TableBuilder | None = None
+    commands = CommandCache(registry, path)
 
     def problem(message: str, span: Span) -> None:
         problems.append(SyntaxProblem(message, span))
@@ -256,6 +303,10 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
         if kind == "comment":
             tok = payload
             comments.append(Comment(str(tok), _tok_span(tok, path)))
+        elif kind == "ignored":
+            problems.append(SyntaxProblem(f"iptables-restore ignores {str(payload)!r} here (it reads "
+                                          "no further on this line)", _tok_span(payload, path),
+                                          warning=True))
         elif kind == "table":
             tok = payload
             span = Span(path, tok.line, max(1, tok.column - 1), tok.end_line, tok.end_column)
@@ -277,10 +328,7 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
             name = str(name_tok)
             builtin = name in BUILTIN_CHAINS.get(current.name, ())
             policy = str(policy_tok)
-            if builtin and policy == "-":
-                problem(f"built-in chain {name} needs a policy (ACCEPT or DROP), not -",
-                        _tok_span(policy_tok, path))
-            elif builtin and policy not in ("ACCEPT", "DROP"):
+            if builtin and policy not in ("ACCEPT", "DROP", "-"):  # -: the policy stays as it is
                 problem(f"policy {policy!r} of {name}: a built-in chain's policy is ACCEPT or DROP",
                         _tok_span(policy_tok, path))
             elif not builtin and policy != "-":
@@ -301,26 +349,35 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
         else:  # rule
             words_tok = payload[-1]
             counters = _counters(payload[0], path) if len(payload) > 1 else None
-            try:
-                words = split_words(str(words_tok), path, words_tok.line, words_tok.column)
-            except UnterminatedQuote as err:
-                col = words_tok.column + err.column_offset
-                problems.append(SyntaxProblem(str(err), Span(path, words_tok.line, col, words_tok.line,
-                                                             col + 1), warning=True))
-                words = err.words
-            except WordError as err:
-                col = words_tok.column + err.column_offset
-                problem(str(err), Span(path, words_tok.line, col, words_tok.line, col + 1))
-                continue
             start = payload[0] if counters else words_tok
             text = str(words_tok).rstrip()
             line_span = Span(path, start.line, start.column, words_tok.line,
                              words_tok.column + len(text))
-            cmd = build_command(words, registry, line_span, text, counters)
+            # once per shape of line (fwlint.parse.shapes); None when the words do not split
+            cmd = commands.build(str(words_tok), words_tok.line, words_tok.column, line_span, text,
+                                 counters)
+            if cmd is None:
+                try:
+                    words = split_words(str(words_tok), path, words_tok.line, words_tok.column)
+                except UnterminatedQuote as err:
+                    col = words_tok.column + err.column_offset
+                    problems.append(SyntaxProblem(str(err), Span(path, words_tok.line, col,
+                                                                 words_tok.line, col + 1), warning=True))
+                    words = err.words
+                except WordError as err:
+                    col = words_tok.column + err.column_offset
+                    problem(str(err), Span(path, words_tok.line, col, words_tok.line, col + 1))
+                    continue
+                cmd = build_command(words, registry, line_span, text, counters)
             if cmd.family is not None and cmd.family != family:
                 continue
             for message, span in cmd.problems:
                 problem(message, span)
+            for message, span in cmd.warnings:
+                problems.append(SyntaxProblem(message, span, warning=True))
+            for span in cmd.wait_options:
+                problem("iptables-restore refuses -w and -W on a rule line (it takes them as its own "
+                        "options: iptables-restore -w)", span)
             if current is None:
                 problem("rule outside any *table: add *filter (or the table it belongs to) above it",
                         line_span)
@@ -417,6 +474,12 @@ def _replay(cmd: CommandLine, table: _TableBuilder, problem, registry: Registry,
             del table.chains[chain_name]
         else:
             problem(f"-X {chain_name}: no such user chain", cmd.command_span)  # type: ignore[arg-type]
+    elif cmd.command == "check" and rule is not None:
+        key = rule_key(rule, registry, family)
+        if chain is None or not any(rule_key(existing, registry, family) == key
+                                    for existing in chain.rules):
+            problem(f"-C {chain_name}: no rule like this one in the chain, so the check fails and "
+                    "iptables-restore with it", cmd.command_span)  # type: ignore[arg-type]
     elif cmd.command == "rename-chain":
         if chain is not None and cmd.args:
             new = cmd.args[0].text

@@ -712,6 +712,8 @@ class ScriptReader:
         self.record_uses(args)
         for message, where in cmd.problems:
             self.problems.append(SyntaxProblem(message, where))
+        for message, where in cmd.warnings:
+            self.problems.append(SyntaxProblem(message, where, warning=True))
         if cmd.command is None:
             self.problems.append(SyntaxProblem(
                 f"{head.text.rsplit('/', 1)[-1]} without a command (-A, -I, -D, -N, -P ...): "
@@ -904,6 +906,11 @@ class ScriptReader:
                 if path == self.main_path:
                     self.comments.append(Comment(str(payload), remap(_tok_span(payload, path))))
                 continue
+            if kind == "ignored":
+                self.problems.append(SyntaxProblem(
+                    f"iptables-restore ignores {str(payload)!r} here (it reads no further on this line)",
+                    remap(_tok_span(payload, path)), warning=True))
+                continue
             if failed:
                 continue
             if kind == "table":
@@ -995,6 +1002,12 @@ class ScriptReader:
             cmd = build_command(words, self.registry, line_span, line_text)  # counters mean nothing here
             for message, where in cmd.problems:
                 self.problems.append(SyntaxProblem(message, where))
+            for message, where in cmd.warnings:
+                self.problems.append(SyntaxProblem(message, where, warning=True))
+            for where in cmd.wait_options:
+                self.problems.append(SyntaxProblem(
+                    "iptables-restore refuses -w and -W on a rule line (it takes them as its own "
+                    "options: iptables-restore -w)", where))
             if current is None:
                 self.problems.append(SyntaxProblem(
                     "rule outside any *table: add *filter (or the table it belongs to) above it", line_span))

@@ -475,15 +475,13 @@ class Replay:
         """``:NAME POLICY`` in a restore input; False when iptables-restore fails on it."""
         builtin = name in BUILTIN_CHAINS[table.name]
         if builtin:
-            if policy == "-":
-                self.problem(f"built-in chain {name} needs a policy (ACCEPT or DROP), not -", policy_span)
-                return False
-            if policy not in POLICIES:
+            if policy != "-" and policy not in POLICIES:  # -: the policy stays as it is
                 self.problem(f"policy {policy!r} of {name}: a built-in chain's policy is ACCEPT or DROP",
                              policy_span)
                 return False
             chain = table.chains[name]
-            chain.policy = policy
+            if policy != "-":
+                chain.policy = policy
             table.structure += 1
             chain.span = span
             chain.declared = True

@@ -1,7 +1,7 @@
 """The built-in rule packs: one module per rule, in packages by family.
 
 validity (FW1xx), reachability (FW2xx), stateful (FW3xx), security (FW4xx), script (FW5xx),
-meta (FW9xx: suppressions).
+translate (FW6xx: translation to nftables), meta (FW9xx: suppressions).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pkgutil
 
 from fwlint.lint.rule import Rule
 
-PACKS = ("validity", "reachability", "stateful", "security", "script", "meta")
+PACKS = ("validity", "reachability", "stateful", "security", "script", "translate", "meta")
 
 
 def builtin_rules() -> list[type[Rule]]:

@@ -174,7 +174,8 @@ def rule_matches(draw, family: int, opaque: bool) -> str:
             if family == 4:
                 types = draw(st.lists(st.sampled_from(ADDRTYPES), min_size=1, max_size=2, unique=True))
             else:
-                types = [draw(st.sampled_from(["LOCAL", "UNICAST", "MULTICAST"]))]
+                names = ["LOCAL", "UNICAST", "MULTICAST", "ANYCAST", "UNREACHABLE", "UNSPEC", "BROADCAST"]
+                types = draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
             words.append(f"-m addrtype {_bang(draw)}{opt} {','.join(types)}")
         elif kind == "comment":
             words.append('-m comment --comment "a note"')
@@ -226,8 +227,14 @@ def rulesets(draw, opaque: bool = False) -> tuple[int, str]:
         callees = users[position + 1:]
         if draw(st.floats(0, 1)) < 0.05 and name in users:
             callees = callees + users[:position + 1]  # a loop: the kernel refuses it, both leave it out
+        earlier: list[str] = []
         for _ in range(draw(st.integers(0, 5 if name in builtin else 4))):
             matches = draw(rule_matches(family, opaque))
+            if earlier and draw(st.floats(0, 1)) < 0.3:
+                # an earlier rule's conditions and maybe more: shadowed and redundant rules
+                extra = matches if "-p" not in matches else ""
+                matches = " ".join(w for w in (draw(st.sampled_from(earlier)), extra) if w)
+            earlier.append(matches)
             target = draw(rule_target(family, table, callees))
             lines.append(" ".join(w for w in (f"-A {name}", matches, target) if w))
     lines.append("COMMIT")

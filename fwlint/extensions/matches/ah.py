@@ -1,7 +1,16 @@
 """ah: the SPI (and, for IPv6, length and reserved field) of the IPsec Authentication Header."""
 
-from fwlint.extensions import OptionSpec, match
+from typing import Iterator
+
+from fwlint.ast import Option, Rule
+from fwlint.extensions import OptionSpec, Placement, match
 from fwlint.extensions.values import UINT32, UINT32_RANGE
+
+
+def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
+    """The IPv4 match reads the AH as the transport header: the kernel takes it only with -p ah
+    ("ah match: only valid for protocol 51", at commit)."""
+    yield Placement("ahspi", protocols=frozenset({"ah", "51"}), family=4)
 
 
 def _meaning(match, enc):
@@ -13,7 +22,6 @@ def _meaning(match, enc):
     if not opts:
         return enc.not_fragment()
     return enc.all(enc.not_fragment(), enc.opaque("--ahspi"))
-
 
 
 def _concrete(match, pkt):
@@ -31,6 +39,23 @@ def _concrete(match, pkt):
     return pkt.all(pkt.first_fragment(), pkt.unknown("--ahspi: the SPI is not modelled"))
 
 
+def _nft(match, ctx):
+    """``ah spi 1-10`` (IPv4).  In IPv6 the AH is an extension header nft's ``ah`` expression
+    does not reach (it reads the transport header, after the extension headers)."""
+    opts = ctx.options(match)
+    if ctx.family == 6:
+        ctx.refuse("-m ah in IPv6: nft reads AH fields only as the transport header, and in IPv6 "
+                   "the AH is an extension header before it", match)
+    parts = []
+    for name, opt in opts.items():
+        if name == "ahspi":
+            low, high = ctx.value(opt)
+            parts.append(ctx.match(ctx.payload("ah", "spi"), ctx.range(low, high), opt.negated))
+    if not parts:
+        parts.append(ctx.match(ctx.meta("l4proto"), ctx.protocol_value(51)))
+    return parts
+
+
 EXTENSION = match(
     "ah",
     OptionSpec("ahspi", value=UINT32_RANGE, invertible=True, help="SPI, spi or spi:spi"),
@@ -39,6 +64,8 @@ EXTENSION = match(
     OptionSpec("ahres", arity=0, help="the reserved field is zero (IPv6 only)", family=6),
     summary="IPsec AH header (IPv4 needs -p ah; IPv6 finds the header itself)",
     implied_by=frozenset({"ah", "51"}),
+    placement=_placement,
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
 )

@@ -36,7 +36,6 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
-
 def _concrete(match, pkt):
     """As ip_packet_match compares: -p the protocol number (all: any protocol); -s/-d the
     address under the mask (a list is one kernel rule per item: any of them, each negated on

@@ -10,7 +10,6 @@ def _meaning(match, enc):
     return enc.true
 
 
-
 def _concrete(match, pkt):
     """Every packet."""
     pkt.options(match)

@@ -15,7 +15,6 @@ def _meaning(match, enc):
     return enc.tracked() & enc.negate(enc.masked("ctmark", value, mask), opt)
 
 
-
 def _concrete(match, pkt):
     """As connmark_mt: a packet without a connection never matches; else (ctmark & mask) ==
     value, inverted by !."""

@@ -31,7 +31,6 @@ def _meaning(match, enc):
     return with_entry._replace(upper=with_entry.upper | without, lower=with_entry.lower | without)
 
 
-
 def _concrete(match, pkt):
     """As conntrack_mt: the state test first (a tracked packet's state, plus SNAT/DNAT when its
     connection is NATed; INVALID or UNTRACKED without a connection), failing the match when it
@@ -75,9 +74,19 @@ _NFT_PORTS = {"ctorigsrcport": ("original", "proto-src"), "ctorigdstport": ("ori
 
 def _nft_entry_tests(ctx, opts):
     """The tests of the options other than --ctstate: each reads the connection, which nft (as
-    conntrack_mt) cannot do for a packet without one."""
+    conntrack_mt) cannot do for a packet without one.  nft reads a connection's ports only after
+    a test of its protocol: without --ctproto, the rule's -p stands in (approximate)."""
     tests = []
-    for name, opt in opts.items():
+    if any(name in _NFT_PORTS for name in opts) and "ctproto" not in opts:
+        number = ctx.protocol_number
+        if number not in (6, 17, 33, 132, 136):
+            ctx.refuse("ports of the connection without --ctproto: nft reads them only after a test "
+                       "of the connection's protocol", next(o for n, o in opts.items() if n in _NFT_PORTS))
+        ctx.approximate("nft reads the connection's ports only after a test of its protocol: the "
+                        "rule's -p is taken for --ctproto",
+                        next(o for n, o in opts.items() if n in _NFT_PORTS))
+        tests.append(ctx.match(ctx.ct("protocol"), ctx.protocol_value(number)))
+    for name, opt in sorted(opts.items(), key=lambda item: item[0] != "ctproto"):
         if name == "ctproto":
             tests.append(ctx.match(ctx.ct("protocol"), ctx.protocol_value(ctx.value(opt)), opt.negated))
         elif name in _NFT_TUPLES:

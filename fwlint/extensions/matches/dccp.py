@@ -17,7 +17,6 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
-
 def _concrete(match, pkt):
     """As dccp_mt: a later fragment never matches; each port within its range; packet types
     and options are not modelled."""
@@ -31,6 +30,37 @@ def _concrete(match, pkt):
             pkt.value(opt)
             results.append(pkt.unknown(f"--{name}: DCCP packet types and options are not modelled"))
     return pkt.all(*results)
+
+
+_NFT_TYPES = ("REQUEST", "RESPONSE", "DATA", "ACK", "DATAACK", "CLOSEREQ", "CLOSE", "RESET", "SYNC",
+              "SYNCACK")
+
+
+def _nft(match, ctx):
+    """``dccp sport``/``dccp dport``; --dccp-types as ``dccp type { request, ... }`` (INVALID: the
+    types 10 and up).  nft 1.0 has no test of a DCCP option."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        if name in ("source-port", "destination-port"):
+            low, high = ctx.value(opt)
+            if low > high:
+                if not opt.negated:
+                    ctx.never(f"port range {opt.values[0]} runs backwards", opt)
+                continue
+            field = "sport" if name == "source-port" else "dport"
+            parts.append(ctx.match(ctx.payload("dccp", field), ctx.range(low, high, "inet_service"),
+                                   opt.negated))
+        elif name == "dccp-types":
+            wanted = ctx.value(opt)
+            types = [ctx.symbol(t.lower(), "dccp_pkttype", i) for i, t in enumerate(_NFT_TYPES) if t in wanted]
+            if "INVALID" in wanted:
+                types.append(ctx.range(10, 15, "dccp_pkttype"))
+            parts.append(ctx.match(ctx.payload("dccp", "type"), ctx.set(types), opt.negated))
+        elif name == "dccp-option":
+            ctx.refuse("--dccp-option: nft 1.0 has no test of DCCP options", opt)
+    if not parts:
+        parts.append(ctx.match(ctx.payload("dccp", "sport"), ctx.range(0, 65535, "inet_service")))
+    return parts
 
 
 EXTENSION = match(
@@ -47,6 +77,7 @@ EXTENSION = match(
     summary="DCCP ports, packet types and options",
     protocols=frozenset({"dccp", "33"}),
     implied_by=frozenset({"dccp", "33"}),
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
 )

@@ -17,6 +17,26 @@ def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
         elif opt.name == "dst-group":
             yield Placement(opt.name, chains=frozenset({"FORWARD", "OUTPUT", "POSTROUTING"}))
 
+def _nft(match, ctx):
+    """``meta iifgroup 5`` / ``meta oifgroup & 0xf0 == 0x10``, negated ``!=``.  A group name comes
+    from the host's /etc/iproute2/group when the rules are loaded: write its number."""
+    from fwlint.extensions.values import MARK, BadValue
+
+    parts = []
+    for name, opt in ctx.options(match).items():
+        key = "iifgroup" if name == "src-group" else "oifgroup"
+        try:
+            value, mask = MARK.parse(opt.values[0] if opt.values else "", ctx.family)
+        except BadValue:
+            ctx.refuse(f"{opt.written} {' '.join(opt.values)}: a group name is looked up in the host's "
+                       "/etc/iproute2/group; write its number", opt)
+        left = ctx.meta(key)
+        if mask != 0xFFFFFFFF:
+            left = ctx.masked(left, ctx.hex(mask))
+        parts.append(ctx.match(left, ctx.number(value), opt.negated))
+    return parts
+
+
 EXTENSION = match(
     "devgroup",
     OptionSpec("src-group", invertible=True,
@@ -25,6 +45,7 @@ EXTENSION = match(
                help="group of the outgoing device: value[/mask] or a name"),
     summary="interface device group",
     placement=_placement,
+    nft=_nft,
     meaning=Opaque("device groups are not modelled"),
     required=(frozenset({"src-group", "dst-group"}),),
 )

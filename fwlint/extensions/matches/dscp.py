@@ -13,7 +13,6 @@ def _meaning(match, enc):
     return enc.negate(enc.masked("tos", enc.value(opt) << 2, 0xFC), opt)
 
 
-
 def _concrete(match, pkt):
     """As dscp_mt: the TOS byte shifted right by two equals the code point, inverted by !."""
     opts = pkt.options(match)
@@ -24,12 +23,21 @@ def _concrete(match, pkt):
     return pkt.invert(pkt.test("tos", lambda tos: tos >> 2 == code), opt)
 
 
+def _nft(match, ctx):
+    """``ip dscp 0x2e`` (``ip6 dscp``), negated ``!=``."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        parts.append(ctx.match(ctx.ip("dscp"), ctx.hex(ctx.value(opt), "dscp"), opt.negated))
+    return parts
+
+
 EXTENSION = match(
     "dscp",
     OptionSpec("dscp", value=integer(0, 63), invertible=True, help="code point 0-63 (decimal or hex)"),
     OptionSpec("dscp-class", value=DSCP_CLASS, invertible=True,
                help="a DiffServ class: BE, EF, AF11-AF43, CS0-CS7"),
     summary="DiffServ code point",
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     exclusive=(frozenset({"dscp", "dscp-class"}),),

@@ -20,7 +20,6 @@ def _meaning(match, enc):
     return out
 
 
-
 def _concrete(match, pkt):
     """As ecn_mt: the ECN field (the TOS byte's low two bits) equals --ecn-ip-ect; the TCP
     header's ECE / CWR flag is set; each inverted by its !."""
@@ -38,6 +37,21 @@ def _concrete(match, pkt):
     return pkt.all(*results)
 
 
+def _nft(match, ctx):
+    """--ecn-tcp-cwr/--ecn-tcp-ece as ``tcp flags & cwr == cwr`` (``ecn``), --ecn-ip-ect as
+    ``ip ecn N``; negated ``!=``."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        if name in ("ecn-tcp-cwr", "ecn-tcp-ece"):
+            flag = "cwr" if name == "ecn-tcp-cwr" else "ecn"
+            bit = ctx.bits([flag])
+            parts.append(ctx.compare(ctx.masked(ctx.payload("tcp", "flags"), bit),
+                                     "!=" if opt.negated else "==", bit))
+        elif name == "ecn-ip-ect":
+            parts.append(ctx.match(ctx.ip("ecn"), ctx.number(ctx.value(opt)), opt.negated))
+    return parts
+
+
 EXTENSION = match(
     "ecn",
     OptionSpec("ecn-tcp-cwr", arity=0, invertible=True, help="TCP CWR flag set (needs -p tcp)"),
@@ -45,6 +59,7 @@ EXTENSION = match(
     OptionSpec("ecn-ip-ect", value=integer(0, 3), invertible=True,
                help="the IP header's ECN field equals this, 0-3"),
     summary="explicit congestion notification bits",
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     required=(frozenset({"ecn-tcp-cwr", "ecn-tcp-ece", "ecn-ip-ect"}),),

@@ -1,8 +1,121 @@
 """hashlimit: rate limits kept per group (source/destination address, port) in a hash table."""
 
-from fwlint.extensions import Opaque, OptionSpec, match
+from typing import Iterator
+
+from fwlint.ast import Option
+from fwlint.extensions import Opaque, OptionSpec, ValueProblem, match
 from fwlint.extensions.values import (ANY, HASHLIMIT_BURST, HASHLIMIT_RATE, PREFIX_LENGTH, UINT32,
                                       choice_list)
+
+_NFT_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+_NFT_BYTES = {"b": "bytes", "kb": "kbytes", "mb": "mbytes", "gb": "gbytes"}
+_NFT_PORT_PROTOCOLS = {6: "tcp", 17: "udp", 136: "udplite", 132: "sctp", 33: "dccp"}
+
+
+def _nft_rate(ctx, opts):
+    """The limit statement's words and JSON for the rate and burst: (text, json, over)."""
+    above = "hashlimit-above" in opts
+    opt = opts["hashlimit-above"] if above else opts.get("hashlimit-upto")
+    if opt is None:
+        ctx.refuse("-m hashlimit needs --hashlimit-upto or --hashlimit-above (iptables refuses it)",
+                   None, refused=True)
+    over = above != opt.negated
+    count, unit = ctx.value(opt)
+    burst, burst_unit = ctx.value(opts["hashlimit-burst"]) if "hashlimit-burst" in opts else (5, "")
+    data = {"rate": count}
+    if unit in _NFT_BYTES:
+        per, rate_unit = "second", _NFT_BYTES[unit]
+        data["rate_unit"] = rate_unit
+        burst_bytes = burst * {"": 1, "b": 1, "kb": 1024, "mb": 1024 ** 2, "gb": 1024 ** 3}[burst_unit]
+        text = f"rate {'over ' if over else ''}{count} {rate_unit}/second burst {burst_bytes} bytes"
+        data.update({"per": per, "burst": burst_bytes, "burst_unit": "bytes"})
+        ctx.approximate("a byte rate: hashlimit and nft count the bucket of bytes differently", opt)
+    else:
+        if burst_unit:
+            ctx.refuse(f"a burst in bytes ({burst}{burst_unit}) with a packet rate", opts["hashlimit-burst"],
+                       refused=True)
+        per = _NFT_UNITS[unit]
+        text = f"rate {'over ' if over else ''}{count}/{per} burst {burst} packets"
+        data.update({"per": per, "burst": burst})
+    if over:
+        data["inv"] = True
+    return text, data
+
+
+def _nft(match, ctx):
+    """A meter keyed by the --hashlimit-mode fields, each element with its own limit: ``meter
+    hashlimit_NAME size 65535 { ip saddr . tcp dport timeout 10s limit rate over 10/second burst
+    5 packets }`` (masks from --hashlimit-srcmask/dstmask, an element dropped after
+    --hashlimit-htable-expire of silence).  iptables shares the buckets of one
+    --hashlimit-name between rules; nft meters cannot be shared (approximate).  Without a mode every packet shares one bucket, shared by the rules that give
+    the same --hashlimit-name: a named limit, ``limit name "NAME"``.  A port mode without a
+    protocol reads ``th sport``/``th dport``: hashlimit counts the packets of protocols without
+    ports under port 0, nft under whatever their header holds there (approximate)."""
+    import ipaddress
+
+    opts = ctx.options(match)
+    for unsupported in ("hashlimit-rate-match", "hashlimit-rate-interval"):
+        if unsupported in opts:
+            ctx.refuse(f"--{unsupported}: nft's limit has no rate-measuring mode", opts[unsupported])
+    name = ctx.value(opts["hashlimit-name"]) if "hashlimit-name" in opts else "hashlimit"
+    text, data = _nft_rate(ctx, opts)
+    modes = ctx.value(opts["hashlimit-mode"]) if "hashlimit-mode" in opts else frozenset()
+    if not modes:
+        object_name = ctx.limit_object(f"hashlimit_{name}", text, data)
+        return [ctx.matching(f'limit name "{object_name}"', {"limit": object_name})]
+    width = 32 if ctx.family == 4 else 128
+    keys = []
+    for mode, field, mask_option in (("SRCIP", "saddr", "hashlimit-srcmask"),
+                                     ("DSTIP", "daddr", "hashlimit-dstmask")):
+        if mode in modes:
+            key = ctx.ip(field)
+            bits = ctx.value(opts[mask_option]) if mask_option in opts else width
+            if bits < width:
+                zero = "0.0.0.0" if width == 32 else "::"
+                key = ctx.masked(key, ctx.symbol(str(ipaddress.ip_network(f"{zero}/{bits}").netmask)))
+            keys.append(key)
+    protocol = _NFT_PORT_PROTOCOLS.get(ctx.protocol_number)
+    for mode, field in (("SRCPORT", "sport"), ("DSTPORT", "dport")):
+        if mode in modes:
+            if protocol is None:
+                ctx.approximate(f"--hashlimit-mode {mode.lower()} without -p: packets without ports "
+                                "share port 0 in hashlimit; nft reads th " + field, opts["hashlimit-mode"])
+                keys.append(ctx.term(f"th {field}", {"payload": {"protocol": "th", "field": field}}))
+            else:
+                keys.append(ctx.payload(protocol, field))
+    expire_ms = ctx.value(opts["hashlimit-htable-expire"]) if "hashlimit-htable-expire" in opts else 10000
+    size = ctx.value(opts["hashlimit-htable-max"]) if "hashlimit-htable-max" in opts else 65535
+    meter, taken = ctx.meter(f"hashlimit_{name}")
+    if taken:
+        ctx.approximate(f"rules naming --hashlimit-name {name} share its buckets in iptables; each nft "
+                        "meter is the rule's own", opts.get("hashlimit-name", match))
+    timeout = max(1, -(-expire_ms // 1000))  # whole seconds, as nft's JSON takes them
+    if timeout * 1000 != expire_ms:
+        ctx.approximate(f"--hashlimit-htable-expire {expire_ms} ms is kept as {timeout} s",
+                        opts["hashlimit-htable-expire"])
+    key_text = " . ".join(k.text for k in keys)
+    key_json = keys[0].json if len(keys) == 1 else {"concat": [k.json for k in keys]}
+    return [ctx.matching(f"meter {meter} size {size or 65535} {{ {key_text} timeout {timeout}s limit {text} }}",
+                         {"meter": {"name": meter, "size": size or 65535,
+                                    "key": {"elem": {"val": key_json, "timeout": timeout}},
+                                    "stmt": {"limit": data}}})]
+
+
+def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
+    """iptables takes a mask of up to 128 bits in either family; the kernel refuses more than 32
+    for IPv4 (checked on Linux 6.18)."""
+    if family != 4:
+        return
+    for opt in options:
+        if opt.name in ("hashlimit-srcmask", "hashlimit-dstmask") and opt.value is not None:
+            try:
+                bits = int(PREFIX_LENGTH.parse(opt.value, family))  # type: ignore[arg-type]
+            except ValueError:
+                continue  # reported for itself
+            if bits > 32:
+                yield ValueProblem(opt.name, f"--{opt.name} {bits}: an IPv4 address has 32 bits; "
+                                             "the kernel refuses a longer mask")
+
 
 EXTENSION = match(
     "hashlimit",
@@ -30,7 +143,9 @@ EXTENSION = match(
     OptionSpec("hashlimit-rate-interval", value=UINT32,
                help="seconds between rate samples, with --hashlimit-rate-match"),
     summary="per-group rate limit (per source, destination, port ...)",
+    nft=_nft,
     meaning=Opaque("rates depend on the traffic before the packet"),
     exclusive=(frozenset({"hashlimit-upto", "hashlimit-above"}),),
     required=(frozenset({"hashlimit-upto", "hashlimit-above"}), frozenset({"hashlimit-name"})),
+    validate=_validate,
 )

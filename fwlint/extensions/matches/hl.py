@@ -18,7 +18,6 @@ def _meaning(match, enc):
     return enc.range("ttl", 0, value - 1)
 
 
-
 def _concrete(match, pkt):
     """As hl_mt6: the hop limit equal to (! : different from), less than or greater than the value."""
     opts = pkt.options(match)
@@ -33,6 +32,18 @@ def _concrete(match, pkt):
     return pkt.test("ttl", lambda ttl: ttl < value)
 
 
+def _nft(match, ctx):
+    """``ip6 hoplimit 64``, ``ip6 hoplimit > 10``, ``ip6 hoplimit < 10``; negated ``!=``."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        value = ctx.number(ctx.value(opt))
+        if name == "hl-eq":
+            parts.append(ctx.match(ctx.payload("ip6", "hoplimit"), value, opt.negated))
+        else:
+            parts.append(ctx.compare(ctx.payload("ip6", "hoplimit"), ">" if name == "hl-gt" else "<", value))
+    return parts
+
+
 EXTENSION = match(
     "hl",
     OptionSpec("hl-eq", aliases=("hl",), value=UINT8, invertible=True, help="hop limit equals this"),
@@ -40,6 +51,7 @@ EXTENSION = match(
     OptionSpec("hl-lt", value=UINT8, help="hop limit is less than this"),
     summary="IPv6 hop limit",
     family=6,
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     exclusive=(frozenset({"hl-eq", "hl-gt", "hl-lt"}),),

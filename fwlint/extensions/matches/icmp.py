@@ -14,7 +14,6 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
-
 def _concrete(match, pkt):
     """As icmp_match: a later fragment never matches; type 255 ("any") takes every message,
     else the type equal and the code within the range; ! inverts that."""

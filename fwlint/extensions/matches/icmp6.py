@@ -15,7 +15,6 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
-
 def _concrete(match, pkt):
     """As icmp6_match: a later fragment never matches; the type equal and the code within the
     range (ICMPv6 has no "any" type: 255 is the type 255); ! inverts that."""

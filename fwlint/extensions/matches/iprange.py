@@ -17,7 +17,6 @@ def _meaning(match, enc):
     return out
 
 
-
 def _concrete(match, pkt):
     """As iprange_mt: each address given a range is within it, each test inverted by its !."""
     opts = pkt.options(match)
@@ -31,11 +30,22 @@ def _concrete(match, pkt):
     return pkt.all(*results)
 
 
+def _nft(match, ctx):
+    """``ip saddr 10.0.0.1-10.0.0.9`` (``ip6``), negated ``!=``."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        low, high = ctx.value(opt)
+        field = "saddr" if name == "src-range" else "daddr"
+        parts.append(ctx.match(ctx.ip(field), ctx.address_range(low, high), opt.negated))
+    return parts
+
+
 EXTENSION = match(
     "iprange",
     OptionSpec("src-range", value=IP_RANGE, invertible=True, help="source address in from[-to]"),
     OptionSpec("dst-range", value=IP_RANGE, invertible=True, help="destination address in from[-to]"),
     summary="address ranges that are not a single prefix",
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     required=(frozenset({"src-range", "dst-range"}),),

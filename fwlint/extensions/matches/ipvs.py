@@ -1,7 +1,10 @@
 """ipvs: properties of the IPVS (load balancer) connection the packet belongs to."""
 
-from fwlint.extensions import Opaque, OptionSpec, match
+from fwlint.extensions import NoNft, Opaque, OptionSpec, match
 from fwlint.extensions.values import NETWORK, PORT, PROTOCOL, choice
+
+_NFT = NoNft('nft has no access to IPVS connection properties')
+
 
 EXTENSION = match(
     "ipvs",
@@ -15,6 +18,7 @@ EXTENSION = match(
     OptionSpec("vportctl", value=PORT, invertible=True,
                help="virtual port of the controlling connection (21 for FTP data)"),
     summary="IPVS connection properties",
+    nft=_NFT,
     meaning=Opaque("IPVS connections are not modelled"),
     required=(frozenset({"ipvs", "vproto", "vaddr", "vport", "vdir", "vmethod", "vportctl"}),),
 )

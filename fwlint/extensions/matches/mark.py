@@ -14,7 +14,6 @@ def _meaning(match, enc):
     return enc.negate(enc.masked("mark", value, mask), opt)
 
 
-
 def _concrete(match, pkt):
     """As mark_mt: (nfmark & mask) == value, inverted by !."""
     opts = pkt.options(match)

@@ -20,7 +20,6 @@ def _meaning(match, enc):
     return enc.all(enc.not_fragment(), enc.negate(hit, opt))
 
 
-
 def _concrete(match, pkt):
     """As multiport_mt: a later fragment never matches; else the port (source, destination, or
     either for --ports) is in one of the ranges, the answer inverted by !."""

@@ -10,7 +10,7 @@ INPUT or OUTPUT: only in FORWARD and POSTROUTING.
 from typing import Iterator
 
 from fwlint.ast import Option, Rule
-from fwlint.extensions import Opaque, OptionSpec, Placement, match
+from fwlint.extensions import NoNft, Opaque, OptionSpec, Placement, match
 from fwlint.extensions.values import INTERFACE
 
 
@@ -28,6 +28,9 @@ def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
                             note="the port a packet leaves by is known once the bridge has decided")
 
 
+_NFT = NoNft("physdev reads the bridge ports of packets bridged through br_netfilter; nft's ip and ip6 tables do not see them (use a bridge family table)")
+
+
 EXTENSION = match(
     "physdev",
     OptionSpec("physdev-in", value=INTERFACE, invertible=True,
@@ -41,6 +44,7 @@ EXTENSION = match(
                help="the packet is being bridged, not routed (FORWARD, POSTROUTING)"),
     summary="bridge port of bridged packets",
     placement=_placement,
+    nft=_NFT,
     meaning=Opaque("bridge ports are not modelled"),
     required=(
         frozenset({"physdev-in", "physdev-out", "physdev-is-in", "physdev-is-out", "physdev-is-bridged"}),

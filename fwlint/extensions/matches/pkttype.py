@@ -13,7 +13,6 @@ def _meaning(match, enc):
     return enc.negate(enc.packet_type(enc.value(opt)), opt)
 
 
-
 _CANONICAL = {"host": "unicast", "bcast": "broadcast", "mcast": "multicast"}
 
 
@@ -29,12 +28,24 @@ def _concrete(match, pkt):
     return pkt.invert(pkt.test("pkttype", lambda kind: kind == wanted), opt)
 
 
+def _nft(match, ctx):
+    """``meta pkttype host|broadcast|multicast`` (a looped-back packet's type found as pkttype
+    finds it), negated ``!=``."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        kind = {"unicast": "host", "host": "host", "broadcast": "broadcast", "bcast": "broadcast",
+                "multicast": "multicast", "mcast": "multicast"}[ctx.value(opt)]
+        parts.append(ctx.match(ctx.meta("pkttype"), ctx.symbol(kind), opt.negated))
+    return parts
+
+
 EXTENSION = match(
     "pkttype",
     OptionSpec("pkt-type", value=choice("unicast", "broadcast", "multicast", "host", "bcast", "mcast",
                                         what="packet type", fold=True),
                invertible=True, help="unicast, broadcast or multicast"),
     summary="link-layer packet type",
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     required=(frozenset({"pkt-type"}),),

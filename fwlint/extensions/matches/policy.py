@@ -18,6 +18,30 @@ def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
         elif opt.name == "dir" and opt.value == "out":
             yield Placement(opt.name, chains=frozenset({"FORWARD", "OUTPUT", "POSTROUTING"}))
 
+def _nft(match, ctx):
+    """--pol none as ``meta secpath missing`` (--dir in) or ``rt ipsec missing`` (--dir out);
+    --pol ipsec without element options as ``exists``.  The element tests (--reqid, --spi,
+    --proto, --mode, --tunnel-src/dst, --next, --strict) compare any or every SA of the path;
+    nft's ipsec expression reads one SA by position: they have no exact nft form."""
+    opts = ctx.options(match, repeatable=("reqid", "spi", "proto", "mode", "tunnel-src", "tunnel-dst",
+                                          "next"))
+    if "dir" not in opts:
+        ctx.refuse("-m policy needs --dir (iptables refuses it)", match, refused=True)
+    direction = ctx.value(opts["dir"])
+    policy = ctx.value(opts["pol"]) if "pol" in opts else "ipsec"
+    elements = [n for n in opts if n in ("reqid", "spi", "proto", "mode", "tunnel-src", "tunnel-dst",
+                                         "next", "strict")]
+    if elements and policy == "ipsec":
+        ctx.refuse(f"--{elements[0]}: policy compares any (or with --strict every) SA of the packet's "
+                   "path; nft's ipsec expression reads one SA by position", opts[elements[0]])
+    if direction == "in":
+        left = ctx.term("meta secpath", {"meta": {"key": "secpath"}})
+    else:
+        left = ctx.term("rt ipsec", {"rt": {"key": "ipsec"}})
+    present = policy == "ipsec"
+    return [ctx.match(left, ctx.literal("exists" if present else "missing", present))]
+
+
 EXTENSION = match(
     "policy",
     OptionSpec("dir", value=choice("in", "out", what="policy direction"),
@@ -41,6 +65,7 @@ EXTENSION = match(
     summary="IPsec policy of the packet",
     placement=_placement,
     elements=("next", frozenset({"reqid", "spi", "proto", "mode", "tunnel-src", "tunnel-dst"})),
+    nft=_nft,
     meaning=Opaque("IPsec policies are not modelled"),
     required=(frozenset({"dir"}),),
 )

@@ -1,6 +1,9 @@
 """rateest: compare the rates measured by RATEEST targets with each other or with a fixed rate."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import NoNft, OptionSpec, match
+
+_NFT = NoNft('rate estimators (RATEEST) have no nft form')
+
 
 EXTENSION = match(
     "rateest",
@@ -14,5 +17,4 @@ EXTENSION = match(
     OptionSpec("rateest-lt", arity=0, invertible=True, help="rate less than"),
     OptionSpec("rateest-gt", arity=0, invertible=True, help="rate greater than"),
     OptionSpec("rateest-eq", arity=0, invertible=True, help="rate equal"),
-    summary="rates measured by the RATEEST target",
-)
+    summary="rates measured by the RATEEST target", nft=_NFT)

@@ -37,7 +37,6 @@ def _validate(options: tuple[Option, ...]) -> Iterator[ValueProblem]:
         yield ValueProblem("name", "an empty --name: the kernel refuses it")
 
 
-
 def _concrete(match, pkt):
     """--set on its own adds the address to the list and matches (! --set never does);
     --rcheck, --update and --remove depend on the traffic seen before: not modelled."""
@@ -48,6 +47,64 @@ def _concrete(match, pkt):
     if "set" in opts and not any(n in opts for n in ("rcheck", "update", "remove")):
         return not opts["set"].negated
     return pkt.unknown("-m recent: the list's contents depend on the traffic seen before")
+
+
+def _nft(match, ctx):
+    """A dynamic set of addresses per list, ``recent_NAME``, whose elements time out after
+    --seconds: --set as ``update @recent_NAME { ip saddr }``, --rcheck as ``ip saddr
+    @recent_NAME``, --update as that and the update, --remove as ``ip saddr @recent_NAME delete
+    @recent_NAME { ip saddr }``; --rdest and --mask choose and mask the address.  Approximate
+    (FW602): nft keeps one timeout per address, not ipt_recent's last hits, so --hitcount is
+    not tested and rules of one list that give different --seconds share the longest; a full
+    set takes no new address (ipt_recent forgets its oldest)."""
+    import ipaddress
+
+    opts = ctx.options(match)
+    name = ctx.value(opts["name"]) if "name" in opts else "DEFAULT"
+    for unsupported in ("rttl",):
+        if unsupported in opts:
+            ctx.refuse(f"--{unsupported}: nft's sets keep no TTL to compare", opts[unsupported])
+    field = "daddr" if "rdest" in opts else "saddr"
+    key = ctx.ip(field)
+    if "mask" in opts:
+        mask = ctx.value(opts["mask"])
+        full = ipaddress.ip_address("255.255.255.255" if ctx.family == 4 else "ffff:" * 7 + "ffff")
+        if mask != full:
+            key = ctx.masked(key, ctx.symbol(str(mask)))
+    seconds = ctx.value(opts["seconds"]) if "seconds" in opts else None
+    set_name = ctx.dynamic_set(f"recent_{name}", ctx.address_type(), timeout=seconds, size=65535,
+                               note=f"recent list {name}")
+    ref = f"@{set_name}"
+    member = ctx.match(key, ctx.literal(ref, ref), False)
+    not_member = ctx.match(key, ctx.literal(ref, ref), True)
+    differs = ["nft keeps one timeout per address, not the times of its last hits"]
+    if "hitcount" in opts:
+        differs.append(f"--hitcount {opts['hitcount'].values[0]} is not tested")
+
+    def update(op):
+        return ctx.statement(f"{op} {ref} {{ {key.text} }}", {"set": {"op": op, "elem": key.json, "set": ref}},
+                             stateful=True)
+
+    parts = []
+    if "set" in opts:
+        if opts["set"].negated:
+            ctx.refuse("! --set: adds the address and never matches", opts["set"])
+        parts = [update("update")]
+    elif "rcheck" in opts:
+        parts = [not_member if opts["rcheck"].negated else member]
+    elif "update" in opts:
+        if opts["update"].negated:
+            differs.append("! --update refreshes an address it finds (and does not match); nft does not")
+            parts = [not_member]
+        else:
+            parts = [member, update("update")]
+    elif "remove" in opts:
+        parts = [not_member] if opts["remove"].negated else [member, update("delete")]
+    else:
+        ctx.refuse("-m recent needs --set, --rcheck, --update or --remove (iptables refuses it)",
+                   match, refused=True)
+    ctx.approximate("recent as a dynamic set with timeout: " + "; ".join(differs), match)
+    return parts
 
 
 EXTENSION = match(
@@ -70,6 +127,7 @@ EXTENSION = match(
                help="only if seen at least this many times (with --rcheck or --update)"),
     OptionSpec("rttl", arity=0, help="also require the TTL the address was recorded with"),
     summary="lists of recently seen addresses (port knocking, brute-force throttling)",
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     exclusive=(frozenset({"set", "rcheck", "update", "remove"}),),

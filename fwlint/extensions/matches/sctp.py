@@ -17,7 +17,6 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
-
 def _concrete(match, pkt):
     """As sctp_mt: a later fragment never matches; each port within its range; chunk types
     are not modelled."""
@@ -31,6 +30,20 @@ def _concrete(match, pkt):
             pkt.values(opt)
             results.append(pkt.unknown("--chunk-types: SCTP chunks are not modelled"))
     return pkt.all(*results)
+
+
+def _nft(match, ctx):
+    """``sctp sport``/``sctp dport``, negated ``!=``.  --chunk-types has no nft 1.0 form."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        if name == "chunk-types":
+            ctx.refuse("--chunk-types: nft 1.0 cannot test SCTP chunks as sctp_mt does", opt)
+        low, high = ctx.value(opt)
+        field = "sport" if name == "source-port" else "dport"
+        parts.append(ctx.match(ctx.payload("sctp", field), ctx.range(low, high, "inet_service"), opt.negated))
+    if not parts:
+        parts.append(ctx.match(ctx.payload("sctp", "sport"), ctx.range(0, 65535, "inet_service")))
+    return parts
 
 
 EXTENSION = match(
@@ -47,6 +60,7 @@ EXTENSION = match(
     summary="SCTP ports and chunk types",
     protocols=frozenset({"sctp", "132"}),
     implied_by=frozenset({"sctp", "132"}),
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
 )

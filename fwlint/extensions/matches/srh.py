@@ -1,7 +1,10 @@
 """srh: fields of the IPv6 Segment Routing Header."""
 
-from fwlint.extensions import OptionSpec, match
+from fwlint.extensions import NoNft, OptionSpec, match
 from fwlint.extensions.values import NETWORK, UINT8, UINT16
+
+_NFT = NoNft('the segment routing header tests have no nft form fwlint writes')
+
 
 EXTENSION = match(
     "srh",
@@ -20,5 +23,4 @@ EXTENSION = match(
     OptionSpec("srh-nsid", value=NETWORK, invertible=True, help="next SID, addr[/mask]"),
     OptionSpec("srh-lsid", value=NETWORK, invertible=True, help="last SID, addr[/mask]"),
     summary="IPv6 segment routing header",
-    family=6,
-)
+    family=6, nft=_NFT)

@@ -14,7 +14,6 @@ def _meaning(match, enc):
     return enc.negate(enc.ct_states(enc.value(opt)), opt)
 
 
-
 def _concrete(match, pkt):
     """As state_mt: the packet's state (INVALID or UNTRACKED when it has no connection) is in
     the list; ! --state takes the other states."""

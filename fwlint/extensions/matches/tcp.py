@@ -26,7 +26,6 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
-
 _FLAG_BITS = {"FIN": 0x01, "SYN": 0x02, "RST": 0x04, "PSH": 0x08, "ACK": 0x10, "URG": 0x20,
               "ECE": 0x40, "CWR": 0x80, "ALL": 0x3F, "NONE": 0x00}
 """iptables' flag names (libxt_tcp: ALL is FIN,SYN,RST,PSH,ACK,URG; iptables 1.8.9 refuses ECE and CWR)."""

@@ -3,6 +3,85 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import DATE, MONTHDAY_LIST, TIME_OF_DAY, WEEKDAY_LIST
 
+def _nft(match, ctx):
+    """--timestart/--timestop as ``meta hour 28800-61199``: seconds of the day written as
+    numbers, which nft hands the kernel as they are, in UTC as the time match counts them
+    (nft reads ``meta hour "08:00"`` as the local time of the host that loads the rules, and
+    lists the numbers so too).  A span over midnight is ``meta hour != STOP+1-START-1``.
+    --datestart/--datestop as ``meta time >= SECONDS`` (seconds since 1970, UTC).
+    --weekdays as ``meta day { 1, 2 }`` (0 is Sunday); nft counts days in the kernel's time
+    zone (sys_tz, normally UTC), the time match in UTC (approximate); with --contiguous a
+    span over midnight is two rules, the second with the next days.  With --kerneltz the match
+    counts in the kernel's time zone: the times are written as strings, read in the time zone
+    of the host loading the rules (approximate).  --monthdays has no nft form."""
+    import calendar
+
+    opts = ctx.options(match)
+    if "monthdays" in opts:
+        ctx.refuse("--monthdays: nft has no day of the month to test", opts["monthdays"])
+    local = "kerneltz" in opts
+    if local:
+        ctx.approximate("--kerneltz: the times are written as local times, read in the time zone of "
+                        "the host that loads the rules, not the kernel's", opts["kerneltz"])
+    parts = []
+    hour = ctx.meta("hour")
+    for name, op in (("datestart", ">="), ("datestop", "<=")):
+        if name in opts:
+            when = calendar.timegm(tuple(ctx.value(opts[name])) + (0, 0, 0))
+            if local:
+                text = "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format(*ctx.value(opts[name]))
+                parts.append(ctx.compare(ctx.meta("time"), op, ctx.literal(f'"{text}"', text)))
+            else:
+                parts.append(ctx.compare(ctx.meta("time"), op, ctx.number(when)))
+
+    def seconds(value):
+        if not local:
+            return ctx.number(value)
+        text = f"{value // 3600:02d}:{value // 60 % 60:02d}:{value % 60:02d}"
+        return ctx.literal(f'"{text}"', text)
+
+    def span(low, high):
+        if not local:
+            return ctx.range(low, high)
+        return ctx.literal(f"{seconds(low).text}-{seconds(high).text}",
+                           {"range": [seconds(low).json, seconds(high).json]})
+
+    start = ctx.value(opts["timestart"]) if "timestart" in opts else 0
+    stop = ctx.value(opts["timestop"]) if "timestop" in opts else 86399
+    over_midnight = start > stop
+    if "timestart" in opts or "timestop" in opts:
+        if not over_midnight:
+            if (start, stop) != (0, 86399):
+                parts.append(ctx.match(hour, span(start, stop)))
+        elif start > stop + 1:  # the hours outside are stop+1 .. start-1
+            parts.append(ctx.match(hour, span(stop + 1, start - 1), True))
+        else:
+            over_midnight = False
+    if "weekdays" not in opts:
+        return parts
+    opt = opts["weekdays"]
+    days = sorted(ctx.value(opt))
+    if opt.negated:
+        days = [d for d in range(1, 8) if d not in days]
+    if not days:
+        ctx.never("no weekday is left", opt)
+    if not local:
+        ctx.approximate("--weekdays: nft counts days in the kernel's time zone (sys_tz, normally UTC), "
+                        "the time match in UTC", opt)
+
+    def day_set(numbers):
+        return ctx.set([ctx.number(d % 7, "day") for d in numbers])
+
+    if over_midnight and "contiguous" in opts:
+        base = [p for p in parts if p.left is not hour]
+        late = ctx.compare(hour, ">=", seconds(start))
+        early = ctx.compare(hour, "<=", seconds(stop))
+        return ctx.any_of([*base, late, ctx.match(ctx.meta("day"), day_set(days))],
+                          [*base, early, ctx.match(ctx.meta("day"), day_set([d + 1 for d in days]))])
+    parts.append(ctx.match(ctx.meta("day"), day_set(days)))
+    return parts
+
+
 EXTENSION = match(
     "time",
     OptionSpec("datestart", value=DATE, help="from this date, YYYY[-MM[-DD[Thh[:mm[:ss]]]]]"),
@@ -18,6 +97,7 @@ EXTENSION = match(
                help="use the kernel's time zone instead of UTC (discouraged)"),
     OptionSpec("utc", arity=0, help="use UTC (the default)"),
     summary="time and date of arrival (UTC unless --kerneltz)",
+    nft=_nft,
     meaning=Opaque("the time of arrival is not a header field"),
     exclusive=(frozenset({"kerneltz", "utc"}),),
 )

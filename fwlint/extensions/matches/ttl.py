@@ -18,7 +18,6 @@ def _meaning(match, enc):
     return enc.range("ttl", 0, value - 1)
 
 
-
 def _concrete(match, pkt):
     """As ttl_mt: the TTL equal to (! : different from), less than or greater than the value."""
     opts = pkt.options(match)
@@ -33,6 +32,18 @@ def _concrete(match, pkt):
     return pkt.test("ttl", lambda ttl: ttl < value)
 
 
+def _nft(match, ctx):
+    """``ip ttl 64``, ``ip ttl > 10``, ``ip ttl < 10``; negated ``!=``."""
+    parts = []
+    for name, opt in ctx.options(match).items():
+        value = ctx.number(ctx.value(opt))
+        if name == "ttl-eq":
+            parts.append(ctx.match(ctx.payload("ip", "ttl"), value, opt.negated))
+        else:
+            parts.append(ctx.compare(ctx.payload("ip", "ttl"), ">" if name == "ttl-gt" else "<", value))
+    return parts
+
+
 EXTENSION = match(
     "ttl",
     OptionSpec("ttl-eq", aliases=("ttl",), value=UINT8, invertible=True, help="TTL equals this"),
@@ -40,6 +51,7 @@ EXTENSION = match(
     OptionSpec("ttl-lt", value=UINT8, help="TTL is less than this"),
     summary="IPv4 time to live",
     family=4,
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     exclusive=(frozenset({"ttl-eq", "ttl-gt", "ttl-lt"}),),

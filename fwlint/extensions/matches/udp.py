@@ -14,7 +14,6 @@ def _meaning(match, enc):
     return enc.all(*parts)
 
 
-
 def _concrete(match, pkt):
     """As udp_mt: a later fragment never matches; each port within its range."""
     results = [pkt.test("proto", lambda proto: proto == 17), pkt.first_fragment()]

@@ -10,11 +10,21 @@ def _meaning(target, enc):
     return enc.go_on()
 
 
+def _nft(target, ctx):
+    """``log level audit``: an audit record of the packet.  AUDIT's --type (accept, drop,
+    reject) has no place in nft's record (approximate)."""
+    opts = ctx.options(target)
+    if "type" in opts:
+        ctx.approximate("the audit record does not carry --type", opts["type"])
+    return [ctx.statement("log level audit", {"log": {"level": "audit"}})]
+
+
 EXTENSION = target(
     "AUDIT",
     OptionSpec("type", value=choice("accept", "drop", "reject", what="audit record type", fold=True),
                help="accept, drop or reject; ignored by kernels since 4.12"),
     summary="create an audit record and continue",
+    nft=_nft,
     meaning=_meaning,
     required=(frozenset({"type"}),),
 )

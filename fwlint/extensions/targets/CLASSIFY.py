@@ -10,11 +10,23 @@ def _meaning(target, enc):
     return enc.go_on()
 
 
+def _nft(target, ctx):
+    """``meta priority set 1:10`` (the traffic control class, hexadecimal as tc writes it)."""
+    opts = ctx.options(target)
+    if "set-class" not in opts:
+        ctx.refuse("-j CLASSIFY needs --set-class (iptables refuses it)", target, refused=True)
+    major, minor = ctx.value(opts["set-class"])
+    value = f"{major:x}:{minor:x}"
+    return [ctx.statement(f"meta priority set {value}", {"mangle": {"key": {"meta": {"key": "priority"}},
+                                                                    "value": value}})]
+
+
 EXTENSION = target(
     "CLASSIFY",
     OptionSpec("set-class", value=TC_CLASS, help="major:minor, always read as hexadecimal"),
     summary="put the packet in a tc class and continue (usually mangle POSTROUTING)",
     chains=frozenset({"OUTPUT", "FORWARD", "POSTROUTING"}),
+    nft=_nft,
     meaning=_meaning,
     required=(frozenset({"set-class"}),),
 )

@@ -1,6 +1,6 @@
 """CLUSTERIP: share one IP and multicast MAC among cluster nodes, each taking a hash share of connections."""
 
-from fwlint.extensions import OptionSpec, target
+from fwlint.extensions import NoNft, OptionSpec, target
 from fwlint.extensions.values import MAC, UINT16, UINT32, choice
 
 
@@ -8,6 +8,9 @@ def _meaning(target, enc):
     """Packets of connections another node handles are dropped; the others go on."""
     enc.options(target)
     return enc.maybe("CLUSTERIP")
+
+
+_NFT = NoNft('nft has no CLUSTERIP (it answers ARP for a shared address)')
 
 
 EXTENSION = target(
@@ -22,5 +25,7 @@ EXTENSION = target(
     OptionSpec("hash-init", value=UINT32, help="seed of the hash"),
     summary="IPv4 cluster IP (deprecated in favour of -m cluster; gone from Linux 6.3)",
     family=4,
+    removed="Linux 6.3 (2023) removed it; use -m cluster",
+    nft=_NFT,
     meaning=_meaning,
 )

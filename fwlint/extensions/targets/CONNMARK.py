@@ -37,6 +37,33 @@ def _meaning(target, enc):
     return enc.go_on(*steps)
 
 
+def _nft(target, ctx):
+    """``ct mark set ...`` as MARK does for the packet mark; --save-mark as ``ct mark set meta
+    mark`` (``& nfmask``), --restore-mark as ``meta mark set ct mark`` (``& ctmask``).  nft
+    1.0 cannot merge two marks bit by bit, so a --ctmask (save) or --nfmask (restore) that keeps
+    some bits of the mark being set, or a shift, has no nft form."""
+    opts = ctx.options(target)
+    if "save-mark" in opts or "restore-mark" in opts:
+        for shift in ("left-shift-mark", "right-shift-mark"):
+            if shift in opts and ctx.value(opts[shift]):
+                ctx.refuse(f"--{shift}: nft 1.0 has no shift of a mark being copied", opts[shift])
+        both = ctx.value(opts["mask"]) if "mask" in opts else 0xFFFFFFFF
+        nfmask = ctx.value(opts["nfmask"]) if "nfmask" in opts else both
+        ctmask = ctx.value(opts["ctmask"]) if "ctmask" in opts else both
+        save = "save-mark" in opts
+        kept, copied = (ctmask, nfmask) if save else (nfmask, ctmask)
+        if kept != 0xFFFFFFFF:
+            which = "--ctmask" if save else "--nfmask"
+            ctx.refuse(f"{which} 0x{kept:x} keeps bits of the mark being set: nft 1.0 cannot merge "
+                       "two marks", target)
+        dest, source = (ctx.ct("mark"), ctx.meta("mark")) if save else (ctx.meta("mark"), ctx.ct("mark"))
+        if copied != 0xFFFFFFFF:
+            source = ctx.masked(source, ctx.hex(copied))
+        return [ctx.statement(f"{dest.text} set {source.text}",
+                              {"mangle": {"key": dest.json, "value": source.json}})]
+    return [ctx.mark_statement(ctx.ct("mark"), opts)]
+
+
 EXTENSION = target(
     "CONNMARK",
     OptionSpec("set-xmark", value=MARK, help="value[/mask]: clear the mask bits, then XOR value in"),
@@ -55,6 +82,7 @@ EXTENSION = target(
     OptionSpec("right-shift-mark", value=integer(0, 31),
                help="shift the copied mark right by this many bits (revision 2)"),
     summary="set or copy the connection mark and continue",
+    nft=_nft,
     meaning=_meaning,
     exclusive=(
         frozenset({"set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark", "save-mark", "restore-mark"}),

@@ -10,7 +10,6 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
-
 def _concrete(target, ctx):
     """The destination becomes the address (one of the range: the kernel picks by a hash) and
     port given (a port already in the range is kept); the table accepts the packet."""
@@ -22,6 +21,19 @@ def _concrete(target, ctx):
                                randomised="random" in opts)
 
 
+def _nft(target, ctx):
+    """``dnat to 10.1.2.3:80`` (``dnat ip to`` in an inet table), ranges as ranges, with
+    ``random``/``persistent``; a port needs the rule's protocol match, which is kept."""
+    opts = ctx.options(target)
+    if "to-destination" not in opts:
+        ctx.refuse("-j DNAT needs --to-destination (iptables refuses it)", target, refused=True)
+    opt = opts["to-destination"]
+    if "/" in opt.values[0].rpartition(":")[2]:
+        ctx.refuse(f"{opt.written} {opt.values[0]}: nft has no shifted port mapping (port/base)", opt)
+    flags = [f for f in ("random", "persistent") if f in opts]
+    return [ctx.nat("dnat", ctx.value(opt), flags)]
+
+
 EXTENSION = target(
     "DNAT",
     OptionSpec("to-destination", value=NAT_RANGE, help="address[-address][:port[-port]]"),
@@ -31,6 +43,7 @@ EXTENSION = target(
     tables=frozenset({"nat"}),
     chains=frozenset({"PREROUTING", "OUTPUT"}),
     terminal=True,
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
     required=(frozenset({"to-destination"}),),

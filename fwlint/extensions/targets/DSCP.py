@@ -13,12 +13,25 @@ def _meaning(target, enc):
     return enc.go_on(enc.set_bits("tos", enc.value(opt) << 2, 0xFC))
 
 
+def _nft(target, ctx):
+    """``ip dscp set 0x2e`` (``ip6 dscp set``)."""
+    opts = ctx.options(target)
+    opt = opts.get("set-dscp") or opts.get("set-dscp-class")
+    if opt is None:
+        ctx.refuse("-j DSCP needs --set-dscp or --set-dscp-class (iptables refuses it)", target, refused=True)
+    value = ctx.value(opt)
+    key = ctx.ip("dscp")
+    return [ctx.statement(f"{key.text} set 0x{value:x}", {"mangle": {"key": key.json, "value": value}},
+                          family=ctx.family if ctx.inet else None)]
+
+
 EXTENSION = target(
     "DSCP",
     OptionSpec("set-dscp", value=integer(0, 63), help="code point 0-63 (decimal or hex)"),
     OptionSpec("set-dscp-class", value=DSCP_CLASS, help="a DiffServ class: BE, EF, AF11-AF43, CS0-CS7"),
     summary="set the DSCP field and continue",
     tables=frozenset({"mangle"}),
+    nft=_nft,
     meaning=_meaning,
     exclusive=(frozenset({"set-dscp", "set-dscp-class"}),),
     required=(frozenset({"set-dscp", "set-dscp-class"}),),

@@ -37,6 +37,21 @@ def _meaning(target, enc):
     return enc.go_on(*steps)
 
 
+def _nft(target, ctx):
+    """--ecn-ip-ect as ``ip ecn set N``.  nft 1.0 cannot set TCP flags: --ecn-tcp-remove,
+    --ecn-tcp-cwr and --ecn-tcp-ece have no nft form."""
+    opts = ctx.options(target)
+    for unsupported in ("ecn-tcp-remove", "ecn-tcp-cwr", "ecn-tcp-ece"):
+        if unsupported in opts:
+            ctx.refuse(f"--{unsupported}: nft 1.0 cannot set TCP flags", opts[unsupported])
+    if "ecn-ip-ect" not in opts:
+        ctx.refuse("-j ECN needs an option (iptables refuses it)", target, refused=True)
+    value = ctx.value(opts["ecn-ip-ect"])
+    key = ctx.ip("ecn")
+    return [ctx.statement(f"{key.text} set {value}", {"mangle": {"key": key.json, "value": value}},
+                          family=4 if ctx.inet else None)]
+
+
 EXTENSION = target(
     "ECN",
     OptionSpec("ecn-tcp-remove", arity=0, help="clear the ECN bits of the TCP header (needs -p tcp)"),
@@ -47,6 +62,7 @@ EXTENSION = target(
     tables=frozenset({"mangle"}),
     family=4,
     placement=_placement,
+    nft=_nft,
     meaning=_meaning,
     required=(frozenset({"ecn-tcp-remove", "ecn-tcp-cwr", "ecn-tcp-ece", "ecn-ip-ect"}),),
 )

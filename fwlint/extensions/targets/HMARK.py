@@ -1,7 +1,32 @@
 """HMARK: set the packet mark from a hash of chosen header fields, within a range."""
 
-from fwlint.extensions import OptionSpec, target
-from fwlint.extensions.values import PREFIX_LENGTH, UINT8, UINT16, UINT32, choice_list, integer
+from typing import Iterator
+
+from fwlint.ast import Option
+from fwlint.extensions import NoNft, OptionSpec, ValueProblem, target
+from fwlint.extensions.values import PREFIX_OR_MASK, UINT8, UINT16, UINT32, choice_list, integer
+
+_TUPLE = choice_list("src", "dst", "sport", "dport", "spi", "proto", "ct", what="hash field")
+# --hmark-tuple sets the mask option of each field it names: giving that option too is giving it
+# twice ("HMARK: option "--hmark-src-prefix" can only be used once")
+_TUPLE_SETS = {"src": "hmark-src-prefix", "dst": "hmark-dst-prefix", "sport": "hmark-sport-mask",
+               "dport": "hmark-dport-mask", "spi": "hmark-spi-mask", "proto": "hmark-proto-mask"}
+
+
+def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
+    given = {o.name for o in options}
+    for opt in options:
+        if opt.name != "hmark-tuple" or opt.value is None:
+            continue
+        try:
+            fields = _TUPLE.parse(opt.value, family)
+        except ValueError:
+            continue  # reported for itself
+        for field in sorted(f.lower() for f in fields):  # type: ignore[attr-defined]
+            if _TUPLE_SETS.get(field) in given:
+                yield ValueProblem(_TUPLE_SETS[field], f"--{_TUPLE_SETS[field]} given with "
+                                   f"--hmark-tuple {field}, which sets it already: iptables "
+                                   "refuses it twice")
 
 
 def _meaning(target, enc):
@@ -10,21 +35,25 @@ def _meaning(target, enc):
     return enc.go_on(enc.havoc("mark"))
 
 
+_NFT = NoNft('nft cannot hash the header fields HMARK hashes the way it does')
+
+
 EXTENSION = target(
     "HMARK",
-    OptionSpec("hmark-tuple", value=choice_list("src", "dst", "sport", "dport", "spi", "proto", "ct",
-                                                what="hash field"),
+    OptionSpec("hmark-tuple", value=_TUPLE,
                help="fields hashed, comma-separated: src, dst, sport, dport, spi, proto, ct"),
     OptionSpec("hmark-mod", value=integer(1, 0xFFFFFFFF), help="modulus of the hash (> 0): number of marks"),
     OptionSpec("hmark-offset", value=UINT32, help="first mark of the range"),
-    OptionSpec("hmark-src-prefix", value=PREFIX_LENGTH, help="source address prefix length hashed"),
-    OptionSpec("hmark-dst-prefix", value=PREFIX_LENGTH, help="destination address prefix length hashed"),
+    OptionSpec("hmark-src-prefix", value=PREFIX_OR_MASK, help="source address prefix length hashed"),
+    OptionSpec("hmark-dst-prefix", value=PREFIX_OR_MASK, help="destination address prefix length hashed"),
     OptionSpec("hmark-sport-mask", value=UINT16, help="16-bit mask of the source port"),
     OptionSpec("hmark-dport-mask", value=UINT16, help="16-bit mask of the destination port"),
     OptionSpec("hmark-spi-mask", value=UINT32, help="32-bit mask of the SPI"),
     OptionSpec("hmark-proto-mask", value=UINT8, help="8-bit mask of the layer-4 protocol"),
     OptionSpec("hmark-rnd", value=UINT32, help="random seed of the hash"),
     summary="set the packet mark from a hash and continue",
+    nft=_NFT,
     meaning=_meaning,
     required=(frozenset({"hmark-mod"}), frozenset({"hmark-rnd"})),
+    validate=_validate,
 )

@@ -10,6 +10,35 @@ def _meaning(target, enc):
     return enc.go_on()
 
 
+_NFT_LEVELS = ("emerg", "alert", "crit", "err", "warn", "notice", "info", "debug")
+_NFT_FLAGS = (("log-tcp-sequence", "tcp sequence"), ("log-tcp-options", "tcp options"),
+              ("log-ip-options", "ip options"), ("log-uid", "skuid"), ("log-macdecode", "ether"))
+
+
+def _nft(target, ctx):
+    """``log prefix "..." level warn flags ...``: the same syslog logger, level and flags."""
+    opts = ctx.options(target)
+    words, data = ["log"], {}
+    if "log-prefix" in opts:
+        prefix = ctx.string(ctx.value(opts["log-prefix"]), opts["log-prefix"], lossy="log prefix")
+        words.append(f"prefix {prefix.text}")
+        data["prefix"] = prefix.json
+    if "log-level" in opts:
+        level = _NFT_LEVELS[ctx.value(opts["log-level"])]
+        if level != "warn":
+            words.append(f"level {level}")
+            data["level"] = level
+    flags = [nft for ipt, nft in _NFT_FLAGS if ipt in opts]
+    if flags:
+        tcp = [f[4:] for f in flags if f.startswith("tcp ")]
+        rest = [f for f in flags if not f.startswith("tcp ")]
+        if tcp:
+            words.append("flags tcp " + ",".join(tcp))
+        words.extend(f"flags {f}" for f in rest)
+        data["flags"] = flags
+    return [ctx.statement(" ".join(words), {"log": data or None})]
+
+
 EXTENSION = target(
     "LOG",
     OptionSpec("log-level", value=LOG_LEVEL,
@@ -22,5 +51,6 @@ EXTENSION = target(
     OptionSpec("log-uid", arity=0, help="log the socket's owner"),
     OptionSpec("log-macdecode", arity=0, help="decode the MAC header"),
     summary="log the packet and continue",
+    nft=_nft,
     meaning=_meaning,
 )

@@ -29,6 +29,13 @@ def _meaning(target, enc):
     return enc.go_on(*steps)
 
 
+def _nft(target, ctx):
+    """``meta mark set 0x1``; with a mask, ``meta mark set meta mark & ~mask ^ value`` (xmark)
+    or ``| value`` (set-mark); --and/--or/--xor-mark as ``&``, ``|``, ``^``."""
+    opts = ctx.options(target)
+    return [ctx.mark_statement(ctx.meta("mark"), opts)]
+
+
 EXTENSION = target(
     "MARK",
     OptionSpec("set-xmark", value=MARK,
@@ -40,6 +47,7 @@ EXTENSION = target(
     OptionSpec("xor-mark", value=UINT32, help="XOR these bits into the mark"),
     summary="set the packet mark and continue (documented for mangle, accepted in every table by "
             "current kernels; set it in mangle PREROUTING/OUTPUT to affect routing)",
+    nft=_nft,
     meaning=_meaning,
     exclusive=(frozenset({"set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"}),),
     required=(frozenset({"set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"}),),

@@ -10,13 +10,20 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
-
 def _concrete(target, ctx):
     """The source becomes the output interface's address; the port is kept, or taken from
     --to-ports; the table accepts the packet."""
     opts = ctx.options(target)
     ports = ctx.value(opts["to-ports"]) if "to-ports" in opts else None
     return ctx.masquerade(target, ports, randomised="random" in opts or "random-fully" in opts)
+
+
+def _nft(target, ctx):
+    """``masquerade``, ``masquerade to :1024-65535``, with ``random``/``fully-random``."""
+    opts = ctx.options(target)
+    ports = ctx.value(opts["to-ports"]) if "to-ports" in opts else None
+    flags = [nft for ipt, nft in (("random", "random"), ("random-fully", "fully-random")) if ipt in opts]
+    return [ctx.nat("masquerade", None, flags, ports)]
 
 
 EXTENSION = target(
@@ -29,6 +36,7 @@ EXTENSION = target(
     tables=frozenset({"nat"}),
     chains=frozenset({"POSTROUTING"}),
     terminal=True,
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
 )

@@ -10,6 +10,25 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
+def _nft(target, ctx):
+    """``queue num 3``, ``queue num 0-3`` (--queue-balance), with ``bypass`` and ``fanout``."""
+    opts = ctx.options(target)
+    data = {}
+    if "queue-balance" in opts:
+        low, high = ctx.value(opts["queue-balance"])
+        number_text = f"{low}-{high}"
+        data["num"] = {"range": [low, high]}
+    else:
+        number = ctx.value(opts["queue-num"]) if "queue-num" in opts else 0
+        number_text = str(number)
+        data["num"] = number
+    flags = [nft for ipt, nft in (("queue-bypass", "bypass"), ("queue-cpu-fanout", "fanout")) if ipt in opts]
+    text = f"queue num {number_text}" + (f" {','.join(flags)}" if flags else "")
+    if flags:
+        data["flags"] = flags[0] if len(flags) == 1 else flags
+    return [ctx.statement(text, {"queue": data}, "verdict")]
+
+
 EXTENSION = target(
     "NFQUEUE",
     OptionSpec("queue-num", value=UINT16, help="queue number 0-65535; 0 by default"),
@@ -21,6 +40,7 @@ EXTENSION = target(
     OptionSpec("queue-cpu-fanout", arity=0, help="with --queue-balance: pick the queue by CPU id"),
     summary="queue the packet to userspace for a verdict",
     terminal=True,
+    nft=_nft,
     meaning=_meaning,
     exclusive=(frozenset({"queue-num", "queue-balance"}),),
 )

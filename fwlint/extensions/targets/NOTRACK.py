@@ -11,7 +11,6 @@ def _meaning(target, enc):
                      enc.havoc("ctstatus"), enc.havoc("ctmark"))
 
 
-
 def _concrete(target, ctx):
     """The packet gets no connection: from here on its state is UNTRACKED, without NAT flags,
     status or connection mark."""
@@ -20,10 +19,17 @@ def _concrete(target, ctx):
                      ctx.assign("dnat", False), ctx.assign("ctstatus", frozenset()))
 
 
+def _nft(target, ctx):
+    """``notrack``."""
+    ctx.options(target)
+    return [ctx.statement("notrack", {"notrack": None})]
+
+
 EXTENSION = target(
     "NOTRACK",
     summary="do not track the packet's connection and continue",
     tables=frozenset({"raw"}),
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
 )

@@ -10,13 +10,19 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
-
 def _concrete(target, ctx):
     """The destination becomes this host (the input interface's address; loopback from
     OUTPUT); the port is kept, or taken from --to-ports; the table accepts the packet."""
     opts = ctx.options(target)
     ports = ctx.value(opts["to-ports"]) if "to-ports" in opts else None
     return ctx.redirect(target, ports, randomised="random" in opts)
+
+
+def _nft(target, ctx):
+    """``redirect``, ``redirect to :8080``, with ``random``."""
+    opts = ctx.options(target)
+    ports = ctx.value(opts["to-ports"]) if "to-ports" in opts else None
+    return [ctx.nat("redirect", None, ["random"] if "random" in opts else [], ports)]
 
 
 EXTENSION = target(
@@ -28,6 +34,7 @@ EXTENSION = target(
     tables=frozenset({"nat"}),
     chains=frozenset({"PREROUTING", "OUTPUT"}),
     terminal=True,
+    nft=_nft,
     meaning=_meaning,
     concrete=_concrete,
 )

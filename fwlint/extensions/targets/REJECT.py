@@ -49,6 +49,42 @@ def _meaning(target, enc):
     return enc.decide(f"REJECT --reject-with {kind}")
 
 
+# iptables' reject types: (nft's form in an ip/ip6 table, the icmpx form an inet table may use)
+_NFT_REJECT = {
+    "icmp-net-unreachable": ("icmp", "net-unreachable", "no-route"),
+    "icmp-host-unreachable": ("icmp", "host-unreachable", "host-unreachable"),
+    "icmp-proto-unreachable": ("icmp", "prot-unreachable", None),
+    "icmp-port-unreachable": (None, None, None),
+    "icmp-net-prohibited": ("icmp", "net-prohibited", None),
+    "icmp-host-prohibited": ("icmp", "host-prohibited", None),
+    "icmp-admin-prohibited": ("icmp", "admin-prohibited", "admin-prohibited"),
+    "icmp6-no-route": ("icmpv6", "no-route", "no-route"),
+    "icmp6-adm-prohibited": ("icmpv6", "admin-prohibited", "admin-prohibited"),
+    "icmp6-addr-unreachable": ("icmpv6", "addr-unreachable", "host-unreachable"),
+    "icmp6-port-unreachable": (None, None, None),
+    "icmp6-policy-fail": ("icmpv6", "policy-fail", None),
+    "icmp6-reject-route": ("icmpv6", "reject-route", None),
+}
+
+
+def _nft(target, ctx):
+    """``reject``: the ICMP(v6) port unreachable iptables sends by default (in an inet table,
+    the one of the packet's family); ``reject with tcp reset``; ``reject with icmp
+    host-prohibited`` ...  In an inet table the codes both families have are written as
+    ``icmpx`` ones (``icmpx admin-prohibited``), so that IPv4 and IPv6 rules agree."""
+    opts = ctx.options(target)
+    kind = ctx.value(opts["reject-with"]) if "reject-with" in opts else "icmp-port-unreachable"
+    if kind == "tcp-reset":
+        return [ctx.terminal("reject with tcp reset", {"reject": {"type": "tcp reset"}})]
+    family, code, icmpx = _NFT_REJECT[kind]
+    if family is None:
+        return [ctx.terminal("reject", {"reject": None})]
+    if ctx.inet and icmpx is not None:
+        return [ctx.terminal(f"reject with icmpx {icmpx}", {"reject": {"type": "icmpx", "expr": icmpx}})]
+    return [ctx.terminal(f"reject with {family} {code}", {"reject": {"type": family, "expr": code}},
+                         family=4 if family == "icmp" else 6)]
+
+
 EXTENSION = target(
     "REJECT",
     OptionSpec("reject-with", value=REJECT_TYPE,
@@ -58,5 +94,6 @@ EXTENSION = target(
     chains=frozenset({"INPUT", "FORWARD", "OUTPUT"}),
     placement=_placement,
     terminal=True,
+    nft=_nft,
     meaning=_meaning,
 )

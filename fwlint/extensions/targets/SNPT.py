@@ -1,6 +1,6 @@
 """SNPT: stateless IPv6 source prefix translation (RFC 6296); DNPT undoes it."""
 
-from fwlint.extensions import OptionSpec, target
+from fwlint.extensions import NoNft, OptionSpec, target
 from fwlint.extensions.values import NETWORK
 
 
@@ -8,6 +8,9 @@ def _meaning(target, enc):
     """The source prefix is rewritten: any source, as far as the model says."""
     enc.options(target)
     return enc.go_on(enc.havoc("src"))
+
+
+_NFT = NoNft('nft has no stateless NPTv6 prefix translation')
 
 
 EXTENSION = target(
@@ -18,6 +21,7 @@ EXTENSION = target(
     tables=frozenset({"mangle"}),
     chains=frozenset({"INPUT", "POSTROUTING"}),
     family=6,
+    nft=_NFT,
     meaning=_meaning,
     required=(frozenset({"src-pfx"}), frozenset({"dst-pfx"})),
 )

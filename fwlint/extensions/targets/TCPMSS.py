@@ -43,6 +43,24 @@ def _meaning(target, enc):
     return enc.go_on()
 
 
+def _nft(target, ctx):
+    """``tcp option maxseg size set 1400`` / ``set rt mtu`` (the route's MTU less the headers,
+    as --clamp-mss-to-pmtu computes it); nft, as TCPMSS, only ever lowers the MSS.  TCPMSS also
+    adds an MSS option to a SYN that has none; nft does not."""
+    opts = ctx.options(target)
+    key = {"tcp option": {"name": "maxseg", "field": "size"}}
+    if "clamp-mss-to-pmtu" in opts:
+        text, value = "rt mtu", {"rt": {"key": "mtu"}}
+    elif "set-mss" in opts:
+        mss = ctx.value(opts["set-mss"])
+        text, value = str(mss), mss
+    else:
+        ctx.refuse("-j TCPMSS needs --set-mss or --clamp-mss-to-pmtu (iptables refuses it)", target,
+                   refused=True)
+    ctx.approximate("a SYN without an MSS option: TCPMSS adds one, nft leaves it without", target)
+    return [ctx.statement(f"tcp option maxseg size set {text}", {"mangle": {"key": key, "value": value}})]
+
+
 EXTENSION = target(
     "TCPMSS",
     OptionSpec("set-mss", value=UINT16, help="lower the MSS to this value (never raises it)"),
@@ -52,6 +70,7 @@ EXTENSION = target(
             "--tcp-flags SYN,RST SYN)",
     protocols=frozenset({"tcp", "6"}),
     placement=_placement,
+    nft=_nft,
     meaning=_meaning,
     required=(frozenset({"set-mss", "clamp-mss-to-pmtu"}),),
 )

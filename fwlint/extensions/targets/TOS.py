@@ -1,6 +1,6 @@
 """TOS: rewrite the Type of Service byte (IPv4) or Traffic Class (IPv6)."""
 
-from fwlint.extensions import OptionSpec, target
+from fwlint.extensions import NoNft, OptionSpec, target
 from fwlint.extensions.values import TOS, UINT8
 
 
@@ -21,6 +21,9 @@ def _meaning(target, enc):
     return enc.go_on(enc.set_bits("tos", bits, 0))
 
 
+_NFT = NoNft('nft sets the DSCP and ECN fields, not the TOS byte under a mask')
+
+
 EXTENSION = target(
     "TOS",
     OptionSpec("set-tos", value=TOS,
@@ -30,6 +33,7 @@ EXTENSION = target(
     OptionSpec("xor-tos", value=UINT8, help="XOR these bits into the TOS byte"),
     summary="set the TOS / traffic class byte and continue",
     tables=frozenset({"mangle"}),
+    nft=_NFT,
     meaning=_meaning,
     exclusive=(frozenset({"set-tos", "and-tos", "or-tos", "xor-tos"}),),
     required=(frozenset({"set-tos", "and-tos", "or-tos", "xor-tos"}),),

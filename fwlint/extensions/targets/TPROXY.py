@@ -10,6 +10,37 @@ def _meaning(target, enc):
     return enc.decide(enc.outcome_label(target))
 
 
+def _nft(target, ctx):
+    """``tproxy to 192.0.2.1:3128`` (``tproxy ip to`` in an inet table), ``meta mark set ...``
+    for --tproxy-mark, then ``accept``.  A packet with no socket to hand it to: TPROXY drops it;
+    nft's tproxy leaves the rule and the packet goes on to the next one (approximate)."""
+    opts = ctx.options(target)
+    if "on-port" not in opts:
+        ctx.refuse("-j TPROXY needs --on-port (iptables refuses it)", target, refused=True)
+    port = ctx.value(opts["on-port"])
+    address = str(ctx.value(opts["on-ip"])) if "on-ip" in opts else None
+    data = {}
+    words = "tproxy"
+    if ctx.inet:
+        words += " ip" if ctx.family == 4 else " ip6"
+        data["family"] = "ip" if ctx.family == 4 else "ip6"
+    words += " to "
+    if address is not None:
+        words += f"[{address}]" if ctx.family == 6 and port else address
+        data["addr"] = address
+    if port:
+        words += f":{port}"
+        data["port"] = port
+    out = [ctx.statement(words, {"tproxy": data}, needs_protocol=True,
+                         family=ctx.family if ctx.inet else None)]
+    if "tproxy-mark" in opts:
+        out.append(ctx.mark_statement(ctx.meta("mark"), {"set-xmark": opts["tproxy-mark"]}))
+    out.append(ctx.verdict("accept"))
+    ctx.approximate("a packet with no socket to divert to: TPROXY drops it, nft goes on to the next rule",
+                    target)
+    return out
+
+
 EXTENSION = target(
     "TPROXY",
     OptionSpec("on-port", value=PORT, help="local port of the proxy; 0 keeps the original; required"),
@@ -22,6 +53,7 @@ EXTENSION = target(
     chains=frozenset({"PREROUTING"}),
     protocols=frozenset({"tcp", "udp", "6", "17"}),
     terminal=True,
+    nft=_nft,
     meaning=_meaning,
     required=(frozenset({"on-port"}),),
 )

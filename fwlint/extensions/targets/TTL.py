@@ -1,7 +1,7 @@
 """TTL: set, lower or raise the IPv4 time to live."""
 
 from fwlint.extensions import OptionSpec, target
-from fwlint.extensions.values import UINT8
+from fwlint.extensions.values import UINT8, integer
 
 
 def _meaning(target, enc):
@@ -16,14 +16,29 @@ def _meaning(target, enc):
     return enc.go_on(enc.havoc("ttl"))
 
 
+def _nft(target, ctx):
+    """--ttl-set as ``ip ttl set N``.  nft cannot add to or subtract from a header field:
+    --ttl-inc and --ttl-dec have no nft form."""
+    opts = ctx.options(target)
+    for unsupported in ("ttl-inc", "ttl-dec"):
+        if unsupported in opts:
+            ctx.refuse(f"--{unsupported}: nft cannot do arithmetic on the TTL", opts[unsupported])
+    if "ttl-set" not in opts:
+        ctx.refuse("-j TTL needs an option (iptables refuses it)", target, refused=True)
+    value = ctx.value(opts["ttl-set"])
+    key = ctx.payload("ip", "ttl")
+    return [ctx.statement(f"{key.text} set {value}", {"mangle": {"key": key.json, "value": value}}, family=4)]
+
+
 EXTENSION = target(
     "TTL",
     OptionSpec("ttl-set", value=UINT8, help="set the TTL to this value"),
-    OptionSpec("ttl-dec", value=UINT8, help="lower the TTL by this much"),
-    OptionSpec("ttl-inc", value=UINT8, help="raise the TTL by this much"),
+    OptionSpec("ttl-dec", value=integer(1, 255), help="lower the TTL by this much"),
+    OptionSpec("ttl-inc", value=integer(1, 255), help="raise the TTL by this much"),
     summary="change the IPv4 TTL and continue",
     tables=frozenset({"mangle"}),
     family=4,
+    nft=_nft,
     meaning=_meaning,
     exclusive=(frozenset({"ttl-set", "ttl-dec", "ttl-inc"}),),
     required=(frozenset({"ttl-set", "ttl-dec", "ttl-inc"}),),

@@ -1,6 +1,6 @@
 """ULOG: the old IPv4-only userspace logging target, replaced by NFLOG; the packet continues."""
 
-from fwlint.extensions import OptionSpec, target
+from fwlint.extensions import NoNft, OptionSpec, target
 from fwlint.extensions.values import UINT32, integer
 
 
@@ -8,6 +8,9 @@ def _meaning(target, enc):
     """The packet goes on unchanged."""
     enc.options(target)
     return enc.go_on()
+
+
+_NFT = NoNft('ULOG is gone from the kernel (NFLOG replaced it)')
 
 
 EXTENSION = target(
@@ -19,5 +22,7 @@ EXTENSION = target(
                help="packets gathered in the kernel before one netlink message; 1 by default"),
     summary="log to userspace over netlink (deprecated: use NFLOG) and continue",
     family=4,
+    removed="Linux 3.17 (2014) removed it; use -j NFLOG",
+    nft=_NFT,
     meaning=_meaning,
 )

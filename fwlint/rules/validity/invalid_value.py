@@ -97,6 +97,7 @@ class InvalidValue(Rule):
             what = "a value" if needed == 1 else f"{needed} values ({' '.join(t.name for t in types)})"
             yield self.diagnostic(opt.span, f"{opt.written} needs {what}, the line ends before")
             return
+        whole = _whole_word(opt, spec, holder)
         for index, (vtype, text) in enumerate(zip(types, opt.values)):
             span = opt.value_spans[index] if index < len(opt.value_spans) else opt.span
             protocol = protocol_before(rule, opt) if vtype.with_protocol is not None else None
@@ -108,7 +109,7 @@ class InvalidValue(Rule):
                 yield from self._needs_protocol(opt, span, err, rule, holder)
                 continue
             except BadValue as err:
-                yield self.diagnostic(span, f"{opt.written}: {err}")
+                yield self.diagnostic(span, f"{opt.written}: {err}" + (f"; {whole}" if whole else ""))
                 continue
             except Unresolved as err:
                 yield self.diagnostic(span, f"{opt.written}: {err}", severity=Severity.WARNING)
@@ -116,6 +117,8 @@ class InvalidValue(Rule):
             for note in notes:
                 yield self.diagnostic(span, f"{opt.written} {_show(text)}: {note}",
                                       severity=Severity.WARNING)
+            if whole:
+                yield self.diagnostic(span, f"{opt.written}: {whole}", severity=Severity.WARNING)
 
     def _needs_protocol(self, opt: Option, span, err: NeedsProtocol, rule: AstRule,
                         holder: Holder) -> Iterable[Diagnostic]:
@@ -142,6 +145,18 @@ class InvalidValue(Rule):
                 and protocol_number(opt.values[0]) == 0:
             span = opt.value_spans[0] if opt.value_spans else opt.span
             yield self.diagnostic(span, f"{shown(opt)} would match no packet: iptables refuses it")
+
+
+def _whole_word(opt: Option, spec: OptionSpec, holder: Holder) -> str:
+    """For `-ieth0` or `--in-interface=eth0`: what iptables 1.8.9 makes of it (it reads the
+    value of -p, -s, -d, -i and -o from the word that holds it, not from getopt's optarg)."""
+    if holder.ext.name != "builtin" or not opt.values or opt.values[0] != opt.written or \
+            len(opt.written) <= 2:
+        return ""
+    meant = opt.written.partition("=")[2] if opt.written.startswith("--") else opt.written[2:]
+    what = {"in-interface": "interface name", "out-interface": "interface name"}.get(spec.name, spec.name)
+    return f"iptables 1.8.9 takes the whole word {opt.written!r} as the {what}, not {meant!r}: " \
+           f"write -{spec.short} {meant}"
 
 
 def _show(text: str) -> str:

@@ -10,18 +10,28 @@ class SyntaxErrorRule(Rule):
     """## What it does
     Reports anything the iptables-save grammar rejects, at its line and
     column, with what was expected there: a misspelt `*table` or policy, a
-    rule outside a table, a missing `COMMIT`, an unterminated quote, a line
-    that is not iptables at all (template syntax, shell commands).
+    rule outside a table, a missing `COMMIT`, blanks before `*`, `:`, `#` or
+    `COMMIT` (or after `COMMIT`, or a line of blanks only), an option a
+    command does not take (`-A INPUT -n`, `-D INPUT 1 -s ...`, `-w` in a
+    restore file), a line that is not iptables at all (template syntax,
+    shell commands).
 
     ## Why is this bad
     `iptables-restore` stops at the first such line and applies nothing from
     the file. fwlint reports it and goes on checking the rest.
 
+    Two things iptables-restore takes are warnings: a double quote that no
+    quote closes (iptables-restore takes the rest of the line into the
+    word, newline included, so `--comment "open -j ACCEPT` is a rule
+    without a target), and `-h` or `-V` on a rule line (iptables prints its
+    help and exits with success before committing anything).
+
     ## Example
     ```
     *filter
-    :INPUT DROP
+    :INPUT DROP [0:0]
     -A INPUT -m comment --comment "unterminated -j ACCEPT
+      COMMIT
     ```
 
     ## Use instead

@@ -11,12 +11,17 @@ class UnknownTarget(Rule):
     """## What it does
     Finds a `-j`/`-g` target that is neither a built-in verdict, a target
     extension, nor a chain of the table, but is close to one of them:
-    `-j ACCESPT`, `-j drop`, `-j LOGDORP` next to a chain `LOGDROP`.
+    `-j ACCESPT`, `-j drop`, `-j LOGDORP` next to a chain `LOGDROP`; and a
+    target the kernel no longer has: `-j ULOG` (gone since Linux 3.17, use
+    NFLOG), `-j CLUSTERIP` (gone since Linux 6.3, use `-m cluster`).
 
     ## Why is this bad
     Targets are case-sensitive and iptables knows no fuzzy matching:
     `iptables-restore` refuses the whole file ("Couldn't load target"), so
     none of the ruleset is applied, often on a reboot nobody is watching.
+    iptables itself still knows ULOG and CLUSTERIP, so `iptables-restore
+    --test` passes them; the kernel refuses them when the table is committed
+    ("Extension ULOG revision 0 not supported, missing kernel module?").
 
     ## Example
     ```
@@ -47,7 +52,14 @@ class UnknownTarget(Rule):
             return
         name = target.name
         chains = chains_by_name(ctx, ctx.table)
-        if name in chains or ctx.registry.target(name) is not None:
+        ext = ctx.registry.target(name)
+        if ext is not None and ext.removed and name not in chains and \
+                (ext.family is None or ext.family == ctx.ruleset.family):
+            jump = "-g" if target.goto else "-j"
+            yield self.diagnostic(target.name_span, f"{jump} {name}: the kernel has no such target "
+                                                    f"any more ({ext.removed}); the rule is refused")
+            return
+        if name in chains or ext is not None:
             return
         suggestions = close_names(name, jump_candidates(ctx, ctx.table))
         if not suggestions:

@@ -29,19 +29,39 @@ RESTORE = {4: "iptables-legacy-restore", 6: "ip6tables-legacy-restore"}
 # The worker, run inside the namespace: reads one request per line (JSON: the family and the
 # ruleset), answers one line (JSON: the exit status and the error output of the restore).
 _WORKER = r"""
-import json, re, subprocess, sys
+import json, os, re, subprocess, sys
 RESTORE = {4: "iptables-legacy-restore", 6: "ip6tables-legacy-restore"}
 TABLE = re.compile(r"^\*(\S+)", re.M)
+try:  # the kernel's log says why a commit failed ("x_tables: ... only valid in raw table")
+    kmsg = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+    os.lseek(kmsg, 0, os.SEEK_END)
+except OSError:
+    kmsg = None
+
+def kernel_log():
+    lines = []
+    while kmsg is not None:
+        try:
+            record = os.read(kmsg, 8192).decode(errors="replace")
+        except BlockingIOError:
+            break
+        except OSError:
+            continue
+        lines.append(record.partition(";")[2].strip())
+    return lines
+
 for line in sys.stdin:
     request = json.loads(line)
     tool = RESTORE[request["family"]]
+    kernel_log()
     done = subprocess.run([tool], input=request["text"].encode(), capture_output=True)
+    log = kernel_log() if done.returncode else []
     if done.returncode == 0:
         tables = sorted(set(TABLE.findall(request["text"])))
         empty = "".join(f"*{t}\nCOMMIT\n" for t in tables)
         if empty:
             subprocess.run([tool], input=empty.encode(), capture_output=True)
-    answer = {"rc": done.returncode, "stderr": done.stderr.decode(errors="replace")}
+    answer = {"rc": done.returncode, "stderr": done.stderr.decode(errors="replace"), "log": log}
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
 """
@@ -51,12 +71,16 @@ for line in sys.stdin:
 class KernelAnswer:
     refused: bool
     stderr: str
+    log: tuple[str, ...] = ()
 
     @property
     def reason(self) -> str:
-        """The first line of iptables' complaint, without the restore's own trailer."""
+        """The first line of iptables' complaint, without the restore's own trailer, and what
+        the kernel logged (other tests may log at the same time: a hint, not evidence)."""
         lines = [ln for ln in self.stderr.splitlines() if ln.strip() and not ln.startswith("Error occurred")]
-        return lines[0].strip() if lines else ""
+        said = lines[0].strip() if lines else ""
+        logged = [ln for ln in self.log if "table" in ln or "xt_" in ln or ":" in ln]
+        return f"{said} [kernel: {'; '.join(logged)}]" if logged else said
 
 
 class KernelOracle:
@@ -78,7 +102,7 @@ class KernelOracle:
             raise RuntimeError("the restore worker in the namespace died")
         answer = json.loads(line)
         self.runs += 1
-        return KernelAnswer(answer["rc"] != 0, answer["stderr"])
+        return KernelAnswer(answer["rc"] != 0, answer["stderr"], tuple(answer.get("log", ())))
 
     def close(self) -> None:
         if self._process.stdin is not None:

@@ -1,0 +1,173 @@
+"""``fwlint translate rules.v4 [rules.v6] [-o rules.nft]``: iptables rulesets to nftables.
+
+Sources are iptables-save files or firewall scripts (scripts are replayed as ``fwlint convert``
+replays them: what iptables refuses is left out, and said).  Each family gets a table of its own
+(``table ip fwlint``, ``table ip6 fwlint``), or with ``--family inet`` one inet table for both.
+
+Every rule nftables cannot express is reported (FW601, an error) and every approximation
+(FW602, a warning), on standard error.  Without ``--allow-partial`` a translation with an FW601
+finding writes nothing; with it, each such rule is written as a comment carrying its iptables
+text.  The exit status is 1 whenever a rule was not translated, 0 when every rule was (an
+approximation is a warning, not a failure), 2 for usage errors.  The output file is replaced
+in one rename.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from typing import Sequence, TextIO
+
+from fwlint.ast import Ruleset
+from fwlint.check import UsageError
+from fwlint.nft import TranslateError, translate
+from fwlint.nft.emitter import Options
+from fwlint.nft.names import is_identifier
+from fwlint.progress import progress
+
+FAMILIES = ("4", "6", "inet")
+FORMATS = ("nft", "json")
+
+
+def _read(source: str, stdin_used: list[bool]) -> tuple[str, str]:
+    from fwlint.parse import read_source
+
+    if source == "-":
+        if stdin_used[0]:
+            raise UsageError("standard input (-) can be given once")
+        stdin_used[0] = True
+        return sys.stdin.read(), "-"
+    if not os.path.exists(source):
+        raise UsageError(f"{source}: no such file or directory")
+    if os.path.isdir(source):
+        raise UsageError(f"{source}: is a directory; translate takes ruleset files")
+    try:
+        return read_source(source), source
+    except OSError as exc:
+        raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def load_rulesets(sources: Sequence[str], family: int | None, source_format: str = "auto",
+                  stderr: TextIO | None = None) -> list[Ruleset]:
+    """The rulesets of the sources: a save file gives its family's (both with -4/-6 lines), a
+    script those of the families it changes; ``family`` reads save files as that family and
+    keeps only that family of a script."""
+    from fwlint.parse import parse_text, source_format as detect
+
+    stderr = stderr or sys.stderr
+    out: list[Ruleset] = []
+    stdin_used = [False]
+    for source in sources:
+        text, name = _read(source, stdin_used)
+        if detect(name, text, source_format) == "script":
+            from fwlint.emit.convert import convert_text
+
+            conversion = convert_text(text, name, "script")
+            for message in conversion.messages:
+                print(f"fwlint: {message}", file=stderr)
+            found = [conversion.rulesets[f] for f in sorted(conversion.rulesets)
+                     if f in conversion.families or len(conversion.rulesets) == 1]
+            if family is not None:
+                found = [rs for rs in found if rs.family == family]
+        else:
+            found = parse_text(text, name, family, source_format_name="save")
+        out.extend(found)
+    return out
+
+
+def write_output(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` in one rename (an existing file keeps its permissions)."""
+    from fwlint.check import write_atomically
+
+    if os.path.exists(path):
+        write_atomically(path, text)
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".fwlint-tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def translate_command(sources: Sequence[str], output: str | None = None, *, output_format: str = "nft",
+                      family: str | None = None, table: str = "fwlint", optimize: bool = False,
+                      counters: bool = False, allow_partial: bool = False,
+                      ipset_files: Sequence[str] = (), resolve: bool = False,
+                      source_format: str = "auto", quiet: bool = False,
+                      stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """`fwlint translate`: see the module's documentation."""
+    from fwlint.nft.render import to_json, to_text
+    from fwlint.report.text import format_line
+
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    if not 1 <= len(sources) <= 2:
+        raise UsageError("translate takes one or two rulesets (an IPv4 and an IPv6 one)")
+    if family is not None and family not in FAMILIES:
+        raise UsageError(f"--family {family}: expected 4, 6 or inet")
+    if output_format not in FORMATS:
+        raise UsageError(f"--format {output_format}: expected nft or json")
+    if not is_identifier(table):
+        raise UsageError(f"--table {table}: not a name nft takes (letters, digits, _ . - /, not a "
+                         "keyword)")
+    ipsets = {}
+    if ipset_files:
+        from fwlint.nft.ipset import IpsetError, read_ipset_file
+
+        for path in ipset_files:
+            try:
+                ipsets.update(read_ipset_file(path))
+            except IpsetError as err:
+                raise UsageError(str(err)) from None
+            except OSError as exc:
+                raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    options = Options(table=table, output_format=output_format, counters=counters, optimize=optimize,
+                      allow_partial=allow_partial, resolve=resolve, ipsets=ipsets)
+    rulesets = load_rulesets(sources, int(family) if family in ("4", "6") else None, source_format, stderr)
+    if not rulesets:
+        raise UsageError(f"no IPv{family} rules in {', '.join(sources)}")
+    total = sum(1 for rs in rulesets for _ in rs.rules())
+    with progress("Translating", total=total if total > 2048 else None, unit="rules") as bar:
+        try:
+            result = translate(rulesets, options, "inet" if family == "inet" else None,
+                               on_rule=lambda n: bar.advance(256))
+        except TranslateError as err:
+            raise UsageError(str(err)) from None
+    for d in result.diagnostics:
+        stderr.write(format_line(d) + "\n")
+    written = not result.untranslated or allow_partial
+    if result.untranslated and not quiet:
+        count = result.untranslated
+        what = f"{count} rule{'s' if count != 1 else ''} or line{'s' if count != 1 else ''}"
+        if allow_partial:
+            print(f"fwlint: {what} not translated (FW601): each is a comment in the output"
+                  + (" (the JSON leaves them out)" if output_format == "json" else ""), file=stderr)
+        else:
+            print(f"fwlint: {what} not translated (FW601): nothing written (--allow-partial writes "
+                  "the rest, each of them as a comment)", file=stderr)
+    if written:
+        names = " and ".join(dict.fromkeys(rs.path for rs in rulesets if rs.path)) or "-"
+        header = f"Translated by fwlint from {names}"
+        if output_format == "json":
+            body = to_json(result.tables)
+        else:
+            body = to_text(result.tables, header)
+        try:
+            if output is None or output == "-":
+                stdout.write(body)
+            else:
+                write_output(output, body)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return 1 if result.untranslated else 0

@@ -1,0 +1,284 @@
+"""The two throwaway network namespaces of a verification, and what runs in them.
+
+:class:`Lab` makes a namespace per side (``iptables``: the rules loaded with
+iptables-legacy-restore / ip6tables-legacy-restore; ``nft``: the rules loaded with ``nft -f``),
+with nothing but a loopback device and the agent's TUN devices: no link to the host's network.
+Each side has an agent (:mod:`fwlint.verify.agent`) started inside it with ``ip netns exec``.
+Leaving the ``with`` block stops the agents and deletes both namespaces, whatever happened.
+
+For a probe whose fate differs, :meth:`Side.deciding` says which rules decided it: on the
+iptables side the rules whose packet counters moved (``iptables-legacy-save -c`` before and
+after), on the nft side the rules ``nft monitor trace`` reports with a verdict (a table of
+its own sets ``meta nftrace`` on every packet for that run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+RESTORE = {4: "iptables-legacy-restore", 6: "ip6tables-legacy-restore"}
+SAVE = {4: "iptables-legacy-save", 6: "ip6tables-legacy-save"}
+TRACE_TABLE = "fwlint_verify_trace"
+TRACE_RULESET = f"""table inet {TRACE_TABLE} {{
+  chain prerouting {{
+    type filter hook prerouting priority -1000; policy accept;
+    meta nftrace set 1
+  }}
+  chain output {{
+    type filter hook output priority -1000; policy accept;
+    meta nftrace set 1
+  }}
+}}
+"""
+_HOOK_ORDER = {"raw": 0, "mangle": 1, "nat": 2, "filter": 3, "security": 4}
+_TERMINAL = frozenset({"ACCEPT", "DROP", "REJECT", "RETURN", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP",
+                       "CT", "NOTRACK", "QUEUE", "NFQUEUE", "TPROXY", "SYNPROXY"})
+
+
+class LabError(RuntimeError):
+    """The lab could not be made or used (a tool missing, not root, a command failed)."""
+
+
+class LoadError(LabError):
+    """A ruleset did not load: ``side`` says which, the message is the tool's."""
+
+    def __init__(self, side: str, message: str) -> None:
+        super().__init__(f"{side}: {message}")
+        self.side = side
+        self.message = message
+
+
+def missing_prerequisites() -> str | None:
+    """Why a lab cannot be made here (one line), or None."""
+    if os.geteuid() != 0:
+        return "root is needed (the comparison runs in network namespaces it creates)"
+    for tool in ("ip", "nft", *RESTORE.values(), *SAVE.values()):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    if not os.path.exists("/dev/net/tun"):
+        return "/dev/net/tun is missing (the kernel has no TUN driver)"
+    return None
+
+
+@dataclass
+class Counted:
+    """A rule of the iptables side whose counters moved, with how much."""
+
+    table: str
+    chain: str
+    index: int
+    text: str
+    packets: int
+
+
+class Side:
+    """One namespace and its agent."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind = kind
+        self.name = name
+        self.agent: subprocess.Popen | None = None
+
+    def run(self, *argv: str, input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run(["ip", "netns", "exec", self.name, *argv], input=input, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def start_agent(self) -> None:
+        env = dict(os.environ)
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.agent = subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-m", "fwlint.verify.agent"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, env=env)
+
+    def send(self, op: str, **arguments: Any) -> None:
+        assert self.agent is not None and self.agent.stdin is not None
+        self.agent.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
+        self.agent.stdin.flush()
+
+    def receive(self) -> dict[str, Any]:
+        assert self.agent is not None and self.agent.stdout is not None
+        line = self.agent.stdout.readline()
+        if not line:
+            error = self.agent.stderr.read() if self.agent.stderr is not None else ""
+            raise LabError(f"the {self.kind} agent stopped: {error.strip().splitlines()[-1:] or 'no message'}")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise LabError(f"the {self.kind} agent: {reply['error']}")
+        return reply
+
+    def call(self, op: str, **arguments: Any) -> dict[str, Any]:
+        self.send(op, **arguments)
+        return self.receive()
+
+    def stop(self) -> None:
+        if self.agent is None:
+            return
+        try:
+            if self.agent.poll() is None and self.agent.stdin is not None:
+                self.agent.stdin.write(json.dumps({"op": "quit"}) + "\n")
+                self.agent.stdin.flush()
+                self.agent.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            pass
+        if self.agent.poll() is None:
+            self.agent.kill()
+            self.agent.wait()
+        for stream in (self.agent.stdin, self.agent.stdout, self.agent.stderr):
+            if stream is not None:
+                stream.close()
+        self.agent = None
+
+    # --- rulesets ---
+
+    def load_iptables(self, texts: dict[int, str], prune: int = 0) -> list[str]:
+        """Load each family's text.  With ``prune``, a line the restore tool refuses (it names
+        it: "Error occurred at line: N") is left out and the load tried again, up to ``prune``
+        times; the lines left out are returned ("IPv4 line N: text: the tool's message")."""
+        left_out: list[str] = []
+        for family, text in sorted(texts.items()):
+            lines = text.splitlines(keepends=True)
+            while True:
+                done = self.run(RESTORE[family], input="".join(lines))
+                if done.returncode == 0:
+                    break
+                message = done.stderr.strip() or f"exit status {done.returncode}"
+                found = re.search(r"Error occurred at line: (\d+)", message)
+                if not found or len(left_out) >= prune or not 0 < int(found.group(1)) <= len(lines):
+                    raise LoadError(f"{RESTORE[family]}", message)
+                number = int(found.group(1))
+                first = message.splitlines()[0]
+                left_out.append(f"IPv{family} line {number}: {lines[number - 1].strip()}: {first}")
+                lines[number - 1] = "\n"
+        return left_out
+
+    def load_nft(self, text: str) -> None:
+        done = self.run("nft", "-f", "-", input=text)
+        if done.returncode != 0:
+            raise LoadError("nft -f", done.stderr.strip() or f"exit status {done.returncode}")
+
+    # --- which rules decided ---
+
+    def iptables_counters(self, families: Sequence[int]) -> dict[tuple[int, str, str, int], tuple[int, str]]:
+        out: dict[tuple[int, str, str, int], tuple[int, str]] = {}
+        for family in families:
+            saved = self.run(SAVE[family], "-c")
+            table = ""
+            position: dict[str, int] = {}
+            for line in saved.stdout.splitlines():
+                if line.startswith("*"):
+                    table, position = line[1:].strip(), {}
+                    continue
+                found = re.match(r"\[(\d+):\d+\] -A (\S+) ?(.*)", line)
+                if found:
+                    chain = found.group(2)
+                    index = position.get(chain, 0)
+                    position[chain] = index + 1
+                    out[(family, table, chain, index)] = (int(found.group(1)), f"-A {chain} {found.group(3)}".strip())
+        return out
+
+    def start_trace(self) -> subprocess.Popen:
+        self.load_nft(TRACE_RULESET)
+        monitor = subprocess.Popen(["ip", "netns", "exec", self.name, "nft", "monitor", "trace"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        time.sleep(0.3)  # the monitor subscribes before the probe is sent
+        return monitor
+
+    def stop_trace(self, monitor: subprocess.Popen) -> list[str]:
+        time.sleep(0.2)
+        monitor.terminate()
+        try:
+            output, _ = monitor.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            monitor.kill()
+            output, _ = monitor.communicate()
+        self.run("nft", "delete", "table", "inet", TRACE_TABLE)
+        return traced_verdicts(output)
+
+
+def traced_verdicts(output: str) -> list[str]:
+    """From ``nft monitor trace`` output: each rule that gave a verdict other than continue, and
+    each chain policy applied, as ``FAMILY TABLE CHAIN: RULE (verdict V)``, in order."""
+    out: list[str] = []
+    for line in output.splitlines():
+        found = re.match(r"trace id \S+ (\S+) (\S+) (\S+) (rule .*|policy .*|verdict .*)$", line.strip())
+        if not found:
+            continue
+        family, table, chain, what = found.groups()
+        if table == TRACE_TABLE:
+            continue
+        if what.startswith("rule ") and what.endswith("(verdict continue)"):
+            continue
+        shown = f"{family} {table} {chain}: {what.strip()}"
+        if not out or out[-1] != shown:
+            out.append(shown)
+    return out
+
+
+def moved_rules(before: dict, after: dict) -> list[Counted]:
+    """Rules whose packet counters moved, in hook order (raw, mangle, nat, filter, security)."""
+    moved = []
+    for key, (packets, text) in after.items():
+        earlier = before.get(key, (0, text))[0]
+        if packets > earlier:
+            family, table, chain, index = key
+            moved.append(Counted(table, chain, index, text, packets - earlier))
+    moved.sort(key=lambda c: (_HOOK_ORDER.get(c.table, 9), c.chain, c.index))
+    return moved
+
+
+def is_deciding(text: str) -> bool:
+    """The iptables rule text ends in a target that decides (or returns, or rewrites addresses)."""
+    found = re.search(r"(?:^|\s)-[jg] (\S+)", text)
+    return found is not None and found.group(1) in _TERMINAL
+
+
+class Lab:
+    """Two namespaces (iptables and nft sides), each with its agent, deleted on exit."""
+
+    def __init__(self, prefix: str = "fwlint-v") -> None:
+        token = uuid.uuid4().hex[:8]
+        self.iptables = Side("iptables", f"{prefix}-{token}-i")
+        self.nft = Side("nft", f"{prefix}-{token}-n")
+        self.sides = (self.iptables, self.nft)
+        self._made: list[str] = []
+
+    def __enter__(self) -> "Lab":
+        try:
+            for side in self.sides:
+                done = subprocess.run(["ip", "netns", "add", side.name], capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise LabError(f"ip netns add {side.name}: {done.stderr.strip()}")
+                self._made.append(side.name)
+                up = side.run("ip", "link", "set", "lo", "up")
+                if up.returncode != 0:
+                    raise LabError(f"ip link set lo up in {side.name}: {up.stderr.strip()}")
+                side.start_agent()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for side in self.sides:
+            side.stop()
+        while self._made:
+            subprocess.run(["ip", "netns", "delete", self._made.pop()], capture_output=True)
+
+    def both(self, op: str, **arguments: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Send the same command to both agents (they work at the same time) and wait for both."""
+        for side in self.sides:
+            side.send(op, **arguments)
+        return self.iptables.receive(), self.nft.receive()

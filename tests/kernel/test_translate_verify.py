@@ -1,0 +1,500 @@
+"""The differential packet harness (fwlint.verify) and ``fwlint translate --verify``.
+
+Each comparison makes two network namespaces of its own (iptables-legacy in one, nft in the
+other), each with TUN devices only, and deletes them afterwards.  First the harness itself: the
+fates it observes (delivered, answered, dropped, rejected with an ICMP error or a reset,
+forwarded, rewritten by DNAT or MASQUERADE, refused in OUTPUT; NEW and ESTABLISHED; IPv4 and
+IPv6) are exactly the kernel's, the same on both sides for equivalent hand-written rulesets,
+and a deliberately wrong translation is caught with the rules that decided on each side.  Then
+fwlint's translator: zero differences over corpus/, over the real rulesets of
+../shared/corpus/real (the rules fwlint does not translate yet are left out of both sides) and
+over rulesets hypothesis makes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from fwlint.cli import main
+from fwlint.parse import parse_text
+from fwlint.verify.comparison import compare, probes_for
+from fwlint.verify.lab import LoadError
+from fwlint.verify.probes import Probe, ProbeSet
+from fwlint.verify.translation import format_report, verify_rulesets
+from tests.kernel.conftest import IN_CI, require_root_and
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "corpus"
+REAL = ROOT.parent / "shared" / "corpus" / "real"
+TOOLS = ("nft", "iptables-legacy-restore", "ip6tables-legacy-restore", "iptables-legacy-save",
+         "ip6tables-legacy-save")
+
+
+def need_lab() -> None:
+    require_root_and(*TOOLS)
+
+
+def our_namespaces() -> set[str]:
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return {line.split()[0] for line in listed.splitlines() if line.startswith("fwlint-v-")}
+
+
+# --- the harness on hand-written pairs --------------------------------------------------------
+
+IPT4 = """\
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -i eth0 -p tcp --dport 8080 -j DNAT --to-destination 198.51.100.10:80
+-A POSTROUTING -o eth0 -s 192.0.2.128/25 -j MASQUERADE
+COMMIT
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+-A INPUT -p tcp --dport 23 -j REJECT --reject-with tcp-reset
+-A INPUT -p udp --dport 53 -j ACCEPT
+-A INPUT -p udp --dport 54 -j REJECT
+-A INPUT -p icmp --icmp-type echo-request -j ACCEPT
+-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A FORWARD -i eth0 -o eth1 -p tcp -d 198.51.100.10 --dport 80 -j ACCEPT
+-A FORWARD -i eth1 -o eth0 -j ACCEPT
+-A OUTPUT -p tcp --dport 25 -j DROP
+COMMIT
+"""
+
+NFT4 = """\
+table ip hand {
+  chain nat_prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "eth0" tcp dport 8080 dnat to 198.51.100.10:80
+  }
+  chain nat_postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "eth0" ip saddr 192.0.2.128/25 masquerade
+  }
+  chain input {
+    type filter hook input priority filter; policy drop;
+    ct state established,related accept
+    tcp dport 22 accept
+    tcp dport 23 reject with tcp reset
+    udp dport 53 accept
+    udp dport 54 reject
+    icmp type echo-request accept
+  }
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    iifname "eth0" oifname "eth1" ip daddr 198.51.100.10 tcp dport 80 accept
+    iifname "eth1" oifname "eth0" accept
+  }
+  chain output {
+    type filter hook output priority filter; policy accept;
+    tcp dport 25 drop
+  }
+}
+"""
+
+INTERFACES = ("eth0", "eth1", "fwv-in", "fwv-out")
+ETH0_ADDRESS = {4: "198.51.100.225", 6: "2001:db8:ffff:ffff::1"}  # the lab gives eth0 the first one
+
+
+def probe(family: int = 4, **fields) -> Probe:
+    values = dict(family=family, path="input", state="NEW", proto=6, iif="eth0", ttl=64,
+                  src="203.0.113.7" if family == 4 else "2001:db8:7::7",
+                  dst="192.0.2.1" if family == 4 else "2001:db8:1::1")
+    values.update(fields)
+    if values["path"] == "output":
+        values["iif"] = ""
+    if "length" not in values:
+        header = (20 if family == 4 else 40) + (20 if values["proto"] == 6 else 8)
+        values["length"] = header + 8
+    return Probe(**values)
+
+
+SYN, ACK_PSH = 0x02, 0x18
+
+FATES4: list[tuple[Probe, tuple[str, ...]]] = [
+    (probe(sport=40000, dport=22, flags=SYN),
+     ("delivered: tcp 203.0.113.7:40000 -> 192.0.2.1:22 flags SYN ttl 64",
+      "eth0: tcp 192.0.2.1:22 -> 203.0.113.7:40000 flags SYN,ACK ttl 64")),
+    (probe(sport=40001, dport=21, flags=SYN), ()),
+    (probe(sport=40002, dport=23, flags=SYN),
+     ("eth0: tcp 192.0.2.1:23 -> 203.0.113.7:40002 flags ACK,RST ttl 64",)),
+    (probe(proto=17, sport=40003, dport=54),
+     ("eth0: icmp 192.0.2.1 -> 203.0.113.7 type 3/3 about [udp 203.0.113.7:40003 -> 192.0.2.1:54] ttl 64 "
+      "tos 0xc0",)),
+    (probe(proto=17, sport=40004, dport=53),
+     ("delivered: udp 203.0.113.7:40004 -> 192.0.2.1:53 ttl 64",
+      "eth0: udp 192.0.2.1:53 -> 203.0.113.7:40004 ttl 64")),
+    (probe(proto=1, icmp_type=8),
+     ("delivered: icmp 203.0.113.7 -> 192.0.2.1 type 8/0 ttl 64",
+      "eth0: icmp 192.0.2.1 -> 203.0.113.7 type 0/0 ttl 64")),
+    # DNAT: for this host's address, sent on to 198.51.100.10:80 behind eth1
+    (probe(sport=40005, dport=8080, flags=SYN),
+     ("eth1: tcp 203.0.113.7:40005 -> 198.51.100.10:80 flags SYN ttl 63",)),
+    (probe(path="forward", sport=40011, dst="198.51.100.10", dport=80, flags=SYN, oif="eth1"),
+     ("eth1: tcp 203.0.113.7:40011 -> 198.51.100.10:80 flags SYN ttl 63",)),
+    (probe(path="forward", sport=40013, dst="198.51.100.11", dport=80, flags=SYN, oif="eth1"), ()),
+    # MASQUERADE: forwarded from the LAN, leaves eth0 with eth0's address
+    (probe(path="forward", src="192.0.2.130", sport=40006, dst="198.51.100.20", dport=443, flags=SYN,
+           iif="eth1", oif="eth0"),
+     (f"eth0: tcp {ETH0_ADDRESS[4]}:40006 -> 198.51.100.20:443 flags SYN ttl 63",)),
+    # ESTABLISHED: this host opened the connection, the reply is accepted; alone it is NEW, dropped
+    (probe(sport=40007, dport=5000, flags=ACK_PSH, state="ESTABLISHED"),
+     ("delivered: tcp 203.0.113.7:40007 -> 192.0.2.1:5000 flags ACK,PSH ttl 64",
+      "delivered: tcp 203.0.113.7:40007 -> 192.0.2.1:5000 flags SYN,ACK ttl 64",
+      "eth0: tcp 192.0.2.1:5000 -> 203.0.113.7:40007 flags ACK ttl 64",
+      "eth0: tcp 192.0.2.1:5000 -> 203.0.113.7:40007 flags SYN ttl 64")),
+    (probe(sport=40012, dport=5000, flags=SYN), ()),
+    # forwarded ESTABLISHED: a LAN host opened it (masqueraded), the answer comes back in
+    (probe(path="forward", src="198.51.100.21", sport=443, dst="192.0.2.131", dport=40008, flags=ACK_PSH,
+           state="ESTABLISHED", oif="eth1"),
+     (f"eth0: tcp {ETH0_ADDRESS[4]}:40008 -> 198.51.100.21:443 flags ACK ttl 63",
+      f"eth0: tcp {ETH0_ADDRESS[4]}:40008 -> 198.51.100.21:443 flags SYN ttl 63",
+      "eth1: tcp 198.51.100.21:443 -> 192.0.2.131:40008 flags ACK,PSH ttl 63",
+      "eth1: tcp 198.51.100.21:443 -> 192.0.2.131:40008 flags SYN,ACK ttl 63")),
+    # sent by this host: dropped in OUTPUT (the send fails), or out of eth1
+    (probe(path="output", src="192.0.2.1", sport=40009, dst="198.51.100.30", dport=25, flags=SYN, oif="eth1"),
+     ("send: EPERM",)),
+    (probe(path="output", proto=17, src="192.0.2.1", sport=40010, dst="198.51.100.30", dport=123, oif="eth1"),
+     ("eth1: udp 192.0.2.1:40010 -> 198.51.100.30:123 ttl 64",)),
+]
+
+
+def test_every_fate_is_observed_and_both_sides_agree_ipv4() -> None:
+    need_lab()
+    probes = [p for p, _ in FATES4]
+    report = compare({4: IPT4}, NFT4, [ProbeSet(4, probes, INTERFACES, "fwv-in", "fwv-out")])
+    assert report.probes == len(FATES4)
+    for p, expected in FATES4:
+        iptables, nft = report.observed[p]
+        assert iptables == expected, p.describe()
+        assert nft == expected, p.describe()
+    assert report.differences == []
+
+
+IPT6 = """\
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+-A INPUT -p tcp --dport 23 -j REJECT --reject-with tcp-reset
+-A INPUT -p udp --dport 54 -j REJECT
+-A INPUT -p ipv6-icmp --icmpv6-type echo-request -j ACCEPT
+-A FORWARD -m state --state ESTABLISHED,RELATED -j ACCEPT
+-A FORWARD -i eth1 -o eth0 -s 2001:db8:1:80::/64 -j ACCEPT
+COMMIT
+"""
+
+NFT6 = """\
+table ip6 hand {
+  chain input {
+    type filter hook input priority filter; policy drop;
+    ct state established,related accept
+    tcp dport 22 accept
+    tcp dport 23 reject with tcp reset
+    udp dport 54 reject
+    icmpv6 type echo-request accept
+  }
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    iifname "eth1" oifname "eth0" ip6 saddr 2001:db8:1:80::/64 accept
+  }
+}
+"""
+
+FATES6: list[tuple[Probe, tuple[str, ...]]] = [
+    (probe(6, sport=40000, dport=22, flags=SYN),
+     ("delivered: tcp [2001:db8:7::7]:40000 -> [2001:db8:1::1]:22 flags SYN hl 64",
+      "eth0: tcp [2001:db8:1::1]:22 -> [2001:db8:7::7]:40000 flags SYN,ACK hl 64")),
+    (probe(6, sport=40001, dport=21, flags=SYN), ()),
+    (probe(6, sport=40002, dport=23, flags=SYN),
+     ("eth0: tcp [2001:db8:1::1]:23 -> [2001:db8:7::7]:40002 flags ACK,RST hl 64",)),
+    (probe(6, proto=17, sport=40003, dport=54),
+     ("eth0: icmpv6 2001:db8:1::1 -> 2001:db8:7::7 type 1/4 about [udp [2001:db8:7::7]:40003 -> "
+      "[2001:db8:1::1]:54] hl 64",)),
+    (probe(6, proto=58, icmp_type=128),
+     ("delivered: icmpv6 2001:db8:7::7 -> 2001:db8:1::1 type 128/0 hl 64",
+      "eth0: icmpv6 2001:db8:1::1 -> 2001:db8:7::7 type 129/0 hl 64")),
+    (probe(6, sport=40007, dport=5000, flags=ACK_PSH, state="ESTABLISHED"),
+     ("delivered: tcp [2001:db8:7::7]:40007 -> [2001:db8:1::1]:5000 flags ACK,PSH hl 64",
+      "delivered: tcp [2001:db8:7::7]:40007 -> [2001:db8:1::1]:5000 flags SYN,ACK hl 64",
+      "eth0: tcp [2001:db8:1::1]:5000 -> [2001:db8:7::7]:40007 flags ACK hl 64",
+      "eth0: tcp [2001:db8:1::1]:5000 -> [2001:db8:7::7]:40007 flags SYN hl 64")),
+    (probe(6, path="forward", src="2001:db8:1:80::5", sport=40006, dst="2001:db8:9::20", dport=443, flags=SYN,
+           iif="eth1", oif="eth0"),
+     ("eth0: tcp [2001:db8:1:80::5]:40006 -> [2001:db8:9::20]:443 flags SYN hl 63",)),
+    (probe(6, path="forward", src="2001:db8:1:81::5", sport=40014, dst="2001:db8:9::20", dport=443, flags=SYN,
+           iif="eth1", oif="eth0"), ()),
+    (probe(6, path="forward", src="2001:db8:9::21", sport=443, dst="2001:db8:1:80::6", dport=40008,
+           flags=ACK_PSH, state="ESTABLISHED", oif="eth1"),
+     ("eth0: tcp [2001:db8:1:80::6]:40008 -> [2001:db8:9::21]:443 flags ACK hl 63",
+      "eth0: tcp [2001:db8:1:80::6]:40008 -> [2001:db8:9::21]:443 flags SYN hl 63",
+      "eth1: tcp [2001:db8:9::21]:443 -> [2001:db8:1:80::6]:40008 flags ACK,PSH hl 63",
+      "eth1: tcp [2001:db8:9::21]:443 -> [2001:db8:1:80::6]:40008 flags SYN,ACK hl 63")),
+]
+
+
+def test_every_fate_is_observed_and_both_sides_agree_ipv6() -> None:
+    need_lab()
+    probes = [p for p, _ in FATES6]
+    report = compare({6: IPT6}, NFT6, [ProbeSet(6, probes, INTERFACES, "fwv-in", "fwv-out")])
+    for p, expected in FATES6:
+        iptables, nft = report.observed[p]
+        assert iptables == expected, p.describe()
+        assert nft == expected, p.describe()
+    assert report.differences == []
+
+
+def test_a_wrong_translation_is_caught_with_the_rules_that_decided() -> None:
+    need_lab()
+    wrong = NFT4.replace("tcp dport 23 reject with tcp reset", "tcp dport 23 accept")
+    rulesets = parse_text(IPT4, "pair.v4", family=4)
+    report = compare({4: IPT4}, wrong, probes_for(rulesets), rulesets=rulesets)
+    assert report.differences, format_report(report)
+    # only packets for port 23 differ: nothing else was changed
+    assert all(d.probe.proto == 6 and d.probe.dport == 23 for d in report.differences), format_report(report)
+    new_syn = [d for d in report.differences if d.probe.state == "NEW" and d.probe.flags == SYN
+               and d.probe.path == "input"]
+    assert new_syn, format_report(report)
+    d = new_syn[0]
+    src, sport, dst = d.probe.src, d.probe.sport, d.probe.dst
+    assert d.iptables == (f"{d.probe.iif}: tcp {dst}:23 -> {src}:{sport} flags ACK,RST ttl 64",)
+    assert d.nft == (f"delivered: tcp {src}:{sport} -> {dst}:23 flags SYN ttl 64",
+                     f"{d.probe.iif}: tcp {dst}:23 -> {src}:{sport} flags SYN,ACK ttl 64")
+    assert d.explained
+    assert ("decided by pair.v4:15: *filter -A INPUT -p tcp -m tcp --dport 23 -j REJECT --reject-with "
+            "tcp-reset") in d.iptables_rules
+    assert "decided by ip hand input: rule tcp dport 23 accept (verdict accept)" in d.nft_rules
+    text = format_report(report)
+    assert f"{d.probe.describe()}  ({d.probe.origin})" in text
+    assert "met a different fate" in text
+
+
+def test_the_namespaces_go_even_when_a_side_does_not_load() -> None:
+    need_lab()
+    before = our_namespaces()
+    rulesets = parse_text(IPT4, "pair.v4", family=4)
+    with pytest.raises(LoadError) as caught:
+        compare({4: IPT4}, "table ip broken { chain input { type filter hook input priority 0; nonsense } }\n",
+                probes_for(rulesets, random_count=0), rulesets=rulesets)
+    assert caught.value.side == "nft -f"
+    assert "nonsense" in caught.value.message
+    assert our_namespaces() == before
+
+
+# --- fwlint's translator -------------------------------------------------------------------
+
+def _sources(directory: Path, patterns: tuple[str, ...]) -> list[Path]:
+    return sorted(p for pattern in patterns for p in directory.glob(pattern) if not p.name.endswith(".expected"))
+
+
+CORPUS_FILES = _sources(CORPUS, ("*.v4", "*.v6", "*.rules", "*.sh"))
+
+
+def _load(path: Path):
+    from fwlint.nft.command import load_rulesets
+
+    return load_rulesets([str(path)], None, "auto", io.StringIO())
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_the_translation_of_each_corpus_file_agrees_on_the_kernel(path: Path) -> None:
+    need_lab()
+    prepared, report = verify_rulesets(_load(path), seed=1)
+    assert prepared.untranslated == [], prepared.untranslated
+    assert report.pruned == []
+    assert report.probes >= 10
+    assert report.differences == [], format_report(report, prepared)
+
+
+REAL_FILES = _sources(REAL, ("*",)) if REAL.is_dir() else []
+
+
+@pytest.mark.skipif(not REAL.is_dir() and not IN_CI, reason="../shared/corpus/real is not here (a user's clone)")
+@pytest.mark.parametrize("path", [p for p in REAL_FILES if p.name != "SOURCES.tsv"] or [None],
+                         ids=lambda p: p.name if p else "none")
+def test_the_translation_of_each_real_ruleset_agrees_on_the_kernel(path: Path | None) -> None:
+    need_lab()
+    assert path is not None, "../shared/corpus/real holds no ruleset"
+    rulesets = _load(path)
+    if not list(r for rs in rulesets for r in rs.rules()):
+        pytest.skip(f"{path.name}: no rule fwlint can read")
+    prepared, report = verify_rulesets(rulesets, seed=1, leave_out_untranslated=True)
+    assert report.pruned == [], report.pruned
+    assert report.differences == [], format_report(report, prepared)
+
+
+# --- rulesets hypothesis makes ---------------------------------------------------------------
+
+NETS = {4: ["192.0.2.0/24", "192.0.2.0/25", "192.0.2.128/26", "198.51.100.7", "198.51.100.0/28",
+            "203.0.113.0/24", "203.0.113.64/27"],
+        6: ["2001:db8:1::/48", "2001:db8:1:80::/64", "2001:db8:2::7", "2001:db8:3::/56", "2001:db8::/32"]}
+ICMP_TYPES = {4: ["echo-request", "echo-reply", "destination-unreachable", "8/0", "time-exceeded"],
+              6: ["echo-request", "echo-reply", "destination-unreachable", "128/0", "neighbour-solicitation"]}
+PORTS = st.sampled_from(["22", "53", "80", "443", "1000:2000", "8080", "0:1023", "1024:65535"])
+
+
+@st.composite
+def rule_text(draw, family: int, chain: str, user_chains: tuple[str, ...]) -> str:
+    words: list[str] = []
+    neg = lambda: "! " if draw(st.booleans()) and draw(st.booleans()) else ""  # noqa: E731
+    if chain in ("INPUT", "FORWARD") and draw(st.booleans()):
+        words.append(f"{neg()}-i {draw(st.sampled_from(['eth0', 'eth1', 'eth+', 'wg0']))}")
+    if chain in ("FORWARD", "OUTPUT") and draw(st.booleans()):
+        words.append(f"{neg()}-o {draw(st.sampled_from(['eth0', 'eth1', 'eth+']))}")
+    for flag in ("-s", "-d"):
+        if draw(st.booleans()):
+            words.append(f"{neg()}{flag} {draw(st.sampled_from(NETS[family]))}")
+    proto = draw(st.sampled_from(["", "tcp", "udp", "icmp"]))
+    if proto == "icmp":
+        name = "icmp" if family == 4 else "ipv6-icmp"
+        words.append(f"-p {name}")
+        if draw(st.booleans()):
+            option = "--icmp-type" if family == 4 else "--icmpv6-type"
+            words.append(f"-m {'icmp' if family == 4 else 'icmp6'} {neg()}{option} "
+                         f"{draw(st.sampled_from(ICMP_TYPES[family]))}")
+    elif proto:
+        words.append(f"-p {proto}")
+        shape = draw(st.sampled_from(["none", "dport", "sport", "both", "multiport"]))
+        if shape in ("dport", "both"):
+            words.append(f"{neg()}--dport {draw(PORTS)}")
+        if shape in ("sport", "both"):
+            words.append(f"{neg()}--sport {draw(PORTS)}")
+        if shape == "multiport":
+            ports = draw(st.lists(st.sampled_from(["22", "25", "80", "443", "8000:8100"]), min_size=1, max_size=4,
+                                  unique=True))
+            words.append(f"-m multiport {neg()}--dports {','.join(ports)}")
+        if proto == "tcp" and draw(st.booleans()) and draw(st.booleans()):
+            words.append(f"{neg()}--syn")
+    if draw(st.booleans()):
+        states = draw(st.lists(st.sampled_from(["NEW", "ESTABLISHED", "RELATED", "INVALID"]), min_size=1,
+                               max_size=2, unique=True))
+        words.append(f"-m conntrack {neg()}--ctstate {','.join(states)}")
+    targets = ["ACCEPT", "DROP", "REJECT"] + list(user_chains)
+    if chain not in ("INPUT", "FORWARD", "OUTPUT"):
+        targets.append("RETURN")
+    target = draw(st.sampled_from(targets))
+    words.append(f"-j {target}")
+    if target == "REJECT" and proto == "tcp" and draw(st.booleans()):
+        words.append("--reject-with tcp-reset")
+    return f"-A {chain} {' '.join(words)}"
+
+
+@st.composite
+def ruleset_text(draw, family: int) -> str:
+    users = draw(st.sampled_from([(), ("fromlan",), ("fromlan", "logdrop")]))
+    lines = ["*filter"]
+    for chain in ("INPUT", "FORWARD", "OUTPUT"):
+        lines.append(f":{chain} {draw(st.sampled_from(['ACCEPT', 'DROP']))} [0:0]")
+    lines += [f":{name} - [0:0]" for name in users]
+    for chain in ("INPUT", "FORWARD", "OUTPUT"):
+        for _ in range(draw(st.integers(0, 4))):
+            lines.append(draw(rule_text(family, chain, users)))
+    for name in users:
+        for _ in range(draw(st.integers(1, 3))):
+            lines.append(draw(rule_text(family, name, ())))
+    lines.append("COMMIT")
+    if family == 4 and draw(st.booleans()):
+        lines += ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]",
+                  ":POSTROUTING ACCEPT [0:0]",
+                  f"-A PREROUTING -i eth0 -p tcp --dport {draw(st.sampled_from(['8080', '2222']))} -j DNAT "
+                  f"--to-destination 198.51.100.{draw(st.integers(2, 9))}{draw(st.sampled_from(['', ':80']))}",
+                  draw(st.sampled_from(["-A POSTROUTING -o eth0 -s 192.0.2.0/24 -j MASQUERADE",
+                                        "-A POSTROUTING -o eth1 -j SNAT --to-source 203.0.113.5"])),
+                  "COMMIT"]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
+          database=None)
+@given(st.data())
+def test_the_translation_of_generated_rulesets_agrees_on_the_kernel(data) -> None:
+    need_lab()
+    family = data.draw(st.sampled_from([4, 6]), label="family")
+    text = data.draw(ruleset_text(family), label="ruleset")
+    rulesets = parse_text(text, f"generated.v{family}", family=family)
+    prepared, report = verify_rulesets(rulesets, seed=2, random_count=6)
+    assert prepared.left_out == [] and prepared.untranslated == [], (text, prepared.left_out,
+                                                                     prepared.untranslated)
+    assert report.differences == [], text + format_report(report, prepared)
+
+
+# --- fwlint translate --verify -------------------------------------------------------------
+
+SMALL = """\
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+-A INPUT -p udp --dport 53 -j REJECT
+COMMIT
+"""
+
+
+def test_translate_verify_exits_0_when_every_fate_agrees(tmp_path, capsys) -> None:
+    need_lab()
+    source = tmp_path / "rules.v4"
+    source.write_text(SMALL)
+    status = main(["translate", "--verify", str(source), "-o", str(tmp_path / "rules.nft")])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0].startswith("fwlint: verify: ")
+    assert " for 3 of 3 rules, sent through iptables-legacy and nft in private network namespaces " in lines[0]
+    assert lines[1:] == ["fwlint: verify: no packet's fate differs"]
+    assert (tmp_path / "rules.nft").read_text().startswith("# Translated by fwlint from ")
+
+
+def test_translate_verify_exits_1_and_shows_the_deciding_rules(tmp_path, capsys, monkeypatch) -> None:
+    need_lab()
+    from fwlint.verify import translation
+
+    real_prepare = translation.prepare
+
+    def mistranslated(*args, **kwargs):
+        prepared = real_prepare(*args, **kwargs)
+        assert "udp dport 53 reject" in prepared.nft
+        prepared.nft = prepared.nft.replace("udp dport 53 reject", "udp dport 53 drop")
+        return prepared
+
+    monkeypatch.setattr(translation, "prepare", mistranslated)
+    source = tmp_path / "rules.v4"
+    source.write_text(SMALL)
+    status = main(["translate", "--verify", "-q", str(source), "-o", str(tmp_path / "rules.nft")])
+    _, err = capsys.readouterr()
+    assert status == 1, err
+    assert "met a different fate:" in err
+    assert "  iptables: " in err and "type 3/3 about [udp " in err
+    assert "  nft:      nothing came back (dropped)" in err
+    assert f"decided by {source}:7: *filter -A INPUT -p udp -m udp --dport 53 -j REJECT " \
+           "--reject-with icmp-port-unreachable" in err
+    assert "decided by ip fwlint filter_input: rule udp dport 53 drop (verdict drop)" in err
+
+
+def test_translate_verify_without_root_says_so_in_one_line(tmp_path, capsys, monkeypatch) -> None:
+    source = tmp_path / "rules.v4"
+    source.write_text(SMALL)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    status = main(["translate", "--verify", str(source)])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert err == "fwlint: --verify: root is needed (the comparison runs in network namespaces it creates)\n"
