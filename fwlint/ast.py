@@ -191,16 +191,26 @@ class Table:
     span: Span
     commit_span: Span | None = None  # None when COMMIT is missing
     undeclared_rules: tuple[Rule, ...] = ()  # rules in chains never declared
+    # chain() looks chains up by name for every rule that jumps: an index made on first use
+    _by_name: dict[str, Chain] | None = field(default=None, init=False, repr=False, compare=False)
+    _names: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def chain(self, name: str) -> Chain | None:
-        for c in self.chains:
-            if c.name == name:
-                return c
-        return None
+        index = self._by_name
+        if index is None:
+            index = {}
+            for c in self.chains:
+                index.setdefault(c.name, c)  # the first of a name, as a scan finds it
+            object.__setattr__(self, "_by_name", index)
+        return index.get(name)
 
     @property
     def chain_names(self) -> frozenset[str]:
-        return frozenset(c.name for c in self.chains)
+        names = self._names
+        if names is None:
+            names = frozenset(c.name for c in self.chains)
+            object.__setattr__(self, "_names", names)
+        return names
 
     def rules(self) -> Iterator[Rule]:
         for c in self.chains:

@@ -9,7 +9,10 @@ from fwlint.lint.engine import catalogue
 from fwlint.parse import read_source
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-FILES = sorted(p for p in CORPUS.iterdir() if p.suffix != ".expected" and p.name != "README.md")
+FILES = sorted(p for p in CORPUS.iterdir()
+               if p.suffix not in (".expected", ".nft") and p.name != "README.md")
+"""The rulesets; NAME.expected holds the findings of NAME, NAME.nft its translation
+(tests/nft/test_corpus_translations.py)."""
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

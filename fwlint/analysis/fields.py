@@ -54,9 +54,9 @@ FIXED_WIDTHS: dict[str, int] = {
 }
 
 FIELD_ORDER: tuple[str, ...] = (
-    "family", "proto", "frag", "ctstate", "snat", "dnat", "ctstatus", "iif", "oif", "pkttype",
-    "tcpflags", "icmptype", "icmpcode", "srctype", "dsttype", "tos", "ttl", "length",
-    "mark", "ctmark", "hasmac", "mac", "sport", "dport", "src", "dst",
+    "family", "iif", "hasmac", "mac", "proto", "frag", "tcpflags", "icmptype", "icmpcode",
+    "ctstate", "snat", "dnat", "ctstatus", "dport", "oif", "pkttype", "srctype", "dsttype", "tos",
+    "ttl", "length", "dst", "src", "mark", "ctmark", "sport",
 )
 """The variable order, outermost first (see the module docstring)."""
 

@@ -302,10 +302,10 @@ class _ChainFindings:
                 continue
             if rm.jump is not None:
                 summary = self.tm.summaries[rm.jump]
-                for label, u in summary.may_decide.items():
-                    add(label, t & u)
+                for label in summary.labels:
+                    add(label, t if summary.coarse else t & summary.may_decide[label])
                 if rm.goto:
-                    add(ret_label, t & summary.may_return)
+                    add(ret_label, t if summary.coarse else t & summary.may_return)
             elif rm.action.kind == "decide" or rm.action.kind == "maybe":
                 add(rm.action.outcome, t)
             elif rm.action.kind == "return":
@@ -320,6 +320,9 @@ class _ChainFindings:
         t = P & rm.upper
         if rm.jump is not None:
             summary = self.tm.summaries[rm.jump]
+            if summary.coarse:
+                return any(label != outcome for label in summary.labels) or (
+                    rm.goto and return_label(self.a.chain) != outcome)
             if any(label != outcome and (t & u) != false for label, u in summary.may_decide.items()):
                 return True
             return rm.goto and return_label(self.a.chain) != outcome and (t & summary.may_return) != false
@@ -348,7 +351,8 @@ class _ChainFindings:
             if other.jump is not None and not other.goto:
                 summary = self.tm.summaries[other.jump]
                 if summary.modifies:
-                    X = (X & ~other.lower) | (enc.bdd.exist(summary.modifies, t) & summary.returned)
+                    back = enc.bdd.exist(summary.modifies, t)
+                    X = (X & ~other.lower) | (back if summary.coarse else back & summary.returned)
                 else:
                     X = X & ~a.kill[j]
             elif other.action is not None and other.action.steps:

@@ -76,8 +76,25 @@ class RuleModel:
         return self.action is not None and self.action.kind in ("decide", "return")
 
 
+SUMMARY_BUDGET = 4000
+"""A user chain whose "may come back" set has more BDD nodes than this is used coarsely at
+its jumps: as if it might decide any of its outcomes for, or return, every packet sent to it
+(sound, and it keeps the callers' sets from growing with every chain they jump to)."""
+
+REACH_BUDGET = 20000
+"""Once the set of packets reaching a rule has more BDD nodes than this, the jumps after it
+are taken to keep every packet (a superset: sound; it bounds the cost of a chain that jumps
+to hundreds of chains, whose exact remaining set is the complement of all their decisions)."""
+
+EXACT_JUMP_BUDGET = 1000
+"""The backward pass ("surely decided the same way by the rules after it") looks inside a
+chain jumped to only when the chain's sets have at most this many BDD nodes; otherwise the
+jump counts as "may decide anything" (an under-approximation: sound)."""
+
+
 def union_all(items: list[Any], false: Any) -> Any:
     """The union of many sets, pairwise (a balanced tree of ORs costs less than a running one)."""
+    items = [_resolve(u) for u in items]
     items = [u for u in items if u != false]
     if not items:
         return false
@@ -87,6 +104,25 @@ def union_all(items: list[Any], false: Any) -> Any:
     return items[0]
 
 
+class _Through:
+    """A contribution computed when needed: ``hit`` packets sent to a chain, those of them it
+    may decide with ``label``, as they entered the caller (``modified`` quantified away)."""
+
+    __slots__ = ("hit", "summary", "label", "bdd", "modified")
+
+    def __init__(self, hit: Any, summary: "ChainSummary", label: str, bdd: Any,
+                 modified: frozenset[str]) -> None:
+        self.hit, self.summary, self.label, self.bdd, self.modified = hit, summary, label, bdd, modified
+
+    def resolve(self) -> Any:
+        u = self.hit if self.summary.coarse else self.hit & self.summary.may_decide[self.label]
+        return self.bdd.exist(self.modified, u) if self.modified else u
+
+
+def _resolve(u: Any) -> Any:
+    return u.resolve() if isinstance(u, _Through) else u
+
+
 class ChainSummary:
     """What a user chain does to the packets sent to it, whoever sends them.
 
@@ -94,7 +130,8 @@ class ChainSummary:
     the chain or below (unions computed when first asked for).  ``may_return``: the packets
     (as they enter) that may come back.  ``returned``: those packets as they come back (after
     the chain's header changes).  ``modifies``: the BDD variables header changes in the chain
-    (or below) may write.
+    (or below) may write.  ``coarse``: too large to use exactly (see SUMMARY_BUDGET): a jump
+    to it may do anything its outcomes allow to any packet it sends.
     """
 
     def __init__(self, contributions: dict[str, list[Any]], may_return: Any, returned: Any,
@@ -102,10 +139,29 @@ class ChainSummary:
         self._contributions = contributions
         self._may_decide: dict[str, Any] | None = None
         self._false = false
+        self.labels = frozenset(contributions)
         self.may_return = may_return
         self.returned = returned
         self.modifies = modifies
         self.approximations = approximations
+        self.coarse = len(may_return) > SUMMARY_BUDGET
+        self._small: bool | None = None
+
+    @property
+    def small(self) -> bool:
+        """All its sets are small enough for the backward pass to use them exactly."""
+        if self._small is None:
+            total = len(self.may_return)
+            if not self.coarse and total <= EXACT_JUMP_BUDGET:
+                for items in self._contributions.values():
+                    total += sum(len(_resolve(u)) for u in items)
+                    if total > 4 * EXACT_JUMP_BUDGET:
+                        break
+            self._small = not self.coarse and total <= 4 * EXACT_JUMP_BUDGET
+            if self._small:
+                total = len(self.may_return) + sum(len(u) for u in self.may_decide.values())
+                self._small = total <= EXACT_JUMP_BUDGET
+        return self._small
 
     @property
     def may_decide(self) -> dict[str, Any]:
@@ -122,6 +178,13 @@ class ChainSummary:
             if w != label:
                 out |= u
         return out
+
+    def kill(self, lower: Any) -> Any:
+        """The packets a jump whose conditions surely hold for ``lower`` surely takes out of
+        the calling chain: those the chain surely does not send back."""
+        if self.coarse:
+            return self._false
+        return lower & ~self.may_return
 
 
 class ChainAnalysis:
@@ -186,7 +249,9 @@ class ChainAnalysis:
     @property
     def kill(self) -> list[Any]:
         if self._kill is None:
-            self._kill = [kill_set(self.model, self.tm, rm) for rm in self.rules]
+            false = self.model.encoding.false
+            self._kill = [false if i in self._walk.widened else kill_set(self.model, self.tm, rm)
+                          for i, rm in enumerate(self.rules)]
         return self._kill
 
 
@@ -623,6 +688,7 @@ class _Walk:
         self.hits: list[Any] = []
         self.segment: list[int] = []
         self.calls: list[tuple[RuleModel, Any]] = []
+        self.widened: set[int] = set()  # jumps taken to keep every packet (REACH_BUDGET)
         self.pure = True
 
     def _decided(self, label: str, u: Any) -> None:
@@ -663,31 +729,39 @@ class _Walk:
                 summary = summaries[rm.jump]
                 self._note(summary.approximations)
                 self.calls.append((rm, hit))
-                for label, u in summary.may_decide.items():
-                    d = hit & u
-                    if d != false:
-                        self._decided(label, d)
+                for label in summary.labels:
+                    self.contributions.setdefault(label, []).append(
+                        _Through(hit, summary, label, enc.bdd, self.modified))
+                coarse = summary.coarse
                 if rm.goto:
                     # what comes back from the chain gone to returns from this one
                     if builtin:
-                        d = hit & summary.may_return
+                        d = hit if coarse else hit & summary.may_return
                         if d != false:
                             self._decided(ret_label, d)
                     else:
                         if summary.modifies:
-                            self.returned.append(enc.bdd.exist(summary.modifies, hit) & summary.returned)
+                            back = enc.bdd.exist(summary.modifies, hit)
+                            self.returned.append(back if coarse else back & summary.returned)
                         else:
-                            self.returned.append(hit & summary.may_return)
+                            self.returned.append(hit if coarse else hit & summary.may_return)
                         self.exit_modified = self.exit_modified | self.modified | summary.modifies
                     R = R & ~rm.lower
                 elif summary.modifies:
-                    back = enc.bdd.exist(summary.modifies, hit) & summary.returned
+                    back = enc.bdd.exist(summary.modifies, hit)
+                    if not coarse:
+                        back &= summary.returned
                     R = (R & ~rm.lower) | back
                     self.modified = self.modified | summary.modifies
                     self.pure = False
                     seg = i + 1
-                else:
-                    R = R & ~(rm.lower & ~summary.may_return)
+                elif not coarse:
+                    if len(R) > REACH_BUDGET:
+                        self.widened.add(i)
+                    else:
+                        kill = rm.lower & ~summary.may_return
+                        if kill != false:
+                            R = R & ~kill
                 continue
             action = rm.action
             kind = action.kind
@@ -738,7 +812,7 @@ def kill_set(model: Model, tm: TableModel, rm: RuleModel) -> Any:
     if rm.jump is not None:
         if rm.goto:
             return rm.lower
-        return rm.lower & ~tm.summaries[rm.jump].may_return
+        return tm.summaries[rm.jump].kill(rm.lower)
     if rm.action is not None and rm.action.kind in ("decide", "return"):
         return rm.lower
     return false
@@ -774,6 +848,8 @@ def _step_back(model: Model, tm: TableModel, chain: Chain, rm: RuleModel, label:
     false = enc.false
     if rm.jump is not None:
         summary = tm.summaries[rm.jump]
+        if not summary.small:
+            return ~rm.upper & S
         bad = summary.may_decide_other(label)
         if rm.goto:
             back_ok = enc.true if label == end_label else false

@@ -457,22 +457,31 @@ def split_address(text: str, family: int) -> tuple[ipaddress.IPv4Address | ipadd
     host, slash, mask_text = text.rpartition("/")
     if not slash:
         host, mask_text = text, ""
-    addr = _host_iptables(host, family)
     width = 32 if family == 4 else 128
     if not slash:
-        return addr, (1 << width) - 1
+        return _host_iptables(host, family), (1 << width) - 1
+    mask: int | None = None
     if family == 4:
         dotted = _ipv4_numeric(mask_text, is_mask=True)
         if dotted is not None:
-            return addr, int(dotted)
+            mask = int(dotted)
     elif ":" in mask_text and (dotted6 := _inet_pton6(mask_text)) is not None:
-        return addr, int(dotted6)
-    bits = c_number(mask_text, 0, width)
-    if bits is None:
-        if c_number(mask_text) is not None:
-            raise BadValue(f"prefix /{mask_text} is longer than {width} bits")
-        raise BadValue(f"{mask_text!r} is not a prefix length (0-{width}) or a netmask")
-    return addr, ((1 << width) - 1) ^ ((1 << (width - bits)) - 1)
+        mask = int(dotted6)
+    if mask is None:
+        bits = c_number(mask_text, 0, width)
+        if bits is None:
+            if c_number(mask_text) is not None:
+                raise BadValue(f"prefix /{mask_text} is longer than {width} bits")
+            raise BadValue(f"{mask_text!r} is not a prefix length (0-{width}) or a netmask")
+        mask = ((1 << width) - 1) ^ ((1 << (width - bits)) - 1)
+    if mask == 0:
+        # xtables_ipparse_any: "if a null mask is given, the name is ignored, like in any/0"
+        try:
+            return _host_iptables(host, family), 0
+        except (BadValue, Unresolved):
+            _note(f"iptables ignores {host!r} before a /0 mask: the rule matches every address")
+            return (ipaddress.IPv4Address(0) if family == 4 else ipaddress.IPv6Address(0)), 0
+    return _host_iptables(host, family), mask
 
 
 def _to_network(addr: ipaddress.IPv4Address | ipaddress.IPv6Address, mask: int
@@ -758,6 +767,20 @@ def choice_list(*choices: str, what: str = "value", prefix: bool = False) -> Val
                      _choice_list(tuple(c.upper() for c in choices), what, prefix=prefix))
 
 
+def _proc_name(word: str, family: int) -> str:
+    """The name of a table the kernel shows in /proc (hashlimit's --hashlimit-name, recent's
+    --name): not empty, no `/`, not `.` or `..` (the kernel refuses those at commit)."""
+    if not word:
+        raise BadValue("an empty name: the kernel refuses it")
+    if "/" in word or word in (".", ".."):
+        raise BadValue(f"{word!r}: the kernel names a file in /proc after it and refuses a name with "
+                       "`/`, or `.` and `..`")
+    return word
+
+
+PROC_NAME = ValueType("name", _proc_name)
+
+
 def text(min_length: int = 0, max_length: int | None = None, truncated_at: int | None = None,
          what: str = "text") -> ValueType:
     """Free text.  iptables refuses it shorter than ``min_length`` or longer than ``max_length``
@@ -866,7 +889,14 @@ class NatRange(NamedTuple):
     ports: tuple[int, int] | None
 
 
-_NO_PORT_PROTOCOL = {"", "all", "0", "ip", "hopopt"}
+# The protocols libxt_NAT, REDIRECT and MASQUERADE take a port range with: the -p before the
+# option, inverted or not (`! -p tcp` passes), by number (checked with ip6tables too: it takes
+# -p icmp and refuses -p ipv6-icmp and udplite).
+_NAT_PORT_PROTOCOLS = {"tcp", "udp", "sctp", "dccp", "icmp"}
+
+
+def _nat_port_protocol(protocol: str | None) -> bool:
+    return protocol is None or protocol.lstrip("!") in _NAT_PORT_PROTOCOLS
 
 
 def _nat_ports(word: str) -> tuple[int, int]:
@@ -925,7 +955,7 @@ def _nat_range(word: str, family: int, protocol: str | None) -> NatRange:
     ports = None
     if port_text is not None:
         ports = _nat_ports(port_text)
-        if protocol in _NO_PORT_PROTOCOL:
+        if not _nat_port_protocol(protocol):
             raise NeedsProtocol("a port needs -p tcp, udp, sctp or dccp before the option")
     return NatRange(first, last, ports)
 
@@ -947,7 +977,7 @@ def _nat_to_ports(word: str, family: int, protocol: str | None) -> tuple[int, in
     if ":" in word:
         raise BadValue(f"{word!r}: --to-ports writes a range with a dash (1024-65535)")
     ports = _nat_ports(word)
-    if protocol in _NO_PORT_PROTOCOL:
+    if not _nat_port_protocol(protocol):
         raise NeedsProtocol("--to-ports needs -p tcp, udp, sctp or dccp before it")
     return ports
 
@@ -1119,6 +1149,8 @@ def _sctp_chunks(text: str, family: int) -> tuple[tuple[str, str], ...] | str:
         return text.upper()
     out = []
     for item in text.split(","):
+        if not item:
+            continue  # libxt_sctp splits with strtok: empty items are skipped
         name, _, flags = item.partition(":")
         upper = name.upper()
         if upper not in SCTP_CHUNK_TYPES:

@@ -19,8 +19,11 @@ import sys
 import tempfile
 from typing import Sequence, TextIO
 
+from dataclasses import dataclass, field
+
 from fwlint.ast import Ruleset
 from fwlint.check import UsageError
+from fwlint.lint.diagnostic import Diagnostic, Severity
 from fwlint.nft import TranslateError, translate
 from fwlint.nft.emitter import Options
 from fwlint.nft.names import is_identifier
@@ -48,32 +51,62 @@ def _read(source: str, stdin_used: list[bool]) -> tuple[str, str]:
         raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
 
 
+@dataclass
+class Loaded:
+    """The rulesets of the sources, and what the sources hold that no ruleset does: the commands
+    of a script that iptables refuses (left out of what the script builds), as FW601 findings
+    and the commands' text."""
+
+    rulesets: list[Ruleset] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # where, command text
+
+
 def load_rulesets(sources: Sequence[str], family: int | None, source_format: str = "auto",
                   stderr: TextIO | None = None) -> list[Ruleset]:
+    """The rulesets of the sources (see :func:`load_sources`)."""
+    return load_sources(sources, family, source_format, stderr).rulesets
+
+
+def load_sources(sources: Sequence[str], family: int | None, source_format: str = "auto",
+                 stderr: TextIO | None = None) -> Loaded:
     """The rulesets of the sources: a save file gives its family's (both with -4/-6 lines), a
-    script those of the families it changes; ``family`` reads save files as that family and
-    keeps only that family of a script."""
+    script those of the families it changes, replayed as ``fwlint convert`` replays it;
+    ``family`` reads save files as that family and keeps only that family of a script."""
     from fwlint.parse import parse_text, source_format as detect
 
     stderr = stderr or sys.stderr
-    out: list[Ruleset] = []
+    loaded = Loaded()
     stdin_used = [False]
     for source in sources:
         text, name = _read(source, stdin_used)
-        if detect(name, text, source_format) == "script":
-            from fwlint.emit.convert import convert_text
+        if detect(name, text, source_format) != "script":
+            loaded.rulesets.extend(parse_text(text, name, family, source_format_name="save"))
+            continue
+        from fwlint.emit.convert import convert_text
 
-            conversion = convert_text(text, name, "script")
-            for message in conversion.messages:
-                print(f"fwlint: {message}", file=stderr)
-            found = [conversion.rulesets[f] for f in sorted(conversion.rulesets)
-                     if f in conversion.families or len(conversion.rulesets) == 1]
-            if family is not None:
-                found = [rs for rs in found if rs.family == family]
-        else:
-            found = parse_text(text, name, family, source_format_name="save")
-        out.extend(found)
-    return out
+        conversion = convert_text(text, name, "script")
+        found = [conversion.rulesets[f] for f in sorted(conversion.rulesets)
+                 if f in conversion.families or len(conversion.rulesets) == 1]
+        if family is not None:
+            found = [rs for rs in found if rs.family == family]
+        loaded.rulesets.extend(found)
+        for ruleset in found:
+            for step in ruleset.script.steps if ruleset.script else ():
+                if step.refused and step.rule is not None and step.command in ("append", "insert", "replace"):
+                    loaded.diagnostics.append(Diagnostic(
+                        "FW601", "untranslatable", f"iptables refuses this command, so the script "
+                        f"builds no such rule: {step.refused}", Severity.ERROR, step.span))
+                    loaded.left_out.append((f"{step.span.file}:{step.span.line}", step.rule.text))
+            for note in ruleset.script.notes if ruleset.script else ():
+                if note.kind == "input-not-read":
+                    loaded.diagnostics.append(Diagnostic("FW601", "untranslatable", note.message,
+                                                         Severity.ERROR, note.span))
+        for message in conversion.messages:
+            if "left out, iptables refuses" in message or "cannot read" in message:
+                continue  # findings above
+            print(f"fwlint: {message}", file=stderr)
+    return loaded
 
 
 def write_output(path: str, text: str) -> None:
@@ -134,7 +167,8 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
                 raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     options = Options(table=table, output_format=output_format, counters=counters, optimize=optimize,
                       allow_partial=allow_partial, resolve=resolve, ipsets=ipsets)
-    rulesets = load_rulesets(sources, int(family) if family in ("4", "6") else None, source_format, stderr)
+    loaded = load_sources(sources, int(family) if family in ("4", "6") else None, source_format, stderr)
+    rulesets = loaded.rulesets
     if not rulesets:
         raise UsageError(f"no IPv{family} rules in {', '.join(sources)}")
     total = sum(1 for rs in rulesets for _ in rs.rules())
@@ -144,11 +178,13 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
                                on_rule=lambda n: bar.advance(256))
         except TranslateError as err:
             raise UsageError(str(err)) from None
-    for d in result.diagnostics:
+    diagnostics = sorted([*loaded.diagnostics, *result.diagnostics], key=lambda d: d.sort_key)
+    untranslated = result.untranslated + sum(1 for d in loaded.diagnostics if d.code == "FW601")
+    for d in diagnostics:
         stderr.write(format_line(d) + "\n")
-    written = not result.untranslated or allow_partial
-    if result.untranslated and not quiet:
-        count = result.untranslated
+    written = not untranslated or allow_partial
+    if untranslated and not quiet:
+        count = untranslated
         what = f"{count} rule{'s' if count != 1 else ''} or line{'s' if count != 1 else ''}"
         if allow_partial:
             print(f"fwlint: {what} not translated (FW601): each is a comment in the output"
@@ -159,6 +195,10 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
     if written:
         names = " and ".join(dict.fromkeys(rs.path for rs in rulesets if rs.path)) or "-"
         header = f"Translated by fwlint from {names}"
+        if loaded.left_out:
+            header += "\nLeft out: what iptables refuses, so the script builds no such rule"
+            for where, text in loaded.left_out:
+                header += f"\n{where}: {text}"
         if output_format == "json":
             body = to_json(result.tables)
         else:
@@ -170,4 +210,4 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
                 write_output(output, body)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    return 1 if result.untranslated else 0
+    return 1 if untranslated else 0

@@ -200,7 +200,7 @@ class RuleContext:
 
     def payload(self, protocol: str, name: str) -> Term:
         """A header field: ``tcp dport``, ``ip saddr``, ``icmpv6 type``."""
-        family = {"ip": 4, "icmp": 4, "ip6": 6, "icmpv6": 6}.get(protocol)
+        family = {"ip": 4, "ip6": 6}.get(protocol)  # icmp implies a protocol, not a family
         transport = protocol if protocol not in ("ip", "ip6") else None
         return Term(f"{protocol} {name}", {"payload": {"protocol": protocol, "field": name}},
                     family, transport)
@@ -414,7 +414,6 @@ class RuleContext:
         if verb in ("dnat", "snat") and self.inet:
             words += self.nat_family()
             data["family"] = "ip" if self.family == 4 else "ip6"
-            family = self.family
         has_to = False
         if mapping is not None and hasattr(mapping, "prefixlen"):  # NETMAP: dnat prefix to NET
             words += f" prefix to {mapping}"

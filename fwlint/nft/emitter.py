@@ -223,6 +223,13 @@ class Translator:
         for table in _tables(ruleset):
             self._user_chains[table.name] = frozenset(c.name for c in table.chains if not c.builtin)
             self._table_objects[table.name] = table
+        if self._refusal is not None:
+            # a big ruleset's validity pass runs ahead in a second process (fwlint.nft.ahead)
+            from fwlint.nft.ahead import refusals_ahead
+
+            self._refusal = refusals_ahead(self._refusal, ruleset, (
+                (rule, table, chain) for table in _tables(ruleset) for chain in _chains(table)
+                for rule in chain.rules))
 
     def leftovers(self, ruleset: Ruleset) -> None:
         """Findings for what is in the source but in no chain: rules of undeclared chains, lines

@@ -93,7 +93,9 @@ class Statement:
 
     ``stateful``: it keeps state between packets (limit, quota, a meter), so two rules holding it
     are not one.  ``needs_protocol``: nft wants a transport protocol match before it (a NAT port).
-    ``family``: 4 or 6 when it exists for one family only (``dnat ip to``)."""
+    ``family``: 4 or 6 when nft adds the test of that family on its own in an inet table
+    (``reject with icmp ...``; not ``dnat ip to``, which just does nothing for the other
+    family)."""
 
     text: str
     json: Any

@@ -155,7 +155,7 @@ def _check_entry(ipset: IpSet, entry: str, options: list[str]) -> str | None:
             elif dim == "port":
                 proto, _, port = part.rpartition(":")
                 if proto and proto not in _PORT_PROTOCOLS:
-                    return f"entry {entry}: a {proto} entry (nft's set keys a port, not an ICMP type)"
+                    return f"entry {entry}: ipset keys the {proto} type there, nft's set a port"
                 if not 0 <= int(port) <= 65535:
                     return f"entry {entry}: port out of range"
             elif dim == "bport":

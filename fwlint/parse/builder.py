@@ -99,57 +99,53 @@ def _short_takes_value(letter: str, registry: Registry) -> bool | None:
     return None
 
 
-def _getopt_words(words: list[Word], registry: Registry) -> tuple[list[Word], dict[int, Word]]:
-    """The words as getopt_long sees the options in them: ``--name=value`` is ``--name`` with
-    the value attached; ``-xVALUE`` is ``-x`` with VALUE attached when -x takes a value, else
-    ``-x`` followed by the rest as more short options.  A value given that way has the kind
-    "attached"; the second result maps its index to the word it was written in."""
+def _getopt_split(w: Word, registry: Registry) -> tuple[list[Word], int | None]:
+    """What getopt_long makes of a word where it looks for an option: ``--name=value`` is
+    ``--name`` with the value attached; ``-xVALUE`` is ``-x`` with VALUE attached when -x takes
+    a value, else ``-x`` followed by the rest as more short options.  A value given that way
+    has the kind "attached"; the second result is its index in the list (None: no value).
+    (A word an option takes as its value is never split: getopt hands it over whole.)"""
+    text = w.text
+    if w.kind == "bang" or not text.startswith("-") or len(text) < 2 or \
+            (w.kind == "option" and (text.startswith("--") or len(text) == 2)):
+        return [w], None
+    span = w.span
+    if text.startswith("--"):
+        name, equals, value = text.partition("=")
+        if not equals or len(name) == 2:
+            return [Word(text, w.raw, span, "option")], None
+        cut = w.raw.find("=")
+        if cut == len(name):
+            name_span = Span(span.file, span.line, span.column, span.line, span.column + cut)
+            value_span = Span(span.file, span.line, span.column + cut + 1, span.end_line,
+                              span.end_column)
+        else:
+            name_span = value_span = span
+        return [Word(name, name, name_span, "option"),
+                Word(value, w.raw[cut + 1:] if cut >= 0 else value, value_span, "attached")], 1
     out: list[Word] = []
-    whole: dict[int, Word] = {}
-    for w in words:
-        text = w.text
-        if w.kind == "bang" or not text.startswith("-") or len(text) < 2 or \
-                (w.kind == "option" and (text.startswith("--") or len(text) == 2)):
-            out.append(w)
-            continue
-        span = w.span
-        if text.startswith("--"):
-            name, equals, value = text.partition("=")
-            if not equals or len(name) == 2:
-                out.append(Word(text, w.raw, span, "option"))
-                continue
-            cut = w.raw.find("=")
-            if cut == len(name):
-                name_span = Span(span.file, span.line, span.column, span.line, span.column + cut)
-                value_span = Span(span.file, span.line, span.column + cut + 1, span.end_line,
-                                  span.end_column)
-            else:
-                name_span = value_span = span
-            out.append(Word(name, name, name_span, "option"))
-            whole[len(out)] = w
-            out.append(Word(value, w.raw[cut + 1:] if cut >= 0 else value, value_span, "attached"))
-            continue
-        for offset in range(1, len(text)):
-            letter = text[offset]
-            column = span.column + offset - 1 if w.raw == text else span.column
-            letter_span = Span(span.file, span.line, column, span.line, column + 2) \
-                if w.raw == text else span
-            out.append(Word("-" + letter, "-" + letter, letter_span, "option"))
-            rest = text[offset + 1:]
-            if rest and _short_takes_value(letter, registry):
-                rest_span = Span(span.file, span.line, column + 2, span.end_line, span.end_column) \
-                    if w.raw == text else span
-                whole[len(out)] = w
-                out.append(Word(rest, rest, rest_span, "attached"))
-                break
-    return out, whole
+    exact = w.raw == text
+    for offset in range(1, len(text)):
+        letter = text[offset]
+        column = span.column + offset - 1 if exact else span.column
+        out.append(Word("-" + letter, "-" + letter,
+                        Span(span.file, span.line, column, span.line, column + 2) if exact else span,
+                        "option"))
+        rest = text[offset + 1:]
+        if rest and _short_takes_value(letter, registry):
+            rest_span = Span(span.file, span.line, column + 2, span.end_line, span.end_column) \
+                if exact else span
+            out.append(Word(rest, rest, rest_span, "attached"))
+            return out, len(out) - 1
+    return out, None
 
 
 def build_command(words: list[Word], registry: Registry, line_span: Span, text: str,
                   counters=None) -> CommandLine:
     """Build the command a line of words spells."""
     cmd = CommandLine()
-    words, attached_in = _getopt_words(words, registry)
+    words = list(words)
+    attached_in: dict[int, Word] = {}  # index of a value given attached -> the word it was in
     builtin = _MatchBuilder(registry.builtin, "builtin", line_span, implicit=True)
     loaded: list[_MatchBuilder] = []  # -m matches in load order (and implied protocol matches)
     target: Extension | None = None
@@ -172,6 +168,13 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
     i = 0
     while i < n:
         w = words[i]
+        split, value_at = _getopt_split(w, registry)
+        if len(split) > 1 or split[0] is not w:
+            words[i:i + 1] = split
+            n = len(words)
+            if value_at is not None:
+                attached_in[i + value_at] = w
+            w = words[i]
         if w.kind == "bang":
             if negate is not None:
                 cmd.problems.append(("two `!` in a row: only one may precede an option", w.span))
@@ -233,6 +236,9 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
         if core is not None:
             i, core_values = _core_option(core, w, words, i, cmd, negate)
             core_used.append((core, w, core_values))
+            if core.name in ("help", "version"):
+                negate = None
+                break  # iptables prints and exits here: it reads nothing after
             if core.kind == "jump" and core_values and core_values[0].kind == "attached":
                 original = attached_in[i - len(core_values)]
                 core_values[0] = Word(original.text, original.raw, original.span, "value")
@@ -392,6 +398,12 @@ def _check_core_options(cmd: CommandLine, core_used: list[tuple[CoreOption, Word
             elif cmd.command not in _COUNTER_COMMANDS:
                 cmd.problems.append((f"{word.text}: iptables refuses counters with {command} "
                                      "(Illegal option)", word.span))
+            if len(values) > 1 and values[1].text[:1] in ("-", "!"):
+                # iptables takes the byte counter from the next word only if it does not start
+                # with - or !
+                cmd.problems.append((f"{word.text} requires packet and byte counter: iptables does "
+                                     f"not take {values[1].text!r} as one", values[1].span))
+                continue
             for what, value in zip(("packet", "byte"), values):
                 if not _COUNTER.match(value.text):
                     cmd.problems.append((f"{word.text}: the {what} counter {value.text!r} is not a "
@@ -445,9 +457,13 @@ def _find_long(key: str, builtin: _MatchBuilder, loaded: list[_MatchBuilder],
     return owned(ext, found)  # type: ignore[arg-type]
 
 
+# iptables 1.8.9 lets `!` stand before these and forgets it (checked: `! -4`, `! -M x`, `! -h`)
+_BANG_IGNORED = frozenset({"ipv4", "ipv6", "modprobe", "help", "version"})
+
+
 def _core_option(core: CoreOption, w: Word, words: list[Word], i: int, cmd: CommandLine,
                  negate: Word | None) -> tuple[int, list[Word]]:
-    if negate is not None:
+    if negate is not None and core.name not in _BANG_IGNORED:
         cmd.problems.append((f"{w.text} cannot be inverted with `!`", negate.span))
     values, i = _take_values(words, i, core.arity)
     if len(values) < core.arity:

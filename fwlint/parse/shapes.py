@@ -38,6 +38,10 @@ _PERTURB = "\x7f"  # appended to every copied value for the check
 _SEEN_BEFORE_COMPILE = 2
 _MAX_SHAPES = 4096
 
+SHAPES_FROM = 200
+"""Rule lines of a file after which its shapes are learnt: a small file is built line by line
+(learning a shape costs about as much as building a few dozen lines)."""
+
 
 @dataclasses.dataclass
 class _Shape:
@@ -62,6 +66,7 @@ class CommandCache:
         self.option_words: dict[str, bool] = {}
         self.hits = 0
         self.built = 0
+        self.lines = 0
         self._option_pattern: re.Pattern[str] | None = None
 
     # --- the fast split -----------------------------------------------------------------------
@@ -83,6 +88,9 @@ class CommandCache:
         """The command of the rule line whose words token ``raw`` starts at ``line``:``column``;
         ``text`` is ``raw`` without trailing blanks, ``line_span`` its span (from its counters,
         if it has any)."""
+        self.lines += 1
+        if self.lines <= SHAPES_FROM:
+            return self._slow(raw, line, column, line_span, text, counters, learn=False)
         tail = raw[len(text):]
         if '"' not in text and text.isprintable() and "  " not in text and \
                 (not tail or not tail.strip(" \t\r")):
@@ -157,14 +165,14 @@ class CommandCache:
     # --- the builder, and learning from it -----------------------------------------------------
 
     def _slow(self, raw: str, line: int, column: int, line_span: Span, text: str,
-              counters: Counters | None) -> CommandLine | None:
+              counters: Counters | None, learn: bool = True) -> CommandLine | None:
         try:
             words = split_words(raw, self.path, line, column)
         except WordError:
             return None
         cmd = build_command(words, self.registry, line_span, text, counters)
         self.built += 1
-        if len(self.shapes) < _MAX_SHAPES or self._shape_key(words, counters) in self.shapes:
+        if learn and (len(self.shapes) < _MAX_SHAPES or self._shape_key(words, counters) in self.shapes):
             self._learn(words, cmd, line, line_span, text, counters)
         return cmd
 

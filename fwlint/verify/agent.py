@@ -129,6 +129,29 @@ def ip_batch(commands: list[str], check: bool = True) -> None:
         raise RuntimeError(f"ip: {done.stderr.strip()}")
 
 
+def wait_for_local(addresses: list[str], limit: float = 3.0) -> None:
+    """Wait until each IPv6 address is in the local routing table: the kernel adds its route
+    from a work queue once the address is no longer tentative, a moment after ``ip addr add``
+    returns, and until then packets for it are not for this host."""
+    import ipaddress
+
+    wanted = {ipaddress.ip_address(a) for a in addresses}
+    deadline = time.monotonic() + limit
+    while wanted:
+        shown = subprocess.run(["ip", "-6", "route", "show", "table", "local"], capture_output=True,
+                               text=True).stdout
+        for line in shown.splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] == "local":
+                try:
+                    wanted.discard(ipaddress.ip_address(words[1].split("/")[0]))
+                except ValueError:
+                    continue
+        if not wanted or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+
+
 def flush_conntrack() -> None:
     """Delete every conntrack entry of this namespace (ctnetlink, no tuple: flush)."""
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
@@ -323,6 +346,7 @@ class Agent:
         self.probes: dict[int, Probe] = {}
         self.flows: dict[tuple, int] = {}
         self.idents: dict[tuple[int, int, int], int] = {}
+        self.ends: dict[tuple[str, int], int] = {}
         self.batch = 0
         self.unattributed = 0
         self.timers: list[tuple[float, Probe]] = []
@@ -343,6 +367,7 @@ class Agent:
         # (ip -batch takes no -4/-6: the family comes from the addresses)
         commands += [f"route add 0.0.0.0/0 dev {default_out}", f"route add ::/0 dev {default_out}"]
         ip_batch(commands)
+        wait_for_local([v6 for _, _, v6 in interfaces])
         for name, _, _ in interfaces:
             write_sysctl(f"net/ipv4/conf/{name}/rp_filter", "0")
         for family, proto in ((4, TCP), (4, UDP), (4, ICMP), (6, TCP), (6, UDP), (6, ICMPV6)):
@@ -368,11 +393,13 @@ class Agent:
         ip_batch(undo, check=False)
         commands = []
         for address in local:
-            commands.append(f"addr add {address}/{128 if ':' in address else 32} dev lo")
+            commands.append(f"addr add {address}/128 dev lo nodad" if ":" in address else
+                            f"addr add {address}/32 dev lo")
         for address, device in routes:
             commands.append(f"route add {address}/{128 if ':' in address else 32} dev {device}")
         ip_batch(commands)
         self.round_commands = commands
+        wait_for_local([a for a in local if ":" in a])
         for key, ports in listen.items():
             family = 4 if key.endswith("4") else 6
             kind = socket.SOCK_STREAM if key.startswith("tcp") else socket.SOCK_DGRAM
@@ -407,6 +434,7 @@ class Agent:
         self.probes = {}
         self.flows = {}
         self.idents = {}
+        self.ends = {}
         self.unattributed = 0
         self.timers = []
         for d in probes:
@@ -456,6 +484,9 @@ class Agent:
             key = (proto, pk["src"], pk.get("icmp_id", 0), pk["dst"], pk.get("icmp_id", 0))
         self.flows[key] = probe.index
         self.flows[(key[0], key[3], key[4], key[1], key[2])] = probe.index
+        if probe.kind == "local-open" and proto == TCP:
+            self.ends[(pk["src"], pk["sport"])] = probe.index
+            self.ends[(pk["dst"], pk["dport"])] = probe.index
         for step in range(1, 5):
             self.idents[(probe.family, proto, probe.ident(step))] = probe.index
 
@@ -594,10 +625,11 @@ class Agent:
         if found is not None:
             return found
         if packet.proto == TCP:
-            # the opening segment of a local socket after NAT: one end is still the probe's
-            for (proto, a, pa, b, pb), index in self.flows.items():
-                if proto == TCP and ((a, pa) == (packet.dst, packet.dport) or (b, pb) == (packet.src, packet.sport)):
-                    return index
+            # the opening segment of a local socket after NAT changed one end: the other end
+            # is still the probe's (no two ESTABLISHED TCP probes of a batch share an end)
+            found = self.ends.get((packet.src, packet.sport)) or self.ends.get((packet.dst, packet.dport))
+            if found is not None:
+                return found
         return None
 
     def observed(self, where: str, packet: Parsed, wait: float) -> None:

@@ -11,6 +11,7 @@ alone to find the rules that decided it on each side.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -136,16 +137,19 @@ def plan_rounds(probes: Iterable[Probe]) -> tuple[list[_Round], list[Probe]]:
     return rounds, impossible
 
 
-def plan_batches(probes: Sequence[Probe], size: int = BATCH_SIZE) -> list[list[Probe]]:
-    """Batches in which no two probes belong to one connection, and no two TCP or UDP probes
-    have one source port: then no two connections of a batch can become one after NAT (which
-    would make the kernel pick a port at random, differently on each side)."""
+def plan_batches(probes: Sequence[Probe], size: int = BATCH_SIZE, nat: bool = True) -> list[list[Probe]]:
+    """Batches in which no two probes belong to one connection, and, with ``nat``, no two TCP
+    or UDP probes have one source port: then no two connections of a batch can become one
+    after NAT (which would make the kernel pick a port at random, differently on each side)."""
     batches: list[tuple[list[Probe], set[tuple]]] = []
     for probe in probes:
-        keys_of_probe = {probe.flow()}
+        keys_of_probe: set[tuple] = set()  # ICMP: each probe has an identifier of its own
         if probe.proto in (6, 17):
-            keys_of_probe |= {("sport", probe.proto, probe.sport), ("dport", probe.proto, probe.dport)} \
-                if probe.state == "ESTABLISHED" else {("sport", probe.proto, probe.sport)}
+            keys_of_probe.add(probe.flow())
+            if nat:
+                keys_of_probe.add(("sport", probe.proto, probe.sport))
+            if probe.state == "ESTABLISHED" and probe.proto == 6:
+                keys_of_probe |= {("end", probe.src, probe.sport), ("end", probe.dst, probe.dport)}
         for batch, keys in batches:
             if len(batch) < size and not (keys_of_probe & keys):
                 batch.append(probe)
@@ -222,6 +226,8 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
         addressed.append([default_out, str(RESERVED_V4.network_address + len(addressed) + 1),
                           str(RESERVED_V6.network_address + len(addressed) + 1)])
     report = Report(probes=0, differences=[])
+    nat = any(re.search(r"^\s*\*nat\b", text, re.M) for text in iptables.values()) or \
+        bool(re.search(r"\b(?:nat|masquerade|snat|dnat|redirect)\b", nft))
     with Lab() as lab:
         lab.both("setup", interfaces=addressed, default_out=default_out)
         report.pruned = lab.iptables.load_iptables(iptables, prune=prune)
@@ -235,7 +241,7 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
             report.rounds += len(rounds)
             for r in rounds:
                 lab.both("configure", local=r.local(), routes=r.routes(), listen=_listen(r.probes))
-                for batch in plan_batches(r.probes):
+                for batch in plan_batches(r.probes, nat=nat):
                     batch_number += 1
                     report.batches += 1
                     lab.both("flush")

@@ -101,15 +101,9 @@ class Probe:
             return {"input": "local-open", "forward": "remote-open", "output": "peer-open"}[self.path]
         return "send" if self.path == "output" else "inject"
 
-    @property
-    def icmp_id(self) -> int:
-        return 0
-
     def flow(self) -> tuple:
-        """The connection it belongs to, the same whichever way round."""
+        """The TCP or UDP connection it belongs to, the same whichever way round."""
         ends = sorted([(self.src, self.sport), (self.dst, self.dport)])
-        if self.proto not in (TCP, UDP):
-            ends = sorted([(self.src, 0), (self.dst, 0)])
         return (self.proto, *ends[0], *ends[1])
 
     def agent_packet(self, icmp_id: int) -> dict[str, Any]:
@@ -347,11 +341,22 @@ class _Space:
             if above is not None:
                 out.append(above)
         result = []
+        width = enc.widths[fieldname]
         for value in out:
             bits = self.fix_others(packet, fieldname)
-            bits.update(enc.assignment({fieldname: value}))
+            for i, name in enumerate(enc.bits(fieldname)):
+                bits[name] = bool(value >> (width - 1 - i) & 1)
             result.append(enc.decode(bits))
         return result
+
+    def fresh_source_port(self, packet: dict[str, Any], within: Any) -> dict[str, Any]:
+        """The packet with another (ephemeral) source port, if it stays in ``within``: probes
+        that differ in their source port can share a batch (see
+        :func:`fwlint.verify.comparison.plan_batches`)."""
+        if packet["proto"] not in (TCP, UDP):
+            return packet
+        changed = dict(packet, sport=self.rng.randrange(32768, 61000))
+        return changed if self.enc.holds(within, changed) else packet
 
     def fields_of(self, u: Any) -> list[str]:
         support = self.bdd.support(u)
@@ -445,10 +450,13 @@ def rule_probes(ruleset: Ruleset, seed: int = 0, random_count: int | None = None
                     continue
                 outside_reaching = reach & injectable & ~upper
                 outside_any = injectable & ~upper
-                for fieldname in space.fields_of(upper):
+                tested = space.fields_of(upper)
+                for fieldname in tested:
                     found = space.neighbours(packet, fieldname, outside_reaching) or \
                         space.neighbours(packet, fieldname, outside_any)
                     for other in found:
+                        if "sport" not in tested:
+                            other = space.fresh_source_port(other, outside_any)
                         add(other, path, f"outside {where} ({fieldname})")
         probed += made
     count = random_count if random_count is not None else max(8, len(probes) // 5)

@@ -439,3 +439,13 @@ def test_a_firewall_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                              "tcp [2001:db8::7]:1 -> [2001:db8::1]:22 in eth0")
     assert code == 0
     assert out.endswith("Verdict: DROP by firewall.sh:5 (filter INPUT)\n")
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("*filter\n:INPUT DROP [0:0]\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"))
+    code, out, _ = run_trace(capsys, "-", "--packet", "udp 203.0.113.7:1 -> 192.0.2.1:53 in eth0")
+    assert code == 0
+    assert "    -:3  -A INPUT -p udp -j ACCEPT\n      -p udp: yes\n      ACCEPT\n" in out
+    assert out.endswith("Verdict: ACCEPT: delivered to this host\n")

@@ -15,6 +15,7 @@ import pytest
 from fwlint.ast import BUILTIN_CHAINS
 from fwlint.lint.engine import catalogue, lint_rulesets
 from fwlint.parse import parse_text
+from tests.kernel.agreement.oracle import RESTORE, KernelOracle
 from tests.kernel.conftest import require_root_and
 
 COMMON = {
@@ -97,15 +98,15 @@ def _placements(spec: str):
 
 @pytest.mark.parametrize("family", [4, 6])
 def test_placement_errors_agree_with_the_kernel(netns, family):
-    tool = "iptables-legacy-restore" if family == 4 else "ip6tables-legacy-restore"
-    require_root_and(tool)
+    require_root_and(RESTORE[family])
+    kernel = KernelOracle(netns)  # one restore process per case, no `ip netns exec` each time
     rules = catalogue().select(["FW105", "FW107", "FW110"])
     specs = IPV4 if family == 4 else IPV6
     cases = disagreements = 0
     report = []
     for name, spec in specs.items():
         for where, text in _placements(spec):
-            refused = netns.run(tool, input=text).returncode != 0
+            refused = kernel.restore(text, family).refused
             errors = [d for d in lint_rulesets(parse_text(text, f"rules.v{family}", family), rules)
                       if str(d.severity) == "error"]
             cases += 1
@@ -113,5 +114,6 @@ def test_placement_errors_agree_with_the_kernel(netns, family):
                 disagreements += 1
                 report.append(f"{name} in {where}: the kernel {'refuses' if refused else 'accepts'}, "
                               f"fwlint says {[d.message for d in errors] or 'nothing'}")
+    kernel.close()
     assert cases == len(specs) * sum(2 * len(c) + 1 for c in BUILTIN_CHAINS.values())
     assert report == [], f"{disagreements} of {cases} disagree:\n" + "\n".join(report)

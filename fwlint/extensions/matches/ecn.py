@@ -1,7 +1,18 @@
 """ecn: the ECN bits of the IP header and the ECN flags of the TCP header."""
 
-from fwlint.extensions import OptionSpec, match
+from typing import Iterator
+
+from fwlint.ast import Option, Rule
+from fwlint.extensions import OptionSpec, Placement, match
 from fwlint.extensions.values import integer
+
+
+def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
+    """The TCP flags only with a positive -p tcp (the kernel refuses them otherwise, at commit:
+    "cannot match TCP bits for non-tcp packets")."""
+    for opt in options:
+        if opt.name in ("ecn-tcp-cwr", "ecn-tcp-ece"):
+            yield Placement(opt.name, protocols=frozenset({"tcp", "6"}))
 
 
 def _meaning(match, enc):
@@ -59,6 +70,7 @@ EXTENSION = match(
     OptionSpec("ecn-ip-ect", value=integer(0, 3), invertible=True,
                help="the IP header's ECN field equals this, 0-3"),
     summary="explicit congestion notification bits",
+    placement=_placement,
     nft=_nft,
     meaning=_meaning,
     concrete=_concrete,

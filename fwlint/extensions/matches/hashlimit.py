@@ -4,7 +4,7 @@ from typing import Iterator
 
 from fwlint.ast import Option
 from fwlint.extensions import Opaque, OptionSpec, ValueProblem, match
-from fwlint.extensions.values import (ANY, HASHLIMIT_BURST, HASHLIMIT_RATE, PREFIX_LENGTH, UINT32,
+from fwlint.extensions.values import (HASHLIMIT_BURST, HASHLIMIT_RATE, PREFIX_LENGTH, PROC_NAME, UINT32,
                                       choice_list)
 
 _NFT_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
@@ -132,7 +132,7 @@ EXTENSION = match(
                help="prefix length source addresses are grouped by (with mode srcip)"),
     OptionSpec("hashlimit-dstmask", value=PREFIX_LENGTH,
                help="prefix length destination addresses are grouped by (with mode dstip)"),
-    OptionSpec("hashlimit-name", value=ANY,
+    OptionSpec("hashlimit-name", value=PROC_NAME,
                help="name of the table (/proc/net/ipt_hashlimit/NAME); required"),
     OptionSpec("hashlimit-htable-size", value=UINT32, help="number of hash buckets"),
     OptionSpec("hashlimit-htable-max", value=UINT32, help="most entries the table holds"),

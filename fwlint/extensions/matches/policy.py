@@ -7,8 +7,44 @@ and INPUT (at commit).
 from typing import Iterator
 
 from fwlint.ast import Option, Rule
-from fwlint.extensions import Opaque, OptionSpec, Placement, match
+from fwlint.extensions import Opaque, OptionSpec, Placement, ValueProblem, match
 from fwlint.extensions.values import NETWORK, UINT32, choice
+
+_ELEMENT = frozenset({"reqid", "spi", "proto", "mode", "tunnel-src", "tunnel-dst"})
+_MAX_ELEMENTS = 4  # XT_POLICY_MAX_ELEM
+
+
+def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
+    """As libxt_policy checks a match: --next only with --strict, at most 4 elements, with
+    --strict none of them empty, --tunnel-src/-dst only in an element with --mode tunnel, and
+    --pol none without --strict."""
+    names = {o.name for o in options}
+    policy = next((o.value for o in options if o.name == "pol"), None)
+    if policy == "none" and "strict" in names:
+        yield ValueProblem("strict", "--strict with --pol none: iptables refuses it (there is no "
+                                     "policy to compare)")
+    if "next" in names and "strict" not in names:
+        yield ValueProblem("next", "--next needs --strict: iptables refuses it alone")
+        return
+    elements: list[list[Option]] = [[]]
+    for opt in options:
+        if opt.name == "next":
+            elements.append([])
+        elif opt.name in _ELEMENT:
+            elements[-1].append(opt)
+    if len(elements) > _MAX_ELEMENTS:
+        yield ValueProblem("next", f"{len(elements)} policy elements: iptables takes at most "
+                                   f"{_MAX_ELEMENTS}")
+    for index, element in enumerate(elements):
+        if "strict" in names and not element:
+            yield ValueProblem("strict" if index == 0 else "next",
+                               f"policy element {index} is empty: with --strict each needs one of "
+                               "--reqid, --spi, --proto, --mode, --tunnel-src or --tunnel-dst")
+        tunnel = next((o for o in element if o.name in ("tunnel-src", "tunnel-dst")), None)
+        mode = next((o for o in element if o.name == "mode"), None)
+        if tunnel is not None and (mode is None or mode.value != "tunnel" or mode.negated):
+            yield ValueProblem(tunnel.name, f"--{tunnel.name} needs --mode tunnel in its policy "
+                                            "element: iptables refuses it otherwise")
 
 
 def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
@@ -68,4 +104,5 @@ EXTENSION = match(
     nft=_nft,
     meaning=Opaque("IPsec policies are not modelled"),
     required=(frozenset({"dir"}),),
+    validate=_validate,
 )

@@ -4,7 +4,7 @@ from typing import Iterator
 
 from fwlint.ast import Option
 from fwlint.extensions import OptionSpec, ValueProblem, match
-from fwlint.extensions.values import ADDRESS, ANY, integer
+from fwlint.extensions.values import ADDRESS, PROC_NAME, integer
 
 
 def _meaning(match, enc):
@@ -32,9 +32,6 @@ def _validate(options: tuple[Option, ...]) -> Iterator[ValueProblem]:
             and int(hitcount.value) > 65535:
         yield ValueProblem("hitcount", f"--hitcount {hitcount.value}: the kernel keeps at most "
                                        "65535 hits per address and refuses a larger count")
-    name = given.get("name")
-    if name is not None and name.value == "":
-        yield ValueProblem("name", "an empty --name: the kernel refuses it")
 
 
 def _concrete(match, pkt):
@@ -109,7 +106,7 @@ def _nft(match, ctx):
 
 EXTENSION = match(
     "recent",
-    OptionSpec("name", value=ANY, help="the list to use; DEFAULT when not given"),
+    OptionSpec("name", value=PROC_NAME, help="the list to use; DEFAULT when not given"),
     OptionSpec("set", arity=0, invertible=True,
                help="add (or refresh) the address in the list; always matches"),
     OptionSpec("rcheck", arity=0, invertible=True, help="the address is in the list"),

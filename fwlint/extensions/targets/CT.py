@@ -80,9 +80,9 @@ def _concrete(target, ctx):
 def _nft(target, ctx):
     """--notrack as ``notrack``; --helper NAME as ``ct helper set "NAME_PROTO"`` with a ct helper
     object the table declares (for the rule's protocol); --zone N as ``ct zone set N``
-    (``ct original zone``/``ct reply zone`` for the one-direction options; ``mark`` takes it from
-    the packet mark); --ctevents as ``ct event set new,related``.  --expevents and --timeout
-    (an nfct policy outside the ruleset) have no nft form."""
+    (``ct original zone``/``ct reply zone`` for the one-direction options); --ctevents as ``ct
+    event set new,related``.  A zone taken from the packet mark, --expevents and --timeout (an
+    nfct policy outside the ruleset) have no nft form."""
     opts = ctx.options(target)
     for unsupported in ("expevents", "timeout"):
         if unsupported in opts:
@@ -106,8 +106,9 @@ def _nft(target, ctx):
         text = opts[option].values[0] if opts[option].values else ""
         key = ctx.ct("zone", direction)
         if text == "mark":
-            value_text, value_json = "meta mark", {"meta": {"key": "mark"}}
-        elif text.isdigit() and int(text) <= 0xFFFF:
+            ctx.refuse(f"--{option} mark: nft cannot set a zone from the packet mark (a zone is 16 bits, "
+                       "a mark 32)", opts[option])
+        if text.isdigit() and int(text) <= 0xFFFF:
             value_text, value_json = text, int(text)
         else:
             ctx.refuse(f"--{option} {text}: a zone is a number 0-65535 or mark", opts[option], refused=True)

@@ -21,8 +21,7 @@ def _nft(target, ctx):
         ctx.refuse("-j DSCP needs --set-dscp or --set-dscp-class (iptables refuses it)", target, refused=True)
     value = ctx.value(opt)
     key = ctx.ip("dscp")
-    return [ctx.statement(f"{key.text} set 0x{value:x}", {"mangle": {"key": key.json, "value": value}},
-                          family=ctx.family if ctx.inet else None)]
+    return [ctx.statement(f"{key.text} set 0x{value:x}", {"mangle": {"key": key.json, "value": value}})]
 
 
 EXTENSION = target(

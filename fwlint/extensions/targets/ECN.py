@@ -48,8 +48,7 @@ def _nft(target, ctx):
         ctx.refuse("-j ECN needs an option (iptables refuses it)", target, refused=True)
     value = ctx.value(opts["ecn-ip-ect"])
     key = ctx.ip("ecn")
-    return [ctx.statement(f"{key.text} set {value}", {"mangle": {"key": key.json, "value": value}},
-                          family=4 if ctx.inet else None)]
+    return [ctx.statement(f"{key.text} set {value}", {"mangle": {"key": key.json, "value": value}})]
 
 
 EXTENSION = target(

@@ -27,7 +27,7 @@ def _nft(target, ctx):
         ctx.refuse("-j HL needs an option (ip6tables refuses it)", target, refused=True)
     value = ctx.value(opts["hl-set"])
     key = ctx.payload("ip6", "hoplimit")
-    return [ctx.statement(f"{key.text} set {value}", {"mangle": {"key": key.json, "value": value}}, family=6)]
+    return [ctx.statement(f"{key.text} set {value}", {"mangle": {"key": key.json, "value": value}})]
 
 
 EXTENSION = target(

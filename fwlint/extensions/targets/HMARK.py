@@ -54,6 +54,8 @@ EXTENSION = target(
     summary="set the packet mark from a hash and continue",
     nft=_NFT,
     meaning=_meaning,
-    required=(frozenset({"hmark-mod"}), frozenset({"hmark-rnd"})),
+    # "you have to specify --hmark-tuple at least" (or one of the masks it would set)
+    required=(frozenset({"hmark-mod"}), frozenset({"hmark-rnd"}),
+              frozenset({"hmark-tuple", *_TUPLE_SETS.values()})),
     validate=_validate,
 )

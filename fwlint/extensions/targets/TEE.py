@@ -17,8 +17,7 @@ def _nft(target, ctx):
         ctx.refuse("-j TEE needs --gateway (iptables refuses it)", target, refused=True)
     gateway = str(ctx.value(opts["gateway"]))
     prefix = ("ip " if ctx.family == 4 else "ip6 ") if ctx.inet else ""
-    return [ctx.statement(f"dup {prefix}to {gateway}", {"dup": {"addr": gateway}},
-                          family=ctx.family if ctx.inet else None)]
+    return [ctx.statement(f"dup {prefix}to {gateway}", {"dup": {"addr": gateway}})]
 
 
 EXTENSION = target(

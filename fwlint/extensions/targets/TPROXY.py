@@ -31,8 +31,7 @@ def _nft(target, ctx):
     if port:
         words += f":{port}"
         data["port"] = port
-    out = [ctx.statement(words, {"tproxy": data}, needs_protocol=True,
-                         family=ctx.family if ctx.inet else None)]
+    out = [ctx.statement(words, {"tproxy": data}, needs_protocol=True)]
     if "tproxy-mark" in opts:
         out.append(ctx.mark_statement(ctx.meta("mark"), {"set-xmark": opts["tproxy-mark"]}))
     out.append(ctx.verdict("accept"))

@@ -27,7 +27,7 @@ def _nft(target, ctx):
         ctx.refuse("-j TTL needs an option (iptables refuses it)", target, refused=True)
     value = ctx.value(opts["ttl-set"])
     key = ctx.payload("ip", "ttl")
-    return [ctx.statement(f"{key.text} set {value}", {"mangle": {"key": key.json, "value": value}}, family=4)]
+    return [ctx.statement(f"{key.text} set {value}", {"mangle": {"key": key.json, "value": value}})]
 
 
 EXTENSION = target(

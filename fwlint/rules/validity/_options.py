@@ -54,13 +54,16 @@ def rule_protocol(rule: Rule) -> str | None:
 
 
 def protocol_before(rule: Rule, opt: Option) -> str:
-    """The positive -p written before ``opt`` (named as :func:`rule_protocol` names it), or ""
-    when none comes before it: what iptables knows when it parses that option."""
+    """The -p written before ``opt`` (named as :func:`rule_protocol` names it; `!tcp` when it is
+    inverted), or "" when none comes before it: what iptables knows when it parses that option."""
     builtin = rule.match("builtin")
     popt = builtin.option("protocol") if builtin is not None else None
-    if popt is None or popt.negated or not popt.values or \
+    if popt is None or not popt.values or \
             (popt.span.line, popt.span.column) > (opt.span.line, opt.span.column):
         return ""
+    if popt.negated:
+        number = protocol_number(popt.values[0])
+        return "!" + (_NAMES.get(number, str(number)) if number is not None else popt.values[0])
     return rule_protocol(rule) or ""
 
 

@@ -104,9 +104,26 @@ def _names() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
 _OPTIONS, _MATCHES, _TARGETS = _names()
 
 
-def seed_values(seeds: list[Seed]) -> tuple[str, ...]:
-    values = {w for s in seeds for w in words_of(s.body) if not is_option(w) and w != "!"}
-    return tuple(sorted(values | set(EDGE_VALUES)))
+@dataclass(frozen=True)
+class Values:
+    """What a mutation may put in place of a value: any value of the seeds and the edge values,
+    or a value the seeds give the same option (a plausible change: --dport 22 -> 1024:65535)."""
+
+    anything: tuple[str, ...]
+    by_option: dict[str, tuple[str, ...]]
+
+
+def seed_values(seeds: list[Seed]) -> Values:
+    anything = {w for s in seeds for w in words_of(s.body) if not is_option(w) and w != "!"}
+    by_option: dict[str, set[str]] = {}
+    for seed in seeds:
+        words = words_of(seed.body)
+        for a, b in units(words):
+            head = a + (words[a] == "!")
+            if b - head > 1:
+                by_option.setdefault(words[head], set()).add(words[head + 1])
+    return Values(tuple(sorted(anything | set(EDGE_VALUES))),
+                  {k: tuple(sorted(v)) for k, v in by_option.items() if len(v) > 1})
 
 
 def _typo(draw, word: str) -> tuple[str, str]:
@@ -136,17 +153,17 @@ def _typo(draw, word: str) -> tuple[str, str]:
 
 
 @st.composite
-def mutants(draw, seeds: list[Seed], values: tuple[str, ...]) -> Mutant:
+def mutants(draw, seeds: list[Seed], values: Values) -> Mutant:
     seed = draw(st.sampled_from(seeds))
     words = words_of(seed.body)
     table, chain, family = seed.table, seed.chain, seed.family
     reached_from: str | None = None
     steps: list[str] = []
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.sampled_from((1, 1, 1, 2, 2, 3)))):
         op = draw(st.sampled_from((
             "drop-unit", "drop-word", "duplicate", "move", "swap", "typo-option", "typo-value",
-            "typo-target", "value", "option", "target", "match", "bang", "place", "family",
-            "getopt")))
+            "typo-target", "value", "same-option-value", "same-option-value", "option", "target",
+            "match", "bang", "place", "place", "family", "getopt")))
         spans = units(words)
         option_at = [i for i, w in enumerate(words) if is_option(w)]
         value_at = [i for i, w in enumerate(words) if not is_option(w) and w != "!"]
@@ -191,9 +208,16 @@ def mutants(draw, seeds: list[Seed], values: tuple[str, ...]) -> Mutant:
             steps.append(how)
         elif op == "value" and value_at:
             k = draw(st.sampled_from(value_at))
-            new = draw(st.sampled_from(values))
+            new = draw(st.sampled_from(values.anything))
             steps.append(f"value {words[k]!r} -> {new!r}")
             words[k] = new
+        elif op == "same-option-value":
+            choices = [k for k in value_at if words[k - 1] in values.by_option]
+            if choices:
+                k = draw(st.sampled_from(choices))
+                new = draw(st.sampled_from(values.by_option[words[k - 1]]))
+                steps.append(f"value {words[k]!r} -> {new!r}")
+                words[k] = new
         elif op == "option" and option_at:
             k = draw(st.sampled_from(option_at))
             new = draw(st.sampled_from(_OPTIONS))

@@ -3,9 +3,11 @@
 :class:`KernelOracle` keeps one worker process inside a throwaway network namespace and has it
 run ``iptables-legacy-restore`` (or ``ip6tables-legacy-restore``) on each ruleset, with commit,
 so the kernel's own checks count.  One worker serves every case: starting ``ip netns exec``
-for each restore would double the time per case.  A restore replaces the tables it names; after
-a case that committed, the worker empties those tables again, so that nothing a case leaves
-behind (a rate estimator, a hashlimit table) can change how a later case fares.
+for each restore would double the time per case.  A restore replaces the tables it names, so a
+case never sees the rules of the one before; what can outlive a table is kernel state a rule
+creates by name (a recent list, a hashlimit table, a rate estimator, an idle timer) and a later
+rule of the same name finds: after a case that committed such a rule, the worker empties the
+tables it named, so that no case fares differently for the cases before it.
 
 :func:`fwlint_verdict` runs every validity rule (FW1xx) over the same text.
 """
@@ -32,6 +34,7 @@ _WORKER = r"""
 import json, os, re, subprocess, sys
 RESTORE = {4: "iptables-legacy-restore", 6: "ip6tables-legacy-restore"}
 TABLE = re.compile(r"^\*(\S+)", re.M)
+NAMED_STATE = re.compile(r"recent|hashlimit|rateest|IDLETIMER", re.I)
 try:  # the kernel's log says why a commit failed ("x_tables: ... only valid in raw table")
     kmsg = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
     os.lseek(kmsg, 0, os.SEEK_END)
@@ -56,7 +59,7 @@ for line in sys.stdin:
     kernel_log()
     done = subprocess.run([tool], input=request["text"].encode(), capture_output=True)
     log = kernel_log() if done.returncode else []
-    if done.returncode == 0:
+    if done.returncode == 0 and NAMED_STATE.search(request["text"]):
         tables = sorted(set(TABLE.findall(request["text"])))
         empty = "".join(f"*{t}\nCOMMIT\n" for t in tables)
         if empty:
