@@ -133,9 +133,11 @@ def test_a_bad_line_goes_to_the_parser_with_what_puts_it_in_the_right_state(monk
     assert seen == [("#\n\n:INPUT\n", 0), ("#\nbad\n", 4)]
     assert [(p.span.line, p.span.column, p.message) for p in rs.problems] == [
         (3, 7, "unexpected the end of the line: expected a policy (ACCEPT, DROP, or - for a user chain)"),
-        (6, 1, "unexpected 'b': expected a # comment, *table, :CHAIN POLICY, COMMIT, counters "
-               "[packets:bytes] or a rule (-A CHAIN ...)"),
+        (6, 1, "unexpected 'bad': expected :CHAIN POLICY, a # comment, COMMIT, counters "
+               "[packets:bytes], a rule (-A CHAIN ...) or *table"),
     ]
+    with _line_by_line():
+        assert parse_text(text, "rules.v4") == [rs]
 
 
 # --- shapes ---------------------------------------------------------------------------------------

@@ -123,6 +123,19 @@ class RefusalsAhead:
                 return answer
         return self.refusal(rule, table, chain, family)
 
+    def finish(self) -> None:
+        """Take every answer the child has still to send (waits for it)."""
+        conn = self.conn
+        if conn is None:
+            return
+        answers = self.answers
+        try:
+            while True:
+                start, batch = conn.recv()
+                answers[start:start + len(batch)] = batch
+        except (EOFError, OSError):
+            self.close()
+
     def close(self) -> None:
         """Stop the child (if it still works) and reap it."""
         self.conn = None

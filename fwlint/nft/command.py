@@ -17,9 +17,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from typing import Sequence, TextIO
-
 from dataclasses import dataclass, field
+from typing import Sequence, TextIO
 
 from fwlint.ast import Ruleset
 from fwlint.check import UsageError
@@ -73,7 +72,8 @@ def load_sources(sources: Sequence[str], family: int | None, source_format: str 
     """The rulesets of the sources: a save file gives its family's (both with -4/-6 lines), a
     script those of the families it changes, replayed as ``fwlint convert`` replays it;
     ``family`` reads save files as that family and keeps only that family of a script."""
-    from fwlint.parse import parse_text, source_format as detect
+    from fwlint.parse import parse_text
+    from fwlint.parse import source_format as detect
 
     stderr = stderr or sys.stderr
     loaded = Loaded()

@@ -16,17 +16,28 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, NoReturn, Sequence
 
 from fwlint.ast import Span
 from fwlint.extensions import Extension
 from fwlint.extensions.values import BadValue, MaskedNetwork, Unresolved, ValueType
-from fwlint.nft.expr import (ACTION, MATCHING, TERMINAL, VERDICT, Relation, Statement, Term, Value,
-                             can_quote, quote)
+from fwlint.nft.expr import (
+    ACTION,
+    MATCHING,
+    TERMINAL,
+    VERDICT,
+    Relation,
+    Statement,
+    Term,
+    Value,
+    can_quote,
+    quote,
+)
 
 if TYPE_CHECKING:
-    from fwlint.ast import Match, Option, Rule as AstRule, Target
+    from fwlint.ast import Match, Option, Target
+    from fwlint.ast import Rule as AstRule
     from fwlint.nft.emitter import Translator
 
 
@@ -549,7 +560,8 @@ def disjoint(values: Sequence[Value]) -> bool:
         return not _overlapping(list(values))
     if any(v.extent or v.wildcard or v.is_set for v in values):
         return False
-    return len({v.json if not isinstance(v.json, (dict, list)) else repr(v.json) for v in values}) == len(values)
+    keys = {v.json if not isinstance(v.json, (dict, list)) else repr(v.json) for v in values}
+    return len(keys) == len(values)
 
 
 def _from_extent(low: int, high: int, kind: str) -> Value:

@@ -15,12 +15,12 @@ import socket
 from dataclasses import dataclass, field
 from typing import Callable
 
-from fwlint.ast import BUILTIN_CHAINS, Chain, Rule as AstRule, Ruleset, Span, Table
+from fwlint.ast import BUILTIN_CHAINS, Chain, Ruleset, Span, Table
+from fwlint.ast import Rule as AstRule
 from fwlint.extensions import NoNft, Registry, default_registry
 from fwlint.lint.diagnostic import Diagnostic, Severity
-from fwlint.nft.context import (AnyOf, NeverMatches, Note, RuleContext, Untranslatable)
-from fwlint.nft.expr import (ACTION, MATCHING, TERMINAL, VERDICT, NftRule, Relation, Statement,
-                             can_quote)
+from fwlint.nft.context import AnyOf, NeverMatches, Note, RuleContext, Untranslatable
+from fwlint.nft.expr import ACTION, MATCHING, TERMINAL, VERDICT, NftRule, Relation, Statement, can_quote
 from fwlint.nft.names import HOOKS, ChainNames
 
 TABLE_ORDER = ("raw", "mangle", "nat", "filter", "security")

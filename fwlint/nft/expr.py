@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from fwlint.ast import Rule as AstRule, Span
+from fwlint.ast import Rule as AstRule
+from fwlint.ast import Span
 
 
 class Term(NamedTuple):

@@ -20,8 +20,16 @@ from typing import Callable
 
 from fwlint.ast import Ruleset
 from fwlint.extensions import Registry
-from fwlint.nft.emitter import (NftChain, NftTable, Options, Translator, _chains, _tables,
-                                base_chain_spec, finish_table)
+from fwlint.nft.emitter import (
+    NftChain,
+    NftTable,
+    Options,
+    Translator,
+    _chains,
+    _tables,
+    base_chain_spec,
+    finish_table,
+)
 from fwlint.nft.expr import VERDICT, NftRule, Relation, Statement, Term, Value
 from fwlint.nft.names import ChainNames
 from fwlint.nft.render import rule_text
@@ -97,7 +105,8 @@ def translate_inet(rulesets: dict[int, Ruleset], options: Options, registry: Reg
         nft_chain = NftChain(name, table, chain)
         if builtin:
             nft_chain.base = base_chain_spec(table, chain)
-            nft_chain.policy = _policy(rulesets.get(4) if key in present[4] else rulesets.get(6), table, chain)
+            owner = rulesets.get(4) if key in present[4] else rulesets.get(6)
+            nft_chain.policy = _policy(owner, table, chain)
         elif name != chain:
             nft_chain.note = f"iptables chain {chain} (table {table})"
         v4, v6 = translated[4].get(key), translated[6].get(key)

@@ -189,7 +189,8 @@ def read_ipset_text(text: str, path: str = "-") -> dict[str, IpSet]:
             if type_.startswith(("hash:", "bitmap:ip")) and type_ not in ("hash:mac",):
                 family = 4
             if "family" in options:
-                fam = options[options.index("family") + 1] if options.index("family") + 1 < len(options) else ""
+                at = options.index("family") + 1
+                fam = options[at] if at < len(options) else ""
                 family = {"inet": 4, "inet6": 6}.get(fam, family)
             timeout = None
             if "timeout" in options:

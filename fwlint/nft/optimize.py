@@ -27,8 +27,18 @@ from dataclasses import replace
 from typing import Sequence
 
 from fwlint.nft.context import disjoint, merge_overlaps
-from fwlint.nft.expr import (ACTION, TERMINAL, VERDICT, NftRule, Relation, Statement, Term, Value,
-                             element_json, quote)
+from fwlint.nft.expr import (
+    ACTION,
+    TERMINAL,
+    VERDICT,
+    NftRule,
+    Relation,
+    Statement,
+    Term,
+    Value,
+    element_json,
+    quote,
+)
 
 _VMAP_VERDICTS = ("accept", "drop", "return", "jump", "goto")
 

@@ -64,8 +64,25 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generator
 
-from fwlint.verify.packets import (ACK, ICMP, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMPV6, PSH, SYN, TAG_SIZE, TCP,
-                                   UDP, Parsed, Spec, build, describe, from_transport, make_tag, parse)
+from fwlint.verify.packets import (
+    ACK,
+    ICMP,
+    ICMP_ECHO_REPLY,
+    ICMP_ECHO_REQUEST,
+    ICMPV6,
+    PSH,
+    SYN,
+    TAG_SIZE,
+    TCP,
+    UDP,
+    Parsed,
+    Spec,
+    build,
+    describe,
+    from_transport,
+    make_tag,
+    parse,
+)
 
 TUNSETIFF = 0x400454CA
 IFF_TUN = 0x0001
@@ -284,7 +301,8 @@ def _script(probe: Probe) -> Script:
         return
     if kind in ("remote-open", "peer-open"):
         # the far end behind oif opens: the reverse of the probe's packet arrives on oif
-        reverse = {"src": pk["dst"], "dst": pk["src"], "sport": pk.get("dport", 0), "dport": pk.get("sport", 0)}
+        reverse = {"src": pk["dst"], "dst": pk["src"], "sport": pk.get("dport", 0),
+                   "dport": pk.get("sport", 0)}
         if proto == TCP:
             opener = probe.spec(1, **reverse, flags=SYN, seq=OPENER_ISN, ack=0, payload=b"")
         elif proto == UDP:
@@ -318,8 +336,8 @@ def _script(probe: Probe) -> Script:
             return
         yield Inject(probe.oif, build(probe.spec(3, **reverse, flags=ACK, seq=OPENER_ISN + 1, ack=TCP_ISN + 1,
                                                  payload=b"")))
-        acked = yield Wait(lambda dev, p: p.proto == TCP and p.flags & (SYN | ACK) == ACK and p.seq == OPENER_ISN + 1,
-                           3)
+        acked = yield Wait(lambda dev, p: p.proto == TCP and p.flags & (SYN | ACK) == ACK
+                           and p.seq == OPENER_ISN + 1, 3)
         if acked is None:
             return
         flags = pk.get("flags") or (ACK | PSH)
@@ -388,7 +406,8 @@ class Agent:
             self.senders[family] = s
         return {"ok": True}
 
-    def configure(self, local: list[str], routes: list[list[str]], listen: dict[str, list[int]]) -> dict[str, Any]:
+    def configure(self, local: list[str], routes: list[list[str]],
+                  listen: dict[str, list[int]]) -> dict[str, Any]:
         undo = [c.replace(" add ", " del ", 1) for c in self.round_commands]
         ip_batch(undo, check=False)
         commands = []

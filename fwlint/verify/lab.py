@@ -40,8 +40,8 @@ TRACE_RULESET = f"""table inet {TRACE_TABLE} {{
 }}
 """
 _HOOK_ORDER = {"raw": 0, "mangle": 1, "nat": 2, "filter": 3, "security": 4}
-_TERMINAL = frozenset({"ACCEPT", "DROP", "REJECT", "RETURN", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP",
-                       "CT", "NOTRACK", "QUEUE", "NFQUEUE", "TPROXY", "SYNPROXY"})
+_TERMINAL = frozenset({"ACCEPT", "DROP", "REJECT", "RETURN", "DNAT", "SNAT", "MASQUERADE", "REDIRECT",
+                       "NETMAP", "CT", "NOTRACK", "QUEUE", "NFQUEUE", "TPROXY", "SYNPROXY"})
 
 
 class LabError(RuntimeError):
@@ -96,9 +96,9 @@ class Side:
         env = dict(os.environ)
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        self.agent = subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-m", "fwlint.verify.agent"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True, env=env)
+        argv = ["ip", "netns", "exec", self.name, sys.executable, "-m", "fwlint.verify.agent"]
+        self.agent = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, env=env)
 
     def send(self, op: str, **arguments: Any) -> None:
         assert self.agent is not None and self.agent.stdin is not None
@@ -110,7 +110,8 @@ class Side:
         line = self.agent.stdout.readline()
         if not line:
             error = self.agent.stderr.read() if self.agent.stderr is not None else ""
-            raise LabError(f"the {self.kind} agent stopped: {error.strip().splitlines()[-1:] or 'no message'}")
+            last = error.strip().splitlines()[-1] if error.strip() else "no message"
+            raise LabError(f"the {self.kind} agent stopped: {last}")
         reply = json.loads(line)
         if "error" in reply:
             raise LabError(f"the {self.kind} agent: {reply['error']}")
@@ -120,15 +121,22 @@ class Side:
         self.send(op, **arguments)
         return self.receive()
 
+    def ask_to_quit(self) -> None:
+        if self.agent is None or self.agent.poll() is not None or self.agent.stdin is None:
+            return
+        try:
+            self.agent.stdin.write(json.dumps({"op": "quit"}) + "\n")
+            self.agent.stdin.flush()
+        except (OSError, ValueError):
+            pass
+
     def stop(self) -> None:
         if self.agent is None:
             return
+        self.ask_to_quit()
         try:
-            if self.agent.poll() is None and self.agent.stdin is not None:
-                self.agent.stdin.write(json.dumps({"op": "quit"}) + "\n")
-                self.agent.stdin.flush()
-                self.agent.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired, ValueError):
+            self.agent.wait(timeout=5)
+        except subprocess.TimeoutExpired:
             pass
         if self.agent.poll() is None:
             self.agent.kill()
@@ -183,7 +191,8 @@ class Side:
                     chain = found.group(2)
                     index = position.get(chain, 0)
                     position[chain] = index + 1
-                    out[(family, table, chain, index)] = (int(found.group(1)), f"-A {chain} {found.group(3)}".strip())
+                    text = f"-A {chain} {found.group(3)}".strip()
+                    out[(family, table, chain, index)] = (int(found.group(1)), text)
         return out
 
     def start_trace(self) -> subprocess.Popen:
@@ -272,6 +281,8 @@ class Lab:
         self.close()
 
     def close(self) -> None:
+        for side in self.sides:  # both agents are told to quit first, then waited for
+            side.ask_to_quit()
         for side in self.sides:
             side.stop()
         while self._made:

@@ -97,7 +97,8 @@ def build(spec: Spec) -> bytes:
         l4 = struct.pack("!HHHH", spec.sport, spec.dport, 8 + len(spec.payload), 0) + spec.payload
         at = 6
     elif proto in (ICMP, ICMPV6):
-        l4 = struct.pack("!BBHHH", spec.icmp_type, spec.icmp_code, 0, spec.icmp_id, spec.icmp_seq) + spec.payload
+        l4 = struct.pack("!BBHHH", spec.icmp_type, spec.icmp_code, 0, spec.icmp_id,
+                         spec.icmp_seq) + spec.payload
         at = 2
     else:
         l4 = spec.payload

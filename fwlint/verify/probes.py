@@ -33,8 +33,21 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator
 
 from fwlint.ast import BUILTIN_CHAINS, Rule, Ruleset
-from fwlint.verify.packets import (ACK, FIN, ICMP, ICMPV6, PSH, RST, SYN, TAG_SIZE, TCP, UDP, endpoint,
-                                   flag_text, header_size)
+from fwlint.verify.packets import (
+    ACK,
+    FIN,
+    ICMP,
+    ICMPV6,
+    PSH,
+    RST,
+    SYN,
+    TAG_SIZE,
+    TCP,
+    UDP,
+    endpoint,
+    flag_text,
+    header_size,
+)
 
 PATHS = ("input", "forward", "output")
 HOOK_PATHS: dict[str, tuple[str, ...]] = {
@@ -114,7 +127,8 @@ class Probe:
         if self.proto in (TCP, UDP):
             out.update(sport=self.sport, dport=self.dport)
         if self.proto == TCP:
-            out.update(flags=self.flags, seq=1 if self.flags & SYN else 5001, ack=0 if not self.flags & ACK else 1001)
+            out.update(flags=self.flags, seq=1 if self.flags & SYN else 5001,
+                       ack=1001 if self.flags & ACK else 0)
         if self.proto in (ICMP, ICMPV6):
             out.update(icmp_type=self.icmp_type, icmp_code=self.icmp_code, icmp_id=icmp_id)
         return out
@@ -218,7 +232,8 @@ class _Space:
         else:
             u &= enc.one_of("oif", tun_codes)
         for fieldname in ("src", "dst"):
-            for net in (_MARTIANS_V4 if family == 4 else _MARTIANS_V6) + [RESERVED_V4 if family == 4 else RESERVED_V6]:
+            avoided = (_MARTIANS_V4 + [RESERVED_V4]) if family == 4 else (_MARTIANS_V6 + [RESERVED_V6])
+            for net in avoided:
                 u &= ~enc.network(fieldname, net)
         local, unicast = 1 << 2, 1 << 1  # xt_addrtype bits of LOCAL and UNICAST
         src_type, dst_type = {"input": (unicast, local), "forward": (unicast, unicast),
@@ -249,7 +264,8 @@ class _Space:
         established = tcp & core(ACK) | udp | is_icmp & enc.equals("icmptype", 0 if family == 4 else 129) \
             & enc.equals("icmpcode", 0)
         invalid = tcp & core(0, FIN, SYN | FIN, SYN | RST, SYN | ACK, RST, RST | ACK, FIN | ACK) | \
-            is_icmp & ~enc.one_of("icmptype", ICMP_NEW_TYPES[family] + (ICMPV6_UNTRACKED_TYPES if family == 6 else ()))
+            is_icmp & ~enc.one_of("icmptype", ICMP_NEW_TYPES[family] + (
+                ICMPV6_UNTRACKED_TYPES if family == 6 else ()))
         untracked = is_icmp & enc.one_of("icmptype", ICMPV6_UNTRACKED_TYPES) if family == 6 else enc.false
         return state("NEW") & new | state("ESTABLISHED") & established | state("INVALID") & invalid | \
             state("UNTRACKED") & untracked
@@ -268,7 +284,8 @@ class _Space:
         prefs: list[Any] = [enc.equals("ttl", 64), enc.equals("tos", 0), enc.equals("mark", 0),
                             enc.equals("ctmark", 0), enc.equals("ctstatus", 0), enc.equals("icmpcode", 0)]
         for proto in (TCP, UDP, ICMP, ICMPV6):
-            prefs.append(~enc.equals("proto", proto) | enc.equals("length", header_size(family, proto) + TAG_SIZE))
+            shortest = header_size(family, proto) + TAG_SIZE
+            prefs.append(~enc.equals("proto", proto) | enc.equals("length", shortest))
         prefs += [~enc.equals("ctstate", 1) | enc.equals("tcpflags", SYN),
                   ~enc.equals("ctstate", 2) | enc.equals("tcpflags", ACK | PSH),
                   ~enc.equals("ctstate", 1) | enc.one_of("icmptype", (8, 128)),
@@ -423,7 +440,8 @@ def rule_probes(ruleset: Ruleset, seed: int = 0, random_count: int | None = None
         entries = sorted(rng.sample(entries, max_rules), key=lambda e: (e[0], e[1], e[2]))
     probed = 0
     for table_name, chain_name, index, rule, rm, analysis in entries:
-        where = f"{rule.span.file}:{rule.span.line}" if rule.span else f"{table_name} {chain_name} #{index + 1}"
+        where = f"{rule.span.file}:{rule.span.line}" if rule.span else \
+            f"{table_name} {chain_name} #{index + 1}"
         upper = rm.upper
         reach = analysis.reach_at(index)
         made = False
@@ -472,8 +490,8 @@ def rule_probes(ruleset: Ruleset, seed: int = 0, random_count: int | None = None
             found = enc.sample(u, 1, seed=rng.randrange(1 << 30)) if u != enc.false else []
             add(found[0] if found else None, path, "random (varied from a rule's packet)")
         else:
-            add(space.pick(space.injectable[path] & enc.equals("ctstate", STATES_CODES[rng.choice(STATES[:2])])),
-                path, "random")
+            state = STATES_CODES[rng.choice(STATES[:2])]
+            add(space.pick(space.injectable[path] & enc.equals("ctstate", state)), path, "random")
     interfaces = sorted({p.iif for p in probes if p.iif} | {p.oif for p in probes if p.oif}
                         | {space.default_in, space.default_out})
     return ProbeSet(ruleset.family, probes, tuple(interfaces), space.default_in, space.default_out,

@@ -45,7 +45,8 @@ def prepare(rulesets: Sequence[Ruleset], options: Any = None, family: str | None
     from fwlint.nft.emitter import Options, translate_table
     from fwlint.nft.render import to_text
 
-    options = dataclasses.replace(options or Options(), output_format="nft", allow_partial=True, counters=False)
+    options = dataclasses.replace(options or Options(), output_format="nft", allow_partial=True,
+                                  counters=False)
     by_family = {rs.family: rs for rs in rulesets}
     failures: list[tuple[Rule | None, Any]] = []
     if family == "inet":
@@ -113,8 +114,9 @@ def _iptables_text(ruleset: Ruleset, refused_lines: dict[int, str]) -> str:
     def keep(rule: Rule) -> bool:
         return rule.span.line not in refused_lines
 
-    tables = tuple(dataclasses.replace(t, chains=tuple(dataclasses.replace(c, rules=tuple(r for r in c.rules if keep(r)))
-                                                       for c in t.chains)) for t in ruleset.tables)
+    tables = tuple(dataclasses.replace(t, chains=tuple(
+        dataclasses.replace(c, rules=tuple(r for r in c.rules if keep(r))) for c in t.chains))
+        for t in ruleset.tables)
     return emit_ruleset(ruleset, tables=tables)
 
 
@@ -147,8 +149,8 @@ def format_difference(d: Difference) -> list[str]:
 def format_report(report: Report, prepared: Prepared | None = None, limit: int = 20) -> str:
     """The verification's result in words: counts, then each probe whose fate differs."""
     families = ", ".join(f"{n} IPv{f}" for f, n in sorted(report.by_family.items())) or "none"
-    head = (f"fwlint: verify: {report.probes} probes ({families}) for {report.rules_probed} of {report.rules_total} "
-            f"rules, sent through iptables-legacy and nft in private network namespaces "
+    head = (f"fwlint: verify: {report.probes} probes ({families}) for {report.rules_probed} of "
+            f"{report.rules_total} rules, sent through iptables-legacy and nft in private network namespaces "
             f"({report.seconds:.1f}s)")
     lines = [head]
     if prepared is not None:

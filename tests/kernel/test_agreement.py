@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from fwlint.extensions import default_registry
 from tests.kernel.agreement.cases import Case, all_cases
-from tests.kernel.agreement.mutations import Seed, mutants, seed_values
+from tests.kernel.agreement.mutations import Seed, mutants, other_family_after_words, seed_values
 from tests.kernel.agreement.oracle import (
     KernelAnswer, KernelOracle, FwlintVerdict, fwlint_verdict, host_dependent,
 )
@@ -64,6 +64,7 @@ class Figures:
     mutants_refused: int = 0
     repeated: int = 0
     host_dependent: int = 0
+    other_family_late: int = 0
     beyond: int = 0
     disagreements: list[str] = field(default_factory=list)
     groups_done: set[str] = field(default_factory=set)
@@ -185,6 +186,9 @@ def test_mutations_agree_with_the_kernel(oracle):
         if host_dependent(mutant.text, mutant.family):
             FIGURES.host_dependent += 1
             return
+        if other_family_after_words(mutant):
+            FIGURES.other_family_late += 1  # a known gap: see test_beyond_fwlints_reach
+            return
         FIGURES.mutants += 1
         FIGURES.mutants_refused += answer.refused
         disagreement = _disagreement(mutant.describe(), answer, verdict)
@@ -218,8 +222,11 @@ def _write_report() -> None:
         f"Disagreements: **{len(f.disagreements)}**.",
         "",
         f"Not counted: {f.repeated} mutations that repeated an earlier case, {f.host_dependent} whose",
-        "outcome depends on the host's name lookups (fwlint warns about those), and",
-        f"{f.beyond} cases listed as beyond fwlint's reach (strict xfails, with their reasons).",
+        "outcome depends on the host's name lookups (fwlint warns about those),",
+        f"{f.other_family_late} with a -4/-6 of the other family after other words (a known gap:",
+        "iptables-restore reads the words before it, then skips the line; fwlint skips the whole",
+        f"line), and {f.beyond} cases listed as beyond fwlint's reach (strict xfails, with their",
+        "reasons).",
         "",
         f"Run time: {f.seconds:.1f} s for the namespace, the restores and the linting.",
         "",

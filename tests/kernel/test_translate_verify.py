@@ -19,7 +19,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fwlint.cli import main
 from fwlint.parse import parse_text
@@ -290,8 +291,8 @@ def test_the_namespaces_go_even_when_a_side_does_not_load() -> None:
     before = our_namespaces()
     rulesets = parse_text(IPT4, "pair.v4", family=4)
     with pytest.raises(LoadError) as caught:
-        compare({4: IPT4}, "table ip broken { chain input { type filter hook input priority 0; nonsense } }\n",
-                probes_for(rulesets, random_count=0), rulesets=rulesets)
+        broken = "table ip broken { chain input { type filter hook input priority 0; nonsense } }\n"
+        compare({4: IPT4}, broken, probes_for(rulesets, random_count=0), rulesets=rulesets)
     assert caught.value.side == "nft -f"
     assert "nonsense" in caught.value.message
     assert our_namespaces() == before
@@ -300,7 +301,8 @@ def test_the_namespaces_go_even_when_a_side_does_not_load() -> None:
 # --- fwlint's translator -------------------------------------------------------------------
 
 def _sources(directory: Path, patterns: tuple[str, ...]) -> list[Path]:
-    return sorted(p for pattern in patterns for p in directory.glob(pattern) if not p.name.endswith(".expected"))
+    return sorted(p for pattern in patterns for p in directory.glob(pattern)
+                  if not p.name.endswith(".expected"))
 
 
 CORPUS_FILES = _sources(CORPUS, ("*.v4", "*.v6", "*.rules", "*.sh"))
@@ -325,7 +327,8 @@ def test_the_translation_of_each_corpus_file_agrees_on_the_kernel(path: Path) ->
 REAL_FILES = _sources(REAL, ("*",)) if REAL.is_dir() else []
 
 
-@pytest.mark.skipif(not REAL.is_dir() and not IN_CI, reason="../shared/corpus/real is not here (a user's clone)")
+@pytest.mark.skipif(not REAL.is_dir() and not IN_CI,
+                    reason="../shared/corpus/real is not here (a user's clone)")
 @pytest.mark.parametrize("path", [p for p in REAL_FILES if p.name != "SOURCES.tsv"] or [None],
                          ids=lambda p: p.name if p else "none")
 def test_the_translation_of_each_real_ruleset_agrees_on_the_kernel(path: Path | None) -> None:
@@ -376,8 +379,8 @@ def rule_text(draw, family: int, chain: str, user_chains: tuple[str, ...]) -> st
         if shape in ("sport", "both"):
             words.append(f"{neg()}--sport {draw(PORTS)}")
         if shape == "multiport":
-            ports = draw(st.lists(st.sampled_from(["22", "25", "80", "443", "8000:8100"]), min_size=1, max_size=4,
-                                  unique=True))
+            ports = draw(st.lists(st.sampled_from(["22", "25", "80", "443", "8000:8100"]), min_size=1,
+                                  max_size=4, unique=True))
             words.append(f"-m multiport {neg()}--dports {','.join(ports)}")
         if proto == "tcp" and draw(st.booleans()) and draw(st.booleans()):
             words.append(f"{neg()}--syn")
@@ -410,10 +413,11 @@ def ruleset_text(draw, family: int) -> str:
             lines.append(draw(rule_text(family, name, ())))
     lines.append("COMMIT")
     if family == 4 and draw(st.booleans()):
+        port = draw(st.sampled_from(["8080", "2222"]))
+        to = f"198.51.100.{draw(st.integers(2, 9))}{draw(st.sampled_from(['', ':80']))}"
         lines += ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]",
                   ":POSTROUTING ACCEPT [0:0]",
-                  f"-A PREROUTING -i eth0 -p tcp --dport {draw(st.sampled_from(['8080', '2222']))} -j DNAT "
-                  f"--to-destination 198.51.100.{draw(st.integers(2, 9))}{draw(st.sampled_from(['', ':80']))}",
+                  f"-A PREROUTING -i eth0 -p tcp --dport {port} -j DNAT --to-destination {to}",
                   draw(st.sampled_from(["-A POSTROUTING -o eth0 -s 192.0.2.0/24 -j MASQUERADE",
                                         "-A POSTROUTING -o eth1 -j SNAT --to-source 203.0.113.5"])),
                   "COMMIT"]
@@ -458,7 +462,8 @@ def test_translate_verify_exits_0_when_every_fate_agrees(tmp_path, capsys) -> No
     assert out == ""
     lines = err.splitlines()
     assert lines[0].startswith("fwlint: verify: ")
-    assert " for 3 of 3 rules, sent through iptables-legacy and nft in private network namespaces " in lines[0]
+    assert " for 3 of 3 rules, sent through iptables-legacy and nft in private network namespaces " \
+        in lines[0]
     assert lines[1:] == ["fwlint: verify: no packet's fate differs"]
     assert (tmp_path / "rules.nft").read_text().startswith("# Translated by fwlint from ")
 

@@ -145,7 +145,8 @@ def test_a_script_is_translated_as_what_it_builds(tmp_path, capsys):
 
 def test_ipset_file(tmp_path, capsys):
     (tmp_path / "sets").write_text("create bad hash:ip family inet\nadd bad 192.0.2.66\n")
-    (tmp_path / "rules.v4").write_text("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set bad src -j DROP\nCOMMIT\n")
+    (tmp_path / "rules.v4").write_text("*filter\n:INPUT ACCEPT [0:0]\n"
+                                       "-A INPUT -m set --match-set bad src -j DROP\nCOMMIT\n")
     assert main(["translate", str(tmp_path / "rules.v4")]) == 1
     assert "give its contents with --ipset FILE" in capsys.readouterr().err
     assert main(["translate", "--ipset", str(tmp_path / "sets"), str(tmp_path / "rules.v4")]) == 0

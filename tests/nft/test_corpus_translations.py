@@ -1,8 +1,11 @@
 """corpus/NAME.nft is the exact translation of corpus/NAME (``fwlint translate --allow-partial``,
 run at the top of the checkout); tests/kernel/test_translate_nft_check.py loads each into nft.
 
-After a deliberate change of the translation, rewrite them with
-``for f in corpus/*.v4 corpus/*.v6 corpus/*.rules corpus/*.sh; do fwlint translate -q --allow-partial $f -o $f.nft; done``.
+After a deliberate change of the translation, rewrite them (and read the diff) with::
+
+    for f in corpus/*.v4 corpus/*.v6 corpus/*.rules corpus/*.sh; do
+        fwlint translate -q --allow-partial $f -o $f.nft
+    done
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from fwlint.nft.command import translate_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
-SOURCES = sorted(p for p in CORPUS.iterdir() if p.suffix not in (".expected", ".nft") and p.name != "README.md")
+SOURCES = sorted(p for p in CORPUS.iterdir()
+                 if p.suffix not in (".expected", ".nft") and p.name != "README.md")
 
 
 def test_every_corpus_ruleset_has_its_translation():

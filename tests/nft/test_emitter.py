@@ -7,7 +7,7 @@ import pytest
 from fwlint.nft import TranslateError, translate
 from fwlint.nft.emitter import Options, base_chain_spec
 from fwlint.nft.ipset import read_ipset_text
-from fwlint.nft.names import ChainNames, KEYWORDS, is_identifier
+from fwlint.nft.names import KEYWORDS, ChainNames, is_identifier
 from fwlint.nft.render import to_text
 from fwlint.parse import parse_text
 from tests.nft.conftest import nft_check
@@ -90,7 +90,8 @@ def test_nft_refuses_keywords_as_chain_names_and_takes_the_others():
 
 
 def test_counters_from_the_dump_only_with_counters():
-    text = "*filter\n:INPUT DROP [10:2000]\n[5:300] -A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j DROP\nCOMMIT\n"
+    text = ("*filter\n:INPUT DROP [10:2000]\n[5:300] -A INPUT -p tcp --dport 22 -j ACCEPT\n"
+            "-A INPUT -j DROP\nCOMMIT\n")
     output, _ = translated(text)
     assert chain_rules(output, "filter_input") == ["tcp dport 22 accept", "drop"]
     output, _ = translated(text, counters=True)
@@ -101,9 +102,9 @@ def test_counters_from_the_dump_only_with_counters():
 
 def test_comments_are_kept_and_cut_to_what_nft_holds():
     long = "x" * 130
-    output, findings = translated(filter_rules(f'-A INPUT -m comment --comment "ssh from the office" -j ACCEPT',
+    output, findings = translated(filter_rules('-A INPUT -m comment --comment "from the office" -j ACCEPT',
                                                f"-A INPUT -m comment --comment {long} -j DROP"))
-    assert chain_rules(output, "filter_input") == ['accept comment "ssh from the office"',
+    assert chain_rules(output, "filter_input") == ['accept comment "from the office"',
                                                    f'drop comment "{"x" * 128}"']
     assert findings == [f"6:10 FW602 the comment has 130 bytes; nft keeps 128: it is cut to '{'x' * 128}'"]
     nft_check(output)
@@ -166,7 +167,8 @@ def test_ipsets_become_named_sets():
     assert ("\tset services {\n\t\ttype ipv4_addr . inet_proto . inet_service\n"
             "\t\telements = { 192.0.2.10 . tcp . 80,\n\t\t\t     192.0.2.10 . udp . 53 }\n\t}") in output
     nft_check(output)
-    v6, findings = translated("*filter\n:INPUT DROP [0:0]\n-A INPUT -m set --match-set known6 src -j ACCEPT\nCOMMIT\n",
+    v6, findings = translated("*filter\n:INPUT DROP [0:0]\n"
+                              "-A INPUT -m set --match-set known6 src -j ACCEPT\nCOMMIT\n",
                               "rules.v6", ipsets=sets)
     assert findings == []
     assert ('\tset known6 {\n\t\ttype ipv6_addr\n\t\tflags timeout\n\t\ttimeout 300s\n'
@@ -188,7 +190,8 @@ def test_two_rulesets_of_one_family_are_refused():
 
 
 def test_a_dual_family_file_gives_a_table_each():
-    source = "*filter\n:INPUT DROP [0:0]\n-4 -A INPUT -s 192.0.2.1 -j ACCEPT\n-6 -A INPUT -s 2001:db8::1 -j ACCEPT\n" \
+    source = "*filter\n:INPUT DROP [0:0]\n-4 -A INPUT -s 192.0.2.1 -j ACCEPT\n" \
+             "-6 -A INPUT -s 2001:db8::1 -j ACCEPT\n" \
              "-A INPUT -i lo -j ACCEPT\nCOMMIT\n"
     result = translate(parse_text(source, "rules"), Options())
     output = to_text(result.tables)

@@ -12,7 +12,11 @@ from fwlint.nft.render import rule_text, to_json, to_text
 from fwlint.parse import parse_text
 from tests.nft.conftest import nft_check, nft_listing
 
-# (table, chain, the rule's options, the nft rules); every case exact, none approximate
+TPROXY = "-p tcp -m socket --transparent -j TPROXY --on-port 3129 --on-ip 192.0.2.1 --tproxy-mark 0x1/0x1"
+RECENT = ("recent as a dynamic set with timeout: nft keeps one timeout per address, not the times of its "
+          "last hits")
+
+# (table, chain, the rule's options, the nft rules); the approximate ones are in APPROXIMATE
 CASES_V4 = [
     ('filter', 'INPUT', '-p 47 -j ACCEPT',
      ['meta l4proto 47 accept']),
@@ -34,9 +38,11 @@ CASES_V4 = [
      ['socket cgroupv2 level 2 "system.slice/sshd.service" accept']),
     ('filter', 'OUTPUT', '-m cgroup --cgroup 0x100001 -j ACCEPT',
      ['meta cgroup 0x100001 accept']),
-    ('filter', 'INPUT', '-m connbytes --connbytes 1000:2000 --connbytes-dir original --connbytes-mode bytes -j ACCEPT',
+    ('filter', 'INPUT',
+     '-m connbytes --connbytes 1000:2000 --connbytes-dir original --connbytes-mode bytes -j ACCEPT',
      ['ct original bytes 1000-2000 accept']),
-    ('filter', 'INPUT', '-m connbytes ! --connbytes 100: --connbytes-dir reply --connbytes-mode avgpkt -j ACCEPT',
+    ('filter', 'INPUT',
+     '-m connbytes ! --connbytes 100: --connbytes-dir reply --connbytes-mode avgpkt -j ACCEPT',
      ['ct reply avgpkt < 100 accept']),
     ('filter', 'INPUT', '-p tcp --syn -m connlimit --connlimit-upto 10 -j ACCEPT',
      ['tcp flags & (fin|syn|rst|ack) == syn meter connlimit size 65535 { ip saddr ct count 10 } accept']),
@@ -160,8 +166,9 @@ CASES_V4 = [
      ['ct mark set meta mark']),
     ('mangle', 'PREROUTING', '-j CONNMARK --restore-mark --ctmask 0xff',
      ['meta mark set ct mark & 0xff']),
-    ('mangle', 'PREROUTING', '-p tcp -m socket --transparent -j TPROXY --on-port 3129 --on-ip 192.0.2.1 --tproxy-mark 0x1/0x1',
-     ['meta l4proto tcp socket transparent 1 socket wildcard 0 tproxy to 192.0.2.1:3129 meta mark set meta mark & 0xfffffffe ^ 0x1 accept']),
+    ('mangle', 'PREROUTING', TPROXY,
+     ['meta l4proto tcp socket transparent 1 socket wildcard 0 tproxy to 192.0.2.1:3129 '
+      'meta mark set meta mark & 0xfffffffe ^ 0x1 accept']),
     ('mangle', 'POSTROUTING', '-j DSCP --set-dscp 0x0a',
      ['ip dscp set 0xa']),
     ('mangle', 'POSTROUTING', '-j ECN --ecn-ip-ect 2',
@@ -198,7 +205,8 @@ CASES_V6 = [
     ('filter', 'INPUT', '-p ipv6-icmp --icmpv6-type neighbour-solicitation -j ACCEPT',
      ['icmpv6 type nd-neighbor-solicit accept']),
     ('filter', 'INPUT', '-p ipv6-icmp ! --icmpv6-type 1/3 -j ACCEPT',
-     ['icmpv6 type != destination-unreachable accept', 'icmpv6 type destination-unreachable icmpv6 code != 3 accept']),
+     ['icmpv6 type != destination-unreachable accept',
+      'icmpv6 type destination-unreachable icmpv6 code != 3 accept']),
     ('filter', 'INPUT', '-m frag --fragfirst --fragmore -j ACCEPT',
      ['frag frag-off 0 frag more-fragments 1 accept']),
     ('filter', 'INPUT', '-m frag --fragid 5:10 --fragres -j DROP',
@@ -240,12 +248,16 @@ CASES_V6 = [
 ]
 
 APPROXIMATE = {  # rules whose translation FW602 marks, and what it says
-    '-m recent --rcheck --rdest --seconds 30 --name knock -j ACCEPT': ['recent as a dynamic set with timeout: nft keeps one timeout per address, not the times of its last hits'],
-    '-m recent --remove --name knock -j ACCEPT': ['recent as a dynamic set with timeout: nft keeps one timeout per address, not the times of its last hits'],
-    '-m time --timestop 12:00 --kerneltz -j ACCEPT': ["--kerneltz: the times are written as local times, read in the time zone of the host that loads the rules, not the kernel's"],
-    '-m time ! --weekdays Sat,Sun -j ACCEPT': ["--weekdays: nft counts days in the kernel's time zone (sys_tz, normally UTC), the time match in UTC"],
+    '-m recent --rcheck --rdest --seconds 30 --name knock -j ACCEPT': [RECENT],
+    '-m recent --remove --name knock -j ACCEPT': [RECENT],
+    '-m time --timestop 12:00 --kerneltz -j ACCEPT': [
+        "--kerneltz: the times are written as local times, read in the time zone of the host that loads "
+        "the rules, not the kernel's"],
+    '-m time ! --weekdays Sat,Sun -j ACCEPT': [
+        "--weekdays: nft counts days in the kernel's time zone (sys_tz, normally UTC), the time match "
+        "in UTC"],
     '-j AUDIT --type drop': ['the audit record does not carry --type'],
-    '-p tcp -m socket --transparent -j TPROXY --on-port 3129 --on-ip 192.0.2.1 --tproxy-mark 0x1/0x1': ['a packet with no socket to divert to: TPROXY drops it, nft goes on to the next rule'],
+    TPROXY: ["a packet with no socket to divert to: TPROXY drops it, nft goes on to the next rule"],
 }
 
 
@@ -339,7 +351,8 @@ UNTRANSLATABLE = [
      "-m helper: -m helper tests the helper of the connection's master (the control connection); nft's "
      "ct helper is the connection's own"),
     ("filter", "INPUT", "-m u32 --u32 0x0=0x1 -j DROP",
-     "-m u32: nft has no u32 program of shifts and masks (rewrite it with raw payload matches, @nh,OFFSET,LEN)"),
+     "-m u32: nft has no u32 program of shifts and masks (rewrite it with raw payload matches, "
+     "@nh,OFFSET,LEN)"),
     ("filter", "INPUT", "-p tcp -m owner --suppl-groups --gid-owner 5 -j DROP", None),
     ("filter", "INPUT", "-m rpfilter --accept-local -j DROP", None),
     ("filter", "INPUT", "-p tcp -m dccp --dccp-option 5 -j DROP", None),

@@ -70,7 +70,8 @@ def test_rules_both_families_agree_on_are_written_once():
     # both families' REJECTs are icmpx admin-prohibited: one rule
     assert chain_rules(output, "svc") == ["tcp dport 22 accept", "reject with icmpx admin-prohibited"]
     # NAT of one family: qualified, and dnat names the family as nft needs in an inet table
-    assert chain_rules(output, "nat_prerouting") == ["meta nfproto ipv4 tcp dport 80 dnat ip to 192.0.2.10:8080"]
+    assert chain_rules(output, "nat_prerouting") == [
+        "meta nfproto ipv4 tcp dport 80 dnat ip to 192.0.2.10:8080"]
     assert chain_rules(output, "nat_postrouting") == ['meta nfproto ipv4 oifname "eth0" masquerade']
     nft_check(output)
 

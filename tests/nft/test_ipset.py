@@ -35,7 +35,8 @@ def test_what_has_no_nft_form_is_known_with_the_reason():
                            "create i hash:ip,port family inet\nadd i 192.0.2.1,icmp:echo-request\n")
     assert sets["l"].problem == "type list:set has no nft form"
     assert sets["n"].problem == "entry 10.1.0.0/16 is an exception (nomatch), which nft sets cannot hold"
-    assert sets["i"].problem == "entry 192.0.2.1,icmp:echo-request: ipset keys the icmp type there, nft's set a port"
+    assert sets["i"].problem == ("entry 192.0.2.1,icmp:echo-request: ipset keys the icmp type there, "
+                                 "nft's set a port")
 
 
 def test_not_ipset_output():

@@ -65,7 +65,8 @@ def test_what_is_not_merged():
 
 def test_counters_of_merged_rules_add_up():
     output, _ = translated("*filter\n:INPUT DROP [0:0]\n[1:10] -A INPUT -p tcp --dport 22 -j ACCEPT\n"
-                           "[2:20] -A INPUT -p tcp --dport 80 -j ACCEPT\nCOMMIT\n", optimize=True, counters=True)
+                           "[2:20] -A INPUT -p tcp --dport 80 -j ACCEPT\nCOMMIT\n",
+                           optimize=True, counters=True)
     assert chain_rules(output, "filter_input") == ["tcp dport { 22, 80 } counter packets 3 bytes 30 accept"]
 
 

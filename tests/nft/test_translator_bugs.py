@@ -130,8 +130,9 @@ def test_a_double_quote_in_a_comment_or_log_prefix():
 
 
 def test_time_of_day_stays_utc_whatever_the_loading_host_zone():
-    output, findings = translated(filter_rules("-A INPUT -m time --timestart 08:00 --timestop 17:00 -j ACCEPT",
-                                               "-A INPUT -m time --timestart 22:00 --timestop 06:00 -j DROP"))
+    output, findings = translated(filter_rules(
+        "-A INPUT -m time --timestart 08:00 --timestop 17:00 -j ACCEPT",
+        "-A INPUT -m time --timestart 22:00 --timestop 06:00 -j DROP"))
     assert chain_rules(output, "filter_input") == [
         "meta hour 28800-61200 accept",
         "meta hour != 21601-79199 drop",  # over midnight: every second but those between
@@ -214,9 +215,11 @@ def test_hashlimit_without_a_mode_is_one_shared_bucket():
 
 def test_hashlimit_by_destination_port_without_a_protocol():
     output, findings = translated(filter_rules(
-        "-A INPUT -m hashlimit --hashlimit-above 10/min --hashlimit-mode dstport --hashlimit-name dp -j DROP"))
+        "-A INPUT -m hashlimit --hashlimit-above 10/min --hashlimit-mode dstport "
+        "--hashlimit-name dp -j DROP"))
     assert chain_rules(output, "filter_input") == [
-        "meter hashlimit_dp size 65535 { th dport timeout 10s limit rate over 10/minute burst 5 packets } drop"]
+        "meter hashlimit_dp size 65535 { th dport timeout 10s limit rate over 10/minute burst 5 packets } "
+        "drop"]
     assert findings == ["5:48 FW602 --hashlimit-mode dstport without -p: packets without ports share port "
                         "0 in hashlimit; nft reads th dport"]
     nft_check(output)

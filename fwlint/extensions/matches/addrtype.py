@@ -113,7 +113,8 @@ def _nft(match, ctx):
         types = [ctx.symbol(t.lower()) for t in ("UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST",
                                                  "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT",
                                                  "THROW", "NAT", "XRESOLVE") if t in ctx.value(opt)]
-        left = ctx.term(f"fib {field}{device} type", {"fib": {"result": "type", "flags": [field, *device_flag]}})
+        left = ctx.term(f"fib {field}{device} type",
+                        {"fib": {"result": "type", "flags": [field, *device_flag]}})
         parts.append(ctx.match(left, ctx.set(types), opt.negated))
     if ctx.family == 6:
         ctx.approximate("IPv6 address types: addrtype and nft's fib find them by route lookups that "

@@ -8,7 +8,9 @@ from fwlint.extensions.values import UINT32, integer
 
 _NODES = integer(1, 32)  # XT_CLUSTER_NODES_MAX
 
-_NFT = NoNft('nft cannot do what the cluster match does besides its hash: take a multicast link-layer packet for a unicast address as addressed to the host, and hash a related connection by its master')
+_NFT = NoNft(
+    "nft cannot do what the cluster match does besides its hash: take a multicast link-layer packet "
+    "for a unicast address as addressed to the host, and hash a related connection by its master")
 
 
 def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:

@@ -3,7 +3,9 @@
 from fwlint.extensions import NoNft, Opaque, OptionSpec, match
 from fwlint.extensions.values import BadValue, Unresolved, ValueType, c_number
 
-_NFT = NoNft("connection label names come from the host's connlabel.conf when the rules are loaded (nft's ct label reads that file too)")
+_NFT = NoNft(
+    "connection label names come from the host's connlabel.conf when the rules are loaded (nft's ct "
+    "label reads that file too)")
 
 
 def _label(text: str, family: int) -> int | str:

@@ -52,7 +52,8 @@ def _nft(match, ctx):
                                    opt.negated))
         elif name == "dccp-types":
             wanted = ctx.value(opt)
-            types = [ctx.symbol(t.lower(), "dccp_pkttype", i) for i, t in enumerate(_NFT_TYPES) if t in wanted]
+            types = [ctx.symbol(t.lower(), "dccp_pkttype", i) for i, t in enumerate(_NFT_TYPES)
+                     if t in wanted]
             if "INVALID" in wanted:
                 types.append(ctx.range(10, 15, "dccp_pkttype"))
             parts.append(ctx.match(ctx.payload("dccp", "type"), ctx.set(types), opt.negated))

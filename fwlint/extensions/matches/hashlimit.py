@@ -47,7 +47,8 @@ def _nft(match, ctx):
     hashlimit_NAME size 65535 { ip saddr . tcp dport timeout 10s limit rate over 10/second burst
     5 packets }`` (masks from --hashlimit-srcmask/dstmask, an element dropped after
     --hashlimit-htable-expire of silence).  iptables shares the buckets of one
-    --hashlimit-name between rules; nft meters cannot be shared (approximate).  Without a mode every packet shares one bucket, shared by the rules that give
+    --hashlimit-name between rules; nft meters cannot be shared (approximate).  Without a mode
+    every packet shares one bucket, shared by the rules that give
     the same --hashlimit-name: a named limit, ``limit name "NAME"``.  A port mode without a
     protocol reads ``th sport``/``th dport``: hashlimit counts the packets of protocols without
     ports under port 0, nft under whatever their header holds there (approximate)."""
@@ -95,8 +96,9 @@ def _nft(match, ctx):
                         opts["hashlimit-htable-expire"])
     key_text = " . ".join(k.text for k in keys)
     key_json = keys[0].json if len(keys) == 1 else {"concat": [k.json for k in keys]}
-    return [ctx.matching(f"meter {meter} size {size or 65535} {{ {key_text} timeout {timeout}s limit {text} }}",
-                         {"meter": {"name": meter, "size": size or 65535,
+    size = size or 65535
+    return [ctx.matching(f"meter {meter} size {size} {{ {key_text} timeout {timeout}s limit {text} }}",
+                         {"meter": {"name": meter, "size": size,
                                     "key": {"elem": {"val": key_json, "timeout": timeout}},
                                     "stmt": {"limit": data}}})]
 

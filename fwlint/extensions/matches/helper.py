@@ -2,7 +2,9 @@
 
 from fwlint.extensions import NoNft, Opaque, OptionSpec, match
 
-_NFT = NoNft("-m helper tests the helper of the connection's master (the control connection); nft's ct helper is the connection's own")
+_NFT = NoNft(
+    "-m helper tests the helper of the connection's master (the control connection); nft's ct helper "
+    "is the connection's own")
 
 
 EXTENSION = match(

@@ -14,7 +14,8 @@ def _nft(match, ctx):
                 if not opt.negated:
                     ctx.never(f"CPI {opt.values[0]} is more than 16 bits", opt)
                 continue
-            parts.append(ctx.match(ctx.payload("comp", "cpi"), ctx.range(low, min(high, 0xFFFF)), opt.negated))
+            cpis = ctx.range(low, min(high, 0xFFFF))
+            parts.append(ctx.match(ctx.payload("comp", "cpi"), cpis, opt.negated))
         elif name == "compres":
             parts.append(ctx.match(ctx.payload("comp", "flags"), ctx.number(0)))
     if not parts:

@@ -28,7 +28,9 @@ def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
                             note="the port a packet leaves by is known once the bridge has decided")
 
 
-_NFT = NoNft("physdev reads the bridge ports of packets bridged through br_netfilter; nft's ip and ip6 tables do not see them (use a bridge family table)")
+_NFT = NoNft(
+    "physdev reads the bridge ports of packets bridged through br_netfilter; nft's ip and ip6 tables "
+    "do not see them (use a bridge family table)")
 
 
 EXTENSION = match(

@@ -79,7 +79,8 @@ def _nft(match, ctx):
         differs.append(f"--hitcount {opts['hitcount'].values[0]} is not tested")
 
     def update(op):
-        return ctx.statement(f"{op} {ref} {{ {key.text} }}", {"set": {"op": op, "elem": key.json, "set": ref}},
+        return ctx.statement(f"{op} {ref} {{ {key.text} }}",
+                             {"set": {"op": op, "elem": key.json, "set": ref}},
                              stateful=True)
 
     parts = []

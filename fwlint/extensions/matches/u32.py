@@ -2,7 +2,8 @@
 
 from fwlint.extensions import NoNft, Opaque, OptionSpec, match
 
-_NFT = NoNft('nft has no u32 program of shifts and masks (rewrite it with raw payload matches, @nh,OFFSET,LEN)')
+_NFT = NoNft(
+    "nft has no u32 program of shifts and masks (rewrite it with raw payload matches, @nh,OFFSET,LEN)")
 
 
 EXTENSION = match(

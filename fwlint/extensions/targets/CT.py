@@ -112,7 +112,8 @@ def _nft(target, ctx):
             value_text, value_json = text, int(text)
         else:
             ctx.refuse(f"--{option} {text}: a zone is a number 0-65535 or mark", opts[option], refused=True)
-        out.append(ctx.statement(f"{key.text} set {value_text}", {"mangle": {"key": key.json, "value": value_json}}))
+        out.append(ctx.statement(f"{key.text} set {value_text}",
+                                 {"mangle": {"key": key.json, "value": value_json}}))
     if "ctevents" in opts:
         events = sorted(e.lower() for e in ctx.value(opts["ctevents"]))
         names = [{"natseqinfo": "natseqinfo"}.get(e, e) for e in events]

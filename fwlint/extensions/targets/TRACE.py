@@ -14,7 +14,8 @@ def _nft(target, ctx):
     ``nft monitor trace`` where TRACE writes it to the kernel log (approximate)."""
     ctx.options(target)
     ctx.approximate("the trace goes to nft monitor trace, not to the kernel log", target)
-    return [ctx.statement("meta nftrace set 1", {"mangle": {"key": {"meta": {"key": "nftrace"}}, "value": 1}})]
+    return [ctx.statement("meta nftrace set 1",
+                          {"mangle": {"key": {"meta": {"key": "nftrace"}}, "value": 1}})]
 
 
 EXTENSION = target(

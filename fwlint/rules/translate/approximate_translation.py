@@ -32,7 +32,7 @@ class ApproximateTranslation(Rule):
     ## Use instead
     Accept the difference, or write the rule so that it translates exactly:
     ```
-    -A INPUT -p tcp --dport 22 -m hashlimit --hashlimit-above 4/min --hashlimit-mode srcip --hashlimit-name SSH -j DROP
+    -A ssh-in -m hashlimit --hashlimit-above 4/min --hashlimit-mode srcip --hashlimit-name ssh -j DROP
     -A INPUT -j LOG --log-prefix "dropped bad packet: "
     ```
 
