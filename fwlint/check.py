@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from fwlint.analysis import without_analysis
 from fwlint.ast import Ruleset
 from fwlint.lint.config import Configuration, Settings
 from fwlint.lint.diagnostic import Diagnostic, Severity
@@ -139,9 +140,11 @@ def _configuration(rules: Sequence[Rule] | Configuration) -> Configuration:
 
 
 def check_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, family: int | None = None,
-                stdin_filename: str | None = None, source_format: str = "auto") -> CheckResult:
+                stdin_filename: str | None = None, source_format: str = "auto",
+                analysis: bool = True) -> CheckResult:
     """Lint each file; ``rules`` is the rules for every file, or a Configuration that decides
-    the rules and settings of each file."""
+    the rules and settings of each file.  ``analysis`` False: without the reachability model
+    (``--no-analysis``, see fwlint.analysis.without_analysis)."""
     configuration = _configuration(rules)
     result = CheckResult()
     files = find_files(paths, patterns_for=lambda d: configuration.patterns_for(d, RULESET_PATTERNS))
@@ -163,6 +166,8 @@ def check_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, fam
             settings = configuration.settings_for(name)
             result.fail_levels[name] = configuration.fail_level_for(name, settings)
             file_rules = configuration.rules_for(name, settings)
+            if not analysis:
+                file_rules = without_analysis(file_rules)
             partner = _partner_rulesets(partners.get(name), file_rules, result.sources, source_format)
             result.diagnostics.extend(check_source(text, name, file_rules, family, settings, partner,
                                                    source_format))
@@ -194,7 +199,8 @@ def write_atomically(path: str, text: str, encoding: str = "utf-8") -> None:
 
 def fix_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, family: int | None = None,
               unsafe: bool = False, write: bool = True,
-              stdin_filename: str | None = None, source_format: str = "auto") -> tuple[CheckResult, int]:
+              stdin_filename: str | None = None, source_format: str = "auto",
+              analysis: bool = True) -> tuple[CheckResult, int]:
     """Apply fixes to each file (repeatedly, until nothing more applies), then lint what is left.
 
     With ``write`` false nothing is written (``--diff``): ``result.originals`` and
@@ -222,6 +228,8 @@ def fix_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, famil
                     raise UsageError(f"{f}: cannot read: {exc.strerror or exc}") from None
             settings = configuration.settings_for(name)
             file_rules = configuration.rules_for(name, settings)
+            if not analysis:
+                file_rules = without_analysis(file_rules)
             partner = _partner_rulesets(partners.get(name), file_rules, result.sources, source_format)
             lint = functools.partial(check_source, path=name, rules=file_rules, family=family,
                                      settings=settings, partner=partner, source_format=source_format)

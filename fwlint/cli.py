@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="use this configuration file (fwlint.toml, or a pyproject.toml with "
                             "[tool.fwlint]) instead of the one nearest to each file")
     check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    check.add_argument("--no-analysis", action="store_true",
+                       help="skip the exact reachability model: no FW201/FW202, and FW203/FW204 "
+                            "compare rules as written (faster on huge rulesets)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (2 still means an error)")
     check.add_argument("--statistics", action="store_true",
@@ -265,7 +268,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                               exit_zero=args.exit_zero, statistics=args.statistics, quiet=args.quiet,
                               extend_select=_codes(args.extend_select), diff=args.diff,
                               config=args.config, isolated=args.isolated,
-                              source_format=args.source_format)
+                              source_format=args.source_format, analysis=not args.no_analysis)
     if args.command == "convert":
         return commands.convert(args.source, args.output, args.v6_output, args.source_format)
     if args.command == "trace":

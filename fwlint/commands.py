@@ -20,7 +20,7 @@ def check(paths: Sequence[str], *, select: Sequence[str], ignore: Sequence[str],
           stdin_filename: str | None = None, fix: bool = False, unsafe_fixes: bool = False,
           exit_zero: bool = False, statistics: bool = False, quiet: bool = False,
           extend_select: Sequence[str] = (), diff: bool = False, config: str | None = None,
-          isolated: bool = False, source_format: str = "auto") -> int:
+          isolated: bool = False, source_format: str = "auto", analysis: bool = True) -> int:
     cat = catalogue()
     unknown = cat.unknown_selectors([*select, *extend_select, *ignore])
     if unknown:
@@ -34,16 +34,17 @@ def check(paths: Sequence[str], *, select: Sequence[str], ignore: Sequence[str],
         with progress_enabled(not quiet):
             if diff:
                 return _diff(paths, configuration, family, unsafe_fixes, stdin_filename, quiet,
-                             exit_zero, source_format)
+                             exit_zero, source_format, analysis)
             if fix:
                 result, fixed = fix_paths(paths, configuration, family, unsafe=unsafe_fixes,
-                                          source_format=source_format)
+                                          source_format=source_format, analysis=analysis)
                 if fixed and not quiet:
                     left = len(result.diagnostics)
                     print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} ({left} remaining).",
                           file=sys.stderr)
             else:
-                result = check_paths(paths, configuration, family, stdin_filename, source_format)
+                result = check_paths(paths, configuration, family, stdin_filename, source_format,
+                                     analysis=analysis)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     report = Report(result.diagnostics, files=list(result.sources), sources=result.sources,
@@ -62,13 +63,14 @@ def check(paths: Sequence[str], *, select: Sequence[str], ignore: Sequence[str],
 
 def _diff(paths: Sequence[str], configuration: Configuration, family: int | None, unsafe: bool,
           stdin_filename: str | None, quiet: bool, exit_zero: bool,
-          source_format: str = "auto") -> int:
+          source_format: str = "auto", analysis: bool = True) -> int:
     """`check --diff`: the unified diff of what --fix would change, written nowhere else;
     exit 1 when there is something to fix."""
     from fwlint.lint.fix import unified_diff
 
     result, fixed = fix_paths(paths, configuration, family, unsafe=unsafe, write=False,
-                              stdin_filename=stdin_filename, source_format=source_format)
+                              stdin_filename=stdin_filename, source_format=source_format,
+                              analysis=analysis)
     for name, original in result.originals.items():
         sys.stdout.write(unified_diff(name, original, result.sources[name]))
     if fixed and not quiet:

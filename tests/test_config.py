@@ -5,17 +5,16 @@ from __future__ import annotations
 import io
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
 from fwlint.ast import Ruleset
 from fwlint.check import check_paths
-from fwlint.cli import main
 from fwlint.lint import Rule, Severity
 from fwlint.lint.config import (DEFAULT_SETTINGS, ConfigError, Configuration, Settings, find_config,
                                 read_config)
 from fwlint.lint.engine import Catalogue, catalogue
+from tests._cli import run, write
 
 # FW101 (error) on line 3, FW204 (warning) on line 5.
 RULES = ("*filter\n"
@@ -27,12 +26,6 @@ RULES = ("*filter\n"
 BOTH = ["rules.v4:3 FW101 error", "rules.v4:5 FW204 warning"]
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def found(capsys, *argv: str, code: int | None = None) -> list[str]:
     """`file:line CODE severity` for each finding of `fwlint check --output-format json ARGV`."""
     status, out, err = run(capsys, "check", "--output-format", "json", *argv)
@@ -40,13 +33,6 @@ def found(capsys, *argv: str, code: int | None = None) -> list[str]:
     if code is not None:
         assert status == code
     return [f"{d['filename']}:{d['location']['row']} {d['code']} {d['severity']}" for d in json.loads(out)]
-
-
-def write(path: Path | str, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 @pytest.fixture(autouse=True)

@@ -14,21 +14,11 @@ from pathlib import Path
 import pytest
 
 from fwlint.ast import Span
-from fwlint.cli import main
 from fwlint.lint.diagnostic import Diagnostic, Edit, Fix, Severity
 from fwlint.lint.fix import apply_fixes, fix_source, unified_diff
+from tests._cli import run, src
 
 SELECT = "FW101,FW115,FW204,FW901"
-
-
-def src(*lines: str) -> str:
-    return "\n".join(lines) + "\n"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from fwlint.cli import main
 from fwlint.lint.diagnostic import Diagnostic, Edit, Fix, Severity
 from fwlint.lint.engine import catalogue
 from fwlint.report import FORMAT_NAMES, FORMATS, Report, full, github, junit, relative_path, sarif, use_color
+from tests._cli import run
 
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
@@ -55,12 +56,6 @@ def workdir(tmp_path, monkeypatch):
     (tmp_path / "rules.v4").write_text(FLAWED)
     (tmp_path / "clean.v4").write_text(CLEAN)
     return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def check(capsys, output_format: str, *extra: str) -> str:

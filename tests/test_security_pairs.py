@@ -12,10 +12,7 @@ from pathlib import Path
 import pytest
 
 from fwlint.cli import main
-
-
-def src(*lines: str) -> str:
-    return "\n".join(lines) + "\n"
+from tests._cli import src, write
 
 
 V4_FILTERED = src(
@@ -76,12 +73,6 @@ def findings(data: list[dict], code: str | None = None) -> list[tuple[str, int, 
 def workdir(tmp_path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def test_directory_with_an_open_v6_file(workdir, capsys):
@@ -276,9 +267,14 @@ def test_ssh_moved_to_another_port_without_configuration(workdir, capsys):
                                          "source: the DROP policy takes them")
 
 
-def test_management_ports_from_the_configuration(workdir, capsys):
+@pytest.mark.parametrize(("config", "text"), [
+    pytest.param("fwlint.toml", "management-ports = [2222]\n", id="the-open-port-configured"),
+    pytest.param("fwlint.toml", "management-ports = [22, 2222]\n", id="one-of-them-open-is-enough"),
+    pytest.param("pyproject.toml", "[tool.fwlint]\nmanagement-ports = []\n", id="none-turns-the-rule-off"),
+])
+def test_management_ports_from_the_configuration(workdir, capsys, config, text):
     write(workdir / "rules.v4", ONLY_2222)
-    write(workdir / "fwlint.toml", "management-ports = [2222]\n")
+    write(workdir / config, text)
     code, data = run_with_config(capsys, "rules.v4")
     assert (code, data) == (0, [])
 
@@ -291,17 +287,3 @@ def test_every_management_port_closed(workdir, capsys):
     assert findings(data) == [("rules.v4", 2, 1, "FW404")]
     assert data[0]["message"].startswith("INPUT refuses new connections to port 22 (ssh) and port "
                                          "2200 from every source")
-
-
-def test_one_management_port_open_is_enough(workdir, capsys):
-    write(workdir / "rules.v4", ONLY_2222)
-    write(workdir / "fwlint.toml", "management-ports = [22, 2222]\n")
-    code, data = run_with_config(capsys, "rules.v4")
-    assert (code, data) == (0, [])
-
-
-def test_no_management_ports_turns_the_rule_off(workdir, capsys):
-    write(workdir / "rules.v4", ONLY_2222)
-    write(workdir / "pyproject.toml", "[tool.fwlint]\nmanagement-ports = []\n")
-    code, data = run_with_config(capsys, "rules.v4")
-    assert (code, data) == (0, [])

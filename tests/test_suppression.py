@@ -9,22 +9,12 @@ import json
 
 import pytest
 
-from fwlint.cli import main
 from fwlint.lint.engine import catalogue, lint_rulesets
 from fwlint.lint.suppression import collect, parse_directive
 from fwlint.parse import parse_text
+from tests._cli import run, src
 
 SELECT = "FW101,FW203,FW204,FW901"
-
-
-def src(*lines: str) -> str:
-    return "\n".join(lines) + "\n"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def findings(capsys, text: str, select: str = SELECT, name: str = "rules.v4") -> list[str]:

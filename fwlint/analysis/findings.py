@@ -29,17 +29,29 @@ from fwlint.analysis.model import (ChainAnalysis, Model, RuleModel, TableModel, 
 from fwlint.lint.facts import is_unconditional
 
 
+MANY = 32
+"""Candidates for "decided the same way by the later rules" per outcome of a chain above which
+one backward pass decides them all, instead of following each one forward."""
+
+NAMED_AHEAD = 64
+"""How far ahead a redundant rule's message looks for the rules that take its packets when
+the backward pass (not a forward walk) proved it."""
+
+
 @dataclass
 class Finding:
     """One proven fact about a rule, with the rules that cause it.
 
     ``kind``: "catch-all" (FW203), "duplicate" (FW204), "shadowed" and "shadowed-by-callers"
-    (FW201), "redundant-earlier" and "redundant-later" (FW202).  ``blockers``: the rules that
-    take its packets (earlier ones, or for "redundant-later" the later ones); ``also``: other
-    earlier rules that would each take them all on their own.  ``packets``: the packets the
-    finding is about, as a BDD (for "shadowed" and "redundant-earlier": the packets the rule
-    matches at the start of its segment, none of which reaches it; for "redundant-later": the
-    packets it takes, which the rest of the chain would decide the same way).
+    (FW201), "redundant-earlier", "redundant-by-callers" and "redundant-later" (FW202).
+    ``blockers``: the rules that take its packets (earlier ones; for "redundant-later" the
+    later ones; for "...-by-callers" the jumps to its chain, whose conditions leave its packets
+    out); ``also``: other earlier rules that would each take them all on their own.
+    ``packets``: the packets the finding is about, as a BDD (for "shadowed" and
+    "redundant-earlier": the packets the rule matches at the start of its segment, none of
+    which reaches it; for "...-by-callers": the packets it matches, none of which is sent to
+    its chain; for "redundant-later": the packets it takes, which the rest of the chain would
+    decide the same way).
     ``to_policy``: for "redundant-later", some of them would reach the chain's end.
     """
 
@@ -121,27 +133,52 @@ class _ChainFindings:
             if a.segment[i] != segment:
                 segment = a.segment[i]
                 keys = {}
+            key = self.duplicate_key(rm)
+            first = keys.get(key)
+            if first is not None:
+                copied.add(first.index)
+            else:
+                keys[key] = rm
             if catch_all is not None:
                 by_index[i] = self.catch_all(rm, catch_all)
                 continue
-            key = self.duplicate_key(rm)
-            first = keys.get(key)
             if first is not None:
                 by_index[i] = Finding("FW204", "duplicate", a, rm,
                                       f"duplicate of the rule at line {first.line} in {a.name}",
                                       blockers=[first])
-                copied.add(first.index)
                 continue
-            keys[key] = rm
             live.append(i)
             if (enc.universe & ~a.kill[i]) == false:
                 catch_all = rm
         if a.entry != false:
+            candidates: dict[str, list[tuple[int, Any]]] = {}
             for i in live:
+                rm = a.rules[i]
+                hit = a.hit(i)
+                if hit == false:
+                    if (rm.upper & enc.universe) != false:  # else its own conditions contradict
+                        found = self.dead(i, rm)
+                        if found is not None:
+                            by_index[i] = found
+                    continue
+                outcome = rule_outcome(rm, a.chain)
                 # a rule its later copy makes redundant is the copy's finding (FW204), not its own
-                found = self.reachability(i, a.rules[i], later_ok=i not in copied)
-                if found is not None:
-                    by_index[i] = found
+                if outcome is None or i in copied:
+                    continue
+                if (hit & ~a.later_bound(i)) == false:
+                    candidates.setdefault(outcome, []).append((i, hit))
+            later: list[Finding] = []
+            for outcome, items in candidates.items():
+                for i, hit in items:
+                    found = self.redundant_later(i, a.rules[i], hit, outcome, many=len(items) > MANY)
+                    if found is not None:
+                        later.append(found)
+            # a rule a later rule makes redundant, when that later rule is itself never reached
+            # because of it, is that rule's finding: reporting both would invite deleting both
+            never_reached = set(by_index)
+            for found in later:
+                if not any(b.index in never_reached for b in found.blockers):
+                    by_index[found.rule.index] = found
         return [by_index[i] for i in sorted(by_index)]
 
     # --- FW203 ------------------------------------------------------------------------------
@@ -173,22 +210,6 @@ class _ChainFindings:
 
     # --- FW201 / FW202 ----------------------------------------------------------------------
 
-    def reachability(self, i: int, rm: RuleModel, later_ok: bool = True) -> Finding | None:
-        a, enc = self.a, self.enc
-        false = enc.false
-        hit = a.hit(i)
-        if hit == false:
-            if (rm.upper & enc.universe) == false:
-                return None  # its own conditions contradict each other: not about other rules
-            return self.dead(i, rm)
-        outcome = rule_outcome(rm, a.chain)
-        sure = a.sure_after[i]
-        if outcome is None or sure is None or not later_ok:
-            return None
-        if (hit & ~sure) != false:
-            return None
-        return self.redundant_later(i, rm, hit, outcome)
-
     def dead(self, i: int, rm: RuleModel) -> Finding | None:
         a, enc = self.a, self.enc
         false = enc.false
@@ -196,13 +217,20 @@ class _ChainFindings:
         P = a.segment_entry(i) & rm.upper
         if P == false:
             if start == 0 and not a.chain.builtin and a.callers:
+                # its packets never come here: the jumps' conditions leave them out
                 callers = sorted(a.callers, key=lambda r: (r.line, r.index))
                 lines = ", ".join(str(c.line) for c in callers)
                 word = "line" if len(callers) == 1 else "lines"
                 message = (f"never matches: no packet that reaches {a.name} can match it "
                            f"(the jumps to {a.name} at {word} {lines} send it none)")
+                outcome = rule_outcome(rm, a.chain)
+                if outcome == "RETURN":
+                    # returning what never comes changes nothing, harmlessly
+                    return Finding("FW202", "redundant-by-callers", a, rm, "redundant: " + message[len("never matches: "):],
+                                   blockers=callers, packets=rm.upper & enc.universe, outcome=outcome,
+                                   approximations=rm.approximations)
                 return Finding("FW201", "shadowed-by-callers", a, rm, message, blockers=callers,
-                               packets=rm.upper & enc.universe, outcome=rule_outcome(rm, a.chain),
+                               packets=rm.upper & enc.universe, outcome=outcome,
                                approximations=rm.approximations)
             return None
         candidates = [j for j in range(start, i)
@@ -328,12 +356,36 @@ class _ChainFindings:
             return rm.goto and return_label(self.a.chain) != outcome and (t & summary.may_return) != false
         return rule_outcome(rm, self.a.chain) != outcome
 
-    def redundant_later(self, i: int, rm: RuleModel, hit: Any, outcome: str) -> Finding:
-        a, enc = self.a, self.enc
+    def redundant_later(self, i: int, rm: RuleModel, hit: Any, outcome: str,
+                        many: bool) -> Finding | None:
+        """FW202 when the rules after rule ``i`` and the chain's end surely decide every packet
+        it may take (``hit``) with its outcome.  With few candidates in the chain, each is
+        followed forward (exact, and it names the rules that take its packets); with many
+        (``many``), one backward pass per outcome decides them all and the rules named are
+        those among the next few that take some of the packets."""
+        a = self.a
+        if many:
+            sure = a.sure_after(i)
+            if (hit & ~sure) != self.enc.false:
+                return None
+            takers, to_end, approx = self.name_later(i, hit, outcome)
+        else:
+            checked = self.follow(i, hit, outcome)
+            if checked is None:
+                return None
+            takers, to_end, approx = checked
+        return self.redundant_finding(rm, hit, outcome, takers, to_end,
+                                      _collect_approx(rm.approximations, approx))
+
+    def follow(self, i: int, hit: Any, outcome: str) -> tuple[list[RuleModel], bool, list[str]] | None:
+        """Follow ``hit`` (packets as they reach rule i + 1) through the rest of the chain:
+        None as soon as some of them may get another outcome, else the rules that take them,
+        whether some reach the chain's end, and the approximations involved."""
+        a, enc, model = self.a, self.enc, self.model
         false = enc.false
         X = hit
-        later: list[RuleModel] = []
-        approx = list(rm.approximations)
+        takers: list[RuleModel] = []
+        approx: list[str] = []
         for j in range(i + 1, len(a.rules)):
             if X == false:
                 break
@@ -343,23 +395,65 @@ class _ChainFindings:
             t = X & other.upper
             if t == false:
                 continue
-            if other.deciding or other.jump is not None or (
-                    other.action is not None and other.action.kind == "maybe"):
-                if (a.kill[j] & t) != false or other.jump is not None:
-                    later.append(other)
-                    approx = _collect_approx(approx, other.approximations, self.chain_approx(other))
-            if other.jump is not None and not other.goto:
+            if other.jump is not None:
                 summary = self.tm.summaries[other.jump]
-                if summary.modifies:
-                    back = enc.bdd.exist(summary.modifies, t)
-                    X = (X & ~other.lower) | (back if summary.coarse else back & summary.returned)
+                if not summary.small:
+                    return None
+                if (t & summary.may_decide_other(outcome)) != false:
+                    return None
+                if other.goto:
+                    if a.return_label != outcome and (t & summary.may_return) != false:
+                        return None
+                    takers.append(other)
+                    X = X & ~other.lower
                 else:
-                    X = X & ~a.kill[j]
-            elif other.action is not None and other.action.steps:
-                X = (X & ~other.lower) | self.model.image(other.action.steps, t)
-            else:
-                X = X & ~a.kill[j]
+                    if (t & summary.may_decide.get(outcome, false)) != false:
+                        takers.append(other)
+                    if summary.modifies:
+                        X = (X & ~other.lower) | (enc.bdd.exist(summary.modifies, t) & summary.returned)
+                    else:
+                        X = X & ~(other.lower & ~summary.may_return)
+                approx = _collect_approx(approx, other.approximations, summary.approximations)
+                continue
+            action = other.action
+            kind = action.kind
+            if kind in ("decide", "return", "maybe"):
+                label = a.return_label if kind == "return" else action.outcome
+                if label != outcome:
+                    return None
+                takers.append(other)
+                approx = _collect_approx(approx, other.approximations)
+            if action.steps:
+                X = (X & ~other.lower) | model.image(action.steps, t)
+            elif kind in ("decide", "return"):
+                X = X & ~other.lower
         to_end = X != false
+        if to_end and a.return_label != outcome:
+            return None
+        return takers, to_end, approx
+
+    def name_later(self, i: int, hit: Any, outcome: str) -> tuple[list[RuleModel], bool, list[str]]:
+        """For a rule already known redundant: the rules among the next NAMED_AHEAD that take
+        some of its packets, and whether the end (policy) may take the rest."""
+        a, false = self.a, self.enc.false
+        X = hit
+        takers: list[RuleModel] = []
+        approx: list[str] = []
+        for j in range(i + 1, min(len(a.rules), i + 1 + NAMED_AHEAD)):
+            if X == false:
+                break
+            other = a.rules[j]
+            if other.excluded or rule_outcome(other, a.chain) != outcome:
+                continue
+            if (X & other.upper) != false:
+                takers.append(other)
+                approx = _collect_approx(approx, other.approximations)
+                X = X & ~a.kill[j]
+        return takers, X != false and a.return_label == outcome, approx
+
+    def redundant_finding(self, rm: RuleModel, hit: Any, outcome: str, later: list[RuleModel],
+                          to_end: bool, approx: list[str]) -> Finding:
+        a = self.a
         verbs = _verbs(outcome)
         parts = []
         if later:

@@ -196,7 +196,7 @@ class ChainAnalysis:
     rule ``i`` surely takes out of the chain (whatever the context).  ``segment[i]``: the index
     where rule ``i``'s segment starts: within a segment no rule changes a header field, so
     ``reach[j+1] == reach[j] & ~kill[j]`` there; ``segment_entry(i)`` is the reach set at that
-    start.  ``sure_after[i]``: for a deciding rule, the packets that the rules after it and
+    start.  ``sure_after(i)``: for a deciding rule, the packets that the rules after it and
     the end of the chain would surely decide with its outcome (None for the others).
     """
 
@@ -215,7 +215,8 @@ class ChainAnalysis:
         self._context_free = context_free  # reach = entry & the walk's (entry-free) reach
         self.segment: list[int] = walk.segment
         self.callers: list[RuleModel] = []
-        self.sure_after: list[Any] = []
+        self._sure: dict[str, list[Any]] = {}
+        self._bound: list[Any] | None = None
         self._kill: list[Any] | None = None
         self._reach: dict[int, Any] = {}
 
@@ -245,6 +246,48 @@ class ChainAnalysis:
 
     def segment_entry(self, i: int) -> Any:
         return self.reach_at(self.segment[i])
+
+    def sure_after(self, i: int) -> Any:
+        """The packets (as they reach rule ``i + 1``) that the rules after rule ``i`` and the
+        end of the chain surely decide with rule ``i``'s outcome; None when it has none."""
+        label = rule_outcome(self.rules[i], self.chain)
+        if label is None:
+            return None
+        at = self._sure.get(label)
+        if at is None:
+            first = next(k for k, rm in enumerate(self.rules) if rule_outcome(rm, self.chain) == label)
+            at = self._sure[label] = _backward(self.model, self.tm, self.chain, {label: first + 1})[label]
+        return at[i + 1]
+
+    def later_bound(self, i: int) -> Any:
+        """A superset of ``sure_after(i)`` that costs one union per rule: the packets some rule
+        after rule ``i`` could decide with its outcome (or the end, when it gives that outcome),
+        taking any rule that jumps or changes headers as able to."""
+        if self._bound is None:
+            enc = self.model.encoding
+            bound: dict[str, Any] = {}
+            end = self.return_label
+            out: list[Any] = [None] * len(self.rules)
+            anything = enc.false  # rules after that may lead anywhere
+            for k in range(len(self.rules) - 1, -1, -1):
+                rm = self.rules[k]
+                label = rule_outcome(rm, self.chain)
+                if label is not None:
+                    base = bound.get(label)
+                    if base is None:
+                        base = enc.true if label == end else enc.false
+                    out[k] = base | anything
+                if rm.excluded:
+                    continue
+                if rm.jump is not None or (rm.action.steps and rm.action.kind in ("continue", "maybe")):
+                    anything = anything | rm.upper
+                elif label is not None:
+                    base = bound.get(label)
+                    if base is None:
+                        base = enc.true if label == end else enc.false
+                    bound[label] = base | rm.lower
+            self._bound = out
+        return self._bound[i]
 
     @property
     def kill(self) -> list[Any]:
@@ -945,18 +988,6 @@ def _evaluate(model: Model, tm: TableModel) -> None:
                     entries.setdefault(rm.jump, []).append(sent)
                     callers.setdefault(rm.jump, []).append(rm)
         analysis.callers = callers.get(name, [])
-        rules = analysis.rules
-        wanted: dict[str, int] = {}
-        for i, rm in enumerate(rules):
-            o = rule_outcome(rm, chain)
-            if o is not None and o not in wanted:
-                wanted[o] = i + 1
-        after = _backward(model, tm, chain, wanted) if wanted else {}
-        sure: list[Any] = []
-        for i, rm in enumerate(rules):
-            o = rule_outcome(rm, chain)
-            sure.append(after[o][i + 1] if o is not None else None)
-        analysis.sure_after = sure
         tm.analyses[name] = analysis
 
 

@@ -19,7 +19,9 @@ MAX_PASSES = 100
 own finding back would otherwise loop)."""
 
 
-def _line_starts(text: str) -> list[int]:
+def line_starts(text: str) -> list[int]:
+    """The offset each line of ``text`` starts at (a text ending in a newline has an empty last
+    line)."""
     starts = [0]
     pos = text.find("\n")
     while pos != -1:
@@ -45,7 +47,7 @@ def apply_fixes(text: str, diagnostics: Iterable[Diagnostic],
 
     With ``path`` given, only fixes whose edits are all in that file are taken.  A fix whose
     edits overlap each other, an earlier fix's, or fall outside the text is left out."""
-    starts = _line_starts(text)
+    starts = line_starts(text)
 
     def offset(line: int, column: int) -> int | None:
         if not 1 <= line <= len(starts) or column < 1:

@@ -305,16 +305,7 @@ class RuleContext:
     def network(self, net: Any) -> Value:
         """An address or network (ipaddress objects; a prefix that is the whole width is one
         address)."""
-        kind = ADDRESS_KINDS[net.version]
-        if isinstance(net, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-            return Value(str(net), str(net), (int(net), int(net)), kind)
-        if isinstance(net, MaskedNetwork):
-            raise TypeError("a network with a non-contiguous mask is matched with masked()")
-        low, high = int(net.network_address), int(net.broadcast_address)
-        if net.prefixlen == net.max_prefixlen:
-            return Value(str(net.network_address), str(net.network_address), (low, high), kind)
-        return Value(str(net), {"prefix": {"addr": str(net.network_address), "len": net.prefixlen}},
-                     (low, high), kind)
+        return _network_value(net)
 
     def address_range(self, low: Any, high: Any) -> Value:
         kind = ADDRESS_KINDS[low.version]
@@ -512,6 +503,21 @@ class RuleContext:
         return self.translator.helper(name, protocol, self.family)
 
 
+@functools.lru_cache(maxsize=65536)
+def _network_value(net: Any) -> Value:
+    kind = ADDRESS_KINDS[net.version]
+    if isinstance(net, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return Value(str(net), str(net), (int(net), int(net)), kind)
+    if isinstance(net, MaskedNetwork):
+        raise TypeError("a network with a non-contiguous mask is matched with masked()")
+    low, high = int(net.network_address), int(net.broadcast_address)
+    if net.prefixlen == net.max_prefixlen:
+        return Value(str(net.network_address), str(net.network_address), (low, high), kind)
+    return Value(str(net), {"prefix": {"addr": str(net.network_address), "len": net.prefixlen}},
+                 (low, high), kind)
+
+
+@functools.lru_cache(maxsize=1024)
 def _protocol_number(protocol: str | None, family: int) -> int | None:
     if protocol is None:
         return None

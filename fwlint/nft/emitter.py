@@ -540,6 +540,8 @@ def _prune_protocol(parts: list) -> list:
     adds that test itself, where the relation stands.  So only when nothing between the two
     keeps state (a limit before ``tcp dport`` must still see only X's packets).  A negated
     protocol test stays."""
+    if len(parts) < 2:
+        return parts
     out = list(parts)
     for i, part in enumerate(parts):
         if not (isinstance(part, Relation) and part.left.text == "meta l4proto" and part.op == "=="):

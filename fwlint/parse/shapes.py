@@ -91,45 +91,43 @@ class CommandCache:
         self.lines += 1
         if self.lines <= SHAPES_FROM:
             return self._slow(raw, line, column, line_span, text, counters, learn=False)
-        tail = raw[len(text):]
-        if '"' not in text and text.isprintable() and "  " not in text and \
-                (not tail or not tail.strip(" \t\r")):
-            # Words separated by single blanks, none quoted: str.split finds them.
-            texts = text.split(" ")
-            key: list = [counters is not None]
-            for w in texts:
-                first = w[0]
-                if first == "-" or first == "!":
-                    if not self._is_option(w):
-                        return self._slow(raw, line, column, line_span, text, counters)
-                    key.append(w)
-                else:
-                    key.append(None)
-            shape = self.shapes.get(tuple(key))
-            if shape is not None and shape.struct is not None:
-                jump = shape.jump
-                found = shape.templates.get(
-                    (*[texts[p] for p in shape.struct],
-                     (texts[jump] if self.registry.target(texts[jump]) is not None else None)
-                     if jump >= 0 else None))
-                if found is not None and found is not _UNCACHEABLE:
-                    starts = []
-                    ends = []
-                    at = column
-                    for w in texts:
-                        starts.append(at)
-                        at += len(w)
-                        ends.append(at)
-                        at += 1
-                    self.hits += 1
-                    return found(texts, texts, starts, ends, line, line_span, text, counters)
-            return self._slow(raw, line, column, line_span, text, counters)
-        # Quoted words (a comment, a log prefix): the word scanner finds them.
+        plain = _plain_words(text) if _blank_tail(raw, text) else None
+        if plain is None:
+            return self._scanned(raw, line, column, line_span, text, counters)
+        texts, raws = plain
+        key: list = [counters is not None]
+        starts = []
+        ends = []
+        at = column
+        option_words = self.option_words
+        for w in raws:
+            first = w[0]
+            if first == "-" or first == "!":
+                known = option_words.get(w)
+                if known is None:
+                    known = self._is_option(w)
+                if not known:
+                    return self._slow(raw, line, column, line_span, text, counters)
+                key.append(w)
+            elif first == '"' and (len(w) == 2 or w[1] == "-"):
+                return self._slow(raw, line, column, line_span, text, counters)  # "" or "-x"
+            else:
+                key.append(None)
+            starts.append(at)
+            at += len(w)
+            ends.append(at)
+            at += 1
+        return self._from_shape(tuple(key), texts, raws, starts, ends, raw, line, column, line_span,
+                                text, counters)
+
+    def _scanned(self, raw: str, line: int, column: int, line_span: Span, text: str,
+                 counters: Counters | None) -> CommandLine | None:
+        """``build`` for a line whose words the word scanner must find."""
         texts = []
         raws = []
         starts = []
         ends = []
-        key = [counters is not None]
+        key: list = [counters is not None]
         for m in scanner().finditer(raw):
             kind = m.lastgroup
             if kind == "WS":
@@ -150,7 +148,13 @@ class CommandCache:
             raws.append(word)
             starts.append(column + start)
             ends.append(column + end)
-        shape = self.shapes.get(tuple(key))
+        return self._from_shape(tuple(key), texts, raws, starts, ends, raw, line, column, line_span,
+                                text, counters)
+
+    def _from_shape(self, key: tuple, texts: list[str], raws: list[str], starts: list[int],
+                    ends: list[int], raw: str, line: int, column: int, line_span: Span, text: str,
+                    counters: Counters | None) -> CommandLine | None:
+        shape = self.shapes.get(key)
         if shape is not None and shape.struct is not None:
             jump = shape.jump
             found = shape.templates.get(
@@ -241,6 +245,48 @@ class CommandCache:
         if got != expected:
             return _UNCACHEABLE
         return make
+
+
+def _blank_tail(raw: str, text: str) -> bool:
+    """Whether what follows the words of ``raw`` is blanks and CRs only (the word scanner's
+    separators), as it is on a line the scanner splits without complaint."""
+    return len(raw) == len(text) or not raw[len(text):].strip(" \t\r")
+
+
+def _plain_words(text: str) -> tuple[list[str], list[str]] | None:
+    """The words of ``text`` (their texts and as written) when they are plain: printable,
+    single blanks between them, a quoted word standing alone between blanks, with no backslash
+    in it.  Such words are what the word scanner finds; anything else is left to it (None)."""
+    if not text.isprintable() or "  " in text:
+        return None
+    if '"' not in text:
+        words = text.split(" ")
+        return words, words
+    parts = text.split('"')
+    if len(parts) % 2 == 0:
+        return None
+    last = len(parts) - 1
+    texts: list[str] = []
+    raws: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            if "\\" in part or not parts[i - 1].endswith(" ") or (i + 1 < last or parts[i + 1]) and \
+                    not parts[i + 1].startswith(" "):
+                return None
+            texts.append(part)
+            raws.append(f'"{part}"')
+            continue
+        if i > 0:
+            part = part[1:]
+        if i < last:
+            part = part[:-1]
+        if part:
+            words = part.split(" ")
+            texts.extend(words)
+            raws.extend(words)
+    if " ".join(raws) != text:
+        return None
+    return texts, raws
 
 
 def _option_regexp() -> str:
@@ -377,8 +423,7 @@ class _Recipe:
         return name
 
     def command(self, cmd: CommandLine) -> None:
-        default = CommandLine()
-        lines: list[str] = []
+        fields: list[tuple[str, str]] = []
         for f in dataclasses.fields(CommandLine):
             value = getattr(cmd, f.name)
             if f.name == "rule":
@@ -390,12 +435,15 @@ class _Recipe:
                     raise _Fail  # problems, warnings ...: left to the builder
                 expr = "[" + "".join(self.value(v) + ", " for v in value) + "]"
             else:
-                if value == getattr(default, f.name):
-                    continue
                 expr = self.value(value)
-            lines.append(f"    cmd.{f.name} = {expr}")
-        self.body.append("    cmd = _CL()")
-        self.body.extend(lines)
+            fields.append((f.name, expr))
+        if hasattr(CommandLine, "__post_init__") or hasattr(CommandLine, "__slots__") or \
+                not all(f.init for f in dataclasses.fields(CommandLine)):
+            self.body.append(f"    return _CL({', '.join(f'{n}={e}' for n, e in fields)})")
+            return
+        # a plain dataclass: its __dict__ holds exactly its fields, in order
+        self.body.append("    cmd = _new(_CL)")
+        self.body.append("    cmd.__dict__ = {" + ", ".join(f"{n!r}: {e}" for n, e in fields) + "}")
         self.body.append("    return cmd")
 
     def compile(self) -> Callable[..., CommandLine]:

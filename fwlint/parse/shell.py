@@ -361,19 +361,14 @@ class Lexer:
                 parts.extend(self._double_quoted())
                 lit_start = self.pos
                 continue
-            if c == "$":
+            if c == "$" or c == "`":
                 here = self.pos
-                part = self._dollar(quoted=False)
+                part = self._expansion(quoted=False)
                 if part is not None:
                     flush_lit(here)
                     parts.append(part)
                     lit_start = self.pos
                     continue
-            if c == "`":
-                flush_lit()
-                parts.append(self._backquote(quoted=False))
-                lit_start = self.pos
-                continue
             lit.append(c)
             self.pos += 1
             # NAME=( ... ) and NAME+=( ... ): an array assignment, kept whole.
@@ -445,19 +440,14 @@ class Lexer:
                 lit.append(c)
                 self.pos += 1
                 continue
-            if c == "$":
+            if c == "$" or c == "`":
                 here = self.pos
-                part = self._dollar(quoted=True)
+                part = self._expansion(quoted=True)
                 if part is not None:
                     flush_lit(here)
                     parts.append(part)
                     lit_start = self.pos
                     continue
-            if c == "`":
-                flush_lit(self.pos)
-                parts.append(self._backquote(quoted=True))
-                lit_start = self.pos
-                continue
             lit.append(c)
             self.pos += 1
         if not parts:  # "" is an empty word, not no word
@@ -504,6 +494,13 @@ class Lexer:
                     return i
             i += 1
         raise self.error(f"no closing {closing!r} for this {opening!r}", pos)
+
+    def _expansion(self, quoted: bool) -> Part | None:
+        """The expansion at ``$`` or the command substitution at a backquote, or None when the
+        ``$`` is an ordinary character."""
+        if self.text[self.pos] == "`":
+            return self._backquote(quoted)
+        return self._dollar(quoted)
 
     def _dollar(self, quoted: bool) -> Part | None:
         """An expansion starting at ``$``, or None when the ``$`` is an ordinary character."""

@@ -25,6 +25,7 @@ from typing import Sequence, TextIO
 
 from fwlint.ast import Span
 from fwlint.lint.diagnostic import Diagnostic, Edit, Fix
+from fwlint.lint.fix import line_starts
 from fwlint.report import Report
 from fwlint.report.style import SEVERITY_STYLE, Style
 from fwlint.report.text import format_line, write_summary
@@ -72,11 +73,7 @@ class Source:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        pos = text.find("\n")
-        while pos != -1:
-            self.starts.append(pos + 1)
-            pos = text.find("\n", pos + 1)
+        self.starts = line_starts(text)
         if self.starts[-1] == len(text) and len(self.starts) > 1:
             self.starts.pop()  # the text ends in a newline: no empty last line
 

@@ -22,6 +22,9 @@ from fwlint.verify.lab import Lab, LabError, is_deciding, missing_prerequisites,
 from fwlint.verify.probes import RESERVED_V4, RESERVED_V6, Probe, ProbeSet, rule_probes
 
 BATCH_SIZE = 400
+RECHECK = 40
+"""At most this many differing probes are sent again alone, twice, to tell a difference from
+a fate that varies from run to run."""
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Difference:
     iptables_rules: list[str] = field(default_factory=list)
     nft_rules: list[str] = field(default_factory=list)
     explained: bool = False
+    batch_only: bool = False  # sent alone, both sides agree
+    varies: tuple | None = None  # two runs alone that differ on one side: (first, second)
 
 
 @dataclass
@@ -51,6 +56,7 @@ class Report:
     by_family: dict[int, int] = field(default_factory=dict)
     observed: dict[Probe, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     pruned: list[str] = field(default_factory=list)  # lines iptables-restore refused, left out
+    unstable: list[Difference] = field(default_factory=list)  # fates that vary run to run
 
     @property
     def agree(self) -> bool:
@@ -199,14 +205,17 @@ def fate(events: Sequence[str]) -> str:
 
 def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], *,
             wait: float = 0.25, settle: float = 0.12, explain: int = 10,
-            rulesets: Sequence[Ruleset] = (), prune: int = 0, progress: Any = None) -> Report:
+            rulesets: Sequence[Ruleset] = (), prune: int = 0, progress: Any = None,
+            prefix: str = "fwlint-v") -> Report:
     """Load both rulesets, send every probe of ``probe_sets`` into both namespaces, compare.
 
     ``iptables``: family -> iptables-save text; ``nft``: the nftables ruleset.  ``explain``:
     how many differing probes to send again alone to find their deciding rules.  ``rulesets``
     (the parsed iptables side) lets the deciding rules be shown with their file and line.
     ``prune``: how many lines iptables-restore refuses may be left out of the iptables side
-    (each is listed in ``Report.pruned``).  Raises :class:`~fwlint.verify.lab.LabError`
+    (each is listed in ``Report.pruned``).  ``prefix``: how the namespaces' names start.  A differing probe is sent again alone, twice: when
+    its fate then varies on either side (the kernel picked at random), it goes to
+    ``Report.unstable``, not to the differences.  Raises :class:`~fwlint.verify.lab.LabError`
     (:class:`~fwlint.verify.lab.LoadError` when a ruleset does not load)."""
     why = missing_prerequisites()
     if why is not None:
@@ -228,7 +237,7 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
     report = Report(probes=0, differences=[])
     nat = any(re.search(r"^\s*\*nat\b", text, re.M) for text in iptables.values()) or \
         bool(re.search(r"\b(?:nat|masquerade|snat|dnat|redirect)\b", nft))
-    with Lab() as lab:
+    with Lab(prefix) as lab:
         lab.both("setup", interfaces=addressed, default_out=default_out)
         report.pruned = lab.iptables.load_iptables(iptables, prune=prune)
         lab.nft.load_nft(nft)
@@ -262,18 +271,53 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
                     if progress is not None:
                         progress(report)
         by_probe = {id(p): r for r, p in placed}
+        suspects, report.differences = report.differences, []
+        configured: _Round | None = None
+        for n, difference in enumerate(suspects):
+            r = by_probe[id(difference.probe)]
+            if n < RECHECK and r is not configured:
+                lab.both("configure", local=r.local(), routes=r.routes(), listen=_listen(r.probes))
+                configured = r
+            if n >= RECHECK or _recheck(lab, difference, wait, settle):
+                report.differences.append(difference)
+            else:
+                report.unstable.append(difference)
         for difference in report.differences[:explain]:
-            _explain(lab, by_probe[id(difference.probe)], difference, rulesets, wait, settle)
+            r = by_probe[id(difference.probe)]
+            if r is not configured:
+                lab.both("configure", local=r.local(), routes=r.routes(), listen=_listen(r.probes))
+                configured = r
+            _explain(lab, difference, rulesets, wait, settle)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _explain(lab: Lab, r: _Round, difference: Difference, rulesets: Sequence[Ruleset], wait: float,
+def _alone(lab: Lab, probe: Probe, wait: float, settle: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Send one probe by itself (the conntrack tables emptied first): what each side saw."""
+    lab.both("flush")
+    left, right = lab.both("run", batch=0xFFFE, probes=[_agent_probe(probe, 0)], wait=wait, settle=settle)
+    return tuple(left["results"][0]["events"]), tuple(right["results"][0]["events"])
+
+
+def _recheck(lab: Lab, difference: Difference, wait: float, settle: float) -> bool:
+    """Send the probe alone twice.  False when either side's own fate varies from run to run
+    (the kernel chose at random: a NAT port from a range, a random statistic ...): then the
+    difference says nothing about the translation.  True otherwise (``batch_only`` is set when
+    sent alone both sides agree: the fates differ only among the other probes of its batch)."""
+    first = _alone(lab, difference.probe, wait, settle)
+    second = _alone(lab, difference.probe, wait, settle)
+    if first[0] != second[0] or first[1] != second[1]:
+        difference.varies = (first, second)
+        return False
+    difference.batch_only = first[0] == first[1]
+    return True
+
+
+def _explain(lab: Lab, difference: Difference, rulesets: Sequence[Ruleset], wait: float,
              settle: float) -> None:
     """Send the probe alone and read which rules decided it on each side."""
     probe = difference.probe
     families = sorted({rs.family for rs in rulesets} or {probe.family})
-    lab.both("configure", local=r.local(), routes=r.routes(), listen=_listen(r.probes))
     lab.both("flush")
     before = lab.iptables.iptables_counters(families)
     monitor = lab.nft.start_trace()

@@ -18,8 +18,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -251,6 +253,10 @@ def is_deciding(text: str) -> bool:
     return found is not None and found.group(1) in _TERMINAL
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 class Lab:
     """Two namespaces (iptables and nft sides), each with its agent, deleted on exit."""
 
@@ -262,6 +268,10 @@ class Lab:
         self._made: list[str] = []
 
     def __enter__(self) -> "Lab":
+        self._previous_handler = None
+        if threading.current_thread() is threading.main_thread():
+            # a SIGTERM unwinds the stack like Ctrl-C does, so the namespaces still go
+            self._previous_handler = signal.signal(signal.SIGTERM, _terminated)
         try:
             for side in self.sides:
                 done = subprocess.run(["ip", "netns", "add", side.name], capture_output=True, text=True)
@@ -287,6 +297,9 @@ class Lab:
             side.stop()
         while self._made:
             subprocess.run(["ip", "netns", "delete", self._made.pop()], capture_output=True)
+        if getattr(self, "_previous_handler", None) is not None:
+            signal.signal(signal.SIGTERM, self._previous_handler)
+            self._previous_handler = None
 
     def both(self, op: str, **arguments: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """Send the same command to both agents (they work at the same time) and wait for both."""

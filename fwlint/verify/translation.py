@@ -136,6 +136,9 @@ def verify_rulesets(rulesets: Sequence[Ruleset], options: Any = None, family: st
 
 def format_difference(d: Difference) -> list[str]:
     lines = [f"{d.probe.describe()}  ({d.probe.origin})"]
+    if d.batch_only:
+        lines.append("  (sent alone it meets the same fate on both sides: the fates differ only among the "
+                     "other probes of its batch)")
     for side, events, rules in (("iptables", d.iptables, d.iptables_rules), ("nft", d.nft, d.nft_rules)):
         shown = list(events) or ["nothing came back (dropped)"]
         label = f"  {side}:".ljust(12)
@@ -160,6 +163,9 @@ def format_report(report: Report, prepared: Prepared | None = None, limit: int =
             lines.append(f"  not translated, so missing on the nft side: {item}")
     for item in report.pruned:
         lines.append(f"  left out (iptables-restore refused it): {item}")
+    for d in report.unstable:
+        lines.append(f"  not compared, its fate varies from run to run (the kernel chooses at random, a NAT "
+                     f"port for one): {d.probe.describe()}")
     if not report.differences:
         lines.append("fwlint: verify: no packet's fate differs")
         return "\n".join(lines) + "\n"

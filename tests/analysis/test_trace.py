@@ -444,7 +444,8 @@ def test_a_firewall_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("*filter\n:INPUT DROP [0:0]\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"))
+    text = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
     code, out, _ = run_trace(capsys, "-", "--packet", "udp 203.0.113.7:1 -> 192.0.2.1:53 in eth0")
     assert code == 0
     assert "    -:3  -A INPUT -p udp -j ACCEPT\n      -p udp: yes\n      ACCEPT\n" in out

@@ -8,12 +8,12 @@ Rules without a target count packets.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import time
 
 from fwlint.testing import run_rule
+from tests.kernel._restore import packet_counts
 from tests.kernel.conftest import require_root_and
 
 RULES = """\
@@ -42,13 +42,6 @@ for address in sys.argv[1:]:
     for _ in range(3):
         s.sendto(b"ping", (address, 9))
 """
-
-
-def _counts(netns) -> dict[str, int]:
-    saved = netns.run("iptables-legacy-save", "-c", "-t", "mangle")
-    assert saved.returncode == 0, saved.stderr
-    return {m.group(2): int(m.group(1)) for line in saved.stdout.splitlines()
-            if (m := re.match(r"\[(\d+):\d+\] (-A .*)", line))}
 
 
 def test_physdev_out_matches_only_after_the_bridge_decided(netns_factory):
@@ -80,10 +73,10 @@ def test_physdev_out_matches_only_after_the_bridge_decided(netns_factory):
     a.run(sys.executable, "-c", SEND, "192.0.2.3", "192.0.2.2", check=True)
     b.run(sys.executable, "-c", SEND, "192.0.2.3", check=True)
     time.sleep(0.5)
-    before = _counts(b)
+    before = packet_counts(b, "-t", "mangle")
     a.run(sys.executable, "-c", SEND, "192.0.2.3", "192.0.2.2", check=True)
     b.run(sys.executable, "-c", SEND, "192.0.2.3", check=True)
-    after = _counts(b)
+    after = packet_counts(b, "-t", "mangle")
     sent = {rule: after[rule] - before[rule] for rule in after}
 
     assert sent["-A PREROUTING -p udp -m physdev --physdev-in port-a"] == 6   # bridged and local

@@ -7,11 +7,11 @@ ones).  Rules without a target count packets, and ``iptables-legacy-save -c`` re
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 
 from fwlint.testing import run_rule
+from tests.kernel._restore import packet_counts
 from tests.kernel.conftest import require_root_and
 
 ECHO_SERVER = """
@@ -58,17 +58,6 @@ COMMIT
 """
 
 
-def _counts(netns) -> dict[str, int]:
-    saved = netns.run("iptables-legacy-save", "-c")
-    assert saved.returncode == 0, saved.stderr
-    out = {}
-    for line in saved.stdout.splitlines():
-        found = re.match(r"\[(\d+):\d+\] (-A .*)", line)
-        if found:
-            out[found.group(2)] = int(found.group(1))
-    return out
-
-
 def test_connection_states_in_raw_and_filter(netns_factory):
     require_root_and("iptables-legacy-restore", "iptables-legacy-save")
     a, b = netns_factory(), netns_factory()
@@ -92,7 +81,7 @@ def test_connection_states_in_raw_and_filter(netns_factory):
         if server.poll() is None:
             server.kill()
 
-    counts = _counts(b)
+    counts = packet_counts(b)
     # raw runs before conntrack: every packet from the network is INVALID there (FW307) ...
     assert counts["-A PREROUTING -i veth-b -m conntrack --ctstate INVALID"] == 3
     assert counts["-A PREROUTING -i veth-b -m conntrack --ctstate NEW,RELATED,ESTABLISHED"] == 0
@@ -145,7 +134,7 @@ def test_a_conntrack_template_gives_raw_rules_a_state(netns):
     assert loaded.returncode == 0, loaded.stderr
     sent = netns.run(sys.executable, "-c", SENDER)
     assert sent.returncode == 0, sent.stderr
-    counts = _counts(netns)
+    counts = packet_counts(netns)
     assert counts["-A OUTPUT -o lo -p udp -m conntrack --ctstate NEW"] == 3
     assert counts["-A OUTPUT -o lo -p udp -m conntrack --ctstate INVALID"] == 0
     assert run_rule("FW307", TEMPLATE_RULES) == []

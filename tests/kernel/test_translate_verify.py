@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,13 @@ def need_lab() -> None:
     require_root_and(*TOOLS)
 
 
-def our_namespaces() -> set[str]:
+def namespaces(prefix: str) -> set[str]:
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return {line.split()[0] for line in listed.splitlines() if line.startswith("fwlint-v-")}
+    return {line.split()[0] for line in listed.splitlines() if line.startswith(prefix + "-")}
+
+
+def unique_prefix() -> str:
+    return f"fwlint-v-t{uuid.uuid4().hex[:6]}"
 
 
 # --- the harness on hand-written pairs --------------------------------------------------------
@@ -288,14 +293,49 @@ def test_a_wrong_translation_is_caught_with_the_rules_that_decided() -> None:
 
 def test_the_namespaces_go_even_when_a_side_does_not_load() -> None:
     need_lab()
-    before = our_namespaces()
+    prefix = unique_prefix()
     rulesets = parse_text(IPT4, "pair.v4", family=4)
     with pytest.raises(LoadError) as caught:
         broken = "table ip broken { chain input { type filter hook input priority 0; nonsense } }\n"
-        compare({4: IPT4}, broken, probes_for(rulesets, random_count=0), rulesets=rulesets)
+        compare({4: IPT4}, broken, probes_for(rulesets, random_count=0), rulesets=rulesets, prefix=prefix)
     assert caught.value.side == "nft -f"
     assert "nonsense" in caught.value.message
-    assert our_namespaces() == before
+    assert namespaces(prefix) == set()
+
+
+TERMINATED = f"""
+import sys
+from fwlint.parse import parse_text
+from fwlint.verify.comparison import compare, probes_for
+text = {IPT4!r}
+rulesets = parse_text(text, "pair.v4", family=4)
+print("started", flush=True)
+compare({{4: text}}, {NFT4!r}, probes_for(rulesets) * 50, rulesets=rulesets, prefix=sys.argv[1])
+"""
+
+
+def test_the_namespaces_go_when_the_comparison_is_terminated() -> None:
+    need_lab()
+    import sys
+    import time
+
+    prefix = unique_prefix()
+    running = subprocess.Popen([sys.executable, "-c", TERMINATED, prefix], stdout=subprocess.PIPE, text=True,
+                               cwd=ROOT)
+    try:
+        assert running.stdout is not None and running.stdout.readline() == "started\n"
+        deadline = time.monotonic() + 30
+        while len(namespaces(prefix)) < 2:
+            assert time.monotonic() < deadline, "the comparison made no namespaces"
+            time.sleep(0.05)
+        running.terminate()
+        running.wait(timeout=30)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.wait()
+    assert running.returncode != 0
+    assert namespaces(prefix) == set()
 
 
 # --- fwlint's translator -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT32
 
+
 def _nft(match, ctx):
     """--path as ``socket cgroupv2 level N "PATH"`` (the socket's cgroup is PATH or below it: its
     ancestor at PATH's depth is PATH); --cgroup as ``meta cgroup`` (net_cls classid).  Both

@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import choice, int_range
 
+
 def _nft(match, ctx):
     """``ct original bytes 1024-2048`` (``ct reply``, or ``ct`` for both directions; ``packets``,
     ``bytes``, ``avgpkt``), negated ``!=``; nft, as connbytes, turns connection accounting on."""

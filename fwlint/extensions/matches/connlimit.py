@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import PREFIX_OR_MASK, UINT32
 
+
 def _nft(match, ctx):
     """``meter connlimit size 65535 { ip saddr & MASK ct count over N }``: one connection count per
     address group, as connlimit keeps for the rule (upto: ``ct count N``, at most N); without a

@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT32
 
+
 def _nft(match, ctx):
     """``meta cpu N``, negated ``!=``."""
     opts = ctx.options(match)

@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT32
 
+
 def _nft(match, ctx):
     """--dst-len as ``dst hdrlength`` (nft reads the field, in 8-octet units less one, ip6t_dst
     compares octets); --dst-opts has no nft form.  Without options, ``exthdr dst exists``."""

@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT32, UINT32_RANGE
 
+
 def _nft(match, ctx):
     """The fragment header's fields: ``frag id 1-10``, ``frag reserved 0`` (--fragres: both reserved
     fields zero), ``frag frag-off 0`` (--fragfirst), ``frag more-fragments 1`` (--fragmore) or

@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT32
 
+
 def _nft(match, ctx):
     """--hbh-len as ``hbh hdrlength`` (nft reads the field, in 8-octet units less one, ip6t_hbh
     compares octets); --hbh-opts has no nft form.  Without options, ``exthdr hbh exists``."""

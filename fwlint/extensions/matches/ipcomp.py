@@ -3,6 +3,7 @@
 from fwlint.extensions import OptionSpec, match
 from fwlint.extensions.values import UINT32_RANGE
 
+
 def _nft(match, ctx):
     """``comp cpi 1-10`` (the CPI is 16 bits), negated ``!=``; --compres (the reserved field is
     zero) as ``comp flags 0``."""

@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import MH_TYPE_RANGE
 
+
 def _nft(match, ctx):
     """``mh type 1-4`` (the Mobility Header type), negated ``!=``."""
     parts = []

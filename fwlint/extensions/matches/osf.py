@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import choice
 
+
 def _nft(match, ctx):
     """``osf name "Linux"`` (``osf ttl loose name``, ``osf ttl skip name`` for --ttl 1 and 2;
     --ttl 0, the TTL equal to the fingerprint's, is nft's default), negated ``!=``; nft reads

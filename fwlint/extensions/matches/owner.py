@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import OWNER
 
+
 def _nft(match, ctx):
     """``meta skuid 1000-1999``, ``meta skgid 100``, negated ``!=``; --socket-exists as ``meta
     skuid 0-4294967295`` (readable exactly when the packet has a full socket).  A packet without

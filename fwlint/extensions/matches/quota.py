@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import UINT64
 
+
 def _nft(match, ctx):
     """``quota until N+1 bytes``: quota_mt takes a packet while what is left holds it
     (used + length <= N); nft's quota while used + length < its figure.  Negated, ``quota over``."""

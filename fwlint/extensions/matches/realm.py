@@ -2,6 +2,7 @@
 
 from fwlint.extensions import Opaque, OptionSpec, match
 
+
 def _nft(match, ctx):
     """``meta rtclassid 5`` / ``meta rtclassid & 0xff == 5`` (the route's realm), negated ``!=``.
     A realm name comes from the host's /etc/iproute2/rt_realms: write its number."""

@@ -2,6 +2,7 @@
 
 from fwlint.extensions import Opaque, OptionSpec, match
 
+
 def _nft(match, ctx):
     """``fib saddr . iif oif exists`` (the source is reachable back through the interface it
     came in on; ``fib saddr oif exists`` with --loose, ``. mark`` with --validmark), ``missing``

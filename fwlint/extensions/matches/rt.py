@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import ADDRESS_LIST, UINT32, UINT32_RANGE
 
+
 def _nft(match, ctx):
     """The routing header's fields: ``rt type 2``, ``rt seg-left 0-5``, --rt-len as ``rt
     hdrlength`` (8-octet units less one); negated ``!=``.  The type-0 address tests have no nft

@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import ANY, SET_FLAGS, UINT64
 
+
 def _nft_key(ctx, ipset, directions, where):
     """The packet's fields for each dimension of the set, by the src/dst flags."""
     terms = []

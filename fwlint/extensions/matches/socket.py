@@ -2,6 +2,7 @@
 
 from fwlint.extensions import Opaque, OptionSpec, match
 
+
 def _nft(match, ctx):
     """A local socket for the packet: ``socket wildcard 0`` (one bound to a specific address, as
     socket_mt takes by default), ``socket wildcard 0-1`` with --nowildcard (any); with

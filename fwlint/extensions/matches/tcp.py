@@ -49,8 +49,11 @@ def _concrete(match, pkt):
                 mask, comp = 0x17, 0x02
             else:
                 mask_names, comp_names = pkt.values(opt)
-                mask = sum(_FLAG_BITS[n] for n in mask_names) & 0xFF
-                comp = sum(_FLAG_BITS[n] for n in comp_names) & 0xFF
+                mask = comp = 0
+                for n in mask_names:
+                    mask |= _FLAG_BITS[n]
+                for n in comp_names:
+                    comp |= _FLAG_BITS[n]
             results.append(pkt.invert(pkt.test("tcpflags", lambda flags: flags & mask == comp), opt))
         elif name == "tcp-option":
             pkt.value(opt)

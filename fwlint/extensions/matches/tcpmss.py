@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import int_range
 
+
 def _nft(match, ctx):
     """``tcp option maxseg size 1000-1460``.  A segment without an MSS option: tcpmss_mt takes it
     when negated; nft cannot read the option and does not (so ! --mss is approximate)."""

@@ -3,6 +3,7 @@
 from fwlint.extensions import Opaque, OptionSpec, match
 from fwlint.extensions.values import DATE, MONTHDAY_LIST, TIME_OF_DAY, WEEKDAY_LIST
 
+
 def _nft(match, ctx):
     """--timestart/--timestop as ``meta hour 28800-61199``: seconds of the day written as
     numbers, which nft hands the kernel as they are, in UTC as the time match counts them

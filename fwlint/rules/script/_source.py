@@ -1,8 +1,15 @@
-"""Helpers the script rules share: the text a span points into."""
+"""Helpers the script rules share: the script front end's notes, the text a span points into."""
 
 from __future__ import annotations
 
-from fwlint.ast import Ruleset, Span
+from fwlint.ast import Ruleset, ScriptNote, Span
+
+
+def notes_of(ruleset: Ruleset, kind: str) -> list[ScriptNote]:
+    """The script front end's notes of ``kind`` (none for a ruleset that is not a script)."""
+    if ruleset.script is None:
+        return []
+    return [note for note in ruleset.script.notes if note.kind == kind]
 
 
 def text_of(ruleset: Ruleset, file: str) -> str | None:

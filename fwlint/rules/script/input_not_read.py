@@ -4,6 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Ruleset
 from fwlint.lint import Context, Diagnostic, Rule, Severity
+from fwlint.rules.script._source import notes_of
 
 
 class InputNotRead(Rule):
@@ -40,8 +41,5 @@ class InputNotRead(Rule):
     severity = Severity.INFO
 
     def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
-        if ruleset.script is None:
-            return
-        for note in ruleset.script.notes:
-            if note.kind == "input-not-read":
-                yield self.diagnostic(note.span, note.message)
+        for note in notes_of(ruleset, "input-not-read"):
+            yield self.diagnostic(note.span, note.message)

@@ -4,7 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Ruleset, Span
 from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
-from fwlint.rules.script._source import slice_of, text_of
+from fwlint.rules.script._source import notes_of, slice_of, text_of
 
 
 class MisspelledCommand(Rule):
@@ -42,11 +42,7 @@ class MisspelledCommand(Rule):
     fixable = "unsafe"
 
     def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
-        if ruleset.script is None:
-            return
-        for note in ruleset.script.notes:
-            if note.kind != "misspelled-command":
-                continue
+        for note in notes_of(ruleset, "misspelled-command"):
             fix = None
             text = text_of(ruleset, note.span.file)
             written = slice_of(text, note.span) if text is not None else None

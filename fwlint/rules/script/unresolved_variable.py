@@ -4,6 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Ruleset
 from fwlint.lint import Context, Diagnostic, Rule, Severity
+from fwlint.rules.script._source import notes_of
 
 
 class UnresolvedVariable(Rule):
@@ -42,8 +43,5 @@ class UnresolvedVariable(Rule):
     severity = Severity.INFO
 
     def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
-        if ruleset.script is None:
-            return
-        for note in ruleset.script.notes:
-            if note.kind == "unresolved-variable":
-                yield self.diagnostic(note.span, note.message, related=note.related)
+        for note in notes_of(ruleset, "unresolved-variable"):
+            yield self.diagnostic(note.span, note.message, related=note.related)

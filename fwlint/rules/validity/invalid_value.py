@@ -159,6 +159,13 @@ def _whole_word(opt: Option, spec: OptionSpec, holder: Holder) -> str:
            f"write -{spec.short} {meant}"
 
 
+_SHOWN_AT_MOST = 60
+
+
 def _show(text: str) -> str:
+    """The value as the message quotes it; a long one (a 255-character comment) is cut, since the
+    note after it says how long it is."""
+    if len(text) > _SHOWN_AT_MOST:
+        text = text[:_SHOWN_AT_MOST - 20] + "..."
     return f'"{text}"' if not text or any(c.isspace() for c in text) else text
 
