@@ -267,7 +267,7 @@ def test_check_progress_in_a_real_terminal():
     terminal, out, code = run_in_pty([sys.executable, "-c", script, "check", "--select", "FW101",
                                       "--exit-zero", str(corpus)])
     assert code == 0
-    files = sorted(p.name for p in corpus.iterdir() if not p.name.endswith((".expected", ".md")))
+    files = sorted(p.name for p in corpus.iterdir() if not p.name.endswith((".expected", ".md", ".nft")))
     text = terminal.decode()
     assert text.startswith("\rChecking [")
     assert f"{len(files)}/{len(files)} files" in text

@@ -600,10 +600,52 @@ def test_each_command_replays_as_iptables_does():
     assert rs.table("filter").chain("FORWARD").policy == "DROP"
     assert rs.table("raw").chain("PREROUTING").rules == ()
     assert [s.command for s in rs.script.steps] == [
-        "new-chain", "append", "append", "append", "insert", "insert", "delete", "delete", "replace",
-        "rename-chain", "append", "zero", "policy", "new-chain", "delete-chain", "new-chain", "append",
-        "flush", "append", "flush"]
+        "new-chain", "append", "append", "append", "insert", "insert", "removed", "delete", "removed",
+        "delete", "removed", "replace", "rename-chain", "append", "zero", "policy", "new-chain",
+        "delete-chain", "new-chain", "append", "removed", "flush", "append", "removed", "flush"]
+    removed = [(s.chain, s.rule.text, s.span.line) for s in rs.script.steps if s.command == "removed"]
+    assert removed == [("INPUT", "-A INPUT -p tcp --dport 81 -j ACCEPT", 3),
+                       ("INPUT", "-A INPUT -p tcp --dport 82 -j ACCEPT", 4),
+                       ("INPUT", "-I INPUT -p icmp -j ACCEPT", 6),
+                       ("emptied", "-A emptied -j DROP", 17),
+                       ("PREROUTING", "-t raw -A PREROUTING -j NOTRACK", 19)]
     assert not rs.problems
+
+
+def test_rules_a_later_command_takes_away_are_still_linted_where_they_stood():
+    # A start function read before a stop function that flushes: each command of start ran,
+    # and iptables refused the bad ones then, though the final tables are empty.
+    script = """\
+        #!/bin/sh
+        start() {
+          iptables -N blocklist
+          iptables -A INPUT -j blocklist
+          iptables -A INPUT -p tcp --dport 22 -j ACCESPT
+          iptables -A OUTPUT -i eth0 -j DROP
+          iptables -A blocklist -s ! 192.0.2.1 -j DROP
+          iptables -A INPUT -s 10.0.0.5/8 -j ACCEPT
+          iptables -A INPUT -m state --state ESTABLISHED -j ACCEPT
+          iptables -A INPUT -p tcp --dport 8000:7000 -j ACCEPT
+          iptables -R INPUT 1 -p udp --dport 99999 -j blocklist
+          iptables -D INPUT -p tcp --dport 8000:7000 -j ACCEPT
+        }
+        stop() {
+          iptables -F
+          iptables -X
+          iptables-restore <<EOF
+        *filter
+        -A INPUT -j drop
+        COMMIT
+        EOF
+          iptables -F
+        }
+    """
+    assert texts(v4(script)) == []
+    found = [f for f in findings(script) if f[2] != "FW505"]
+    # FW1xx and FW5xx judge a removed rule in the table as it stood (blocklist existed then: no
+    # FW106); what it would have done to packets (FW303 on line 9, FW2xx, FW4xx) is not judged.
+    assert found == [(5, 42, "FW101"), (6, 22, "FW103"), (7, 25, "FW503"), (7, 28, "FW109"),
+                     (8, 24, "FW113"), (10, 36, "FW108"), (11, 38, "FW108"), (19, 13, "FW101")]
 
 
 @pytest.mark.parametrize("command, message, column", [

@@ -75,9 +75,10 @@ ADDRESS_TYPES: tuple[str, ...] = ("UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "AN
 """xt_addrtype's types; type i is bit i of the ``srctype`` / ``dsttype`` masks."""
 
 PACKET_TYPES: dict[str, int] = {"unicast": 0, "host": 0, "broadcast": 1, "bcast": 1,
-                                "multicast": 2, "mcast": 2, "otherhost": 3, "outgoing": 4}
+                                "multicast": 2, "mcast": 2, "otherhost": 3, "outgoing": 4,
+                                "user": 6, "kernel": 7}
 PACKET_TYPE_NAMES: dict[int, str] = {0: "unicast", 1: "broadcast", 2: "multicast", 3: "otherhost",
-                                     4: "outgoing", 6: "fastroute", 7: "type7"}
+                                     4: "outgoing", 6: "user", 7: "kernel"}
 """pkttype codes as the match sees them (a looped-back packet reads as broadcast or multicast,
 so code 5, PACKET_LOOPBACK, never occurs)."""
 

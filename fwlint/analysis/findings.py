@@ -124,7 +124,6 @@ class _ChainFindings:
         by_index: dict[int, Finding] = {}
         catch_all: RuleModel | None = None
         keys: dict[tuple, RuleModel] = {}
-        copied: set[int] = set()  # rules a later duplicate repeats
         segment = -1
         live: list[int] = []
         for i, rm in enumerate(a.rules):
@@ -135,9 +134,7 @@ class _ChainFindings:
                 keys = {}
             key = self.duplicate_key(rm)
             first = keys.get(key)
-            if first is not None:
-                copied.add(first.index)
-            else:
+            if first is None:
                 keys[key] = rm
             if catch_all is not None:
                 by_index[i] = self.catch_all(rm, catch_all)
@@ -162,23 +159,25 @@ class _ChainFindings:
                             by_index[i] = found
                     continue
                 outcome = rule_outcome(rm, a.chain)
-                # a rule its later copy makes redundant is the copy's finding (FW204), not its own
-                if outcome is None or i in copied:
+                if outcome is None:
                     continue
                 if (hit & ~a.later_bound(i)) == false:
                     candidates.setdefault(outcome, []).append((i, hit))
+            # Rules never reached are left out when following a rule's packets, if they give the
+            # same outcome: without the rule they might take some, and decide them the same way.
+            # So a rule whose copy (FW204) or a rule after it (FW201...) would only repeat it is
+            # not called redundant because of that copy: reporting both invites deleting both.
+            never_reached = set(by_index)
             later: list[Finding] = []
             for outcome, items in candidates.items():
+                absent = {j for j in never_reached if rule_outcome(a.rules[j], a.chain) == outcome}
                 for i, hit in items:
-                    found = self.redundant_later(i, a.rules[i], hit, outcome, many=len(items) > MANY)
-                    if found is not None:
+                    found = self.redundant_later(i, a.rules[i], hit, outcome, many=len(items) > MANY,
+                                                 absent=absent)
+                    if found is not None and not any(b.index in never_reached for b in found.blockers):
                         later.append(found)
-            # a rule a later rule makes redundant, when that later rule is itself never reached
-            # because of it, is that rule's finding: reporting both would invite deleting both
-            never_reached = set(by_index)
             for found in later:
-                if not any(b.index in never_reached for b in found.blockers):
-                    by_index[found.rule.index] = found
+                by_index[found.rule.index] = found
         return [by_index[i] for i in sorted(by_index)]
 
     # --- FW203 ------------------------------------------------------------------------------
@@ -357,7 +356,7 @@ class _ChainFindings:
         return rule_outcome(rm, self.a.chain) != outcome
 
     def redundant_later(self, i: int, rm: RuleModel, hit: Any, outcome: str,
-                        many: bool) -> Finding | None:
+                        many: bool, absent: set[int] = frozenset()) -> Finding | None:
         """FW202 when the rules after rule ``i`` and the chain's end surely decide every packet
         it may take (``hit``) with its outcome.  With few candidates in the chain, each is
         followed forward (exact, and it names the rules that take its packets); with many
@@ -370,17 +369,19 @@ class _ChainFindings:
                 return None
             takers, to_end, approx = self.name_later(i, hit, outcome)
         else:
-            checked = self.follow(i, hit, outcome)
+            checked = self.follow(i, hit, outcome, absent)
             if checked is None:
                 return None
             takers, to_end, approx = checked
         return self.redundant_finding(rm, hit, outcome, takers, to_end,
                                       _collect_approx(rm.approximations, approx))
 
-    def follow(self, i: int, hit: Any, outcome: str) -> tuple[list[RuleModel], bool, list[str]] | None:
-        """Follow ``hit`` (packets as they reach rule i + 1) through the rest of the chain:
-        None as soon as some of them may get another outcome, else the rules that take them,
-        whether some reach the chain's end, and the approximations involved."""
+    def follow(self, i: int, hit: Any, outcome: str, absent: set[int] = frozenset()
+               ) -> tuple[list[RuleModel], bool, list[str]] | None:
+        """Follow ``hit`` (packets as they reach rule i + 1) through the rest of the chain, the
+        rules in ``absent`` left out: None as soon as some of them may get another outcome,
+        else the rules that take them, whether some reach the chain's end, and the
+        approximations involved."""
         a, enc, model = self.a, self.enc, self.model
         false = enc.false
         X = hit
@@ -390,7 +391,7 @@ class _ChainFindings:
             if X == false:
                 break
             other = a.rules[j]
-            if other.excluded:
+            if other.excluded or j in absent:
                 continue
             t = X & other.upper
             if t == false:

@@ -99,6 +99,31 @@ def lint_ruleset(ruleset: Ruleset, rules: Sequence[Rule],
                 for r in per_rule:
                     out.extend(r.check_rule(rule, ctx))
         ctx.table = None
+        out.extend(_lint_removed(ruleset, per_rule, ctx))
+    return out
+
+
+# The rules that judge a command of a script when it runs: what iptables refuses (validity,
+# FW1xx) and how the script wrote it (FW5xx).  What a rule does to packets (reachability,
+# state, security) is the final tables' business, and a rule taken away again does nothing.
+_JUDGE_REMOVED = ("FW1", "FW5")
+
+
+def _lint_removed(ruleset: Ruleset, per_rule: Sequence[Rule], ctx: Context) -> list[Diagnostic]:
+    """A script's rules that a later command took away (``-F``, ``-D``, ``-R``, a restore), each
+    checked in the table as it stood before it went (see fwlint.parse.script_replay): the
+    command that added it ran, and iptables may have refused it then."""
+    steps = ruleset.script.steps if ruleset.script is not None else ()
+    judges = [r for r in per_rule if r.code.startswith(_JUDGE_REMOVED)]
+    out: list[Diagnostic] = []
+    for step in steps:
+        if step.command != "removed" or step.rule is None or step.after is None or not judges:
+            continue
+        ctx.table = step.after
+        ctx.chain = step.after.chain(step.chain) if step.chain is not None else None
+        for r in judges:
+            out.extend(r.check_rule(step.rule, ctx))
+    ctx.table = ctx.chain = None
     return out
 
 

@@ -399,6 +399,12 @@ class Translator:
         except Untranslatable as err:
             self._fail(rule, err)
             return [self._comment_rule(rule, err.message)] if self.options.allow_partial else []
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as bug:
+            # a bug of an nft form: reported as the rule's finding, not a traceback
+            err = Untranslatable(f"fwlint could not translate this rule ({type(bug).__name__}: {bug}; "
+                                 "please report it)", rule.span)
+            self._fail(rule, err)
+            return [self._comment_rule(rule, err.message)] if self.options.allow_partial else []
         except NeverMatches as never:
             if self._refused_late(rule, table, chain, family):
                 return []

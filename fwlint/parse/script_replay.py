@@ -22,6 +22,12 @@ that runs the validity rules on it in the table as it stands; a rule with an err
 finding, an option nothing knows, or a jump to a chain that does not exist (yet) is refused
 and left out, as iptables leaves it out; an ``iptables-restore`` table with such a rule is not
 applied at all.
+
+When linting, a rule that a later command takes away again (``-F``, ``-D``, ``-R``, an
+``iptables-restore`` that replaces the table: a ``stop`` function after a ``start`` one, read
+in textual order) is not in the final tables, yet its command ran and iptables may have refused
+it then.  Each such rule is kept as a step ``removed`` (``after``: the table as it was just before
+the rule went, the rule still in it), so that the lint engine checks it where it stood.
 """
 
 from __future__ import annotations
@@ -145,6 +151,23 @@ class Replay:
         self.used.add(family)
         self.steps.append(ScriptStep(command, family, table, chain, span, rule, args, refused, after))
 
+    def forget(self, family: int, table: TableState, chains: list[ChainState]) -> None:
+        """Before the rules of ``chains`` go (lint mode): keep each one, with the table as it
+        stands now, as a ``removed`` step (see the module's docstring)."""
+        if self.exact or not any(c.rules for c in chains):
+            return
+        before = table.freeze()
+        for c in chains:
+            for rule in c.rules:
+                self.step("removed", family, table.name, c.name, rule.span, rule, after=before)
+
+    def _forget_rule(self, family: int, table: TableState, chain: ChainState, index: int) -> None:
+        if self.exact:
+            return
+        before = table.freeze()
+        rule = chain.rules[index]
+        self.step("removed", family, table.name, chain.name, rule.span, rule, after=before)
+
     def jumps(self, rule: Rule) -> bool:
         """Whether the rule's target is (or may be) a chain rather than a target extension."""
         return rule.target is not None and self.registry.target(rule.target.name) is None
@@ -236,6 +259,7 @@ class Replay:
         if not self.exact and not self._target_exists(rule, table):
             self._pending_targets.append((family, table.name, rule))
         if cmd.command == "replace":
+            self._forget_rule(family, table, chain, position - 1)
             old = chain.rules[position - 1]
             chain.rules[position - 1] = rule
             if self.jumps(old) or self.jumps(rule):
@@ -273,6 +297,7 @@ class Replay:
         if args and args[0].isdigit():
             n = int(args[0])
             if 1 <= n <= len(chain.rules):
+                self._forget_rule(family, table, chain, n - 1)
                 if self.jumps(chain.rules[n - 1]):
                     chain.jumps += 1
                 del chain.rules[n - 1]
@@ -286,6 +311,7 @@ class Replay:
         key = rule_key(cmd.rule, self.registry, family)
         for idx, existing in enumerate(chain.rules):
             if rule_key(existing, self.registry, family) == key:
+                self._forget_rule(family, table, chain, idx)
                 if self.jumps(existing):
                     chain.jumps += 1
                 del chain.rules[idx]
@@ -362,6 +388,7 @@ class Replay:
     def _flush(self, cmd: CommandLine, family: int, table: TableState, span: Span) -> None:
         name = cmd.chain
         if name is None:
+            self.forget(family, table, list(table.chains.values()))
             for c in table.chains.values():
                 c.rules.clear()
                 c.jumps += 1
@@ -371,6 +398,7 @@ class Replay:
             if chain is None:
                 self.step("flush", family, table.name, name, span, refused="no such chain")
                 return
+            self.forget(family, table, [chain])
             chain.rules.clear()
             chain.jumps += 1
             chain.changed()
@@ -453,6 +481,7 @@ class Replay:
             return None, None
         saved = copy.deepcopy(table) if existed else None
         if not options.noflush:
+            self.forget(family, table, list(table.chains.values()))
             for c in list(table.chains.values()):
                 if c.builtin:
                     c.rules.clear()
@@ -492,6 +521,7 @@ class Replay:
             return False
         existing = table.chains.get(name)
         if existing is not None:
+            self.forget(family, table, [existing])
             existing.rules.clear()  # --noflush: a declared chain is emptied
             existing.jumps += 1
             existing.span = span

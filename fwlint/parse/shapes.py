@@ -2,27 +2,26 @@
 
 A big ruleset repeats a few dozen shapes (``-A C -s X -p tcp -m tcp --dport P -j ACCEPT``) with
 different values.  What fwlint.parse.builder makes of a line depends on its option words, on its
-``!`` words, on where its values stand, and on the text of some of its values (the chain after
--A, a ``-m`` or ``-j`` name, a protocol, a position); the values of options are copied into the
-AST as they are, never looked at.  So the first lines of each shape are built by the builder, and
-from one of them this module derives a small Python function that makes the same objects for any
-line of that shape, putting each line's own values, chain name and columns in.
+``!`` words, on where its values stand, and on the text of some of its values (a ``-m`` or
+``-j`` name, a protocol, a position); the values of options, the chain a rule goes in and the
+user chain it jumps to are copied into the AST as they are, never looked at.  So the builder
+builds the first lines of each shape, and from one of them this module derives a small Python
+function that makes the same objects for any line of that shape, putting the line's own values,
+names and columns in.
 
-The shape of a line (:class:`ShapeKey`) is its option and ``!`` words and where values stand;
-then the text of every value the AST does not merely copy, and whether the -j/-g name is one of
-fwlint's targets (a user chain's name is copied; a target's is not).  The values copied are the
-values of options other than ``protocol``, the chain name of the command, and the name of a user
-chain a rule jumps to.  Each derived function is checked before it is kept: on the line it came
-from, and on that line with every copied value changed, it must give exactly what the builder
-gives (equal CommandLine, equal Rule, equal spans); else the shape is always left to the builder.
-Lines the builder reports problems for, lines with getopt forms (``--dport=22``, ``-ptcp``) and
-lines whose words do not split plainly are always built by the builder.
+A shape is the line's option and ``!`` words and where its values stand (the first key); then the
+text of every value the AST does not merely copy, and whether the -j/-g name is one of fwlint's
+targets (the second key).  Each derived function is checked before it is kept: on the line it
+came from, and on that line with every copied value changed, it must give exactly what the
+builder gives (an equal CommandLine: equal Rule, equal spans); else the shape is always left to
+the builder.  Lines the builder reports problems for, lines with getopt forms (``--dport=22``,
+``-ptcp``), values starting with ``-`` and lines whose words do not split plainly are always
+built by the builder.  Files under ``SHAPES_FROM`` rule lines are built line by line.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any, Callable
 
 from fwlint.ast import Counters, Match, Option, Rule, Span, Target, Word
@@ -37,6 +36,7 @@ _PERTURB = "\x7f"  # appended to every copied value for the check
 # building a few dozen lines, and most shapes of a small file occur once.
 _SEEN_BEFORE_COMPILE = 2
 _MAX_SHAPES = 4096
+_MAX_TEMPLATES = 64  # functions per shape (one per -m name, target ... combination)
 
 SHAPES_FROM = 200
 """Rule lines of a file after which its shapes are learnt: a small file is built line by line
@@ -67,7 +67,6 @@ class CommandCache:
         self.hits = 0
         self.built = 0
         self.lines = 0
-        self._option_pattern: re.Pattern[str] | None = None
 
     # --- the fast split -----------------------------------------------------------------------
 
@@ -76,10 +75,8 @@ class CommandCache:
         (and not a value such as ``-1``), as the word scanner reads it."""
         known = self.option_words.get(word)
         if known is None:
-            if self._option_pattern is None:
-                self._option_pattern = re.compile(_option_regexp())
-            m = self._option_pattern.match(word)
-            known = m is not None and m.end() == len(word) and m.lastgroup != "VALUE"
+            m = scanner().match(word)
+            known = m is not None and m.end() == len(word) and m.lastgroup in ("OPTION", "BANG")
             self.option_words[word] = known
         return known
 
@@ -213,7 +210,7 @@ class CommandCache:
         template_key = (*[texts[p] for p in shape.struct],
                         (texts[jump] if self.registry.target(texts[jump]) is not None else None)
                         if jump >= 0 else None)
-        if template_key in shape.templates:
+        if template_key in shape.templates or len(shape.templates) >= _MAX_TEMPLATES:
             return
         seen = shape.seen.get(template_key, 0) + 1
         if seen < _SEEN_BEFORE_COMPILE:
@@ -287,11 +284,6 @@ def _plain_words(text: str) -> tuple[list[str], list[str]] | None:
     if " ".join(raws) != text:
         return None
     return texts, raws
-
-
-def _option_regexp() -> str:
-    """The word scanner's pattern (option, `!`, value ... in its order), for one word."""
-    return scanner().pattern
 
 
 # --- deriving a shape's function ---------------------------------------------------------------

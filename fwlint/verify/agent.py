@@ -14,7 +14,8 @@ command per line on standard input, answering each with one JSON line on standar
     Replace the addresses added to ``lo`` and the host routes of the previous round; open TCP
     listeners and UDP echo sockets on the ports of ``listen`` (``{"tcp4": [22, ...], ...}``).
 ``{"op": "flush"}``
-    Empty the conntrack table (a ctnetlink IPCTNL_MSG_CT_DELETE without a tuple).
+    Empty the conntrack table (a ctnetlink IPCTNL_MSG_CT_DELETE without a tuple) and make the
+    TCP listeners anew (dropping the half-open connections of earlier SYNs).
 ``{"op": "run", "batch": n, "probes": [...], "wait": seconds, "settle": seconds}``
     Run the probes of one batch at the same time and return, for each, the sorted list of
     what was observed (see :func:`fwlint.verify.packets.describe`):
@@ -420,32 +421,47 @@ class Agent:
         self.round_commands = commands
         wait_for_local([a for a in local if ":" in a])
         for key, ports in listen.items():
-            family = 4 if key.endswith("4") else 6
-            kind = socket.SOCK_STREAM if key.startswith("tcp") else socket.SOCK_DGRAM
             for port in ports:
-                if (key, port) in self.listeners:
-                    continue
-                s = socket.socket(socket.AF_INET if family == 4 else socket.AF_INET6, kind)
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-                if family == 6:
-                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                if kind == socket.SOCK_DGRAM:
-                    if family == 4:
-                        s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-                    else:
-                        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
-                try:
-                    s.bind(("0.0.0.0" if family == 4 else "::", port))
-                    if kind == socket.SOCK_STREAM:
-                        s.listen(4096)
-                except OSError:
-                    s.close()
-                    continue
-                s.setblocking(False)
-                self.listeners[(key, port)] = s
-                self.selector.register(s, selectors.EVENT_READ, ("listen", key))
+                if (key, port) not in self.listeners:
+                    self.listen(key, port)
         return {"ok": True}
+
+    def listen(self, key: str, port: int) -> None:
+        """A TCP listener or a UDP echo socket ("tcp4", "udp6" ...) on every address, ``port``."""
+        family = 4 if key.endswith("4") else 6
+        kind = socket.SOCK_STREAM if key.startswith("tcp") else socket.SOCK_DGRAM
+        s = socket.socket(socket.AF_INET if family == 4 else socket.AF_INET6, kind)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if family == 6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        if kind == socket.SOCK_DGRAM:
+            if family == 4:
+                s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+            else:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+        try:
+            s.bind(("0.0.0.0" if family == 4 else "::", port))
+            if kind == socket.SOCK_STREAM:
+                s.listen(4096)
+        except OSError:
+            s.close()
+            return
+        s.setblocking(False)
+        self.listeners[(key, port)] = s
+        self.selector.register(s, selectors.EVENT_READ, ("listen", key))
+
+    def reset(self) -> None:
+        """Forget every connection: the conntrack table is emptied and each TCP listener made
+        anew (which drops the half-open connections an earlier SYN left with it, so that the
+        same SYN sent again is answered again)."""
+        flush_conntrack()
+        for (key, port), s in list(self.listeners.items()):
+            if key.startswith("tcp"):
+                self.selector.unregister(s)
+                s.close()
+                del self.listeners[(key, port)]
+                self.listen(key, port)
 
     def run(self, batch: int, probes: list[dict[str, Any]], wait: float, settle: float) -> dict[str, Any]:
         self.drain()
@@ -693,7 +709,7 @@ def main() -> int:
             elif op == "configure":
                 reply = agent.configure(**command)
             elif op == "flush":
-                flush_conntrack()
+                agent.reset()
                 reply = {"ok": True}
             elif op == "run":
                 reply = agent.run(**command)

@@ -204,7 +204,7 @@ def fate(events: Sequence[str]) -> str:
 
 
 def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], *,
-            wait: float = 0.25, settle: float = 0.12, explain: int = 10,
+            wait: float = 0.2, settle: float = 0.08, explain: int = 10,
             rulesets: Sequence[Ruleset] = (), prune: int = 0, progress: Any = None,
             prefix: str = "fwlint-v") -> Report:
     """Load both rulesets, send every probe of ``probe_sets`` into both namespaces, compare.

@@ -201,11 +201,11 @@ class Side:
         self.load_nft(TRACE_RULESET)
         monitor = subprocess.Popen(["ip", "netns", "exec", self.name, "nft", "monitor", "trace"],
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        time.sleep(0.3)  # the monitor subscribes before the probe is sent
+        time.sleep(0.2)  # the monitor subscribes before the probe is sent
         return monitor
 
     def stop_trace(self, monitor: subprocess.Popen) -> list[str]:
-        time.sleep(0.2)
+        time.sleep(0.15)
         monitor.terminate()
         try:
             output, _ = monitor.communicate(timeout=5)

@@ -235,7 +235,8 @@ class _Space:
             avoided = (_MARTIANS_V4 + [RESERVED_V4]) if family == 4 else (_MARTIANS_V6 + [RESERVED_V6])
             for net in avoided:
                 u &= ~enc.network(fieldname, net)
-        local, unicast = 1 << 2, 1 << 1  # xt_addrtype bits of LOCAL and UNICAST
+        unicast = 1 << 1  # xt_addrtype's bits of UNICAST and LOCAL; an IPv4 address has one type,
+        local = 1 << 2 if family == 4 else 1 << 2 | unicast  # a local IPv6 address is unicast too
         src_type, dst_type = {"input": (unicast, local), "forward": (unicast, unicast),
                               "output": (local, unicast)}[path]
         u &= enc.equals("srctype", src_type) & enc.equals("dsttype", dst_type)

@@ -31,6 +31,7 @@ class Prepared:
     left_out: list[str] = field(default_factory=list)  # "file:line: why": refused, or naming hosts
     untranslated: list[str] = field(default_factory=list)  # FW601 findings for rules iptables takes
     omitted: int = 0  # untranslated rules left out of both sides (leave_out_untranslated)
+    approximate: list[str] = field(default_factory=list)  # FW602: "file:line: what differs"
 
 
 def prepare(rulesets: Sequence[Ruleset], options: Any = None, family: str | None = None,
@@ -49,18 +50,21 @@ def prepare(rulesets: Sequence[Ruleset], options: Any = None, family: str | None
                                   counters=False)
     by_family = {rs.family: rs for rs in rulesets}
     failures: list[tuple[Rule | None, Any]] = []
+    notes: list[tuple[Rule, Any]] = []
     if family == "inet":
         from fwlint.nft.inet import translate_inet
 
         table, translator = translate_inet(by_family, options)
         tables = [table]
         failures.extend(translator.failures)
+        notes.extend(translator.notes)
     else:
         tables = []
         for fam in sorted(by_family):
             table, translator = translate_table(by_family[fam], options)
             tables.append(table)
             failures.extend(translator.failures)
+            notes.extend(translator.notes)
     refused: dict[int, dict[int, str]] = {fam: {} for fam in by_family}
     out = Prepared({}, to_text(tables, "fwlint translate --verify"), list(rulesets))
     for rule, err in failures:
@@ -77,6 +81,9 @@ def prepare(rulesets: Sequence[Ruleset], options: Any = None, family: str | None
                 out.omitted += 1
         else:
             out.untranslated.append(f"{where}: {err.message}")
+    for rule, note in notes:
+        span = note.span or rule.span
+        out.approximate.append(f"{span.file}:{span.line}: {note.message}")
     for fam, rs in sorted(by_family.items()):
         out.iptables[fam] = _iptables_text(rs, refused[fam])
     return out
@@ -161,6 +168,9 @@ def format_report(report: Report, prepared: Prepared | None = None, limit: int =
             lines.append(f"  left out of both sides: {item}")
         for item in prepared.untranslated:
             lines.append(f"  not translated, so missing on the nft side: {item}")
+        if report.differences:
+            for item in prepared.approximate:
+                lines.append(f"  translated approximately (FW602): {item}")
     for item in report.pruned:
         lines.append(f"  left out (iptables-restore refused it): {item}")
     for d in report.unstable:

@@ -464,7 +464,7 @@ def ruleset_text(draw, family: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
           database=None)
 @given(st.data())
 def test_the_translation_of_generated_rulesets_agrees_on_the_kernel(data) -> None:

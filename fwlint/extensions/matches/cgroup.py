@@ -6,8 +6,9 @@ from fwlint.extensions.values import UINT32
 
 def _nft(match, ctx):
     """--path as ``socket cgroupv2 level N "PATH"`` (the socket's cgroup is PATH or below it: its
-    ancestor at PATH's depth is PATH); --cgroup as ``meta cgroup`` (net_cls classid).  Both
-    resolve the path when the rules are loaded."""
+    ancestor at PATH's depth is PATH; nft, as iptables, finds the path when the rules are
+    loaded; nft 1.0 reads it in the block syntax only, not in JSON); --cgroup as ``meta cgroup``
+    (net_cls classid)."""
     opts = ctx.options(match)
     parts = []
     for name, opt in opts.items():
@@ -17,6 +18,8 @@ def _nft(match, ctx):
             if level == 0:
                 ctx.refuse("--path / is every cgroup: nft's socket cgroupv2 needs a level of 1 or more",
                            opt)
+            if ctx.json_only:
+                ctx.refuse("--path: nft 1.0's JSON has no socket cgroupv2 (the block syntax does)", opt)
             value = ctx.string(path, opt)
             left = ctx.term(f"socket cgroupv2 level {level}", {"socket": {"key": "cgroupv2", "level": level}})
             parts.append(ctx.match(left, value, opt.negated))

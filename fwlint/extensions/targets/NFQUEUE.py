@@ -11,7 +11,8 @@ def _meaning(target, enc):
 
 
 def _nft(target, ctx):
-    """``queue num 3``, ``queue num 0-3`` (--queue-balance), with ``bypass`` and ``fanout``."""
+    """``queue num 3``, ``queue num 0-3`` (--queue-balance), with ``bypass`` and ``fanout`` (which
+    NFQUEUE ignores, and nft refuses, without a range)."""
     opts = ctx.options(target)
     data = {}
     if "queue-balance" in opts:
@@ -22,7 +23,8 @@ def _nft(target, ctx):
         number = ctx.value(opts["queue-num"]) if "queue-num" in opts else 0
         number_text = str(number)
         data["num"] = number
-    flags = [nft for ipt, nft in (("queue-bypass", "bypass"), ("queue-cpu-fanout", "fanout")) if ipt in opts]
+    flags = [nft for ipt, nft in (("queue-bypass", "bypass"), ("queue-cpu-fanout", "fanout")) if ipt in opts
+             and (nft != "fanout" or "queue-balance" in opts)]  # fanout spreads over a range only
     text = f"queue num {number_text}" + (f" {','.join(flags)}" if flags else "")
     if flags:
         data["flags"] = flags[0] if len(flags) == 1 else flags
