@@ -701,3 +701,96 @@ def test_delete_by_spec_keeps_a_rule_whose_comment_differs():
                    "COMMIT\n", "rules.v4")
     assert [p.message for p in rs.problems] == ["-D INPUT: no rule like this one to delete"]
     assert [r.span.line for r in rs.table("filter").chain("INPUT").rules] == [3]
+
+
+# --- getopt's other spellings, as iptables 1.8.9 reads them (each checked with
+#     iptables-legacy-restore; tests/kernel/agreement/core.yml runs them against the kernel) -----
+
+class TestGetoptForms:
+    def test_long_option_with_its_value_after_an_equals_sign(self):
+        r = rule_of("-A INPUT --match=state --state=NEW -p tcp --dport=22 -j ACCEPT")
+        assert [m.name for m in r.matches] == ["builtin", "state", "tcp"]
+        state = r.option("state")
+        assert (state.written, state.values, state.span, state.value_spans) == (
+            "--state", ("NEW",), sp(2, 24, 35), (sp(2, 32, 35),))
+        port = r.option("destination-port")
+        assert (port.written, port.values, port.value_spans) == ("--dport", ("22",), (sp(2, 51, 53),))
+
+    def test_short_option_with_its_value_attached(self):
+        r = rule_of("-A INPUT -mstate --state NEW -c1 2 -j ACCEPT")
+        assert [m.name for m in r.matches] == ["state"]
+        assert r.match("state").span == sp(2, 10, 29)
+
+    def test_two_values_the_first_attached(self):
+        r = rule_of("-A INPUT -p tcp --tcp-flags=SYN,ACK SYN -j ACCEPT")
+        assert r.option("tcp-flags").values == ("SYN,ACK", "SYN")
+
+    def test_a_quoted_value_after_the_equals_sign(self):
+        r = rule_of('-A INPUT -j LOG --log-prefix="a b" --log-level=4')
+        assert [(o.name, o.values) for o in r.target.options] == [("log-prefix", ("a b",)),
+                                                                  ("log-level", ("4",))]
+
+    def test_short_options_run_together(self):
+        r = rule_of("-A INPUT -4f -j ACCEPT")
+        assert r.family == 4
+        assert r.option("fragment").span == sp(2, 11, 13)
+
+    def test_protocol_address_interface_and_target_take_the_whole_word(self):
+        # iptables reads these from argv[optind-1], the word itself, not getopt's optarg
+        rs = one(src("*filter", "-A INPUT -ptcp -s192.0.2.1 --in-interface=eth0 -ilo", "COMMIT"))
+        (r,) = rs.rules()
+        assert [(o.name, o.written, o.values) for o in r.match("builtin").options] == [
+            ("protocol", "-ptcp", ("-ptcp",)), ("source", "-s192.0.2.1", ("-s192.0.2.1",)),
+            ("in-interface", "--in-interface=eth0", ("--in-interface=eth0",)),
+            ("in-interface", "-ilo", ("-ilo",))]
+        rs = one(src("*filter", "-A INPUT --jump=ACCEPT", "COMMIT"))
+        assert next(rs.rules()).target.name == "--jump=ACCEPT"
+
+    def test_goto_and_match_take_getopts_value(self):
+        rs = one(src("*filter", ":user - [0:0]", "-A INPUT --match=comment --comment x -guser", "COMMIT"))
+        assert rs.problems == ()
+        r = rs.table("filter").chain("INPUT").rules[0]
+        assert (r.target.name, r.target.goto, r.target.name_span) == ("user", True, sp(3, 40, 44))
+
+    def test_a_value_given_to_an_option_without_one_is_refused(self):
+        rs = one(src("*filter", "-A INPUT -p tcp --syn=1 -j ACCEPT", "COMMIT"))
+        assert problems(rs) == [(2, 17, "--syn takes no value: iptables refuses '--syn=1'")]
+
+    def test_a_word_an_option_takes_as_its_value_is_not_split(self):
+        r = rule_of("-A INPUT -m comment --comment --ctstate=NEW -j ACCEPT")
+        assert r.comment == "--ctstate=NEW"
+        assert [m.name for m in r.matches] == ["comment"]
+
+    def test_bang_before_an_option_that_ignores_it(self):
+        rs = one(src("*filter", "-A INPUT ! -4 ! -M /bin/true -j ACCEPT", "COMMIT"))
+        assert rs.problems == ()
+
+    def test_help_ends_the_line_with_a_warning(self):
+        rs = one(src("*filter", "-A INPUT -h --no-such-option -j ACCEPTX", "COMMIT"))
+        assert problems(rs) == [(2, 10, "-h: iptables prints its help and exits there, with success: "
+                                        "nothing of this line is applied (iptables-restore: nor anything "
+                                        "after it)")]
+        assert [p.warning for p in rs.problems] == [True]
+
+    def test_options_a_command_does_not_take(self):
+        rs = one(src("*filter", "-A INPUT -n -j ACCEPT", "-N x -s 192.0.2.1", "-A INPUT -c 1 -2 -j ACCEPT",
+                     "COMMIT"))
+        assert problems(rs) == [
+            (2, 10, "-n is for listing (-L): iptables refuses it with -A"),
+            (3, 6, "-s: iptables refuses it with -N (Illegal option)"),
+            (4, 15, "-c requires packet and byte counter: iptables does not take '-2' as one")]
+
+
+def test_a_check_for_a_rule_the_chain_lacks_fails_the_restore():
+    rs = one(src("*filter", "-A INPUT -j ACCEPT", "-C INPUT -j ACCEPT", "-C INPUT -j DROP", "COMMIT"))
+    assert problems(rs) == [(4, 1, "-C INPUT: no rule like this one in the chain, so the check fails "
+                                   "and iptables-restore with it")]
+
+
+def test_what_iptables_restore_ignores_after_a_table_or_chain():
+    rs = one(src("*filter # the filter table", ":INPUT DROP [0:0] extra", "COMMIT"))
+    assert problems(rs) == [
+        (1, 9, "iptables-restore ignores '# the filter table' here (it reads no further on this line)"),
+        (2, 19, "iptables-restore ignores 'extra' here (it reads no further on this line)")]
+    assert [p.warning for p in rs.problems] == [True, True]
+    assert rs.tables[0].chain("INPUT").policy == "DROP"

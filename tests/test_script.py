@@ -884,6 +884,20 @@ def test_convert_exits_1_when_placeholders_remain(tmp_path, capsys):
     assert "-A INPUT -i $WAN -j ACCEPT" in (tmp_path / "out").read_text()
 
 
+def test_convert_exits_1_when_a_save_input_loses_lines(tmp_path, capsys):
+    # iptables-restore refuses such a file whole; the output lacks the lines, so it is not
+    # what the input says: exit 1, as for a placeholder, and each lost line on stderr.
+    path = tmp_path / "rules.v4"
+    path.write_text("*filter\n:INPUT ACCEPT [0:0]\nasdf qwer\n-A INPUT -j ACCEPT\n-A nowhere -j DROP\nCOMMIT\n")
+    assert main(["convert", str(path), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"fwlint: {path}:3:1: unexpected 'asdf': expected ")
+    assert err[1:] == [f"fwlint: {path}:5:1: left out: chain nowhere is never declared in *filter"]
+    assert rule_lines((tmp_path / "out").read_text()) == ["-A INPUT -j ACCEPT"]
+    path.write_text("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n")
+    assert main(["convert", str(path), "-o", str(tmp_path / "out")]) == 0
+
+
 def test_convert_usage_errors(tmp_path, capsys):
     assert main(["convert", str(tmp_path / "nope.sh")]) == 2
     assert capsys.readouterr().err == f"fwlint: error: {tmp_path / 'nope.sh'}: no such file or directory\n"

@@ -61,6 +61,7 @@ MASQUERADE, NETMAP in POSTROUTING or INPUT the source, and set the connection's 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, NoReturn, Sequence
@@ -159,13 +160,21 @@ class _UnknownValue(Exception):
 
 # --- what extension modules get ---------------------------------------------------------------
 
+@functools.lru_cache(maxsize=65536)
+def _parse(value_type: Any, text: str, family: int, protocol: str | None) -> Any:
+    return value_type.parse(text, family, protocol)
+
+
 class _Reader:
     """Option lookup and value parsing, shared by match and target views."""
 
-    def __init__(self, ext: Extension | None, family: int, protocol: str | None) -> None:
+    def __init__(self, ext: Extension | None, family: int, protocol: str | None,
+                 cache: dict[tuple, Any] | None = None) -> None:
         self.ext = ext
         self.family = family
         self.rule_protocol = protocol
+        self._cache = cache  # (id(option), protocol) -> its values, (id(match), ...) -> its
+        # options: or the error reading them
 
     def refuse(self, message: str) -> NoReturn:
         raise Refused(message)
@@ -173,6 +182,21 @@ class _Reader:
     def options(self, node: Any, *, repeatable: Iterable[str] = ()) -> dict[str, Option]:
         """The options of a match or target by long name; an unknown option, or one given twice
         (unless ``repeatable``), is refused as iptables refuses it."""
+        cache = self._cache
+        if cache is None:
+            return self._options(node, repeatable)
+        key = (id(node), tuple(repeatable))
+        hit = cache.get(key)
+        if hit is None:
+            try:
+                hit = cache[key] = self._options(node, repeatable)
+            except Refused as err:
+                hit = cache[key] = err
+        if isinstance(hit, Exception):
+            raise hit
+        return hit
+
+    def _options(self, node: Any, repeatable: Iterable[str]) -> dict[str, Option]:
         out: dict[str, Option] = {}
         allowed = set(repeatable)
         for opt in node.options:
@@ -184,6 +208,21 @@ class _Reader:
         return out
 
     def values(self, opt: Option) -> tuple[Any, ...]:
+        cache = self._cache
+        if cache is None:
+            return self._read(opt)
+        key = (id(opt), self.rule_protocol)
+        hit = cache.get(key)
+        if hit is None:
+            try:
+                hit = cache[key] = self._read(opt)
+            except (Refused, _UnknownValue) as err:
+                hit = cache[key] = err
+        if isinstance(hit, Exception):
+            raise hit
+        return hit
+
+    def _read(self, opt: Option) -> tuple[Any, ...]:
         spec = self.ext.option(opt.name) if self.ext is not None else None
         if spec is None:
             self.refuse(f"unknown option {opt.written}")
@@ -194,7 +233,7 @@ class _Reader:
             raise _UnknownValue(f"{opt.written} {' '.join(opt.values)} comes from a variable fwlint "
                                 "could not resolve")
         try:
-            return tuple(vt.parse(text, self.family, self.rule_protocol)
+            return tuple(_parse(vt, text, self.family, self.rule_protocol)
                          for vt, text in zip(types, opt.values))
         except BadValue as err:
             self.refuse(f"{opt.written}: {err}")
@@ -216,8 +255,8 @@ class PacketView(_Reader):
     """
 
     def __init__(self, packet: Packet, ext: Extension | None, family: int,
-                 protocol: str | None) -> None:
-        super().__init__(ext, family, protocol)
+                 protocol: str | None, cache: dict[tuple, Any] | None = None) -> None:
+        super().__init__(ext, family, protocol, cache)
         self.packet = packet
 
     def test(self, field_name: str, predicate: Callable[[Any], bool]) -> Truth:
@@ -567,15 +606,21 @@ def all_runs(run: Callable[[Choices], Any], limit: int = 256) -> Iterator[tuple[
 
 @dataclass
 class _CompiledRule:
+    """A rule checked once: why the kernel refuses it (``left_out``), or what to judge
+    (``parts``: the text shown, the match, its extension, and a group number: the options of the
+    built-in match are shown one by one but judged as the kernel judges them, all together)."""
+
     rule: Rule
     index: int
     left_out: str | None = None
-    matches: list[tuple[Match, Extension | None]] = field(default_factory=list)
+    parts: list[tuple[str, Match, Extension | None, int]] = field(default_factory=list)
     protocol: str | None = None
     jump: str | None = None
     goto: bool = False
     target_ext: Extension | None = None
     expansions: int = 1
+    # for a rule -s a,b / -d c,d (one kernel rule per address): each address's own match
+    addresses: dict[str, list[Match]] = field(default_factory=dict)
 
 
 def match_text(match: Match) -> str:
@@ -610,6 +655,12 @@ def _protocol_number(text: str | None) -> int | None:
         return None
 
 
+def _placed(ext: Extension) -> bool:
+    """The extension has limits on where it may stand (tables, hooks, a protocol, options)."""
+    return not (ext.tables is None and ext.chains is None and ext.placement is None
+                and not (ext.kind == "target" and ext.protocols is not None))
+
+
 _BLANK_CACHE: dict[int, Packet] = {}
 
 
@@ -630,14 +681,40 @@ class TableEvaluator:
         self.registry = registry or default_registry()
         self.family = ruleset.family
         self.chains: dict[str, Chain] = {c.name: c for c in table.chains}
-        self.rules: dict[str, list[_CompiledRule]] = {}
         from fwlint.lint.rule import Context
 
-        base = Context(ruleset, self.registry)
+        self._base = Context(ruleset, self.registry)
+        self._contexts: dict[str, Any] = {}
+        self._compiled: dict[str, list[_CompiledRule | None]] = {
+            c.name: [None] * len(c.rules) for c in table.chains}
+        self._checks: dict[tuple, str | None] = {}
+        self.steps = 0  # rules met by every run so far (the trace's budget)
+        # options and values read once, by the id of the option or match: every match judged is
+        # one the AST or a compiled rule keeps alive, so no id is reused
+        self._values: dict[tuple, Any] = {}
+        # rules are checked when a packet first meets them; the jumps now, to find the loops
         for chain in table.chains:
-            ctx = dataclasses.replace(base, table=table, chain=chain)
-            self.rules[chain.name] = [self._compile(ctx, chain, i, r) for i, r in enumerate(chain.rules)]
+            for i, rule in enumerate(chain.rules):
+                if rule.target is not None and rule.target.name in self.chains:
+                    self.rule(chain.name, i)
         self._leave_out_loops()
+
+    def rule(self, chain: str, index: int) -> _CompiledRule:
+        """Rule ``index`` of ``chain``, checked."""
+        compiled = self._compiled[chain]
+        cr = compiled[index]
+        if cr is None:
+            c = self.chains[chain]
+            ctx = self._contexts.get(chain)
+            if ctx is None:
+                ctx = self._contexts[chain] = dataclasses.replace(self._base, table=self.table, chain=c)
+            cr = compiled[index] = self._compile(ctx, c, index, c.rules[index])
+        return cr
+
+    @property
+    def rules(self) -> dict[str, list[_CompiledRule]]:
+        """Every rule of every chain, checked (all of them: for tests and tools)."""
+        return {name: [self.rule(name, i) for i in range(len(c.rules))] for name, c in self.chains.items()}
 
     # --- checking rules --------------------------------------------------------------------
 
@@ -658,10 +735,10 @@ class TableEvaluator:
             first = rule.unclaimed[0]
             raise Refused(f"{first.written or first.values[0]}: no match or target of the rule takes it")
         cr.protocol = _protocol_of(rule)
-        for m in rule.matches:
+        for group, m in enumerate(rule.matches):
             ext = registry.builtin if m.name == "builtin" else registry.match(m.name)
             if ext is None or not m.known:
-                cr.matches.append((m, None))
+                cr.parts.append((match_text(m), m, None, group))
                 continue
             shown = "the built-in match" if m.name == "builtin" else f"-m {m.name}"
             if ext.family is not None and ext.family != self.family:
@@ -670,13 +747,25 @@ class TableEvaluator:
                 wanted = {_protocol_number(p) for p in ext.protocols} - {None, 0}
                 if _protocol_number(cr.protocol) not in wanted:
                     raise Refused(f"-m {m.name} needs -p {'/'.join(sorted(ext.protocols))}")
-            if m.name != "builtin" and any(p.enforced for p in misplacements(ctx, ext, m.options, m.span,
-                                                                             shown, rule)):
+            if m.name != "builtin" and _placed(ext) and any(
+                    p.enforced for p in misplacements(ctx, ext, m.options, m.span, shown, rule)):
                 raise Refused(f"-m {m.name} is not allowed here")
             # a value iptables rejects, options that cannot go together ...: found on a packet
-            # of unknown fields (the result does not matter)
-            self._judge(m, ext, _blank(self.family), cr.protocol)
-            cr.matches.append((m, ext))
+            # of unknown fields (the result does not matter); once per match as written
+            key = (m.name, cr.protocol, tuple((o.name, o.values, o.negated, o.known) for o in m.options))
+            if key not in self._checks:
+                try:
+                    self._judge(m, ext, _blank(self.family), cr.protocol)
+                    self._checks[key] = None
+                except Refused as err:
+                    self._checks[key] = str(err)
+            if self._checks[key] is not None:
+                raise Refused(self._checks[key])
+            if m.name == "builtin" and len(m.options) > 1:
+                for o in m.options:
+                    cr.parts.append((option_text(o), dataclasses.replace(m, options=(o,)), ext, group))
+            else:
+                cr.parts.append((match_text(m), m, ext, group))
         if chain.builtin and (m := rule.match("builtin")) is not None:
             for opt in m.options:
                 if opt.name == "in-interface" and chain.name in ("OUTPUT", "POSTROUTING"):
@@ -687,7 +776,11 @@ class TableEvaluator:
         if bm is not None:
             for opt in bm.options:
                 if opt.name in ("source", "destination") and opt.values:
-                    cr.expansions *= len(opt.values[0].split(","))
+                    items = opt.values[0].split(",")
+                    cr.expansions *= len(items)
+                    cr.addresses[opt.name] = [
+                        dataclasses.replace(bm, options=(dataclasses.replace(opt, values=(item,)),))
+                        for item in items]
         target = rule.target
         if target is None:
             return
@@ -706,8 +799,8 @@ class TableEvaluator:
             raise Refused(f"unknown target {target.name}")
         if ext.family is not None and ext.family != self.family:
             raise Refused(f"-j {target.name} exists for IPv{ext.family} only")
-        if any(p.enforced for p in misplacements(ctx, ext, target.options, target.span,
-                                                 f"-j {target.name}", rule)):
+        if _placed(ext) and any(p.enforced for p in misplacements(ctx, ext, target.options, target.span,
+                                                                  f"-j {target.name}", rule)):
             raise Refused(f"-j {target.name} is not allowed here")
         cr.target_ext = ext
         self._effect(cr, _blank(self.family), chain.name if chain.builtin else "PREROUTING")
@@ -719,21 +812,30 @@ class TableEvaluator:
         builtin = [c for c in BUILTIN_CHAINS.get(self.table.name, ()) if c in self.chains]
         roots = builtin + [n for n in self.chains if n not in builtin]
 
-        def visit(name: str) -> None:
-            state[name] = 1
-            for cr in self.rules[name]:
+        for root in roots:
+            if root in state:
+                continue
+            state[root] = 1
+            stack = [(root, iter(range(len(self.chains[root].rules))))]
+            while stack:
+                name, indexes = stack[-1]
+                i = next(indexes, None)
+                if i is None:
+                    stack.pop()
+                    state[name] = 2
+                    continue
+                rule = self.chains[name].rules[i]
+                if rule.target is None or rule.target.name not in self.chains:
+                    continue
+                cr = self.rule(name, i)
                 if cr.left_out or cr.jump is None:
                     continue
                 mark = state.get(cr.jump)
                 if mark == 1:
                     cr.left_out = f"-j {cr.jump} closes a loop of chains"
                 elif mark is None:
-                    visit(cr.jump)
-            state[name] = 2
-
-        for root in roots:
-            if root not in state:
-                visit(root)
+                    state[cr.jump] = 1
+                    stack.append((cr.jump, iter(range(len(self.chains[cr.jump].rules)))))
 
     # --- judging matches -------------------------------------------------------------------
 
@@ -756,7 +858,7 @@ class TableEvaluator:
                 elif not opt.known:
                     raise Refused(f"unknown option {opt.written}")
             return Unknown(f"{shown}: {why}", opaque=True)
-        view = PacketView(packet, ext, self.family, protocol)
+        view = PacketView(packet, ext, self.family, protocol, self._values)
         try:
             result = concrete(match, view)
         except _UnknownValue as err:
@@ -769,19 +871,14 @@ class TableEvaluator:
         """Each match's result, in the kernel's order, up to the first that fails; the options
         of the built-in match one by one."""
         out: list[MatchResult] = []
-        for m, ext in cr.matches:
-            if m.name == "builtin" and ext is not None and len(m.options) > 1:
-                parts = [MatchResult(option_text(o), self._judge(dataclasses.replace(m, options=(o,)), ext,
-                                                                  packet, cr.protocol))
-                         for o in m.options]
-                out.extend(parts)
-                if any(p.result is False for p in parts):
-                    return out
-                continue
-            r = MatchResult(match_text(m), self._judge(m, ext, packet, cr.protocol))
+        failed_group = None
+        for text, m, ext, group in cr.parts:
+            if failed_group is not None and group != failed_group:
+                break
+            r = MatchResult(text, self._judge(m, ext, packet, cr.protocol))
             out.append(r)
             if r.result is False:
-                return out
+                failed_group = group
         return out
 
     # --- targets ---------------------------------------------------------------------------
@@ -834,8 +931,8 @@ class TableEvaluator:
         frame0: RuleStep | None = None  # the jump or goto of the entry chain the packet is under
         steps_taken = 0
         while True:
-            rules = self.rules.get(chain_name, [])
-            if pos >= len(rules):
+            chain_rules = self.chains[chain_name].rules if chain_name in self.chains else ()
+            if pos >= len(chain_rules):
                 if chain_name != hook and stack:
                     back, pos, back_depth = stack.pop()
                     run.events.append(ChainExit(chain_name, depth, back, "end"))
@@ -848,9 +945,10 @@ class TableEvaluator:
                 run.verdict, run.by_policy, run.exit_step = policy, True, frame0
                 run.events.append(ChainExit(hook, 0, None, "end", policy))
                 break
-            cr = rules[pos]
+            cr = self.rule(chain_name, pos)
             steps_taken += 1
-            if steps_taken > 100000:
+            self.steps += 1
+            if steps_taken > 1000000:
                 raise RuntimeError("the evaluation does not end (a loop of chains?)")
             step = RuleStep(self.table.name, chain_name, pos, cr.rule, depth, packet=packet)
             run.events.append(step)
@@ -949,19 +1047,16 @@ class TableEvaluator:
 
     def _expansions_matching(self, cr: _CompiledRule, packet: Packet) -> int | None:
         """How many of the kernel rules ``-s a,b -d c,d`` stands for match (None: unknown)."""
-        m = cr.rule.match("builtin")
         ext = self.registry.builtin
-        assert m is not None and ext is not None
+        assert ext is not None
         counts = []
         for name in ("source", "destination"):
-            opt = m.option(name)
-            if opt is None:
+            if name not in cr.addresses:
                 counts.append(1)
                 continue
             n = 0
-            for item in opt.values[0].split(","):
-                r = self._judge(dataclasses.replace(m, options=(dataclasses.replace(opt, values=(item,)),)),
-                                ext, packet, cr.protocol)
+            for one in cr.addresses[name]:  # kept in the compiled rule: the option cache is by id
+                r = self._judge(one, ext, packet, cr.protocol)
                 if isinstance(r, Unknown):
                     return None
                 n += r is True
@@ -1174,6 +1269,11 @@ class PathEvaluator:
             table = ruleset.table(name)
             if table is not None:
                 self.tables[name] = TableEvaluator(ruleset, table, self.registry)
+
+    @property
+    def steps(self) -> int:
+        """Rules met by every run so far."""
+        return sum(t.steps for t in self.tables.values())
 
     def follow(self, packet: Packet, forward: bool = False, local: Sequence[IPAddress] = (),
                choices: Choices | None = None) -> Outcome:

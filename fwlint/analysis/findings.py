@@ -29,9 +29,14 @@ from fwlint.analysis.model import (ChainAnalysis, Model, RuleModel, TableModel, 
 from fwlint.lint.facts import is_unconditional
 
 
-MANY = 32
-"""Candidates for "decided the same way by the later rules" per outcome of a chain above which
-one backward pass decides them all, instead of following each one forward."""
+FOLLOW_BUDGET = 64
+"""How many later rules a rule's packets are followed through (to see whether they would be
+decided the same way without it) before one backward pass over the chain decides instead."""
+
+_TOO_FAR = object()
+
+ALSO_SCAN = 256
+"""How many rules before a shadowed one are looked at for "would take them all too"."""
 
 NAMED_AHEAD = 64
 """How far ahead a redundant rule's message looks for the rules that take its packets when
@@ -113,10 +118,7 @@ class _ChainFindings:
         self.tm = tm
         self.a = a
         self.enc = model.encoding
-        self.nvars = model.encoding.variable_count
 
-    def count(self, u: Any) -> float:
-        return self.enc.bdd.count(u, self.nvars)
 
     def run(self) -> list[Finding]:
         a, enc = self.a, self.enc
@@ -145,10 +147,11 @@ class _ChainFindings:
                                       blockers=[first])
                 continue
             live.append(i)
-            if (enc.universe & ~a.kill[i]) == false:
+            # a catch-all leaves nothing to the next rule, from the whole packet space
+            if a.free_reach(i + 1) == false and (enc.universe & ~a.kill[i]) == false:
                 catch_all = rm
         if a.entry != false:
-            candidates: dict[str, list[tuple[int, Any]]] = {}
+            candidates: list[tuple[int, Any, str]] = []
             for i in live:
                 rm = a.rules[i]
                 hit = a.hit(i)
@@ -161,21 +164,21 @@ class _ChainFindings:
                 outcome = rule_outcome(rm, a.chain)
                 if outcome is None:
                     continue
-                if (hit & ~a.later_bound(i)) == false:
-                    candidates.setdefault(outcome, []).append((i, hit))
+                candidates.append((i, hit, outcome))
             # Rules never reached are left out when following a rule's packets, if they give the
             # same outcome: without the rule they might take some, and decide them the same way.
             # So a rule whose copy (FW204) or a rule after it (FW201...) would only repeat it is
             # not called redundant because of that copy: reporting both invites deleting both.
             never_reached = set(by_index)
             later: list[Finding] = []
-            for outcome, items in candidates.items():
-                absent = {j for j in never_reached if rule_outcome(a.rules[j], a.chain) == outcome}
-                for i, hit in items:
-                    found = self.redundant_later(i, a.rules[i], hit, outcome, many=len(items) > MANY,
-                                                 absent=absent)
-                    if found is not None and not any(b.index in never_reached for b in found.blockers):
-                        later.append(found)
+            absent: dict[str, set[int]] = {}
+            for i, hit, outcome in candidates:
+                if outcome not in absent:
+                    absent[outcome] = {j for j in never_reached
+                                       if rule_outcome(a.rules[j], a.chain) == outcome}
+                found = self.redundant_later(i, a.rules[i], hit, outcome, absent[outcome])
+                if found is not None and not any(b.index in never_reached for b in found.blockers):
+                    later.append(found)
             for found in later:
                 by_index[found.rule.index] = found
         return [by_index[i] for i in sorted(by_index)]
@@ -232,65 +235,91 @@ class _ChainFindings:
                                packets=rm.upper & enc.universe, outcome=outcome,
                                approximations=rm.approximations)
             return None
-        candidates = [j for j in range(start, i)
-                      if not a.rules[j].excluded and (a.kill[j] & P) != false]
-        if not candidates:
+        # One pass over the segment before the rule: the rules that surely take some of what
+        # is left of P (in order: with the pruning below, a minimal cover), and the outcomes
+        # P's packets may get on the way.
+        ret_label = return_label(a.chain)
+        possible: dict[str, Any] = {}
+        chosen: list[int] = []
+        left = P
+        for j in range(start, i):
+            if left == false:
+                break
+            other = a.rules[j]
+            if other.excluded:
+                continue
+            t = left & other.upper
+            if t == false:
+                continue
+            self.note_outcomes(possible, other, t, ret_label)
+            if (a.kill[j] & left) != false:
+                chosen.append(j)
+                left = left & ~a.kill[j]
+        if left != false or not chosen:
             return None  # cannot happen in a segment (its kills cover P); be safe
-        cover = self.greedy_cover(P, candidates)
+        cover = self.prune(P, chosen)
         outcome = rule_outcome(rm, a.chain)
-        possible = self.possible_outcomes(P, start, i)
         same = possible.get(outcome, false) if outcome is not None else false
         surely_other = P & ~same
+        if surely_other != false and not any(self.differs(j, outcome, P) for j in cover):
+            extra = next((j for j in chosen if self.differs(j, outcome, surely_other)
+                          and (a.kill[j] & surely_other) != false), None)
+            if extra is not None:
+                cover = self.prune(P, sorted({*cover, extra}), keep=extra)
         blockers = [a.rules[j] for j in cover]
-        if surely_other != false:
-            if not any(self.differs(j, outcome, P) for j in cover):
-                extra = max((j for j in candidates if self.differs(j, outcome, surely_other)),
-                            key=lambda j: (self.count(a.kill[j] & surely_other), -j), default=None)
-                if extra is not None:
-                    cover = self.prune(P, sorted({*cover, extra}), keep=extra)
-                    blockers = [a.rules[j] for j in cover]
-            also = [a.rules[j] for j in candidates
-                    if j not in cover and (P & ~a.kill[j]) == false]
-            approx = _collect_approx(rm.approximations, *(b.approximations for b in blockers),
-                                     *(self.chain_approx(b) for b in blockers))
-            message = "shadowed: every packet it matches is taken first by " + _lines(blockers)
-            if also:
-                message += "; " + _lines(also, "the rule at line", "the rules at lines") + \
-                    (" would take them all too" if len(also) == 1 else " would each take them all too")
-            message += _approx_note(approx)
-            return Finding("FW201", "shadowed", a, rm, message, blockers=blockers, also=also,
-                           packets=P, outcome=outcome, approximations=tuple(approx))
-        also = [a.rules[j] for j in candidates if j not in cover and (P & ~a.kill[j]) == false]
+        also = self.alternatives(P, start, i, cover)
         approx = _collect_approx(rm.approximations, *(b.approximations for b in blockers),
                                  *(self.chain_approx(b) for b in blockers))
-        verbs = _verbs(outcome)
-        done = f"{verbs[1]} earlier" if verbs else "decided the same way earlier"
-        message = f"redundant: every packet it matches is {done}, by " + _lines(blockers)
+        if surely_other != false:
+            message = "shadowed: every packet it matches is taken first by " + _lines(blockers)
+            code, kind = "FW201", "shadowed"
+        else:
+            verbs = _verbs(outcome)
+            done = f"{verbs[1]} earlier" if verbs else "decided the same way earlier"
+            message = f"redundant: every packet it matches is {done}, by " + _lines(blockers)
+            code, kind = "FW202", "redundant-earlier"
         if also:
             message += "; " + _lines(also) + (" would take them all too" if len(also) == 1
                                                else " would each take them all too")
         message += _approx_note(approx)
-        return Finding("FW202", "redundant-earlier", a, rm, message, blockers=blockers, also=also,
+        return Finding(code, kind, a, rm, message, blockers=blockers, also=also,
                        packets=P, outcome=outcome, approximations=tuple(approx))
+
+    def alternatives(self, P: Any, start: int, end: int, cover: list[int]) -> list[RuleModel]:
+        """Other earlier rules of the segment that would take all of P on their own (the
+        nearest ALSO_SCAN rules before the shadowed one are looked at)."""
+        a, false = self.a, self.enc.false
+        out = []
+        for j in range(max(start, end - ALSO_SCAN), end):
+            if j in cover or a.rules[j].excluded or a.kill[j] == false:
+                continue
+            if (a.kill[j] & P) == P:
+                out.append(a.rules[j])
+        return out
+
+    def note_outcomes(self, possible: dict[str, Any], rm: RuleModel, t: Any, ret_label: str) -> None:
+        """Record the outcomes rule ``rm`` may give the packets ``t`` it may take."""
+        false = self.enc.false
+
+        def add(label: str, u: Any) -> None:
+            if u != false:
+                possible[label] = possible.get(label, false) | u
+
+        if rm.jump is not None:
+            summary = self.tm.summaries[rm.jump]
+            for label in summary.labels:
+                add(label, t if summary.coarse else t & summary.may_decide[label])
+            if rm.goto:
+                add(ret_label, t if summary.coarse else t & summary.may_return)
+        elif rm.action.kind in ("decide", "maybe"):
+            add(rm.action.outcome, t)
+        elif rm.action.kind == "return":
+            add(ret_label, t)
 
     def chain_approx(self, rm: RuleModel) -> tuple[str, ...]:
         if rm.jump is None:
             return ()
         return self.tm.summaries[rm.jump].approximations
-
-    def greedy_cover(self, P: Any, candidates: list[int]) -> list[int]:
-        """A minimal set of ``candidates`` whose kills cover ``P``: greedy by coverage (the
-        earliest rule on a tie), then every rule the others make unnecessary dropped."""
-        a, false = self.a, self.enc.false
-        left = P
-        chosen: list[int] = []
-        pool = list(candidates)
-        while left != false and pool:
-            best = max(pool, key=lambda j: (self.count(a.kill[j] & left), -j))
-            chosen.append(best)
-            pool.remove(best)
-            left = left & ~a.kill[best]
-        return self.prune(P, chosen)
 
     def prune(self, P: Any, chosen: list[int], keep: int | None = None) -> list[int]:
         a, false = self.a, self.enc.false
@@ -305,40 +334,6 @@ class _ChainFindings:
             if (P & ~covered) == false:
                 out = rest
         return sorted(out)
-
-    def possible_outcomes(self, P: Any, start: int, end: int) -> dict[str, Any]:
-        """For the packets of ``P`` entering the segment at ``start``: outcome -> those that
-        may end with it among rules start..end-1."""
-        a, false = self.a, self.enc.false
-        ret_label = return_label(a.chain)
-        possible: dict[str, Any] = {}
-
-        def add(label: str, u: Any) -> None:
-            if u != false:
-                possible[label] = possible.get(label, false) | u
-
-        X = P
-        for j in range(start, end):
-            if X == false:
-                break
-            rm = a.rules[j]
-            if rm.excluded:
-                continue
-            t = X & rm.upper
-            if t == false:
-                continue
-            if rm.jump is not None:
-                summary = self.tm.summaries[rm.jump]
-                for label in summary.labels:
-                    add(label, t if summary.coarse else t & summary.may_decide[label])
-                if rm.goto:
-                    add(ret_label, t if summary.coarse else t & summary.may_return)
-            elif rm.action.kind == "decide" or rm.action.kind == "maybe":
-                add(rm.action.outcome, t)
-            elif rm.action.kind == "return":
-                add(ret_label, t)
-            X = X & ~a.kill[j]
-        return possible
 
     def differs(self, j: int, outcome: str | None, P: Any) -> bool:
         """Rule j may give some packet of P an outcome other than ``outcome``."""
@@ -356,43 +351,109 @@ class _ChainFindings:
         return rule_outcome(rm, self.a.chain) != outcome
 
     def redundant_later(self, i: int, rm: RuleModel, hit: Any, outcome: str,
-                        many: bool, absent: set[int] = frozenset()) -> Finding | None:
+                        absent: set[int] = frozenset()) -> Finding | None:
         """FW202 when the rules after rule ``i`` and the chain's end surely decide every packet
-        it may take (``hit``) with its outcome.  With few candidates in the chain, each is
-        followed forward (exact, and it names the rules that take its packets); with many
-        (``many``), one backward pass per outcome decides them all and the rules named are
-        those among the next few that take some of the packets."""
+        it may take (``hit``) with its outcome.  The packets are followed forward, which
+        usually stops within a few rules at one that may decide some of them otherwise (and
+        names the rules that take them); past FOLLOW_BUDGET rules, one backward pass for the
+        outcome (computed once per chain and outcome) decides, and the rules named are those
+        among the next few that take some of the packets."""
         a = self.a
-        if many:
+        checked = self.follow(i, hit, outcome, absent)
+        if checked is None:
+            return None
+        if checked is _TOO_FAR:
             sure = a.sure_after(i)
             if (hit & ~sure) != self.enc.false:
                 return None
             takers, to_end, approx = self.name_later(i, hit, outcome)
         else:
-            checked = self.follow(i, hit, outcome, absent)
-            if checked is None:
-                return None
             takers, to_end, approx = checked
         return self.redundant_finding(rm, hit, outcome, takers, to_end,
                                       _collect_approx(rm.approximations, approx))
 
     def follow(self, i: int, hit: Any, outcome: str, absent: set[int] = frozenset()
-               ) -> tuple[list[RuleModel], bool, list[str]] | None:
+               ) -> tuple[list[RuleModel], bool, list[str]] | None | object:
         """Follow ``hit`` (packets as they reach rule i + 1) through the rest of the chain, the
         rules in ``absent`` left out: None as soon as some of them may get another outcome,
         else the rules that take them, whether some reach the chain's end, and the
-        approximations involved."""
-        a, enc, model = self.a, self.enc, self.model
-        false = enc.false
-        X = hit
+        approximations involved (_TOO_FAR past FOLLOW_BUDGET rules).
+
+        The walk runs on the rule's own packets (a small superset of ``hit``) to skip the rules
+        that cannot meet them; only a rule that meets them is tested against ``hit`` itself,
+        less what the rules with the same outcome before it took.  A jump or a header change
+        switches to following ``hit`` exactly (``_follow_exact``)."""
+        a, false = self.a, self.enc.false
+        coarse = a.rules[i].upper
+        pending: list[Any] = []  # lowers of same-outcome rules passed, not yet taken off hit
         takers: list[RuleModel] = []
         approx: list[str] = []
+        steps = 0
+
+        def exact_now() -> Any:
+            x = hit
+            for k in pending:
+                x = x & ~k
+            return x
+
         for j in range(i + 1, len(a.rules)):
+            if coarse == false:
+                break
+            other = a.rules[j]
+            if other.excluded or j in absent:
+                continue
+            steps += 1
+            if steps > FOLLOW_BUDGET:
+                return _TOO_FAR
+            if (coarse & other.upper) == false:
+                continue
+            action = other.action
+            if other.jump is not None or action.steps:
+                found = self._follow_exact(j, exact_now(), outcome, absent, FOLLOW_BUDGET - steps + 1)
+                if found is None or found is _TOO_FAR:
+                    return found
+                more, to_end, extra = found
+                return takers + more, to_end, _collect_approx(approx, extra)
+            kind = action.kind
+            if kind not in ("decide", "return", "maybe"):
+                continue
+            label = a.return_label if kind == "return" else action.outcome
+            t = hit & other.upper
+            for k in pending:
+                if t == false:
+                    break
+                t = t & ~k
+            if t == false:
+                continue
+            if label != outcome:
+                return None
+            takers.append(other)
+            approx = _collect_approx(approx, other.approximations)
+            if kind != "maybe":
+                pending.append(other.lower)
+                coarse = coarse & ~other.lower
+        to_end = coarse != false and exact_now() != false
+        if to_end and a.return_label != outcome:
+            return None
+        return takers, to_end, approx
+
+    def _follow_exact(self, start: int, X: Any, outcome: str, absent: set[int], budget: int
+                      ) -> tuple[list[RuleModel], bool, list[str]] | None | object:
+        """``follow`` from rule ``start`` on, with the exact set ``X`` (jumps, header changes)."""
+        a, enc, model = self.a, self.enc, self.model
+        false = enc.false
+        takers: list[RuleModel] = []
+        approx: list[str] = []
+        steps = 0
+        for j in range(start, len(a.rules)):
             if X == false:
                 break
             other = a.rules[j]
             if other.excluded or j in absent:
                 continue
+            steps += 1
+            if steps > budget:
+                return _TOO_FAR
             t = X & other.upper
             if t == false:
                 continue

@@ -233,6 +233,12 @@ class ChainAnalysis:
             self._reach[i] = hit
         return hit
 
+    def free_reach(self, i: int) -> Any:
+        """The reach set at rule ``i`` (or after the last rule) of the walk from the whole
+        packet space, before the entry set is applied."""
+        walk = self._walk
+        return walk.reach[i] if i < len(walk.reach) else walk.end
+
     @property
     def reach(self) -> list[Any]:
         return [self.reach_at(i) for i in range(len(self.rules))]

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import IO, Any, Sequence
 
-from fwlint.analysis.evaluate import (PATHS, ChainEntry, ChainExit, Outcome, PathEvaluator, Rewrite,
+from fwlint.analysis.evaluate import (PATHS, ChainEntry, ChainExit, Choices, Outcome, PathEvaluator, Rewrite,
                                       RuleStep, TableRun, Unknown, all_runs, describe_rewrite, shown_truth)
 from fwlint.analysis.packet import (FIELD_DESCRIPTIONS, IPAddress, Packet, PacketError, PacketText,
                                     parse_packet)
@@ -25,6 +25,13 @@ from fwlint.ast import Ruleset
 
 RUN_LIMIT = 64
 """At most this many runs (combinations of answers to what the evaluator cannot tell)."""
+
+FULL_ENUMERATION = 6
+"""Up to this many unknowns on the first run, every combination of answers is followed; past
+that, each unknown is answered "yes" on its own (the others as on the first run)."""
+
+STEP_BUDGET = 50_000
+"""The other outcomes stop being followed once the runs have met this many rules."""
 
 
 class TraceError(ValueError):
@@ -82,12 +89,30 @@ def trace(ruleset: Ruleset, packet_text: PacketText, local: Sequence[IPAddress] 
     for address in local:
         if address.version != ruleset.family:
             raise TraceError(f"--local: {address} is not an IPv{ruleset.family} address")
-    runs = list(all_runs(lambda choices: evaluator.follow(packet_text.packet, packet_text.forward, local,
-                                                          choices), RUN_LIMIT))
-    outcomes = [outcome for outcome, _ in runs]
-    last_choices = runs[-1][1]
-    complete = len(runs) < RUN_LIMIT or all(answer for answer, _ in last_choices.made)
-    return Trace(packet_text, ruleset, local, outcomes[0], outcomes[1:], complete)
+    def follow(choices: Choices) -> Outcome:
+        return evaluator.follow(packet_text.packet, packet_text.forward, local, choices)
+
+    first = Choices()
+    primary = follow(first)
+    others: list[Outcome] = []
+    unknowns = len(first.made)
+    budget = evaluator.steps + STEP_BUDGET
+    complete = True
+    if unknowns <= FULL_ENUMERATION:
+        runs = all_runs(follow, RUN_LIMIT + 1)
+        next(runs)  # the first run again
+        for outcome, choices in runs:
+            others.append(outcome)
+            if evaluator.steps > budget or len(others) >= RUN_LIMIT:
+                complete = all(answer for answer, _ in choices.made)
+                break
+    else:
+        complete = False
+        for i in range(unknowns):
+            if evaluator.steps > budget or len(others) >= RUN_LIMIT:
+                break
+            others.append(follow(Choices([False] * i + [True])))
+    return Trace(packet_text, ruleset, local, primary, others, complete)
 
 
 # --- words -----------------------------------------------------------------------------------
@@ -204,7 +229,7 @@ def write_text(t: Trace, out: IO[str]) -> None:
         for words, conditions in others:
             w(f"  {words}, if {' and '.join(conditions)}\n")
         if not t.complete:
-            w(f"  (more combinations not followed: only the first {RUN_LIMIT} were)\n")
+            w("  (not every combination of what fwlint cannot tell was followed)\n")
 
 
 def _changed_fields(before: Packet, after: Packet) -> list[str]:

@@ -7,8 +7,10 @@ default), IPv6 rules to ``--v6-output``; a script that changes IPv6 without ``--
 an error rather than a silent loss.  Files are written atomically.
 
 Exit status: 0 when the output is what the script builds; 1 when it was written but is not
-complete: a value the script does not set stayed a placeholder (``$WAN``), or an input the
-script loads could not be read; 2 for usage errors (no such file, IPv6 rules and nowhere to put
+complete: a value the script does not set stayed a placeholder (``$WAN``), an input the
+script loads could not be read, or (an iptables-save input) a line it could not read or a rule
+of a chain never declared was left out, where iptables-restore would refuse the whole file;
+2 for usage errors (no such file, IPv6 rules and nowhere to put
 them).
 """
 
@@ -47,11 +49,14 @@ def convert_text(text: str, path: str, source_format: str = "auto") -> Conversio
         conversion = Conversion({rs.family: rs for rs in rulesets}, tuple(rs.family for rs in rulesets))
         for problem in rulesets[0].problems:
             conversion.messages.append(f"{problem.span}: {problem.message}")
+            if not problem.warning:
+                conversion.incomplete = True  # the line is not in the output
         for rs in rulesets:
             for table in rs.tables:
                 for rule in table.undeclared_rules:
                     conversion.messages.append(f"{rule.span}: left out: chain {rule.chain} is never "
                                                f"declared in *{table.name}")
+                    conversion.incomplete = True
         return conversion
     with no_gc():
         rulesets = parse_script(text, path, registry=registry, refusal=ValidityRefusal(registry),

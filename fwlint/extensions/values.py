@@ -1397,7 +1397,7 @@ def _prefix_or_mask(text: str, family: int) -> int:
     if mask is None:
         raise BadValue(f"{text!r} is neither a prefix length (0-{width}) nor an IPv{family} mask")
     bits = int(mask)
-    ones = bin(bits).count("1")
+    ones = bits.bit_count()
     if bits != ((1 << width) - 1) ^ ((1 << (width - ones)) - 1):
         _note(f"iptables reads {text!r} as the mask {mask}, which is not a prefix: it uses "
               f"/{width}; write a prefix length 0-{width}")

@@ -43,6 +43,8 @@ class CommandLine:
     warnings: list[tuple[str, Span]] = field(default_factory=list)
     # -w / -W: fine on a command line, refused by iptables-restore
     wait_options: list[Span] = field(default_factory=list)
+    # -h / -V: iptables prints and exits there, with success: the line does nothing
+    exits: bool = False
 
 
 def _join(a: Span, b: Span) -> Span:
@@ -168,6 +170,12 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
     i = 0
     while i < n:
         w = words[i]
+        if w.text == "--" and w.raw == "--":
+            # getopt: the end of the options; iptables refuses any word after it
+            if i + 1 < n:
+                cmd.problems.append(("`--` ends the options: iptables refuses the words after it "
+                                     "(unknown arguments)", w.span))
+            break
         split, value_at = _getopt_split(w, registry)
         if len(split) > 1 or split[0] is not w:
             words[i:i + 1] = split
@@ -183,8 +191,8 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
             continue
         if w.kind == "attached":
             # a value given with an option that takes none (--syn=1): getopt refuses it
-            cmd.problems.append((f"{words[i - 1].text} takes no value: iptables refuses "
-                                 f"{attached_in[i].text!r}", attached_in[i].span))
+            message = f"{words[i - 1].text} takes no value: iptables refuses {attached_in[i].text!r}"
+            cmd.problems.append((message, attached_in[i].span))
             i += 1
             continue
         if w.kind == "value":
@@ -238,6 +246,7 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
             core_used.append((core, w, core_values))
             if core.name in ("help", "version"):
                 negate = None
+                cmd.exits = True
                 break  # iptables prints and exits here: it reads nothing after
             if core.kind == "jump" and core_values and core_values[0].kind == "attached":
                 original = attached_in[i - len(core_values)]
@@ -293,8 +302,8 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                 neg = True
                 values, i = _take_values(words, i - len(values) + 1, spec.arity)
                 shown = " ".join(v.text for v in values)
-                cmd.problems.append((f"`{opt_text} ! {shown}`: iptables 1.8.9 refuses a `!` after the "
-                                     f"option (older versions took it); write ! {opt_text} {shown}",
+                cmd.problems.append(((f"`{opt_text} ! {shown}`: iptables 1.8.9 refuses a `!` after "
+                                      f"the option (older versions took it); write ! {opt_text} {shown}"),
                                      bang.span))
             # Fewer values than the option takes (the line ends): kept as written; the
             # invalid-value rule (FW108) reports it.
@@ -386,9 +395,9 @@ def _check_core_options(cmd: CommandLine, core_used: list[tuple[CoreOption, Word
                                  word.span))
         elif core.name in ("help", "version"):
             what = "help" if core.name == "help" else "version"
-            cmd.warnings.append((f"{word.text}: iptables prints its {what} and exits, with success, "
-                                 "before it applies anything (iptables-restore: nothing of the file)",
-                                 word.span))
+            cmd.warnings.append(((f"{word.text}: iptables prints its {what} and exits there, with "
+                                  "success: nothing of this line is applied (iptables-restore: nor "
+                                  "anything after it)"), word.span))
         elif core.kind == "wait":
             cmd.wait_options.append(word.span)
         elif core.kind == "counters":
@@ -396,18 +405,18 @@ def _check_core_options(cmd: CommandLine, core_used: list[tuple[CoreOption, Word
             if counters > 1:
                 cmd.problems.append(("multiple -c flags not allowed", word.span))
             elif cmd.command not in _COUNTER_COMMANDS:
-                cmd.problems.append((f"{word.text}: iptables refuses counters with {command} "
-                                     "(Illegal option)", word.span))
+                refused = f"{word.text}: iptables refuses counters with {command} (Illegal option)"
+                cmd.problems.append((refused, word.span))
             if len(values) > 1 and values[1].text[:1] in ("-", "!"):
                 # iptables takes the byte counter from the next word only if it does not start
                 # with - or !
-                cmd.problems.append((f"{word.text} requires packet and byte counter: iptables does "
-                                     f"not take {values[1].text!r} as one", values[1].span))
+                cmd.problems.append(((f"{word.text} requires packet and byte counter: iptables does "
+                                      f"not take {values[1].text!r} as one"), values[1].span))
                 continue
             for what, value in zip(("packet", "byte"), values):
                 if not _COUNTER.match(value.text):
-                    cmd.problems.append((f"{word.text}: the {what} counter {value.text!r} is not a "
-                                         "number", value.span))
+                    cmd.problems.append((f"{word.text}: the {what} counter {value.text!r} is not a number",
+                                         value.span))
 
 
 def _delete_by_number(cmd: CommandLine) -> bool:

@@ -378,13 +378,15 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
             for span in cmd.wait_options:
                 problem("iptables-restore refuses -w and -W on a rule line (it takes them as its own "
                         "options: iptables-restore -w)", span)
+            if cmd.exits:
+                continue  # -h, -V: iptables-restore exits on this line
             if current is None:
                 problem("rule outside any *table: add *filter (or the table it belongs to) above it",
                         line_span)
                 continue
             if cmd.table is not None:  # refused even when it names the same table
-                problem(f"-t {cmd.table} inside *{current.name}: iptables-restore refuses -t; it takes the table "
-                        "from the *table line", line_span)
+                problem(f"-t {cmd.table} inside *{current.name}: iptables-restore refuses -t; it takes "
+                        "the table from the *table line", line_span)
             _replay(cmd, current, problem, registry, family)
 
     if current is not None:

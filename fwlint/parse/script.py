@@ -714,6 +714,8 @@ class ScriptReader:
             self.problems.append(SyntaxProblem(message, where))
         for message, where in cmd.warnings:
             self.problems.append(SyntaxProblem(message, where, warning=True))
+        if cmd.exits:
+            return  # -h, -V: iptables prints and exits, the command does nothing
         if cmd.command is None:
             self.problems.append(SyntaxProblem(
                 f"{head.text.rsplit('/', 1)[-1]} without a command (-A, -I, -D, -N, -P ...): "
@@ -1008,6 +1010,8 @@ class ScriptReader:
                 self.problems.append(SyntaxProblem(
                     "iptables-restore refuses -w and -W on a rule line (it takes them as its own "
                     "options: iptables-restore -w)", where))
+            if cmd.exits:
+                continue  # -h, -V: iptables-restore exits on this line
             if current is None:
                 self.problems.append(SyntaxProblem(
                     "rule outside any *table: add *filter (or the table it belongs to) above it", line_span))
@@ -1015,8 +1019,8 @@ class ScriptReader:
                 continue
             if cmd.table is not None:  # refused even when it names the same table
                 self.problems.append(SyntaxProblem(
-                    f"-t {cmd.table} inside *{current.name}: iptables-restore refuses -t; it takes the table from the "
-                    "*table line", line_span))
+                    f"-t {cmd.table} inside *{current.name}: iptables-restore refuses -t; it takes the "
+                    "table from the *table line", line_span))
             if cmd.rule is not None and placeholders:
                 cmd.rule = _mark_unresolved(cmd.rule, placeholders)
             ok = replay.restore_rule(cmd, family, current, line_span)

@@ -210,6 +210,13 @@ class Wait:
 
 
 @dataclass
+class Pause:
+    """Go on after this long (without waiting for a packet)."""
+
+    seconds: float
+
+
+@dataclass
 class Connect:
     family: int
     proto: int
@@ -251,6 +258,12 @@ class Probe:
             payload += b"\0" * max(0, pad - len(payload))
         return Spec(family=self.family, ident=self.ident(step), payload=payload,
                     **{k: v for k, v in p.items() if k in Spec.__dataclass_fields__})
+
+
+def _signature(p: Parsed) -> tuple:
+    """What NAT and forwarding leave alone of a packet: protocol, TCP flags, ICMP type and
+    code, payload length."""
+    return (p.proto, p.flags, p.icmp_type, p.icmp_code, len(p.payload))
 
 
 def reverse_of(p: Parsed) -> dict[str, Any]:
@@ -347,11 +360,6 @@ def _script(probe: Probe) -> Script:
     raise ValueError(f"unknown probe kind {kind!r}")
 
 
-@dataclass
-class Pause:
-    seconds: float
-
-
 # --- the agent ---------------------------------------------------------------------------
 
 class Agent:
@@ -364,7 +372,7 @@ class Agent:
         self.round_commands: list[str] = []
         self.probes: dict[int, Probe] = {}
         self.flows: dict[tuple, int] = {}
-        self.idents: dict[tuple[int, int, int], int] = {}
+        self.idents: dict[tuple[int, int, int], tuple[int, tuple]] = {}
         self.ends: dict[tuple[str, int], int] = {}
         self.batch = 0
         self.unattributed = 0
@@ -522,8 +530,14 @@ class Agent:
         if probe.kind == "local-open" and proto == TCP:
             self.ends[(pk["src"], pk["sport"])] = probe.index
             self.ends[(pk["dst"], pk["dport"])] = probe.index
-        for step in range(1, 5):
-            self.idents[(probe.family, proto, probe.ident(step))] = probe.index
+
+    def sent(self, probe: Probe, data: bytes) -> None:
+        """Remember a packet the agent made, by its identification (IPv4) or flow label (IPv6)
+        and what kind of packet it is: a kernel packet with the same identification by chance
+        (IPv4 identifications of the kernel's packets are random) is not taken for it."""
+        packet = parse(data)
+        if packet is not None:
+            self.idents[(packet.family, packet.proto, packet.ident)] = (probe.index, _signature(packet))
 
     def advance(self, probe: Probe, value: Any, wait: float) -> None:
         """Run the probe's script until it waits, pauses or ends."""
@@ -537,11 +551,13 @@ class Agent:
                 return
             value = None
             if isinstance(command, Inject):
+                self.sent(probe, command.data)
                 try:
                     os.write(self.tuns[command.device], command.data)
                 except OSError as err:
                     probe.events.add(f"inject: {errno.errorcode.get(err.errno, err.errno)}")
             elif isinstance(command, SendRaw):
+                self.sent(probe, command.data)
                 try:
                     self.senders[command.family].sendto(command.data, (command.dst, 0))
                 except OSError as err:
@@ -656,15 +672,15 @@ class Agent:
         found = self.flows.get(packet.flow())
         if found is not None:
             return found
-        found = self.idents.get((packet.family, packet.proto, packet.ident))
-        if found is not None:
-            return found
         if packet.proto == TCP:
             # the opening segment of a local socket after NAT changed one end: the other end
             # is still the probe's (no two ESTABLISHED TCP probes of a batch share an end)
             found = self.ends.get((packet.src, packet.sport)) or self.ends.get((packet.dst, packet.dport))
             if found is not None:
                 return found
+        made = self.idents.get((packet.family, packet.proto, packet.ident))
+        if made is not None and made[1] == _signature(packet):
+            return made[0]
         return None
 
     def observed(self, where: str, packet: Parsed, wait: float) -> None:

@@ -206,17 +206,20 @@ def fate(events: Sequence[str]) -> str:
 def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], *,
             wait: float = 0.2, settle: float = 0.08, explain: int = 10,
             rulesets: Sequence[Ruleset] = (), prune: int = 0, progress: Any = None,
-            prefix: str = "fwlint-v") -> Report:
+            prefix: str = "fwlint-v", recheck: int = RECHECK) -> Report:
     """Load both rulesets, send every probe of ``probe_sets`` into both namespaces, compare.
 
     ``iptables``: family -> iptables-save text; ``nft``: the nftables ruleset.  ``explain``:
     how many differing probes to send again alone to find their deciding rules.  ``rulesets``
     (the parsed iptables side) lets the deciding rules be shown with their file and line.
     ``prune``: how many lines iptables-restore refuses may be left out of the iptables side
-    (each is listed in ``Report.pruned``).  ``prefix``: how the namespaces' names start.  A differing probe is sent again alone, twice: when
-    its fate then varies on either side (the kernel picked at random), it goes to
-    ``Report.unstable``, not to the differences.  Raises :class:`~fwlint.verify.lab.LabError`
-    (:class:`~fwlint.verify.lab.LoadError` when a ruleset does not load)."""
+    (each is listed in ``Report.pruned``).  ``prefix``: how the namespaces' names start.
+
+    A differing probe (the first ``recheck`` of them) is sent again alone, twice: when its fate
+    then varies on either side (the kernel picked at random), it goes to ``Report.unstable``,
+    not to the differences.  Raises
+    :class:`~fwlint.verify.lab.LabError` (:class:`~fwlint.verify.lab.LoadError` when a ruleset
+    does not load)."""
     why = missing_prerequisites()
     if why is not None:
         raise LabError(why)
@@ -275,10 +278,10 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
         configured: _Round | None = None
         for n, difference in enumerate(suspects):
             r = by_probe[id(difference.probe)]
-            if n < RECHECK and r is not configured:
+            if n < recheck and r is not configured:
                 lab.both("configure", local=r.local(), routes=r.routes(), listen=_listen(r.probes))
                 configured = r
-            if n >= RECHECK or _recheck(lab, difference, wait, settle):
+            if n >= recheck or _recheck(lab, difference, wait, settle):
                 report.differences.append(difference)
             else:
                 report.unstable.append(difference)

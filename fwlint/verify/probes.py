@@ -163,6 +163,9 @@ class Probe:
 
 @dataclass
 class ProbeSet:
+    """The probes of one family, the TUN devices they need (named as the ruleset names its
+    interfaces, plus one for "any other interface" each way), and how many rules got probes."""
+
     family: int
     probes: list[Probe]
     interfaces: tuple[str, ...]
@@ -208,9 +211,6 @@ class _Space:
             if self.enc.interfaces.symbol_of(f"zz{n}") == 0:
                 return f"zz{n}"
         raise ValueError("no interface name is left unnamed by the ruleset")
-
-    def interface_name(self, code_name: str, default: str) -> str:
-        return code_name or default
 
     # --- the sendable packets ---
 

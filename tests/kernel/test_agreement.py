@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,11 @@ from fwlint.extensions import default_registry
 from tests.kernel.agreement.cases import Case, all_cases
 from tests.kernel.agreement.mutations import Seed, mutants, other_family_after_words, seed_values
 from tests.kernel.agreement.oracle import (
-    KernelAnswer, KernelOracle, FwlintVerdict, fwlint_verdict, host_dependent,
+    FwlintVerdict,
+    KernelAnswer,
+    KernelOracle,
+    fwlint_verdict,
+    host_dependent,
 )
 from tests.kernel.conftest import _add, _delete, require_root_and
 
@@ -67,9 +72,19 @@ class Figures:
     other_family_late: int = 0
     beyond: int = 0
     disagreements: list[str] = field(default_factory=list)
+    # the error codes fwlint gives the rulesets iptables refuses, and the warnings it gives the
+    # ones iptables takes (each counted once per case)
+    refused_codes: Counter = field(default_factory=Counter)
+    warned_codes: Counter = field(default_factory=Counter)
     groups_done: set[str] = field(default_factory=set)
     mutations_done: bool = False
     seconds: float = 0.0
+
+    def count(self, answer: KernelAnswer, verdict: FwlintVerdict) -> None:
+        if answer.refused:
+            self.refused_codes.update({d.code for d in verdict.errors})
+        else:
+            self.warned_codes.update({d.code for d in verdict.warnings})
 
     @property
     def cases(self) -> int:
@@ -148,6 +163,7 @@ def test_hand_written_cases_agree_with_the_kernel(oracle, group):
         if not again:
             FIGURES.hand += 1
             FIGURES.hand_refused += answer.refused
+            FIGURES.count(answer, verdict)
         disagreement = _disagreement(case.label, answer, verdict)
         if disagreement:
             if not again:
@@ -191,6 +207,7 @@ def test_mutations_agree_with_the_kernel(oracle):
             return
         FIGURES.mutants += 1
         FIGURES.mutants_refused += answer.refused
+        FIGURES.count(answer, verdict)
         disagreement = _disagreement(mutant.describe(), answer, verdict)
         if disagreement:
             FIGURES.disagreements.append(disagreement)
@@ -220,6 +237,12 @@ def _write_report() -> None:
         f"| **total** | **{f.cases}** | **{f.refusals}** |",
         "",
         f"Disagreements: **{len(f.disagreements)}**.",
+        "",
+        "Where iptables refused, the validity rules that said so (cases per code; one case may",
+        "have several): " + ", ".join(f"{code} {n}" for code, n in sorted(f.refused_codes.items())) + ".",
+        "Where iptables took the ruleset, fwlint's warnings (it silently changes the rule, never",
+        "matches, or depends on the host): "
+        + ", ".join(f"{code} {n}" for code, n in sorted(f.warned_codes.items())) + ".",
         "",
         f"Not counted: {f.repeated} mutations that repeated an earlier case, {f.host_dependent} whose",
         "outcome depends on the host's name lookups (fwlint warns about those),",

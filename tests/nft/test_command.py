@@ -176,3 +176,25 @@ def test_standard_input(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO(RULES_V4))
     assert main(["translate", "-"]) == 0
     assert capsys.readouterr().out == "# Translated by fwlint from -\n" + EXPECTED_V4
+
+
+def test_a_large_input_shows_progress_in_a_terminal_and_nothing_elsewhere(tmp_path):
+    import sys
+
+    from tests.test_progress import run_in_pty
+
+    rules = "".join(f"-A INPUT -s 10.{i // 250}.{i % 250}.1 -p tcp --dport {i % 60000 + 1} -j ACCEPT\n"
+                    for i in range(4000))
+    (tmp_path / "big.v4").write_text(f"*filter\n:INPUT DROP [0:0]\n{rules}COMMIT\n")
+    script = ("import sys, fwlint.progress as p; p.DELAY = p.INTERVAL = 0.0; from fwlint.cli import main; "
+              "sys.exit(main(sys.argv[1:]))")
+    output = tmp_path / "big.nft"
+    terminal, _, code = run_in_pty([sys.executable, "-c", script, "translate", str(tmp_path / "big.v4"),
+                                    "-o", str(output)])
+    assert code == 0
+    text = terminal.decode()
+    assert text.startswith("\rTranslating [") and "/4000 rules" in text and text.endswith("\r")
+    assert output.read_text().count(" accept\n") == 4000 and "\r" not in output.read_text()
+    terminal, _, _ = run_in_pty([sys.executable, "-c", script, "translate", "-q", str(tmp_path / "big.v4"),
+                                 "-o", str(output)])
+    assert terminal == b""

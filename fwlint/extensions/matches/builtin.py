@@ -3,8 +3,19 @@
 These options need no ``-m``; iptables parses them itself.
 """
 
-from fwlint.extensions import OptionSpec, match
+from typing import Iterator
+
+from fwlint.ast import Option
+from fwlint.extensions import OptionSpec, ValueProblem, match
 from fwlint.extensions.values import INTERFACE, NETWORK_LIST, PROTOCOL
+
+
+def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
+    """A list of addresses makes one rule per address: iptables refuses it inverted."""
+    for opt in options:
+        if opt.name in ("source", "destination") and opt.negated and "," in (opt.value or ""):
+            yield ValueProblem(opt.name, f"! {opt.written} with a list of addresses: iptables refuses "
+                                         "it (the list makes one rule each; ! would match every packet)")
 
 
 def _meaning(match, enc):
@@ -164,6 +175,7 @@ EXTENSION = match(
                help="second and later fragments only (IPv4; ip6tables has -m frag)"),
     summary="protocol, address, interface and fragment options every rule may carry",
     loadable=False,
+    validate=_validate,
     nft=_nft,
     meaning=_meaning,
     concrete=_concrete,

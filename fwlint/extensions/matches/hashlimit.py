@@ -4,8 +4,14 @@ from typing import Iterator
 
 from fwlint.ast import Option
 from fwlint.extensions import Opaque, OptionSpec, ValueProblem, match
-from fwlint.extensions.values import (HASHLIMIT_BURST, HASHLIMIT_RATE, PREFIX_LENGTH, PROC_NAME, UINT32,
-                                      choice_list)
+from fwlint.extensions.values import (
+    HASHLIMIT_BURST,
+    HASHLIMIT_RATE,
+    PREFIX_LENGTH,
+    PROC_NAME,
+    UINT32,
+    choice_list,
+)
 
 _NFT_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 _NFT_BYTES = {"b": "bytes", "kb": "kbytes", "mb": "mbytes", "gb": "gbytes"}

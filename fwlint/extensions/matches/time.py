@@ -1,7 +1,28 @@
 """time: the arrival time of the packet: date range, time of day, weekdays, days of the month."""
 
-from fwlint.extensions import Opaque, OptionSpec, match
+from typing import Iterator
+
+from fwlint.ast import Option
+from fwlint.extensions import Opaque, OptionSpec, ValueProblem, match
 from fwlint.extensions.values import DATE, MONTHDAY_LIST, TIME_OF_DAY, WEEKDAY_LIST
+
+
+def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
+    """--contiguous is for a span over midnight: iptables refuses it unless the stop time
+    (23:59:59 by default) comes before the start time (00:00:00 by default)."""
+    given = {o.name: o for o in options}
+    if "contiguous" not in given:
+        return
+    try:
+        start = int(TIME_OF_DAY.parse(given["timestart"].value or "", family)) \
+            if "timestart" in given else 0  # type: ignore[arg-type]
+        stop = int(TIME_OF_DAY.parse(given["timestop"].value or "", family)) \
+            if "timestop" in given else 86399  # type: ignore[arg-type]
+    except ValueError:
+        return  # reported for itself
+    if stop >= start:
+        yield ValueProblem("contiguous", "--contiguous only with a --timestop before the --timestart "
+                                         "(a span over midnight): iptables refuses it otherwise")
 
 
 def _nft(match, ctx):
@@ -101,4 +122,5 @@ EXTENSION = match(
     nft=_nft,
     meaning=Opaque("the time of arrival is not a header field"),
     exclusive=(frozenset({"kerneltz", "utc"}),),
+    validate=_validate,
 )

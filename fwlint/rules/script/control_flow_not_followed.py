@@ -20,7 +20,9 @@ class ControlFlowNotFollowed(Rule):
     ones the script builds when each of its commands runs once, top to bottom:
     both branches of an `if`, a `stop` function that flushes what `start`
     built, a loop body once. When the script really runs one branch, findings
-    about the others do not apply.
+    about the others do not apply. A rule such a `stop` function takes away
+    again is still checked for what iptables would refuse (FW1xx, FW5xx),
+    in the table as it stood, since its command ran.
 
     ## Example
     ```

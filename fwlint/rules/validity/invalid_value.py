@@ -125,7 +125,8 @@ class InvalidValue(Rule):
         """A -p the option needs, and none before it.  When the rule has none at all (or the
         wrong one) for a match that needs one, FW114 reports it; here only the order."""
         popt = rule.option("protocol")
-        later = popt is not None and not popt.negated and bool(popt.values)
+        later = popt is not None and not popt.negated and bool(popt.values) and \
+            (popt.span.line, popt.span.column) > (opt.span.line, opt.span.column)
         if not holder.is_target and holder.ext.protocols is not None:
             wanted = {protocol_number(p) for p in holder.ext.protocols}
             if not later or protocol_number(popt.values[0]) not in wanted:  # type: ignore[union-attr]
@@ -134,6 +135,8 @@ class InvalidValue(Rule):
             yield self.diagnostic(span, f"{opt.written}: {err}; iptables reads the -p "
                                         f"{popt.values[0]} written after it too late: "  # type: ignore[union-attr]
                                         "move it before")
+        elif popt is not None and popt.values:
+            yield self.diagnostic(span, f"{opt.written}: {err}, not {shown(popt)}")
         else:
             yield self.diagnostic(span, f"{opt.written}: {err}")
 

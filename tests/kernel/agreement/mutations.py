@@ -66,7 +66,7 @@ class Mutant:
 _FAMILY_WORD = re.compile(r"^(?:--ipv([46])|-[A-Za-z]*([46])[A-Za-z]*)$")
 
 
-def other_family_after_words(mutant: "Mutant") -> bool:
+def other_family_after_words(mutant: Mutant) -> bool:
     """The rule has a -4/-6 (--ipv4/--ipv6) of the other family after other words: iptables-restore
     reads the line up to it, then skips the rest; fwlint skips the whole line, and does not judge
     the words before (a known gap)."""
@@ -178,7 +178,7 @@ def mutants(draw, seeds: list[Seed], values: Values) -> Mutant:
         op = draw(st.sampled_from((
             "drop-unit", "drop-word", "duplicate", "move", "swap", "typo-option", "typo-value",
             "typo-target", "value", "same-option-value", "same-option-value", "option", "target",
-            "match", "bang", "place", "place", "family", "getopt")))
+            "match", "bang", "place", "family", "getopt", "abbreviate", "abbreviate", "move")))
         spans = units(words)
         option_at = [i for i, w in enumerate(words) if is_option(w)]
         value_at = [i for i, w in enumerate(words) if not is_option(w) and w != "!"]
@@ -273,6 +273,13 @@ def mutants(draw, seeds: list[Seed], values: Values) -> Mutant:
         elif op == "family":
             family = 10 - family
             steps.append(f"as IPv{family}")
+        elif op == "abbreviate":
+            long_at = [k for k in option_at if words[k].startswith("--") and len(words[k]) > 4]
+            if long_at:
+                k = draw(st.sampled_from(long_at))
+                cut = draw(st.integers(3, len(words[k]) - 1))
+                steps.append(f"abbreviate {words[k]} as {words[k][:cut]}")
+                words[k] = words[k][:cut]
         elif op == "getopt" and option_at:
             k = draw(st.sampled_from(option_at))
             if k + 1 < len(words) and not is_option(words[k + 1]) and words[k + 1] != "!":

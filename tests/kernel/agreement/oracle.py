@@ -15,11 +15,10 @@ tables it named, so that no case fares differently for the cases before it.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from fwlint.ast import BUILTIN_CHAINS
 from fwlint.lint.diagnostic import Diagnostic
@@ -113,7 +112,7 @@ class KernelOracle:
         self._process.wait(timeout=30)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validity_rules() -> tuple:
     return tuple(catalogue().select(["FW1"]))
 
