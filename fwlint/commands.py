@@ -47,6 +47,11 @@ def check(paths: Sequence[str], *, select: Sequence[str], ignore: Sequence[str],
                                      analysis=analysis)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    if result.files == 0 and not quiet:
+        # As ruff does: nothing to check is worth a line, but not a failure.
+        print(f"fwlint: warning: no ruleset files found in {', '.join(paths)} (searched for "
+              "rules.v4, rules.v6, *.v4, *.v6, *.rules, iptables*, ip6tables* and firewall "
+              "scripts)", file=sys.stderr)
     report = Report(result.diagnostics, files=list(result.sources), sources=result.sources,
                     color=use_color(sys.stdout), quiet=quiet)
     if statistics:

@@ -260,7 +260,9 @@ def test_directory_is_searched(workdir, capsys):
 def test_empty_directory(workdir, capsys):
     (workdir / "empty").mkdir()
     (workdir / "empty" / "README.txt").write_text("not a ruleset\n")
-    assert run(capsys, "check", "empty") == (0, "All checks passed!\n", "")
+    code, out, err = run(capsys, "check", "empty")
+    assert (code, out) == (0, "All checks passed!\n")
+    assert err.startswith("fwlint: warning: no ruleset files found in empty (searched for rules.v4")
 
 
 # --- selecting rules ----------------------------------------------------------------------------
@@ -577,3 +579,30 @@ def test_subprocess_errors(tmp_path, how):
     assert proc.returncode == 2
     assert proc.stderr == "fwlint: error: no rule 'FW999' (see `fwlint rules`)\n"
 
+
+
+def test_translation_rules_run_only_when_selected(workdir, capsys):
+    # CHECKSUM is valid iptables that nft cannot express: no fault of the ruleset, so
+    # `fwlint check` says nothing unless FW6 is asked for (`fwlint translate` reports it).
+    (workdir / "rules.v4").write_text(src(
+        "*mangle", ":POSTROUTING ACCEPT [0:0]",
+        "-A POSTROUTING -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill", "COMMIT"))
+    assert run(capsys, "check", "rules.v4") == (0, "All checks passed!\n", "")
+    code, out, err = run(capsys, "check", "--select", "FW6", "rules.v4")
+    assert code == 1
+    assert codes_in(out) == ["FW601"]
+
+
+
+def test_readme_suppression_example_suppresses_real_findings(workdir, capsys):
+    # The README's example must stay true: clean with its comments, five findings without.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("## Suppressions", 1)[1].split("```\n", 2)[1]
+    (workdir / "rules.v4").write_text(block)
+    assert run(capsys, "check", "--isolated", "rules.v4") == (0, "All checks passed!\n", "")
+    plain = "".join(line.split(" -m comment")[0] + (" -j ACCEPT\n" if " -m comment" in line else "")
+                    if not line.startswith("#") else ""
+                    for line in block.splitlines(keepends=True))
+    (workdir / "rules.v4").write_text(plain)
+    code, out, _ = run(capsys, "check", "--isolated", "rules.v4")
+    assert codes_in(out) == ["FW403", "FW204", "FW402", "FW402", "FW402"]

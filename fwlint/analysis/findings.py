@@ -154,8 +154,7 @@ class _ChainFindings:
             candidates: list[tuple[int, Any, str]] = []
             for i in live:
                 rm = a.rules[i]
-                hit = a.hit(i)
-                if hit == false:
+                if a.takes_nothing(i):
                     if (rm.upper & enc.universe) != false:  # else its own conditions contradict
                         found = self.dead(i, rm)
                         if found is not None:
@@ -164,7 +163,7 @@ class _ChainFindings:
                 outcome = rule_outcome(rm, a.chain)
                 if outcome is None:
                     continue
-                candidates.append((i, hit, outcome))
+                candidates.append((i, None, outcome))
             # Rules never reached are left out when following a rule's packets, if they give the
             # same outcome: without the rule they might take some, and decide them the same way.
             # So a rule whose copy (FW204) or a rule after it (FW201...) would only repeat it is
@@ -359,9 +358,10 @@ class _ChainFindings:
         outcome (computed once per chain and outcome) decides, and the rules named are those
         among the next few that take some of the packets."""
         a = self.a
-        checked = self.follow(i, hit, outcome, absent)
+        checked = self.follow(i, outcome, absent)
         if checked is None:
             return None
+        hit = a.hit(i)
         if checked is _TOO_FAR:
             sure = a.sure_after(i)
             if (hit & ~sure) != self.enc.false:
@@ -372,26 +372,28 @@ class _ChainFindings:
         return self.redundant_finding(rm, hit, outcome, takers, to_end,
                                       _collect_approx(rm.approximations, approx))
 
-    def follow(self, i: int, hit: Any, outcome: str, absent: set[int] = frozenset()
+    def follow(self, i: int, outcome: str, absent: set[int] = frozenset()
                ) -> tuple[list[RuleModel], bool, list[str]] | None | object:
-        """Follow ``hit`` (packets as they reach rule i + 1) through the rest of the chain, the
-        rules in ``absent`` left out: None as soon as some of them may get another outcome,
-        else the rules that take them, whether some reach the chain's end, and the
-        approximations involved (_TOO_FAR past FOLLOW_BUDGET rules).
+        """Follow the packets rule ``i`` may take (its hit set, as they reach rule i + 1)
+        through the rest of the chain, the rules in ``absent`` left out: None as soon as some
+        of them may get another outcome, else the rules that take them, whether some reach the
+        chain's end, and the approximations involved (_TOO_FAR past FOLLOW_BUDGET rules).
 
-        The walk runs on the rule's own packets (a small superset of ``hit``) to skip the rules
-        that cannot meet them; only a rule that meets them is tested against ``hit`` itself,
-        less what the rules with the same outcome before it took.  A jump or a header change
-        switches to following ``hit`` exactly (``_follow_exact``)."""
+        The walk runs on the rule's own packets (a small superset of the hit set) to skip the
+        rules that cannot meet them; only a rule that meets them is tested against the packets
+        that really reach rule i (``ChainAnalysis.within``), less what the rules with the same
+        outcome before it took.  A jump or a header change switches to following the hit set
+        exactly (``_follow_exact``)."""
         a, false = self.a, self.enc.false
-        coarse = a.rules[i].upper
-        pending: list[Any] = []  # lowers of same-outcome rules passed, not yet taken off hit
+        upper = a.rules[i].upper
+        coarse = upper
+        pending: list[Any] = []  # lowers of same-outcome rules passed, not yet taken off
         takers: list[RuleModel] = []
         approx: list[str] = []
         steps = 0
 
         def exact_now() -> Any:
-            x = hit
+            x = a.hit(i)
             for k in pending:
                 x = x & ~k
             return x
@@ -418,11 +420,8 @@ class _ChainFindings:
             if kind not in ("decide", "return", "maybe"):
                 continue
             label = a.return_label if kind == "return" else action.outcome
-            t = hit & other.upper
-            for k in pending:
-                if t == false:
-                    break
-                t = t & ~k
+            q = coarse & other.upper  # coarse already has the pending lowers taken off
+            t = a.within(i, q)
             if t == false:
                 continue
             if label != outcome:

@@ -119,8 +119,22 @@ class _Through:
         return self.bdd.exist(self.modified, u) if self.modified else u
 
 
+class _Taken:
+    """A contribution computed when needed: the packets an exact rule took, ``before & ~after``
+    (the sets reaching it and the next rule), as they entered (``modified`` quantified away)."""
+
+    __slots__ = ("before", "after", "bdd", "modified")
+
+    def __init__(self, before: Any, after: Any, bdd: Any, modified: frozenset[str]) -> None:
+        self.before, self.after, self.bdd, self.modified = before, after, bdd, modified
+
+    def resolve(self) -> Any:
+        u = self.before & ~self.after
+        return self.bdd.exist(self.modified, u) if self.modified else u
+
+
 def _resolve(u: Any) -> Any:
-    return u.resolve() if isinstance(u, _Through) else u
+    return u.resolve() if isinstance(u, (_Through, _Taken)) else u
 
 
 class ChainSummary:
@@ -219,6 +233,7 @@ class ChainAnalysis:
         self._bound: list[Any] | None = None
         self._kill: list[Any] | None = None
         self._reach: dict[int, Any] = {}
+        self._hits: dict[int, Any] = {}
 
     @property
     def name(self) -> str:
@@ -245,10 +260,35 @@ class ChainAnalysis:
 
     def hit(self, i: int) -> Any:
         """The packets that may reach rule ``i`` and that it may match."""
-        h = self._walk.hits[i]
-        if self._context_free and h != self.model.encoding.false:
-            h = self.entry & h
+        h = self._hits.get(i)
+        if h is None:
+            h = self._walk.hits[i]
+            false = self.model.encoding.false
+            if h is None:  # not computed by the walk: an exact rule that takes something
+                h = self.within(i, self.rules[i].upper)
+            elif self._context_free and h != false:
+                h = self.entry & h
+            self._hits[i] = h
         return h
+
+    def within(self, i: int, q: Any) -> Any:
+        """The packets of ``q`` that may reach rule ``i`` (``q`` small: it is applied to the
+        entry set before the reach set, which is the large one)."""
+        if self._context_free:
+            q = self.entry & q
+            if q == self.model.encoding.false:
+                return q
+        return self._walk.reach[i] & q
+
+    def takes_nothing(self, i: int) -> bool:
+        """No packet that may reach rule ``i`` matches it."""
+        h = self._walk.hits[i]
+        false = self.model.encoding.false
+        if h == false:
+            return True
+        if not self._context_free:
+            return False  # the walk found (or skipped computing) a non-empty hit
+        return self.hit(i) == false
 
     def segment_entry(self, i: int) -> Any:
         return self.reach_at(self.segment[i])
@@ -746,6 +786,12 @@ class _Walk:
             u = self.model.encoding.bdd.exist(self.modified, u)
         self.contributions.setdefault(label, []).append(u)
 
+    def _took(self, label: str, before: Any, after: Any) -> None:
+        """Record, to compute when needed, what an exact rule took between ``before`` and
+        ``after`` as decided with ``label``."""
+        self.contributions.setdefault(label, []).append(
+            _Taken(before, after, self.model.encoding.bdd, self.modified))
+
     def _note(self, approximations: Iterable[str]) -> None:
         for a in approximations:
             if a not in self.approximations:
@@ -767,6 +813,18 @@ class _Walk:
             segment.append(seg)
             if rm.excluded:
                 hits.append(false)
+                continue
+            action = rm.action
+            if action is not None and not rm.approximations and action.kind in ("decide", "return") \
+                    and not (action.kind == "return" and not builtin):
+                # an exact deciding rule: what it takes is what leaves the set, one operation
+                after = R & ~rm.lower
+                if after == R:
+                    hits.append(false)
+                    continue
+                hits.append(None)  # computed when asked for (ChainAnalysis.hit)
+                self._took(action.outcome if action.kind == "decide" else ret_label, R, after)
+                R = after
                 continue
             hit = R & rm.upper
             hits.append(hit)

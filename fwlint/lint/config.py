@@ -335,7 +335,8 @@ class Configuration:
             return self.fixed_rules
         settings = settings or self.settings_for(path)
         cat = self.catalogue
-        codes = set(cat.by_code)
+        # Rules off by default (the translation rules) run only when a selector names them.
+        codes = {code for code, rule in cat.by_code.items() if getattr(rule, "default_enabled", True)}
         layers = [(settings.select, settings.extend_select, settings.ignore),
                   (self.cli_select, self.cli_extend_select, self.cli_ignore)]
         for select, extend, ignore in layers:

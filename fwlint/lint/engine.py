@@ -50,7 +50,9 @@ class Catalogue:
             return any(k.upper() == "ALL" or rule.code.startswith(k.upper()) or rule.name == k
                        for k in keys)
 
-        chosen = [r for r in self if (not select or hit(r, select))]
+        # A rule that is off by default (the translation rules: what `fwlint translate` would
+        # refuse is no fault of an iptables ruleset) runs only when a selector names it.
+        chosen = [r for r in self if (hit(r, select) if select else getattr(r, "default_enabled", True))]
         if ignore:
             chosen = [r for r in chosen if not hit(r, ignore)]
         return [r() for r in chosen]

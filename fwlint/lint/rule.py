@@ -44,6 +44,8 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity]
     fixable: ClassVar[str | None] = None  # "safe", "unsafe", or None
+    # False: the rule runs only when --select (or the configuration's select) names it.
+    default_enabled: ClassVar[bool] = True
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         """Findings for one rule (called for every rule of every chain)."""

@@ -294,10 +294,14 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                 values[0] = Word(original.text, original.raw, original.span, "value")
                 opt_text = original.text
                 start_span = original.span if negate_span is None else _join(negate_span, original.span)
-            if spec.arity and values and values[0].kind == "bang" and spec.invertible:
+            after = i - len(values) + 1  # the word after a `!` given as the first value
+            if spec.arity and values and values[0].kind == "bang" and spec.invertible and \
+                    after < n and words[after].kind == "value":
                 # intrapositioned negation, `--dport ! 22`: iptables 1.4 took it with a warning,
-                # 1.8.9 refuses it (it reads `!` as the value); kept as the negation it meant, for
-                # the fix (FW503), and refused here
+                # 1.8.9 refuses it (it reads `!` as the value, and the word after is left over);
+                # kept as the negation it meant, for the fix (FW503), and refused here.  (A `!`
+                # followed by an option is just the value `!`: `-o ! -j ACCEPT` names the
+                # interface "!".)
                 bang = values[0]
                 neg = True
                 values, i = _take_values(words, i - len(values) + 1, spec.arity)

@@ -115,17 +115,18 @@ def test_address_lists_are_one_rule_each_unless_the_target_ends_the_chain():
         "-A INPUT -s 192.0.2.1,198.51.100.0/24 -j ACCEPT",  # a set: same packets, same verdict
         "-A INPUT -s 192.0.2.0/24,192.0.2.7 -j DROP",  # overlapping: their union
         "-A INPUT -s 192.0.2.1,192.0.2.2 -j LOG",  # iptables logs a packet once per rule it matches
-        "-A INPUT ! -s 192.0.2.1,192.0.2.2 -j DROP",  # one negated rule each: every packet matches one
         "-A INPUT -s 192.0.2.1,192.0.2.2 -d 203.0.113.1,203.0.113.2 -j LOG"))
     assert chain_rules(output, "filter_input") == [
         "ip saddr { 192.0.2.1, 198.51.100.0/24 } accept",
         "ip saddr 192.0.2.0/24 drop",
         "ip saddr 192.0.2.1 log", "ip saddr 192.0.2.2 log",
-        "ip saddr != 192.0.2.1 drop", "ip saddr != 192.0.2.2 drop",
         "ip saddr 192.0.2.1 ip daddr 203.0.113.1 log", "ip saddr 192.0.2.1 ip daddr 203.0.113.2 log",
         "ip saddr 192.0.2.2 ip daddr 203.0.113.1 log", "ip saddr 192.0.2.2 ip daddr 203.0.113.2 log",
     ]
     nft_check(output)
+    _, findings = translated(filter_rules("-A INPUT ! -s 192.0.2.1,192.0.2.2 -j DROP"))
+    # iptables refuses ! with a list (the validity rule's words are its own)
+    assert len(findings) == 1 and findings[0].startswith("5:1 FW601 iptables refuses this rule (FW108 ")
 
 
 def test_host_names_are_an_error_unless_resolved():

@@ -114,9 +114,9 @@ def _nft(match, ctx):
     """-p as ``meta l4proto`` (nft names only the protocols it knows without /etc/protocols);
     -s/-d as ``ip saddr``/``ip6 daddr``: a list (or a host name with several addresses) is one
     iptables rule per item, so one nft rule per item, or one set when the target ends the chain
-    and no match keeps state (then the rules act as one); -i/-o as ``iifname``/``oifname`` (a
-    trailing + is nft's *, a literal * is escaped; + alone is every interface, so ``! -i +``
-    never matches); -f as a non-zero fragment offset."""
+    and no match keeps state (then the rules act as one); iptables refuses ! with a list;
+    -i/-o as ``iifname``/``oifname`` (a trailing + is nft's *, a literal * is escaped; + alone
+    is every interface, so ``! -i +`` never matches); -f as a non-zero fragment offset."""
     parts = []
     lists = {}
     for name, opt in ctx.options(match).items():
@@ -130,10 +130,13 @@ def _nft(match, ctx):
         elif name in ("source", "destination"):
             field = "saddr" if name == "source" else "daddr"
             items = _addresses(ctx, opt)
+            if opt.negated and len(items) > 1:
+                ctx.refuse(f"! {opt.written} with several addresses (iptables refuses it)", opt,
+                           refused=True)
             relations = _address_relations(ctx, field, items, opt.negated)
             if len(relations) == 1:
                 parts.append(relations[0])
-            elif not opt.negated and ctx.target_ends_chain() and not ctx.stateful() \
+            elif ctx.target_ends_chain() and not ctx.stateful() \
                     and all(kind == "value" for kind, _ in items):
                 parts.append(ctx.match(ctx.ip(field), ctx.set([item for _, item in items])))
             else:

@@ -44,6 +44,7 @@ class ApproximateTranslation(Rule):
     code = "FW602"
     name = "approximate-translation"
     severity = Severity.WARNING
+    default_enabled = False  # run by `fwlint translate`, or `fwlint check --select FW6`
 
     def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
         translator = translation(ruleset, ctx)

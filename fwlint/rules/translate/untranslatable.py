@@ -46,6 +46,7 @@ class Untranslatable(Rule):
     code = "FW601"
     name = "untranslatable"
     severity = Severity.ERROR
+    default_enabled = False  # run by `fwlint translate`, or `fwlint check --select FW6`
 
     def check_ruleset(self, ruleset: Ruleset, ctx: Context) -> Iterable[Diagnostic]:
         translator = translation(ruleset, ctx)

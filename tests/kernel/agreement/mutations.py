@@ -63,17 +63,17 @@ class Mutant:
                f"-> {' / '.join(self.steps)}"
 
 
-_FAMILY_WORD = re.compile(r"^(?:--ipv([46])|-[A-Za-z]*([46])[A-Za-z]*)$")
+_FAMILY_WORD = re.compile(r"^(?:--ipv([46])|-([A-Za-z]*)([46])[A-Za-z]*)$")
 
 
 def other_family_after_words(mutant: Mutant) -> bool:
-    """The rule has a -4/-6 (--ipv4/--ipv6) of the other family after other words: iptables-restore
-    reads the line up to it, then skips the rest; fwlint skips the whole line, and does not judge
-    the words before (a known gap)."""
+    """The rule has a -4/-6 (--ipv4/--ipv6) of the other family after other words or options
+    (`-f4`): iptables-restore reads the line up to it, then skips the rest; fwlint skips the whole
+    line, and does not judge the words before (a known gap)."""
     words = words_of(mutant.text.rsplit("\n-A ", 1)[-1].split("\n", 1)[0])
     for index, word in enumerate(words):
         m = _FAMILY_WORD.match(word)
-        if m and index > 1 and int(m.group(1) or m.group(2)) != mutant.family:
+        if m and (index > 1 or m.group(2)) and int(m.group(1) or m.group(3)) != mutant.family:
             return True
     return False
 
