@@ -48,8 +48,8 @@ def main() -> int:
     totals = dict(files=0, probes=0, differences=0, omitted=0, rules=0, probed=0, seconds=0.0)
     for path in sources():
         rulesets = load_rulesets([str(path)], None, "auto", io.StringIO())
-        if not any(True for rs in rulesets for _ in rs.rules()):
-            rows.append(f"| {path.name} | - | 0 | - | - | - | - | no rule fwlint can read |")
+        if not rulesets:
+            rows.append(f"| {path.name} | - | - | - | - | - | - | no ruleset fwlint can read |")
             continue
         started = time.monotonic()
         prepared, report = verify_rulesets(rulesets, seed=args.seed, leave_out_untranslated=True)

@@ -179,6 +179,7 @@ def translate(sources: Sequence[str], output: str | None = None, *, output_forma
         return status
     from fwlint.verify.translation import verify_command
 
-    checked = verify_command(sources, family=family, table=table, optimize=optimize,
-                             ipset_files=ipset_files, resolve=resolve, source_format=source_format)
+    with progress_enabled(not quiet):
+        checked = verify_command(sources, family=family, table=table, optimize=optimize,
+                                 ipset_files=ipset_files, resolve=resolve, source_format=source_format)
     return max(status, checked)

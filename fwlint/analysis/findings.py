@@ -539,13 +539,12 @@ class _ChainFindings:
                        outcome=outcome, to_policy=to_end, approximations=tuple(approx))
 
 
+def chain_findings(model: Model, tm: TableModel, analysis: ChainAnalysis) -> list[Finding]:
+    """The FW201-FW204 findings of one chain, in rule order."""
+    return _ChainFindings(model, tm, analysis).run()
+
+
 def compute_findings(model: Model) -> list[Finding]:
-    """Every finding of FW201-FW204 in the model, chain by chain, in rule order."""
-    out: list[Finding] = []
-    for tm in model.tables:
-        for chain in tm.table.chains:
-            analysis = tm.analyses.get(chain.name)
-            if analysis is None:
-                continue
-            out.extend(_ChainFindings(model, tm, analysis).run())
-    return out
+    """Every finding of FW201-FW204 in the model (worked out while it was built), chain by
+    chain, in rule order."""
+    return model.findings

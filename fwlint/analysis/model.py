@@ -141,48 +141,39 @@ class ChainSummary:
     """What a user chain does to the packets sent to it, whoever sends them.
 
     ``may_decide``: outcome -> the packets (as they enter) that may end with that outcome in
-    the chain or below (unions computed when first asked for).  ``may_return``: the packets
-    (as they enter) that may come back.  ``returned``: those packets as they come back (after
-    the chain's header changes).  ``modifies``: the BDD variables header changes in the chain
-    (or below) may write.  ``coarse``: too large to use exactly (see SUMMARY_BUDGET): a jump
-    to it may do anything its outcomes allow to any packet it sends.
+    the chain or below.  ``may_return``: the packets (as they enter) that may come back.
+    ``returned``: those packets as they come back (after the chain's header changes).
+    ``modifies``: the BDD variables header changes in the chain (or below) may write.
+    ``coarse``: too large to use exactly (see SUMMARY_BUDGET): a jump to it may do anything
+    its outcomes allow to any packet it sends.  ``small``: its outcome sets were worked out
+    (EXACT_JUMP_BUDGET); otherwise each of its outcomes counts as possible for every packet
+    it is sent (``may_decide`` gives the whole space for each).
     """
 
     def __init__(self, contributions: dict[str, list[Any]], may_return: Any, returned: Any,
-                 modifies: frozenset[str], approximations: tuple[str, ...], false: Any) -> None:
-        self._contributions = contributions
-        self._may_decide: dict[str, Any] | None = None
+                 modifies: frozenset[str], approximations: tuple[str, ...], true: Any,
+                 false: Any) -> None:
         self._false = false
+        self._true = true
         self.labels = frozenset(contributions)
         self.may_return = may_return
         self.returned = returned
         self.modifies = modifies
         self.approximations = approximations
         self.coarse = len(may_return) > SUMMARY_BUDGET
-        self._small: bool | None = None
-
-    @property
-    def small(self) -> bool:
-        """All its sets are small enough for the backward pass to use them exactly."""
-        if self._small is None:
-            total = len(self.may_return)
-            if not self.coarse and total <= EXACT_JUMP_BUDGET:
-                for items in self._contributions.values():
-                    total += sum(len(_resolve(u)) for u in items)
-                    if total > 4 * EXACT_JUMP_BUDGET:
-                        break
-            self._small = not self.coarse and total <= 4 * EXACT_JUMP_BUDGET
-            if self._small:
-                total = len(self.may_return) + sum(len(u) for u in self.may_decide.values())
-                self._small = total <= EXACT_JUMP_BUDGET
-        return self._small
+        self._may_decide: dict[str, Any] | None = None
+        self.small = False
+        items = [u for group in contributions.values() for u in group]
+        if not self.coarse and len(may_return) <= EXACT_JUMP_BUDGET and len(items) <= 64:
+            decided = {label: union_all(group, false) for label, group in contributions.items()}
+            if sum(len(u) for u in decided.values()) + len(may_return) <= EXACT_JUMP_BUDGET:
+                self._may_decide = decided
+                self.small = True
 
     @property
     def may_decide(self) -> dict[str, Any]:
         if self._may_decide is None:
-            self._may_decide = {label: union_all(items, self._false)
-                                for label, items in self._contributions.items()}
-            self._contributions = {}
+            return {label: self._true for label in self.labels}
         return self._may_decide
 
     def may_decide_other(self, label: str | None) -> Any:
@@ -226,6 +217,7 @@ class ChainAnalysis:
         self.entry = entry
         self.return_label = return_label(chain)
         self._walk = walk
+        self._walk_entry = walk.entry
         self._context_free = context_free  # reach = entry & the walk's (entry-free) reach
         self.segment: list[int] = walk.segment
         self.callers: list[RuleModel] = []
@@ -239,10 +231,30 @@ class ChainAnalysis:
     def name(self) -> str:
         return self.chain.name
 
+    def _walked(self) -> "_Walk":
+        """The walk with its per-rule sets (walked again if they were released)."""
+        walk = self._walk
+        if walk.reach is None:
+            walk = _Walk(self.model, self.tm, self.chain, self._walk_entry)
+            walk.run()
+            walk.release()
+            walk.contributions, walk.returned = {}, []
+            self._walk = walk
+        return walk
+
+    def release(self) -> None:
+        """Drop the per-rule sets: a large ruleset's analysis keeps only what other chains need
+        (CUDD slows down as the set of live nodes grows); they are walked again when asked for."""
+        self._walk.forget()
+        self._reach = {}
+        self._hits = {}
+        self._sure = {}
+        self._bound = None
+
     def reach_at(self, i: int) -> Any:
         hit = self._reach.get(i)
         if hit is None:
-            hit = self._walk.reach[i]
+            hit = self._walked().reach[i]
             if self._context_free:
                 hit = self.entry & hit
             self._reach[i] = hit
@@ -251,7 +263,7 @@ class ChainAnalysis:
     def free_reach(self, i: int) -> Any:
         """The reach set at rule ``i`` (or after the last rule) of the walk from the whole
         packet space, before the entry set is applied."""
-        walk = self._walk
+        walk = self._walked()
         return walk.reach[i] if i < len(walk.reach) else walk.end
 
     @property
@@ -262,7 +274,7 @@ class ChainAnalysis:
         """The packets that may reach rule ``i`` and that it may match."""
         h = self._hits.get(i)
         if h is None:
-            h = self._walk.hits[i]
+            h = self._walked().hits[i]
             false = self.model.encoding.false
             if h is None:  # not computed by the walk: an exact rule that takes something
                 h = self.within(i, self.rules[i].upper)
@@ -278,11 +290,11 @@ class ChainAnalysis:
             q = self.entry & q
             if q == self.model.encoding.false:
                 return q
-        return self._walk.reach[i] & q
+        return self._walked().reach[i] & q
 
     def takes_nothing(self, i: int) -> bool:
         """No packet that may reach rule ``i`` matches it."""
-        h = self._walk.hits[i]
+        h = self._walked().hits[i]
         false = self.model.encoding.false
         if h == false:
             return True
@@ -371,6 +383,7 @@ class Model:
         self.encoding = Encoding(ruleset.family, InterfaceSymbols(_interface_names(ruleset)))
         self.enc = self.encoding
         self.tables: list[TableModel] = []
+        self.findings: list[Any] = []  # FW201-FW204, chain by chain (fwlint.analysis.findings)
         if ctx is None:
             from fwlint.lint.rule import Context
 
@@ -902,13 +915,23 @@ class _Walk:
         """Drop the references back to the model (no cycles: see ChainAnalysis)."""
         self.model = self.tm = None  # type: ignore[assignment]
 
+    def forget(self) -> None:
+        """Drop the per-rule sets (they hold most of the nodes; ChainAnalysis walks again
+        when asked for them) and what refers to them."""
+        self.calls = [(rm, hit if isinstance(hit, bool) else hit != hit.bdd.false)
+                      for rm, hit in self.calls]
+        self.reach = None  # type: ignore[assignment]
+        self.hits = None  # type: ignore[assignment]
+        self.contributions = {}
+        self.returned = []
+
     def summary(self) -> ChainSummary:
         enc = self.model.encoding
         returned = union_all(self.returned, enc.false)
         modifies = self.exit_modified
         may_return = enc.bdd.exist(modifies, returned) if modifies else returned
         return ChainSummary(self.contributions, may_return, returned, modifies,
-                            tuple(self.approximations), enc.false)
+                            tuple(self.approximations), enc.true, enc.false)
 
 
 def kill_set(model: Model, tm: TableModel, rm: RuleModel) -> Any:
@@ -982,7 +1005,10 @@ def _step_back(model: Model, tm: TableModel, chain: Chain, rm: RuleModel, label:
 
 
 def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
-    """Encode every rule of ``ruleset``, summarise its chains and evaluate each from its entry."""
+    """Encode every rule of ``ruleset``, then, chain by chain (callees first), walk it, summarise
+    it and work out its findings (FW201-FW204, ``Model.findings``)."""
+    from fwlint.analysis.findings import chain_findings
+
     model = Model(ruleset, registry, ctx)
     for table in ruleset.tables:
         tm = TableModel(model, table)
@@ -996,63 +1022,110 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
             tm.rules[chain.name] = rules
         _exclude_loops(tm)
         tm.order = _topological(tm)
-        _summarise(model, tm)
-        _evaluate(model, tm)
+        entries, callers = _entries(model, tm)
+        found: dict[str, list[Any]] = {}
+        for name in reversed(tm.order):
+            analysis = _analyse(model, tm, name, entries.get(name, model.encoding.false))
+            analysis.callers = callers.get(name, [])
+            tm.analyses[name] = analysis
+            found[name] = chain_findings(model, tm, analysis)
+            analysis.release()
+        live = _entered(model, tm)
+        for chain in table.chains:  # in the order the chains are declared
+            if chain.name in live:
+                model.findings.extend(found.get(chain.name, ()))
     model._ctx = None
     model._placement = {}
     return model
 
 
-def _summarise(model: Model, tm: TableModel) -> None:
-    """Walk every chain from the whole packet space, callees first; summarise the user chains."""
+def _may_modify(tm: TableModel) -> dict[str, bool]:
+    """Chains that may change header fields (a rule with header changes, or a jump to such a
+    chain), as written: known before any chain is walked."""
+    out: dict[str, bool] = {}
     for name in reversed(tm.order):
-        chain = tm.chains[name]
-        walk = _Walk(model, tm, chain, model.encoding.universe)
-        walk.run()
-        tm.walks[name] = walk
-        if not chain.builtin:
-            tm.summaries[name] = walk.summary()
-        walk.release()
+        out[name] = any(not rm.excluded and (
+            (rm.jump is not None and out.get(rm.jump, False))
+            or (rm.action is not None and bool(rm.action.steps))) for rm in tm.rules[name])
+    return out
 
 
-def _evaluate(model: Model, tm: TableModel) -> None:
-    """Evaluate each chain from what may enter it, callers first.
-
-    A user chain's entry is what the conditions of the jumps to it let through, within its
-    callers' entries (a superset of what really arrives: what earlier rules of the callers
-    decide is not taken off, which would make the entry sets as large as the callers' whole
-    state and every rule of the chain pay for it)."""
+def _entries(model: Model, tm: TableModel) -> tuple[dict[str, Any], dict[str, list[RuleModel]]]:
+    """What may enter each chain, callers first: the whole space for a built-in chain; for a
+    user chain, what the conditions of the jumps to it let through within their chains' entries
+    (before a header change; anything after one).  A superset of what arrives: what earlier
+    rules of the callers decide is not taken off, which would make the entry sets as large as
+    the callers' whole state and every rule of the chain pay for it.  Jumps the walks find
+    unreachable still count here (their chains' findings are dropped, see ``_entered``)."""
     enc = model.encoding
     universe, false = enc.universe, enc.false
-    entries: dict[str, list[Any]] = {}
-    callers: dict[str, list[RuleModel]] = {}
+    modifies = _may_modify(tm)
     hooks = BUILTIN_CHAINS.get(tm.table.name, ())
+    sent: dict[str, list[Any]] = {}
+    callers: dict[str, list[RuleModel]] = {}
+    entries: dict[str, Any] = {}
     for name in tm.order:
         chain = tm.chains[name]
-        free = tm.walks[name]
         if chain.builtin and name in hooks:
             entry = universe
         else:
-            entry = union_all(entries.get(name, []), false)
+            entry = union_all(sent.get(name, []), false)
             if entry != false and (universe & ~entry) == false:
                 entry = universe
-        if free.pure or entry == universe or entry == false:
-            analysis = ChainAnalysis(model, tm, chain, entry, free, context_free=entry != universe)
-        else:
-            walk = _Walk(model, tm, chain, entry)
-            walk.run()
-            walk.release()
-            analysis = ChainAnalysis(model, tm, chain, entry, walk, context_free=False)
-        if entry != false:
-            for rm, _hit in free.calls:
-                # before any header change the packets at the jump are entry packets
-                within = entry if free.segment[rm.index] == 0 else universe
-                sent = within & rm.upper
-                if sent != false:
-                    entries.setdefault(rm.jump, []).append(sent)
+        entries[name] = entry
+        if entry == false:
+            continue
+        changed = False
+        for rm in tm.rules[name]:
+            if rm.excluded:
+                continue
+            if rm.jump is not None:
+                within = universe if changed else entry
+                part = within & rm.upper
+                if part != false:
+                    sent.setdefault(rm.jump, []).append(part)
                     callers.setdefault(rm.jump, []).append(rm)
-        analysis.callers = callers.get(name, [])
-        tm.analyses[name] = analysis
+                changed = changed or modifies.get(rm.jump, False)
+            elif rm.action is not None and rm.action.steps:
+                changed = True
+    return entries, callers
+
+
+def _entered(model: Model, tm: TableModel) -> set[str]:
+    """The chains some packet may enter: the built-in ones, and those a jump that may take a
+    packet leads to from an entered chain."""
+    false = model.encoding.false
+    live = {name for name in tm.order if tm.chains[name].builtin}
+    for name in tm.order:
+        if name not in live:
+            continue
+        walk = tm.walks.get(name)
+        for rm, hit in (walk.calls if walk is not None else ()):
+            if hit is True or (not isinstance(hit, bool) and hit != false):
+                live.add(rm.jump)
+    return live
+
+
+def _analyse(model: Model, tm: TableModel, name: str, entry: Any) -> ChainAnalysis:
+    """Walk a chain (its callees done) from the whole space, summarise it, and set up its
+    analysis from ``entry`` (applied lazily when no header changes; else by a second walk)."""
+    enc = model.encoding
+    universe, false = enc.universe, enc.false
+    chain = tm.chains[name]
+    walk = _Walk(model, tm, chain, universe)
+    walk.run()
+    tm.walks[name] = walk
+    if not chain.builtin:
+        tm.summaries[name] = walk.summary()
+    if walk.pure or entry == universe or entry == false:
+        analysis = ChainAnalysis(model, tm, chain, entry, walk, context_free=entry != universe)
+    else:
+        context = _Walk(model, tm, chain, entry)
+        context.run()
+        context.release()
+        analysis = ChainAnalysis(model, tm, chain, entry, context, context_free=False)
+    walk.release()
+    return analysis
 
 
 def describe_target(rule: Rule) -> str:

@@ -1256,21 +1256,49 @@ def _time_of_day(text: str, family: int) -> int:
 _WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
+def _day_items(text: str, size: int) -> list[str]:
+    """libxt_time's my_strseg: the comma-separated items, each cut to ``size`` characters (a
+    trailing comma ends the list)."""
+    items = text.split(",")
+    if items and items[-1] == "":
+        items.pop()
+    return [item[:size] for item in items]
+
+
 def _weekdays(text: str, family: int) -> frozenset[int]:
+    """--weekdays as libxt_time reads it: each item cut to 3 characters, then a number (strtoul
+    base 0; 0 refused, past 7 kept as a bit no day has) or a name whose first two letters are
+    those of Mon, Tue ... Sun (case-sensitive)."""
     out = set()
-    for item in text.split(","):
-        if item.isdigit() and 1 <= int(item) <= 7:
-            out.add(int(item))
-        elif len(item) >= 2 and item[:2].lower() in _WEEKDAYS:
-            out.add(_WEEKDAYS.index(item[:2].lower()) + 1)
-        else:
-            raise BadValue(f"{item!r} is not a weekday (Mon..Sun, Mo..Su or 1..7)")
+    names = [d.capitalize() for d in _WEEKDAYS]
+    for item in _day_items(text, 3):
+        number, rest = _strtoul(item, 0)
+        if number is not None and not rest or not item:
+            if not number:
+                raise BadValue("weekday 0: the week begins with Monday (1)")
+            if number > 7:
+                _note(f"weekday {number} is no day (1-7): iptables takes it, and it never matches")
+            out.add(number)
+            continue
+        days = [i + 1 for i, name in enumerate(names) if item[:2] == name[:2]]
+        if not days:
+            raise BadValue(f"{item!r} is not a weekday (Mon..Sun, Mo..Su or 1..7, case-sensitive)")
+        out.update(days)
     return frozenset(out)
 
 
 def _monthdays(text: str, family: int) -> frozenset[int]:
-    day = _integer(1, 31)
-    return frozenset(day(item, family) for item in text.split(","))
+    """--monthdays as libxt_time reads it: each item cut to 2 characters (`192` is 19), a
+    number (strtoul base 0) 0-31; an empty item is 0, which no day is."""
+    out = set()
+    for item in _day_items(text, 2):
+        number, rest = _strtoul(item, 0) if item else (0, "")
+        if number is None or rest or number > 31:
+            raise BadValue(f"{item!r} is not a day of the month (1-31)")
+        if number == 0:
+            _note("day 0 is no day of the month: iptables takes it, and it never matches")
+        out.add(number)
+    return frozenset(out)
 
 
 def _probability(text: str, family: int) -> float:

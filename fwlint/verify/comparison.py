@@ -57,6 +57,7 @@ class Report:
     observed: dict[Probe, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     pruned: list[str] = field(default_factory=list)  # lines iptables-restore refused, left out
     unstable: list[Difference] = field(default_factory=list)  # fates that vary run to run
+    unplaced: int = 0  # probes no round could take (source and destination the same address)
 
     @property
     def agree(self) -> bool:
@@ -217,7 +218,7 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
 
     A differing probe (the first ``recheck`` of them) is sent again alone, twice: when its fate
     then varies on either side (the kernel picked at random), it goes to ``Report.unstable``,
-    not to the differences.  Raises
+    not to the differences.  ``progress``: called with the report after each batch.  Raises
     :class:`~fwlint.verify.lab.LabError` (:class:`~fwlint.verify.lab.LoadError` when a ruleset
     does not load)."""
     why = missing_prerequisites()
@@ -249,8 +250,9 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
         for ps in probe_sets:
             report.rules_probed += ps.rules_probed
             report.rules_total += ps.rules_total
-            rounds, _impossible = plan_rounds(ps.probes)
+            rounds, impossible = plan_rounds(ps.probes)
             report.rounds += len(rounds)
+            report.unplaced += len(impossible)
             for r in rounds:
                 lab.both("configure", local=r.local(), routes=r.routes(), listen=_listen(r.probes))
                 for batch in plan_batches(r.probes, nat=nat):

@@ -9,7 +9,9 @@ For every rule of the ruleset (in every chain a hook reaches), the probes are:
   match (``--dport 22``: ports 21 and 23; ``-s 10.0.0.0/8``: 9.255.255.255 and 11.0.0.0;
   ``--ctstate NEW``: INVALID and ESTABLISHED; ``-p tcp``: the nearest other protocols);
 - **random**: inside probes with a few fields drawn again, and packets drawn from the whole
-  space of packets the agent can make.
+  space of packets the agent can make (addresses left free by the rules come from the
+  documentation ranges: 203.0.113.0/24 and 2001:db8:5::/48 as sources, 192.0.2.0/24 and
+  2001:db8:d::/48 as destinations).
 
 The packets come from the reachability model (:mod:`fwlint.analysis`): a rule's packets are
 a BDD (what it may match, as the packets stand at the rule), intersected with what can be
@@ -488,6 +490,10 @@ def rule_probes(ruleset: Ruleset, seed: int = 0, random_count: int | None = None
                                 rng.randint(1, 3))
             bits = enc.assignment({k: v for k, v in packet.items() if k not in redraw and k in enc.names})
             u = space.bdd.cube(bits) & space.injectable[path]
+            for fieldname in ("src", "dst"):  # a new address from the documentation ranges if it can be
+                documented = u & enc.network(fieldname, _PREFERRED[(space.family, fieldname)])
+                if fieldname in redraw and documented != enc.false:
+                    u = documented
             found = enc.sample(u, 1, seed=rng.randrange(1 << 30)) if u != enc.false else []
             add(found[0] if found else None, path, "random (varied from a rule's packet)")
         else:

@@ -67,14 +67,22 @@ def prepare(rulesets: Sequence[Ruleset], options: Any = None, family: str | None
             notes.extend(translator.notes)
     refused: dict[int, dict[int, str]] = {fam: {} for fam in by_family}
     out = Prepared({}, to_text(tables, "fwlint translate --verify"), list(rulesets))
+    family_of: dict[int, int] = {}  # id(rule) -> the family of the ruleset that holds it
+    for rs in rulesets:
+        for table in rs.tables:
+            for rule in (*table.rules(), *table.undeclared_rules):
+                family_of[id(rule)] = rs.family
     for rule, err in failures:
         span = err.span or (rule.span if rule is not None else None)
         line = rule.span.line if rule is not None else (span.line if span is not None else 0)
         where = f"{span.file}:{span.line}" if span is not None else "?"
         hosts = rule is not None and names_hosts(rule)
         if err.refused or hosts or leave_out_untranslated:
-            fam = rule.family if rule is not None else None
-            for f in ([fam] if fam in refused else list(refused)):
+            if rule is not None and id(rule) in family_of:
+                families = [family_of[id(rule)]]
+            else:  # a line that does not parse: out of each ruleset read from that file
+                families = [rs.family for rs in rulesets if span is None or rs.path == span.file]
+            for f in families:
                 refused[f][line] = err.message
             out.left_out.append(f"{where}: {err.message}")
             if not err.refused and not hosts:
@@ -173,6 +181,8 @@ def format_report(report: Report, prepared: Prepared | None = None, limit: int =
                 lines.append(f"  translated approximately (FW602): {item}")
     for item in report.pruned:
         lines.append(f"  left out (iptables-restore refused it): {item}")
+    if report.unplaced:
+        lines.append(f"  {report.unplaced} probe(s) not sent: their source and destination are one address")
     for d in report.unstable:
         lines.append(f"  not compared, its fate varies from run to run (the kernel chooses at random, a NAT "
                      f"port for one): {d.probe.describe()}")
@@ -228,8 +238,12 @@ def verify_command(sources: Sequence[str], *, family: str | None = None, table: 
     # the translation itself already reported what the sources say (on stderr): read quietly
     rulesets = load_rulesets(sources, int(family) if family in ("4", "6") else None, source_format,
                              io.StringIO())
+    from fwlint.progress import progress
+
     try:
-        prepared, report = verify_rulesets(rulesets, options, "inet" if family == "inet" else None)
+        with progress("Verifying", unit="probes") as bar:
+            prepared, report = verify_rulesets(rulesets, options, "inet" if family == "inet" else None,
+                                               progress=lambda r: bar.update(r.probes))
     except LoadError as err:
         if err.side.startswith("nft"):
             print(f"fwlint: --verify: the translation does not load into the kernel ({err.side}): "

@@ -466,9 +466,11 @@ def confirm_findings(ruleset: Ruleset, model: Model, samples: int = 4) -> int:
         for fields in model.encoding.sample(finding.packets, count=samples, seed=checked):
             packet = Packet.from_fields(fields)
             checked += 1
-            if finding.kind == "shadowed-by-callers":
+            if finding.kind in ("shadowed-by-callers", "redundant-by-callers"):
                 confirm_never_matched(ev, analysis.table.name, rm, packet, where)
                 continue
+            assert finding.kind in ("shadowed", "redundant-earlier", "redundant-later"), \
+                f"no check for the finding kind {finding.kind!r} yet: {where}"
             start = analysis.segment[rm.index] if finding.kind != "redundant-later" else rm.index
             chain = analysis.chain.name
             runs = [r for r, _ in all_runs(lambda c: evaluate_chain(ev, chain, packet, c, start), limit=128)]

@@ -123,9 +123,19 @@ def test_goto_from_a_builtin_chain_ends_in_its_policy():
     analysis = model.chain("filter", "INPUT")
     enc = model.encoding
     assert enc.holds(analysis.reach_at(1), packet(proto=17)) is False
-    walk = model.table("filter").walks["INPUT"]
-    decided = model_module.union_all(walk.contributions["DROP"], enc.false)
-    assert enc.holds(decided, packet(proto=17)) is True
+    assert [(f.code, f.rule.line) for f in model.findings] == [("FW203", 5)]
+
+
+def test_a_goto_inside_a_user_chain_returns_for_that_chain():
+    model = model_of("*filter", ":INPUT DROP [0:0]", ":A - [0:0]", ":B - [0:0]",
+                     "-A INPUT -j A", "-A INPUT -j ACCEPT", "-A A -g B", "-A A -j DROP",
+                     "-A B -p tcp -j ACCEPT", "COMMIT")
+    summary = model.table("filter").summaries["A"]
+    enc = model.encoding
+    assert enc.holds(summary.may_decide["ACCEPT"], packet(proto=6)) is True
+    assert enc.holds(summary.may_return, packet(proto=17)) is True
+    assert enc.holds(summary.may_return, packet(proto=6)) is False
+    assert "DROP" not in summary.labels  # A's DROP is never reached
 
 
 def test_an_approximated_rule_keeps_every_packet_it_may_not_take():

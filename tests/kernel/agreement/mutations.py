@@ -63,7 +63,14 @@ class Mutant:
                f"-> {' / '.join(self.steps)}"
 
 
-_FAMILY_WORD = re.compile(r"^(?:--ipv([46])|-([A-Za-z]*)([46])[A-Za-z]*)$")
+def _families_named(word: str) -> list[tuple[int, bool]]:
+    """The families a word selects (-4, --ipv6, the 4 of a bundle such as -f4), each with
+    whether other options come before it in the word."""
+    if word in ("--ipv4", "--ipv6"):
+        return [(int(word[-1]), False)]
+    if not re.fullmatch(r"-[A-Za-z0-9]+", word):
+        return []
+    return [(int(ch), index > 1) for index, ch in enumerate(word) if ch in "46"]
 
 
 def other_family_after_words(mutant: Mutant) -> bool:
@@ -71,11 +78,8 @@ def other_family_after_words(mutant: Mutant) -> bool:
     (`-f4`): iptables-restore reads the line up to it, then skips the rest; fwlint skips the whole
     line, and does not judge the words before (a known gap)."""
     words = words_of(mutant.text.rsplit("\n-A ", 1)[-1].split("\n", 1)[0])
-    for index, word in enumerate(words):
-        m = _FAMILY_WORD.match(word)
-        if m and (index > 1 or m.group(2)) and int(m.group(1) or m.group(3)) != mutant.family:
-            return True
-    return False
+    return any(family != mutant.family and (index > 1 or late)
+               for index, word in enumerate(words) for family, late in _families_named(word))
 
 
 def words_of(body: str) -> list[str]:
