@@ -767,6 +767,21 @@ def choice_list(*choices: str, what: str = "value", prefix: bool = False) -> Val
                      _choice_list(tuple(c.upper() for c in choices), what, prefix=prefix))
 
 
+def number_or_name(what: str, names_file: str) -> ValueType:
+    """value[/mask] as xtables_parse_val_mask reads it, or (a word that does not start with a
+    number) a name iptables looks up in ``names_file`` when the rules are loaded (devgroup's
+    groups, realm's realms)."""
+    def parse(text: str, family: int) -> tuple[int, int]:
+        number = text.partition("/")[0]
+        if c_number(number) is not None or not text:
+            return MARK.parse(text, family)  # type: ignore[return-value]
+        if text.lstrip(" \t").startswith(tuple("0123456789+")):
+            raise BadValue(f"{text!r} is not a {what} (value[/mask])")
+        raise Unresolved(f"{text!r} is a {what} name: iptables looks it up in {names_file} when the "
+                         "rules are loaded and refuses the rule if that file does not name it")
+    return ValueType(what, parse)
+
+
 def _proc_name(word: str, family: int) -> str:
     """The name of a table the kernel shows in /proc (hashlimit's --hashlimit-name, recent's
     --name): not empty, no `/`, not `.` or `..` (the kernel refuses those at commit)."""

@@ -8,22 +8,9 @@ from typing import Iterator
 
 from fwlint.ast import Option, Rule
 from fwlint.extensions import Opaque, OptionSpec, Placement, match
-from fwlint.extensions.values import MARK, BadValue, Unresolved, ValueType, c_number
+from fwlint.extensions.values import number_or_name
 
-
-def _group(text: str, family: int) -> tuple[int, int]:
-    """value[/mask] as xtables_parse_val_mask reads it; a word that does not start with a number
-    is a name the host's /etc/iproute2/group maps, looked up when the rules are loaded."""
-    number = text.partition("/")[0]
-    if c_number(number) is not None or not text:
-        return MARK.parse(text, family)  # type: ignore[return-value]
-    if text.lstrip(" \t").startswith(tuple("0123456789+")):
-        raise BadValue(f"{text!r} is not a group (value[/mask])")
-    raise Unresolved(f"{text!r} is a device group name: iptables looks it up in /etc/iproute2/group "
-                     "when the rules are loaded and refuses the rule if that file does not name it")
-
-
-_GROUP = ValueType("group", _group)
+_GROUP = number_or_name("device group", "/etc/iproute2/group")
 
 
 def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:

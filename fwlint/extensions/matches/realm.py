@@ -1,6 +1,7 @@
 """realm: the routing realm the route lookup assigned (IPv4)."""
 
 from fwlint.extensions import Opaque, OptionSpec, match
+from fwlint.extensions.values import number_or_name
 
 
 def _nft(match, ctx):
@@ -24,7 +25,7 @@ def _nft(match, ctx):
 
 EXTENSION = match(
     "realm",
-    OptionSpec("realm", invertible=True,
+    OptionSpec("realm", value=number_or_name("realm", "/etc/iproute2/rt_realms"), invertible=True,
                help="value[/mask], or a name from /etc/iproute2/rt_realms (no mask then)"),
     summary="routing realm (IPv4)",
     chains=frozenset({"INPUT", "FORWARD", "OUTPUT", "POSTROUTING"}),

@@ -10,7 +10,9 @@ from fwlint.lint.facts import chains_by_name, close_names, jump_candidates
 class UndefinedChain(Rule):
     """## What it does
     Finds a jump (`-j NAME`, `-g NAME`) to a chain the table never declares,
-    and a rule appended to (`-A NAME`) or inserted into such a chain.
+    and a rule appended to (`-A NAME`) or inserted into such a chain; also a
+    jump to a built-in chain (`-j INPUT`) and a goto to a target (`-g LOG`,
+    `-g ACCEPT`): both go to user chains only.
 
     ## Why is this bad
     `iptables-restore` refuses the file ("Couldn't load target" or "chain
@@ -53,11 +55,24 @@ class UndefinedChain(Rule):
             yield self.diagnostic(span, f"chain {rule.chain} is not declared in *{table.name}: "
                                         f"add :{rule.chain} - [0:0] after the *{table.name} line")
         target = rule.target
-        if target is None or target.name in chains or ctx.registry.target(target.name) is not None:
+        if target is None:
+            return
+        jump = "-g" if target.goto else "-j"
+        own = chains.get(target.name)
+        if own is not None and own.builtin:
+            yield self.diagnostic(target.name_span,
+                                  f"{jump} {target.name}: {target.name} is a built-in chain; a rule "
+                                  "jumps only to user chains, and iptables-restore refuses it")
+            return
+        if target.goto and own is None and ctx.registry.target(target.name) is not None:
+            yield self.diagnostic(target.name_span,
+                                  f"-g {target.name}: -g goes to a user chain, and {target.name} is a "
+                                  f"target; iptables refuses it (write -j {target.name})")
+            return
+        if own is not None or ctx.registry.target(target.name) is not None:
             return
         if close_names(target.name, jump_candidates(ctx, table)):
             return  # a misspelt target: FW101
-        jump = "-g" if target.goto else "-j"
         yield self.diagnostic(target.name_span,
                               f"{jump} {target.name}: no chain {target.name} in *{table.name} "
                               f"and no target of that name")
