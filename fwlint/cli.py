@@ -32,6 +32,8 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
          "both families in one inet table, adjacent rules merged into sets and verdict maps"),
         ("fwlint translate --format json --allow-partial rules.v4",
          "libnftables JSON; rules nftables cannot express are reported, not written"),
+        ("fwlint translate --verify rules.v4 -o rules.nft",
+         "then compare both on the kernel, packet by packet, in two private network namespaces (root)"),
     ),
     "trace": (
         ("fwlint trace rules.v4 --packet 'tcp 203.0.113.7:40000 -> 192.0.2.1:22 in eth0'",

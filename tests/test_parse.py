@@ -794,3 +794,14 @@ def test_what_iptables_restore_ignores_after_a_table_or_chain():
         (2, 19, "iptables-restore ignores 'extra' here (it reads no further on this line)")]
     assert [p.warning for p in rs.problems] == [True, True]
     assert rs.tables[0].chain("INPUT").policy == "DROP"
+
+
+def test_a_bang_before_an_option_is_a_value_and_a_double_dash_ends_the_options():
+    # `-o !` names the interface "!" (iptables takes the word as the value); `--` ends getopt's
+    # options, and iptables refuses the words after it
+    rs = one(src("*nat", "-A POSTROUTING -o ! -j MASQUERADE", "-A POSTROUTING -p tcp -- -j ACCEPT", "COMMIT"))
+    assert problems(rs) == [(3, 23, "`--` ends the options: iptables refuses the words after it "
+                                    "(unknown arguments)")]
+    first = rs.table("nat").chain("POSTROUTING").rules[0]
+    assert (first.option("out-interface").values, first.option("out-interface").negated) == (("!",), False)
+    assert first.target.name == "MASQUERADE"

@@ -64,7 +64,7 @@ import dataclasses
 import functools
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, NoReturn, Sequence
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, NoReturn, Sequence
 
 from fwlint.analysis.meaning import Havoc, SetBits
 from fwlint.analysis.packet import FIELD_DESCRIPTIONS, IPAddress, Packet, endpoint
@@ -160,6 +160,14 @@ class _UnknownValue(Exception):
 
 # --- what extension modules get ---------------------------------------------------------------
 
+class _Failure(NamedTuple):
+    """A cached refusal: the exception's class and message (never the exception itself, whose
+    traceback would keep every frame it passed through alive, and the BDDs in them)."""
+
+    kind: type
+    message: str
+
+
 @functools.lru_cache(maxsize=65536)
 def _parse(value_type: Any, text: str, family: int, protocol: str | None) -> Any:
     return value_type.parse(text, family, protocol)
@@ -191,9 +199,9 @@ class _Reader:
             try:
                 hit = cache[key] = self._options(node, repeatable)
             except Refused as err:
-                hit = cache[key] = err
-        if isinstance(hit, Exception):
-            raise hit
+                hit = cache[key] = _Failure(type(err), str(err))
+        if isinstance(hit, _Failure):
+            raise hit.kind(hit.message)
         return hit
 
     def _options(self, node: Any, repeatable: Iterable[str]) -> dict[str, Option]:
@@ -217,9 +225,9 @@ class _Reader:
             try:
                 hit = cache[key] = self._read(opt)
             except (Refused, _UnknownValue) as err:
-                hit = cache[key] = err
-        if isinstance(hit, Exception):
-            raise hit
+                hit = cache[key] = _Failure(type(err), str(err))
+        if isinstance(hit, _Failure):
+            raise hit.kind(hit.message)
         return hit
 
     def _read(self, opt: Option) -> tuple[Any, ...]:

@@ -228,7 +228,8 @@ class Encoding:
                 piece_mask = (mask >> shift) & ((1 << size) - 1)
                 if piece_mask:
                     out = self._piece(field, start, size, (value >> shift) & piece_mask, piece_mask) & out
-        self._cache[key] = out
+        if width <= 16:  # wide values (addresses, MACs, marks) are rarely repeated: the pieces are
+            self._cache[key] = out
         return out
 
     def _piece(self, field: str, start: int, size: int, value: int, mask: int):

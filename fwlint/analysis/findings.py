@@ -35,7 +35,11 @@ decided the same way without it) before one backward pass over the chain decides
 
 _TOO_FAR = object()
 
-ALSO_SCAN = 256
+LINEAR_SCAN = 64
+"""A shadowed rule with at most this many rules before it in its segment has them scanned one
+by one for the rules that take its packets; past that, the reach sets are bisected."""
+
+ALSO_SCAN = 64
 """How many rules before a shadowed one are looked at for "would take them all too"."""
 
 NAMED_AHEAD = 64
@@ -118,6 +122,8 @@ class _ChainFindings:
         self.tm = tm
         self.a = a
         self.enc = model.encoding
+        self._next_other: dict[str, list[int]] = {}
+        self._inexact: list[int] | None = None
 
 
     def run(self) -> list[Finding]:
@@ -234,28 +240,36 @@ class _ChainFindings:
                                packets=rm.upper & enc.universe, outcome=outcome,
                                approximations=rm.approximations)
             return None
-        # One pass over the segment before the rule: the rules that surely take some of what
-        # is left of P (in order: with the pruning below, a minimal cover), and the outcomes
-        # P's packets may get on the way.
+        # The rules before it in the segment that first take some of P (in order: with the
+        # pruning below, a minimal cover), and the outcomes P's packets may get on the way.
         ret_label = return_label(a.chain)
         possible: dict[str, Any] = {}
-        chosen: list[int] = []
-        left = P
-        for j in range(start, i):
-            if left == false:
-                break
-            other = a.rules[j]
-            if other.excluded:
-                continue
-            t = left & other.upper
-            if t == false:
-                continue
-            self.note_outcomes(possible, other, t, ret_label)
-            if (a.kill[j] & left) != false:
-                chosen.append(j)
-                left = left & ~a.kill[j]
-        if left != false or not chosen:
-            return None  # cannot happen in a segment (its kills cover P); be safe
+        if i - start <= LINEAR_SCAN:
+            chosen: list[int] = []
+            left = P
+            for j in range(start, i):
+                if left == false:
+                    break
+                other = a.rules[j]
+                if other.excluded:
+                    continue
+                t = left & other.upper
+                if t == false:
+                    continue
+                self.note_outcomes(possible, other, t, ret_label)
+                if (a.kill[j] & left) != false:
+                    chosen.append(j)
+                    left = left & ~a.kill[j]
+            if left != false or not chosen:
+                return None  # cannot happen in a segment (its kills cover P); be safe
+        else:
+            chosen = self.first_takers(P, start, i)
+            if not chosen:
+                return None
+            for j in sorted(set(chosen) | {k for k in self.inexact() if start <= k < i}):
+                t = (a.free_reach(j) & P) & a.rules[j].upper
+                if t != false:
+                    self.note_outcomes(possible, a.rules[j], t, ret_label)
         cover = self.prune(P, chosen)
         outcome = rule_outcome(rm, a.chain)
         same = possible.get(outcome, false) if outcome is not None else false
@@ -283,6 +297,41 @@ class _ChainFindings:
         message += _approx_note(approx)
         return Finding(code, kind, a, rm, message, blockers=blockers, also=also,
                        packets=P, outcome=outcome, approximations=tuple(approx))
+
+    def first_takers(self, P: Any, start: int, end: int) -> list[int]:
+        """The rules of start..end-1 where the part of P that reaches them shrinks, found by
+        bisection over the reach sets (within a segment each rule takes its kill off)."""
+        a, false = self.a, self.enc.false
+        seen: dict[int, Any] = {start: P, end: false}
+
+        def left_at(k: int) -> Any:
+            u = seen.get(k)
+            if u is None:
+                u = seen[k] = a.free_reach(k) & P
+            return u
+
+        out: list[int] = []
+        stack = [(start, end)]
+        while stack:
+            lo, hi = stack.pop()
+            if left_at(lo) == left_at(hi):
+                continue
+            if hi - lo == 1:
+                out.append(lo)
+                continue
+            mid = (lo + hi) // 2
+            stack.append((mid, hi))
+            stack.append((lo, mid))
+        return sorted(out)
+
+    def inexact(self) -> list[int]:
+        """Rules that may decide packets they do not surely take: approximated deciding rules,
+        "maybe" targets, jumps (their outcomes come from the chain jumped to)."""
+        if self._inexact is None:
+            self._inexact = [k for k, rm in enumerate(self.a.rules) if not rm.excluded and (
+                rm.jump is not None or (rm.action.kind == "maybe")
+                or (rm.action.kind in ("decide", "return") and not rm.exact))]
+        return self._inexact
 
     def alternatives(self, P: Any, start: int, end: int, cover: list[int]) -> list[RuleModel]:
         """Other earlier rules of the segment that would take all of P on their own (the
@@ -358,7 +407,10 @@ class _ChainFindings:
         outcome (computed once per chain and outcome) decides, and the rules named are those
         among the next few that take some of the packets."""
         a = self.a
-        checked = self.follow(i, outcome, absent)
+        if self.next_other(outcome)[i] > i + FOLLOW_BUDGET:
+            checked: Any = _TOO_FAR  # nothing to stop the walk soon: the backward pass is cheaper
+        else:
+            checked = self.follow(i, outcome, absent)
         if checked is None:
             return None
         hit = a.hit(i)
@@ -371,6 +423,30 @@ class _ChainFindings:
             takers, to_end, approx = checked
         return self.redundant_finding(rm, hit, outcome, takers, to_end,
                                       _collect_approx(rm.approximations, approx))
+
+    def next_other(self, outcome: str) -> list[int]:
+        """For each rule, the index of the next rule after it that could give its packets an
+        outcome other than ``outcome`` (a deciding rule with another, a jump, a header change);
+        the number of rules when there is none."""
+        cached = self._next_other.get(outcome)
+        if cached is None:
+            a = self.a
+            n = len(a.rules)
+            cached = [n] * n
+            nxt = n
+            for k in range(n - 1, -1, -1):
+                cached[k] = nxt
+                rm = a.rules[k]
+                if rm.excluded:
+                    continue
+                if rm.jump is not None or (rm.action.steps and rm.action.kind in ("continue", "maybe")):
+                    nxt = k
+                elif rm.action.kind in ("decide", "return", "maybe"):
+                    label = a.return_label if rm.action.kind == "return" else rm.action.outcome
+                    if label != outcome:
+                        nxt = k
+            self._next_other[outcome] = cached
+        return cached
 
     def follow(self, i: int, outcome: str, absent: set[int] = frozenset()
                ) -> tuple[list[RuleModel], bool, list[str]] | None | object:

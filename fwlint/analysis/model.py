@@ -76,7 +76,7 @@ class RuleModel:
         return self.action is not None and self.action.kind in ("decide", "return")
 
 
-SUMMARY_BUDGET = 4000
+SUMMARY_BUDGET = 1500
 """A user chain whose "may come back" set has more BDD nodes than this is used coarsely at
 its jumps: as if it might decide any of its outcomes for, or return, every packet sent to it
 (sound, and it keeps the callers' sets from growing with every chain they jump to)."""
@@ -161,6 +161,9 @@ class ChainSummary:
         self.modifies = modifies
         self.approximations = approximations
         self.coarse = len(may_return) > SUMMARY_BUDGET
+        if self.coarse:
+            # nothing reads them: keep no nodes alive for them (CUDD slows as the live set grows)
+            self.may_return = self.returned = true
         self._may_decide: dict[str, Any] | None = None
         self.small = False
         items = [u for group in contributions.values() for u in group]
@@ -922,6 +925,7 @@ class _Walk:
                       for rm, hit in self.calls]
         self.reach = None  # type: ignore[assignment]
         self.hits = None  # type: ignore[assignment]
+        self.end = None
         self.contributions = {}
         self.returned = []
 

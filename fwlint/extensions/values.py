@@ -1357,10 +1357,19 @@ def _hashlimit_rate(text: str, family: int) -> tuple[int, str]:
 
 
 def _hashlimit_burst(text: str, family: int) -> tuple[int, str]:
-    m = re.fullmatch(r"(\d+)([kmg]?b)?", text, re.IGNORECASE)
-    if not m:
+    """--hashlimit-burst as libxt_hashlimit reads it (checked with 1.8.9): a number (strtoul
+    base 0), times 1024 when a `k` follows it, 1048576 when an `m` does (lower case; anything
+    else after the number is ignored), 1 to 1000000 in all."""
+    number, rest = _strtoul(text, 0)
+    if number is None:
         raise BadValue(f"{text!r} is not a burst (a packet count, or bytes as Nb, Nkb, Nmb)")
-    return (int(m.group(1)), (m.group(2) or "").lower())
+    unit = {"k": "kb", "m": "mb"}.get(rest[:1], "")
+    total = number * {"": 1, "kb": 1024, "mb": 1024 ** 2}[unit]
+    if not 1 <= total <= 1_000_000:
+        raise BadValue(f"burst {text}: iptables takes 1 to 1000000")
+    if rest and not unit and rest.lower() != "b":
+        _note(f"iptables ignores {rest!r} after the burst")
+    return (number, unit)
 
 
 _HEX_NUMBER = r"[ \t\n\v\f\r]*([+-]?)(?:0[xX])?([0-9A-Fa-f]+)"

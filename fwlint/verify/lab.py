@@ -274,10 +274,11 @@ class Lab:
             self._previous_handler = signal.signal(signal.SIGTERM, _terminated)
         try:
             for side in self.sides:
+                self._made.append(side.name)  # first: an interruption may come before `ip` returns
                 done = subprocess.run(["ip", "netns", "add", side.name], capture_output=True, text=True)
                 if done.returncode != 0:
+                    self._made.remove(side.name)
                     raise LabError(f"ip netns add {side.name}: {done.stderr.strip()}")
-                self._made.append(side.name)
                 up = side.run("ip", "link", "set", "lo", "up")
                 if up.returncode != 0:
                     raise LabError(f"ip link set lo up in {side.name}: {up.stderr.strip()}")
@@ -291,15 +292,21 @@ class Lab:
         self.close()
 
     def close(self) -> None:
-        for side in self.sides:  # both agents are told to quit first, then waited for
-            side.ask_to_quit()
-        for side in self.sides:
-            side.stop()
-        while self._made:
-            subprocess.run(["ip", "netns", "delete", self._made.pop()], capture_output=True)
-        if getattr(self, "_previous_handler", None) is not None:
-            signal.signal(signal.SIGTERM, self._previous_handler)
-            self._previous_handler = None
+        previous = getattr(self, "_previous_handler", None)
+        if previous is not None:  # a second SIGTERM must not cut the cleaning short
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            for side in self.sides:  # both agents are told to quit first, then waited for
+                side.ask_to_quit()
+            for side in self.sides:
+                side.stop()
+            while self._made:
+                subprocess.run(["ip", "netns", "delete", self._made[-1]], capture_output=True)
+                self._made.pop()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+                self._previous_handler = None
 
     def both(self, op: str, **arguments: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """Send the same command to both agents (they work at the same time) and wait for both."""

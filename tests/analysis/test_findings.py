@@ -164,3 +164,14 @@ def test_findings_for_is_memoised_in_the_context():
 
     ctx = Context(parse_text(NOTES, "rules.v4")[0], default_registry())
     assert findings_for(ctx) is findings_for(ctx)
+
+
+def test_a_long_segment_is_bisected_for_the_rules_that_hide_a_rule():
+    filler = [f"-A INPUT -p udp -s 203.0.113.{k} -j ACCEPT" for k in range(1, 81)]
+    text = "\n".join(["*filter", ":INPUT DROP [0:0]", *filler[:70],
+                      "-A INPUT -p tcp --dport 0:1023 -j DROP", *filler[70:],
+                      "-A INPUT -p tcp --dport 1024:65535 -j DROP",
+                      "-A INPUT -p tcp -m tcp -j ACCEPT", "COMMIT"]) + "\n"
+    (found,) = [f for f in findings(text) if f.code == "FW201"]
+    assert (found.code, found.rule.line) == ("FW201", 85)
+    assert [b.line for b in found.blockers] == [73, 84]

@@ -1,7 +1,21 @@
 """owner: the user, group or socket behind a locally generated packet."""
 
-from fwlint.extensions import Opaque, OptionSpec, match
+from typing import Iterator
+
+from fwlint.ast import Option
+from fwlint.extensions import Opaque, OptionSpec, ValueProblem, match
 from fwlint.extensions.values import OWNER
+
+
+def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
+    """--suppl-groups only after a --gid-owner ("you need to use --gid-owner first")."""
+    for opt in options:
+        if opt.name == "gid-owner":
+            return
+        if opt.name == "suppl-groups":
+            yield ValueProblem("suppl-groups", "--suppl-groups before --gid-owner: iptables reads "
+                                               "options in order and refuses it; put it after")
+            return
 
 
 def _nft(match, ctx):
@@ -43,4 +57,5 @@ EXTENSION = match(
     nft=_nft,
     meaning=Opaque("the owner of the socket is not a header field"),
     required=(frozenset({"uid-owner", "gid-owner", "socket-exists"}),),
+    validate=_validate,
 )

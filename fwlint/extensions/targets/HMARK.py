@@ -15,6 +15,20 @@ _TUPLE_SETS = {"src": "hmark-src-prefix", "dst": "hmark-dst-prefix", "sport": "h
 
 def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
     given = {o.name for o in options}
+    masks = set(given)  # what the options and the tuple set (checked by the kernel at commit)
+    for opt in options:
+        if opt.name == "hmark-tuple" and opt.value is not None:
+            try:
+                masks |= {_TUPLE_SETS.get(f.lower(), "") for f in _TUPLE.parse(opt.value, family)}  # type: ignore[attr-defined]
+            except ValueError:
+                pass
+    if "hmark-spi-mask" in masks and masks & {"hmark-sport-mask", "hmark-dport-mask"}:
+        yield ValueProblem("hmark-tuple" if "hmark-tuple" in given else "hmark-spi-mask",
+                           "an SPI mask with a port mask (spi and sport/dport): the kernel refuses "
+                           "to hash both")
+    if "hmark-spi" in given and given & {"hmark-sport", "hmark-dport"}:
+        yield ValueProblem("hmark-spi", "--hmark-spi with --hmark-sport or --hmark-dport: the kernel "
+                                        "refuses to set both")
     for opt in options:
         if opt.name != "hmark-tuple" or opt.value is None:
             continue
@@ -49,6 +63,9 @@ EXTENSION = target(
     OptionSpec("hmark-sport-mask", value=UINT16, help="16-bit mask of the source port"),
     OptionSpec("hmark-dport-mask", value=UINT16, help="16-bit mask of the destination port"),
     OptionSpec("hmark-spi-mask", value=UINT32, help="32-bit mask of the SPI"),
+    OptionSpec("hmark-sport", value=UINT16, help="OR the source port with this before hashing"),
+    OptionSpec("hmark-dport", value=UINT16, help="OR the destination port with this before hashing"),
+    OptionSpec("hmark-spi", value=UINT32, help="OR the SPI (ESP, AH) with this before hashing"),
     OptionSpec("hmark-proto-mask", value=UINT8, help="8-bit mask of the layer-4 protocol"),
     OptionSpec("hmark-rnd", value=UINT32, help="random seed of the hash"),
     summary="set the packet mark from a hash and continue",
