@@ -4,17 +4,19 @@
     python bench/translate.py [--rules 10000,50000,100000] [--repeat 3] [--no-kernel]
 
 For each size, ../shared/bench/gen_ruleset.py --seed 1 makes the dump; then, in this one run and
-on the same file, best of --repeat:
+on the same file, best of --repeat, wall-clock time and CPU time (user + system, of the process
+and the children it waits for):
 
 - ``iptables-restore-translate -f`` (iptables' C translator);
 - ``fwlint translate FILE -o OUT`` end to end, as a user runs it (a new process: interpreter
   start, imports, parse, the validity pass, translation, writing), after one warm-up run so that
   the byte-code and grammar caches exist as they do in an installed copy (the byte-code goes to
   a private PYTHONPYCACHEPREFIX, never into the source tree);
-- the same work split, in this process: parse (text to AST), the validity pass (the FW1xx rules
-  on every rule, which the translator runs to leave out what iptables refuses: the difference
-  between translating with and without it), emit (AST to nft rules, without it) and render
-  (nft rules to text);
+- the same work in stages, each in a fresh process (cold caches, as in a run): parse (text to
+  AST), emit (AST to nft rules without the validity pass), translate with the validity pass (the
+  FW1xx rules on every rule, which the translator runs to leave out what iptables refuses) in
+  one process and helped by a second one (fwlint.nft.ahead), and render (nft rules to text);
+  their CPU time is the main process's only;
 - loading the result into a kernel, in a network namespace made for the purpose and deleted
   after (root only): fwlint's output through libnftables (the ``nftables`` Python module, text
   and JSON) and with ``nft -f``, against ``nft -f`` of the C translator's output.  The C output
@@ -23,14 +25,17 @@ on the same file, best of --repeat:
   given next to it.
 
 Writes bench/results-translate.md.  Nothing here is a test: timings depend on the machine and on
-what else runs on it (the load average at the start and the end is in the results).
+what else runs on it (the load average at the start and the end is in the results; on a busy
+machine the CPU times are the steadier figures).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -44,13 +49,28 @@ GEN = HERE.parent.parent / "shared" / "bench" / "gen_ruleset.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-def best_of(repeat: int, fn) -> float:
-    times = []
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def best_run(repeat: int, cmd: list[str], env: dict[str, str] | None = None,
+             stdout_path: Path | None = None) -> tuple[float, float, int]:
+    """Best wall-clock and best CPU time of running ``cmd`` ``repeat`` times, and its status."""
+    walls, cpus = [], []
+    status = 0
     for _ in range(repeat):
+        cpu = children_cpu()
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        if stdout_path is not None:
+            with open(stdout_path, "w") as out:
+                status = subprocess.run(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env,
+                                        check=False).returncode
+        else:
+            status = run(cmd, env)
+        walls.append(time.perf_counter() - start)
+        cpus.append(children_cpu() - cpu)
+    return min(walls), min(cpus), status
 
 
 def fwlint_command() -> list[str]:
@@ -80,33 +100,54 @@ def load_average() -> str:
         return "unknown"
 
 
-# --- in-process split ----------------------------------------------------------------------------
+# --- stages, each in a fresh process ----------------------------------------------------------------
 
-def split_times(text: str, path: str, repeat: int) -> dict[str, float]:
-    from fwlint.nft import translate
-    from fwlint.nft.emitter import Options
-    from fwlint.nft.render import to_text
-    from fwlint.parse import parse_text
+STAGE_SCRIPT = r"""
+import json, sys, time
+from fwlint.nft import ahead, translate
+from fwlint.nft.emitter import Options
+from fwlint.nft.render import to_text
+from fwlint.parse import parse_text
 
-    holder: dict[str, object] = {}
+path, mode = sys.argv[1], sys.argv[2]
+text = open(path).read()
+parse_text("*filter\nCOMMIT\n", "warm.rules")  # the grammar loaded, as in every run
+out = {}
 
-    def parse() -> None:
-        holder["rulesets"] = parse_text(text, path)
+def clock(name, fn):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    out[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+    return result
 
-    def translate_with(validity: bool):
-        def go() -> None:
-            holder["translation"] = translate(holder["rulesets"], Options(validity=validity))
-        return go
+rulesets = clock("parse", lambda: parse_text(text, path))
+if mode == "one process":
+    ahead.AHEAD_FROM = 10 ** 12
+translation = clock("translate", lambda: translate(rulesets, Options(validity=mode != "emit")))
+clock("render", lambda: to_text(translation.tables, "x"))
+print(json.dumps(out))
+"""
 
-    def render() -> None:
-        to_text(holder["translation"].tables, "x")  # type: ignore[attr-defined]
+STAGES = ("emit", "one process", "two processes")
 
-    out = {"parse": best_of(repeat, parse)}
-    out["translate (validity pass on)"] = best_of(repeat, translate_with(True))
-    out["emit"] = best_of(repeat, translate_with(False))
-    out["validity pass"] = max(0.0, out["translate (validity pass on)"] - out["emit"])
-    out["render"] = best_of(repeat, render)
-    return out
+
+def stage_times(path: Path, repeat: int, env: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Best (wall, CPU) of each stage: parse, render, and translate in each mode."""
+    best: dict[str, tuple[float, float]] = {}
+
+    def keep(name: str, value: list[float]) -> None:
+        old = best.get(name)
+        best[name] = (min(value[0], old[0]), min(value[1], old[1])) if old else (value[0], value[1])
+
+    for mode in STAGES:
+        for _ in range(repeat):
+            done = subprocess.run([sys.executable, "-c", STAGE_SCRIPT, str(path), mode], env=env,
+                                  capture_output=True, text=True, check=True)
+            found = json.loads(done.stdout.strip().splitlines()[-1])
+            keep("parse", found["parse"])
+            keep("render", found["render"])
+            keep(mode, found["translate"])
+    return best
 
 
 # --- kernel loads --------------------------------------------------------------------------------
@@ -218,55 +259,59 @@ def bench_size(rules: int, seed: int, repeat: int, kernel: bool, work: Path, fwl
     out_json = work / f"fwlint-{rules}.json"
     out_c = work / f"c-{rules}.nft"
 
-    rows: list[tuple[str, float | None, str]] = []
+    rows: list[tuple[str, tuple[float, float] | None, str]] = []
     translate_c = shutil.which("iptables-restore-translate")
-    t_c = None
+    c_time: tuple[float, float] | None = None
     if translate_c:
-        def run_c() -> None:
-            with open(out_c, "w") as f:
-                subprocess.run([translate_c, "-f", str(dump)], stdout=f, stderr=subprocess.DEVNULL,
-                               check=False)
-        t_c = best_of(repeat, run_c)
-        rows.append(("iptables-restore-translate -f", t_c, ""))
+        wall, cpu, _ = best_run(repeat, [translate_c, "-f", str(dump)], stdout_path=out_c)
+        c_time = (wall, cpu)
+        rows.append(("iptables-restore-translate -f", c_time, ""))
     else:
         rows.append(("iptables-restore-translate -f", None, "not installed (apt install iptables)"))
 
     command = [*fwlint, "translate", str(dump), "-o", str(out_fwlint), "-q"]
-    status = run(command, env)  # warm-up: byte-code and grammar caches
-    t_fwlint = best_of(repeat, lambda: run(command, env))
-    rows.append(("fwlint translate (end to end)", t_fwlint, "" if status == 0 else f"exit status {status}"))
+    run(command, env)  # warm-up: byte-code and grammar caches
+    wall, cpu, status = best_run(repeat, command, env)
+    fwlint_time = (wall, cpu)
+    rows.append(("fwlint translate (end to end)", fwlint_time,
+                 "" if status == 0 else f"exit status {status}"))
     json_command = [*fwlint, "translate", "--format", "json", str(dump), "-o", str(out_json), "-q"]
     run(json_command, env)
-    t_json = best_of(repeat, lambda: run(json_command, env))
-    rows.append(("fwlint translate --format json (end to end)", t_json, ""))
+    wall, cpu, status = best_run(repeat, json_command, env)
+    rows.append(("fwlint translate --format json (end to end)", (wall, cpu),
+                 "" if status == 0 else f"exit status {status}"))
     tiny = work / "one-rule.v4"
     tiny.write_text("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n")
     tiny_command = [*fwlint, "translate", str(tiny), "-o", str(work / "one-rule.nft"), "-q"]
     run(tiny_command, env)
-    t_start = best_of(repeat, lambda: run(tiny_command, env))
-    rows.append(("  of which: start, imports, grammar (translating a one-rule file)", t_start, ""))
+    wall, cpu, _ = best_run(repeat, tiny_command, env)
+    rows.append(("  of which: start, imports, grammar (translating a one-rule file)", (wall, cpu), ""))
 
-    split = split_times(text, str(dump), repeat)
-    for name in ("parse", "validity pass", "emit", "render"):
-        rows.append((f"  in-process: {name}", split[name], ""))
-    rows.append(("  in-process: translate (validity pass on), after parse",
-                 split["translate (validity pass on)"], ""))
+    stages = stage_times(dump, repeat, env)
+    rows.append(("  stage: parse (text to AST)", stages["parse"], ""))
+    rows.append(("  stage: emit (AST to nft rules, no validity pass)", stages["emit"], ""))
+    rows.append(("  stage: translate with the validity pass, one process", stages["one process"], ""))
+    rows.append(("  stage: translate with the validity pass, two processes", stages["two processes"],
+                 "CPU: the main process's"))
+    rows.append(("  stage: render (nft rules to text)", stages["render"], ""))
 
     kernel_rows: list[tuple[str, float | None, str]] = []
     if kernel:
-        kernel_rows = kernel_loads(out_fwlint, out_json, out_c if t_c is not None else None, work,
+        kernel_rows = kernel_loads(out_fwlint, out_json, out_c if c_time is not None else None, work,
                                    rules, repeat)
 
     out = [f"## {rules} rules ({rule_lines} rule lines, {lines} lines)", "",
-           "| what | seconds | lines/second | note |", "|---|---:|---:|---|"]
-    for name, t, note in rows:
-        if t is None:
-            out.append(f"| {name} | - | - | {note} |")
+           "| what | wall s | CPU s | lines/second (wall) | note |", "|---|---:|---:|---:|---|"]
+    for name, measured, note in rows:
+        if measured is None:
+            out.append(f"| {name} | - | - | - | {note} |")
         else:
-            out.append(f"| {name} | {t:.3f} | {lines / t:,.0f} | {note} |")
-    if t_c:
-        out += ["", f"fwlint translate / iptables-restore-translate: **{t_fwlint / t_c:.2f}x** "
-                    f"(goal: within 4x); in-process parse alone: {split['parse'] / t_c:.2f}x"]
+            out.append(f"| {name} | {measured[0]:.3f} | {measured[1]:.3f} | {lines / measured[0]:,.0f} | "
+                       f"{note} |")
+    if c_time:
+        out += ["", (f"fwlint translate / iptables-restore-translate: **{fwlint_time[0] / c_time[0]:.2f}x** "
+                     f"wall, {fwlint_time[1] / c_time[1]:.2f}x CPU (goal: within 4x); parse alone: "
+                     f"{stages['parse'][0] / c_time[0]:.2f}x wall")]
     if kernel_rows:
         out += ["", "Loading into a kernel (a network namespace of our own; best of "
                     f"{repeat}; libnftables times are of the call alone):", "",

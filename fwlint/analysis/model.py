@@ -104,6 +104,11 @@ def union_all(items: list[Any], false: Any) -> Any:
     return items[0]
 
 
+_UNKNOWN = object()
+"""In a walk's ``hits``: not computed (a rule that changes nothing for the next ones); None
+stands for "not computed, and not empty" (an exact deciding rule that took something)."""
+
+
 class _Through:
     """A contribution computed when needed: ``hit`` packets sent to a chain, those of them it
     may decide with ``label``, as they entered the caller (``modified`` quantified away)."""
@@ -279,7 +284,7 @@ class ChainAnalysis:
         if h is None:
             h = self._walked().hits[i]
             false = self.model.encoding.false
-            if h is None:  # not computed by the walk: an exact rule that takes something
+            if h is None or h is _UNKNOWN:  # not computed by the walk
                 h = self.within(i, self.rules[i].upper)
             elif self._context_free and h != false:
                 h = self.entry & h
@@ -299,6 +304,8 @@ class ChainAnalysis:
         """No packet that may reach rule ``i`` matches it."""
         h = self._walked().hits[i]
         false = self.model.encoding.false
+        if h is _UNKNOWN:
+            return self.hit(i) == false
         if h == false:
             return True
         if not self._context_free:
@@ -841,6 +848,12 @@ class _Walk:
                 hits.append(None)  # computed when asked for (ChainAnalysis.hit)
                 self._took(action.outcome if action.kind == "decide" else ret_label, R, after)
                 R = after
+                continue
+            if rm.jump is None and action.kind == "continue" and not action.steps:
+                # LOG and the like change nothing here: what they match is computed if asked
+                hits.append(_UNKNOWN)
+                if rm.approximations:
+                    self._note(rm.approximations)
                 continue
             hit = R & rm.upper
             hits.append(hit)

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Speed of the exact reachability analysis (fwlint.analysis): parse time, analysis time, peak memory.
+
+    python bench/analysis.py [--sizes 10000 50000 100000] [--prefix-rules 20000] [--seed 1]
+
+Cases: ../shared/bench/gen_ruleset.py output at each size, and one chain of N `-s PREFIX -j DROP`
+rules (random prefixes, /16 to /32).  Each case runs in a process of its own, so that the peak
+resident memory (getrusage maxrss, which counts CUDD's tables too) is that case's.  "analysis"
+is build_model: every rule encoded, every chain walked and summarised, and the FW201-FW204
+findings worked out; parsing is timed apart.  CPU seconds (process time), as the machine may be
+shared.  Writes bench/results-analysis.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GEN = HERE.parent.parent / "shared" / "bench" / "gen_ruleset.py"
+
+
+def prefix_chain(rules: int, seed: int) -> str:
+    rng = random.Random(seed)
+    lines = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"]
+    for _ in range(rules):
+        bits = rng.choice([16, 20, 24, 24, 24, 28, 32])
+        address = (rng.randint(1, 223) << 24) | rng.getrandbits(24)
+        address &= ~((1 << (32 - bits)) - 1) & 0xFFFFFFFF
+        dotted = ".".join(str(address >> shift & 0xFF) for shift in (24, 16, 8, 0))
+        lines.append(f"-A INPUT -s {dotted}/{bits} -j DROP")
+    lines.append("COMMIT")
+    return "\n".join(lines) + "\n"
+
+
+def run_case(path: str) -> dict:
+    """Parse and analyse one file in this process; what was measured."""
+    from fwlint.analysis.model import build_model
+    from fwlint.extensions import default_registry
+    from fwlint.parse import no_gc, parse_text
+
+    text = Path(path).read_text()
+    registry = default_registry()
+    parse_text("*filter\nCOMMIT\n", "warm.rules")  # grammar loaded
+    import dd.cudd  # noqa: F401  (imported before the clock starts, as in a real check)
+    with no_gc():
+        t0 = time.process_time()
+        rulesets = parse_text(text, path)
+        t1 = time.process_time()
+        findings: Counter = Counter()
+        nodes = 0
+        rules = 0
+        for ruleset in rulesets:
+            model = build_model(ruleset, registry)
+            findings.update(f.code for f in model.findings)
+            nodes = max(nodes, model.encoding.node_count())
+            rules += sum(len(r) for tm in model.tables for r in tm.rules.values())
+        t2 = time.process_time()
+    return {"lines": text.count("\n"), "rules": rules, "parse": t1 - t0, "analysis": t2 - t1,
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "nodes": nodes, "findings": dict(sorted(findings.items()))}
+
+
+def measure(path: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--case", str(path)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10000, 50000, 100000])
+    ap.add_argument("--prefix-rules", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--case", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.case:
+        print(json.dumps(run_case(args.case)))
+        return 0
+    if not GEN.is_file():
+        print(f"bench: {GEN} not found (../shared is needed)", file=sys.stderr)
+        return 2
+    cases: list[tuple[str, Path]] = []
+    for n in args.sizes:
+        dump = HERE / f"bench-{n}.rules"
+        with open(dump, "w") as f:
+            subprocess.run([sys.executable, str(GEN), "--rules", str(n), "--seed", str(args.seed)],
+                           stdout=f, check=True)
+        cases.append((f"gen_ruleset.py --rules {n}", dump))
+    if args.prefix_rules:
+        dump = HERE / f"bench-prefix-{args.prefix_rules}.rules"
+        dump.write_text(prefix_chain(args.prefix_rules, args.seed))
+        cases.append((f"one chain of {args.prefix_rules} -s PREFIX -j DROP", dump))
+    rows = []
+    for name, path in cases:
+        result = measure(path)
+        rows.append((name, result))
+        print(f"{name}: parse {result['parse']:.2f}s, analysis {result['analysis']:.2f}s, "
+              f"peak {result['peak_mib']:.0f} MiB, {result['findings']}", file=sys.stderr)
+        path.unlink()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    out = [f"# Analysis benchmark (gen_ruleset.py --seed {args.seed})", "",
+           f"Python {sys.version.split()[0]}, {platform.machine()}, {os.cpu_count()} cores, "
+           f"load average {load:.1f} when it finished; CPU seconds of one process per case.", "",
+           "| case | rules | parse s | analysis s | analysis µs/rule | peak RSS MiB | BDD nodes | findings |",
+           "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for name, r in rows:
+        per_rule = r["analysis"] / max(1, r["rules"]) * 1e6
+        shown = ", ".join(f"{k} {v}" for k, v in r["findings"].items()) or "none"
+        out.append(f"| {name} | {r['rules']} | {r['parse']:.2f} | {r['analysis']:.2f} | {per_rule:.0f} | "
+                   f"{r['peak_mib']:.0f} | {r['nodes']:,} | {shown} |")
+    sized = [(n, r) for n, (_, r) in zip(args.sizes, rows)]
+    if len(sized) >= 2:
+        (n1, r1), (n2, r2) = sized[-2], sized[-1]
+        out += ["", f"From {n1} to {n2} rules the analysis time grows {r2['analysis'] / r1['analysis']:.2f}x "
+                    f"for {n2 / n1:.1f}x the rules."]
+    report = "\n".join(out) + "\n"
+    (HERE / "results-analysis.md").write_text(report)
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
