@@ -158,6 +158,25 @@ class InterfaceSymbols:
         raise ValueError(f"no interface name stands for the prefix {text}+ alone")
 
 
+def _cudd():
+    """dd's CUDD module, imported without networkx.
+
+    dd imports networkx when it is installed, only for drawing diagrams; that import costs
+    about a third of a second, paid by every `fwlint check`.  Hiding it during dd's import
+    makes dd take its no-networkx path; other code importing networkx later is unaffected."""
+    import sys
+
+    if "dd.cudd" in sys.modules or "networkx" in sys.modules:
+        import dd.cudd
+        return dd.cudd
+    sys.modules["networkx"] = None  # type: ignore[assignment]
+    try:
+        import dd.cudd
+    finally:
+        del sys.modules["networkx"]
+    return dd.cudd
+
+
 class Encoding:
     """One BDD manager with every header field declared, and encoders for their values.
 
@@ -166,14 +185,14 @@ class Encoding:
     """
 
     def __init__(self, family: int, interfaces: InterfaceSymbols) -> None:
-        import dd.cudd
+        cudd = _cudd()
 
         self.family = family
         self.interfaces = interfaces
         self.widths: dict[str, int] = dict(FIXED_WIDTHS)
         self.widths["iif"] = self.widths["oif"] = interfaces.width
         self.widths["src"] = self.widths["dst"] = 32 if family == 4 else 128
-        self.bdd = dd.cudd.BDD(memory_budget())
+        self.bdd = cudd.BDD(memory_budget())
         self.bdd.configure(reordering=False)
         self.names: dict[str, tuple[str, ...]] = {}
         order: list[str] = []

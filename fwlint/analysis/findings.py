@@ -123,6 +123,7 @@ class _ChainFindings:
         self.a = a
         self.enc = model.encoding
         self._next_other: dict[str, list[int]] = {}
+        self._next_same: dict[str, list[int]] = {}
         self._inexact: list[int] | None = None
 
 
@@ -407,6 +408,8 @@ class _ChainFindings:
         outcome (computed once per chain and outcome) decides, and the rules named are those
         among the next few that take some of the packets."""
         a = self.a
+        if a.return_label != outcome and self.next_same(outcome)[i] >= len(a.rules):
+            return None  # no later rule can decide its packets its way, and the end does not
         if self.next_other(outcome)[i] > i + FOLLOW_BUDGET:
             checked: Any = _TOO_FAR  # nothing to stop the walk soon: the backward pass is cheaper
         else:
@@ -423,6 +426,30 @@ class _ChainFindings:
             takers, to_end, approx = checked
         return self.redundant_finding(rm, hit, outcome, takers, to_end,
                                       _collect_approx(rm.approximations, approx))
+
+    def next_same(self, outcome: str) -> list[int]:
+        """For each rule, the index of the next rule after it that could give its packets
+        ``outcome`` (a deciding rule with it, a jump, a header change); the number of rules
+        when there is none."""
+        cached = self._next_same.get(outcome)
+        if cached is None:
+            a = self.a
+            n = len(a.rules)
+            cached = [n] * n
+            nxt = n
+            for k in range(n - 1, -1, -1):
+                cached[k] = nxt
+                rm = a.rules[k]
+                if rm.excluded:
+                    continue
+                if rm.jump is not None or (rm.action.steps and rm.action.kind in ("continue", "maybe")):
+                    nxt = k
+                elif rm.action.kind in ("decide", "return", "maybe"):
+                    label = a.return_label if rm.action.kind == "return" else rm.action.outcome
+                    if label == outcome:
+                        nxt = k
+            self._next_same[outcome] = cached
+        return cached
 
     def next_other(self, outcome: str) -> list[int]:
         """For each rule, the index of the next rule after it that could give its packets an
@@ -462,6 +489,7 @@ class _ChainFindings:
         exactly (``_follow_exact``)."""
         a, false = self.a, self.enc.false
         upper = a.rules[i].upper
+        protocol = a.rules[i].protocol
         coarse = upper
         pending: list[Any] = []  # lowers of same-outcome rules passed, not yet taken off
         takers: list[RuleModel] = []
@@ -483,6 +511,8 @@ class _ChainFindings:
             steps += 1
             if steps > FOLLOW_BUDGET:
                 return _TOO_FAR
+            if protocol is not None and other.protocol is not None and other.protocol != protocol:
+                continue
             if (coarse & other.upper) == false:
                 continue
             action = other.action

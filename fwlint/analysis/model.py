@@ -23,6 +23,7 @@ operations against the running "remaining packets" set of its chain.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import weakref
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class RuleModel:
     action: Action | None = None
     jump: str | None = None
     goto: bool = False
+    protocol: int | None = None  # the protocol number its -p requires (None: any), a quick filter
 
     @property
     def exact(self) -> bool:
@@ -581,6 +583,8 @@ class Model:
                           "target of the rule takes it")
         ctx = self._placement_context(table_model, chain)
         protocol = _rule_protocol(rule)
+        number = _protocol_number(protocol) if protocol is not None else None
+        rm.protocol = number if number else None
         parts: list[Meaning] = []
         for m in rule.matches:
             ext = registry.builtin if m.name == "builtin" else registry.match(m.name)
@@ -661,6 +665,7 @@ def _rule_protocol(rule: Rule) -> str | None:
     return opt.values[0].lower()
 
 
+@functools.lru_cache(maxsize=1024)
 def _protocol_number(text: str) -> int | None:
     from fwlint.data.services import PROTOCOLS
 
@@ -670,6 +675,7 @@ def _protocol_number(text: str) -> int | None:
     return PROTOCOLS.get(low)
 
 
+@functools.lru_cache(maxsize=1024)
 def _protocol_in(protocol: str | None, allowed: frozenset[str]) -> bool:
     if protocol is None:
         return False

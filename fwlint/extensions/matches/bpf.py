@@ -21,7 +21,7 @@ def _scan(word: str, bits: int) -> int:
 # bpf_check_classic (Linux net/core/filter.c): the instruction codes the kernel takes
 _ALU = [0x04 | op | src for op in (0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0)
         for src in (0x00, 0x08)] + [0x04 | 0x80]
-_LOADS = [0x00 | 0x20 | size for size in (0x00, 0x08, 0x10)] + [0x00 | 0x40 | size for size in (0x00, 0x08, 0x10)]
+_LOADS = [mode | size for mode in (0x20, 0x40) for size in (0x00, 0x08, 0x10)]  # ld [k], ld [x+k]
 _JUMPS = [0x05 | op | src for op in (0x10, 0x20, 0x30, 0x40) for src in (0x00, 0x08)]
 _CODES = frozenset(_ALU + _LOADS + _JUMPS + [
     0x80, 0x00, 0x60,          # ld len, ld #k, ld M[k]
@@ -105,7 +105,8 @@ _NFT = NoNft('nft cannot run a BPF program (rewrite the test as nft expressions)
 EXTENSION = match(
     "bpf",
     OptionSpec("object-pinned", help="path of a pinned eBPF program in the bpf filesystem"),
-    OptionSpec("bytecode", value=ValueType("BPF program", _bytecode), help='classic BPF: "N,op jt jf k,op jt jf k,..." as nfbpf_compile prints'),
+    OptionSpec("bytecode", value=ValueType("BPF program", _bytecode),
+               help='classic BPF: "N,op jt jf k,op jt jf k,..." as nfbpf_compile prints'),
     summary="BPF program",
     nft=_NFT,
     meaning=Opaque("runs a BPF program on the packet's bytes"),

@@ -25,4 +25,4 @@ EXTENSION = match(
     required=(frozenset({"rateest1", "rateest2"}),
               frozenset({"rateest-bps1", "rateest-pps1", "rateest-bps2", "rateest-pps2"}),
               frozenset({"rateest-lt", "rateest-gt", "rateest-eq"})),
-    exclusive=(frozenset({"rateest-lt", "rateest-gt", "rateest-eq"}),))
+)
