@@ -109,8 +109,8 @@ def main() -> int:
         path.unlink()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     out = [f"# Analysis benchmark (gen_ruleset.py --seed {args.seed})", "",
-           f"Python {sys.version.split()[0]}, {platform.machine()}, {os.cpu_count()} cores, "
-           f"load average {load:.1f} when it finished; CPU seconds of one process per case.", "",
+           (f"Python {sys.version.split()[0]}, {platform.machine()}, {os.cpu_count()} cores, "
+            f"load average {load:.1f} when it finished; CPU seconds of one process per case."), "",
            "| case | rules | parse s | analysis s | analysis µs/rule | peak RSS MiB | BDD nodes | findings |",
            "|---|---:|---:|---:|---:|---:|---:|---|"]
     for name, r in rows:
@@ -121,8 +121,8 @@ def main() -> int:
     sized = [(n, r) for n, (_, r) in zip(args.sizes, rows)]
     if len(sized) >= 2:
         (n1, r1), (n2, r2) = sized[-2], sized[-1]
-        out += ["", f"From {n1} to {n2} rules the analysis time grows {r2['analysis'] / r1['analysis']:.2f}x "
-                    f"for {n2 / n1:.1f}x the rules."]
+        growth = r2["analysis"] / r1["analysis"]
+        out += ["", f"From {n1} to {n2} rules the analysis time grows {growth:.2f}x for {n2 / n1:.1f}x the rules."]
     report = "\n".join(out) + "\n"
     (HERE / "results-analysis.md").write_text(report)
     print(report)

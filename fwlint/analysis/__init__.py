@@ -6,13 +6,10 @@ Modules
               universe of packets, concrete packets to and from bit assignments.
 ``meaning``   the protocol extension modules implement (``meaning=``): MatchContext,
               TargetContext, Meaning (upper/lower bounds), Action, SetBits, Havoc.
-``model``     rules to BDDs (and which rules are left out), chain summaries, the forward
-              ("may reach") and backward ("surely decided as") passes.
+``model``     rules to BDDs (and which rules are left out), chain summaries, the walks
+              ("may reach"), the backward pass ("surely decided as").
 ``findings``  FW201-FW204 from the model, with the rules that cause each.
-``packet``    a concrete Packet and the ``--packet`` mini-language of ``fwlint trace``.
-``evaluate``  the concrete evaluator (no BDDs: each extension's ``concrete=``, three-valued),
-              chains as the kernel runs them, the packet's path through hooks and tables.
-``trace``     ``fwlint trace``: runs the evaluator, writes text or JSON.
+(``evaluate``, ``packet`` and ``trace`` are the concrete evaluator and ``fwlint trace``.)
 
 The model
 ---------
@@ -21,21 +18,38 @@ A packet is an assignment to the fields of :data:`fields.FIELD_ORDER`: ``family`
 exclusive), ``snat``/``dnat`` (conntrack NAT flags), ``ctstatus``, ``iif``/``oif`` (interface
 symbols), ``pkttype``, ``tcpflags``, ``icmptype``/``icmpcode``, ``srctype``/``dsttype``
 (address-type masks), ``tos``, ``ttl`` (hop limit for IPv6), ``length``, ``mark``, ``ctmark``,
-``hasmac``/``mac``, ``sport``/``dport``, ``src``/``dst``.
+``hasmac``/``mac``, ``sport``/``dport``, ``src``/``dst``.  ``Encoding.universe`` is the set of
+packets that can exist (the ruleset's family, one state, one address type per IPv4 address ...).
 
 Each rule has two BDDs: ``upper`` (it may match these packets) and ``lower`` (it surely does).
 They differ only where a match is not modelled (``-m limit``, ``-m set``, ``-m u32`` ...: may
-match anything, surely matches nothing); ``RuleModel.approximations`` names those.  Rules the
-kernel would refuse are left out: a cheap check (unknown match or target, options nothing
-takes, values iptables rejects, an extension outside its tables, hooks or protocol, ``-i`` on
-OUTPUT, a jump to a built-in chain, a jump that closes a loop of chains) sets
-``RuleModel.excluded`` to the reason, and the validity rules (FW1xx) report the error itself.
+match anything, surely matches nothing; a host name in -s/-d likewise); ``RuleModel.approximations``
+names those.  Rules the kernel would refuse are left out of the model: a cheap check sets
+``RuleModel.excluded`` to the reason (unknown match or target, options nothing takes, a value
+iptables rejects, an option given twice, an extension outside its tables, hooks, protocol or
+family (``fwlint.lint.facts.misplacements``), ``-i`` on OUTPUT/POSTROUTING, ``-o`` on
+PREROUTING/INPUT, a jump to a built-in chain, a jump that closes a loop of chains); the
+validity rules (FW1xx) report the error itself.
 
+Chains are evaluated as the kernel does: the built-in chain's policy at its end; a jump enters
+the user chain and what RETURNs (or falls off its end) comes back; ``-g`` returns to the
+caller's caller (the policy, from a built-in chain); LOG, NFLOG, MARK ... let packets go on.
 Each user chain is summarised once (:class:`model.ChainSummary`) and the summary is used at
-every jump.  Header changes (MARK, CONNMARK, TOS/DSCP, TTL, NOTRACK, DNPT/SNPT ...) are applied
-to the packets that go on: exactly for set/flip bit arithmetic, as "any value" (havoc) for
-the rest.  Each table block is analysed on its own, each built-in chain from the whole packet
-space (``Encoding.universe``), each user chain from what its callers send it.
+every jump.  Header changes (MARK, CONNMARK, TOS/DSCP, TTL/HL, ECN, NOTRACK/CT, DNPT/SNPT ...)
+apply to the packets that go on: exactly for the kernel's set/flip bit arithmetic
+(``SetBits``), as "any value" (``Havoc``) for the rest.  Each table block is analysed on its
+own; a built-in chain is entered by the whole packet space, a user chain by what the
+conditions of the jumps to it let through (not less what earlier rules of its callers decide:
+a superset, so sound).  Large sets are kept from growing with the ruleset by three budgets
+(``model.SUMMARY_BUDGET``, ``REACH_BUDGET``, ``EXACT_JUMP_BUDGET``), each losing precision the
+sound way; see fwlint/analysis/model.py.
+
+Findings and their precedence (fwlint.analysis.findings): a rule gets at most one of FW203
+(after a catch-all), FW204 (duplicate), FW201 (shadowed: never matches, and some of its packets
+surely get another outcome) and FW202 (redundant: never matches with all its packets decided
+its way; or matches, and the rules after it and the policy would decide every one of its
+packets its way), in that order.  ``--no-analysis`` (``without_analysis``) drops FW201/FW202
+and makes FW203/FW204 compare rules as written.
 
 API for the packet trace and the cross-checks
 ---------------------------------------------
@@ -48,15 +62,22 @@ API for the packet trace and the cross-checks
     rm = model.rule_model(rule)               # RuleModel of an ast.Rule (None: not in a chain)
     rm.excluded                               # None, or why the kernel would refuse it
     rm.upper, rm.lower, rm.approximations     # BDDs: may match / surely matches
-    rm.action, rm.jump, rm.goto               # what its target does
+    rm.action, rm.jump, rm.goto               # what its target does (Action) or where it jumps
+    analysis, rm = model.analysis_of(rule)    # with the ChainAnalysis of its chain
 
     packet = {"family": 4, "proto": 6, "src": "203.0.113.7", "sport": 40000,
               "dst": "192.0.2.1", "dport": 22, "iif": "eth0", "oif": "",
               "ctstate": "NEW", "frag": False, "tcpflags": {"SYN"}}
     enc.holds(rm.upper, packet)               # True / False, or None when it depends on
                                               # fields the packet leaves out
-    analysis = model.chain("filter", "INPUT") # ChainAnalysis: .rules, .entry, .reach[i] ...
-    enc.holds(analysis.reach[i], packet)      # may the packet reach rule i of the chain?
+    analysis = model.chain("filter", "INPUT") # ChainAnalysis (the last block of the table)
+    analysis.entry                            # what may enter the chain
+    analysis.reach_at(i)                      # what may reach rule i, as it stands there
+    analysis.hit(i)                           # ... and rule i may match
+    analysis.kill[i]                          # what rule i surely takes out of the chain
+    analysis.sure_after(i)                    # what the rest surely decides with rule i's outcome
+    analysis.segment[i]                       # where rule i's segment (no header change) starts
+    model.table("filter").summaries["CHAIN"]  # ChainSummary: may_decide, may_return, ...
     enc.sample(u, count=5, seed=1)            # concrete packets of a BDD (dicts as above,
                                               # every field filled in; interfaces get a name
                                               # of the right symbol, "" for "no interface")
@@ -67,17 +88,20 @@ or int); ``proto``, ports, ``icmptype``, ``icmpcode``, ``tos``, ``ttl``, ``lengt
 ``ctmark`` ints; ``frag``, ``snat``, ``dnat``, ``hasmac`` bools; ``iif``/``oif`` names ("" for
 none); ``ctstate`` a state name; ``ctstatus`` a set of status names; ``tcpflags`` a set of flag
 names or the flag byte; ``srctype``/``dsttype`` a set of address-type names; ``pkttype`` a name
-(unicast, broadcast, multicast, otherhost, outgoing); ``mac`` "xx:xx:..." or an int.
+(unicast, broadcast, multicast, otherhost, outgoing, user, kernel); ``mac`` "xx:xx:..." or an int.
 
-``model.findings`` (:func:`findings_for`) lists the FW201-FW204 findings; each
-:class:`findings.Finding` has ``packets`` (a BDD to sample from: for a shadowed rule, packets
-it matches that never reach it; for a "redundant-later" one, packets it takes that the rest of
-the chain would decide the same way), ``blockers`` and ``also`` (RuleModels) and ``outcome``.
+``model.findings`` (or :func:`findings_for`) lists the FW201-FW204 findings;
+each :class:`findings.Finding` has ``code``, ``kind``, ``rule``, ``message``, ``blockers`` and
+``also`` (RuleModels), ``outcome`` and ``packets``: a BDD to sample from (for a shadowed or
+earlier-redundant rule, packets it matches that never reach it; for "...-by-callers" ones,
+packets it matches that no jump sends to its chain; for a "redundant-later" one, packets it
+takes that the rest of the chain would decide the same way).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fwlint.analysis.findings import Finding
@@ -87,29 +111,25 @@ if TYPE_CHECKING:
     from fwlint.lint.rule import Context, Rule
 
 
-def build_model(ruleset: "Ruleset", registry: "Registry | None" = None, ctx: "Context | None" = None) -> "Model":
-    """The reachability model of one ruleset."""
+def build_model(ruleset: Ruleset, registry: Registry | None = None, ctx: Context | None = None) -> Model:
+    """The reachability model of one ruleset (its findings included)."""
     from fwlint.analysis.model import build_model as build
     from fwlint.extensions import default_registry
 
     return build(ruleset, registry or default_registry(), ctx)
 
 
-def model_for(ctx: "Context") -> "Model":
+def model_for(ctx: Context) -> Model:
     """The model of the ruleset a lint rule is looking at, built once and shared."""
     return ctx.memo(("fwlint.analysis", "model"), lambda: build_model(ctx.ruleset, ctx.registry, ctx))
 
 
-def findings_for(ctx: "Context") -> "list[Finding]":
-    """FW201-FW204 findings of the ruleset, computed once and shared by the four rules."""
-    def compute() -> list[Any]:
-        from fwlint.analysis.findings import compute_findings
-
-        return compute_findings(model_for(ctx))
-    return ctx.memo(("fwlint.analysis", "findings"), compute)
+def findings_for(ctx: Context) -> list[Finding]:
+    """FW201-FW204 findings of the ruleset, shared by the four rules."""
+    return model_for(ctx).findings
 
 
-def without_analysis(rules: "Sequence[Rule]") -> "list[Rule]":
+def without_analysis(rules: Sequence[Rule]) -> list[Rule]:
     """The rules to run under ``--no-analysis``: those that need the model (``analysis ==
     "required"``) left out, those that can do without it (``"optional"``) made to."""
     out = []

@@ -1,22 +1,24 @@
 """Header fields as BDD variables, and how values of each field are encoded.
 
-Every field is a fixed number of bits, most significant bit first, declared to
-CUDD in one order (:data:`FIELD_ORDER`) that keeps the BDDs small: the fields
-with few distinct values that most rules test (family, protocol, fragment,
-connection state, interfaces, TCP flags ...) come first, the ports next and the
-addresses, with the most distinct values, last.  A union of rules that each fix
-a protocol, a port and an address then branches once on the protocol and the
-port, and keeps its address tries below; measured on the benchmark rulesets
-(bench/analysis.py) this order gave the smallest tables of the ones tried.
+Every field is a fixed number of bits, most significant bit first, declared to CUDD in one
+order (:data:`FIELD_ORDER`).  A chain's "remaining packets" set is the complement of a union of
+rule boxes, and its size (and the cost of every operation on it) depends on that order.  The
+order was chosen by measuring (bench/analysis.py, and CUDD's group sifting run on the reach sets
+of generated chains, which it could improve by only a quarter): the interface and MAC of the
+"-i IF -m mac --mac-source M" rules first, so those boxes are settled before anything else and
+not copied below every combination of the other fields; then the protocol and what depends on it
+(fragment, TCP flags, ICMP type), the connection state, the destination port and the output
+interface; the addresses and the fields few rules test (marks, source port) last, where a prefix
+trie costs one node per fixed bit.  Fields no rule tests cost nothing wherever they stand.
 
-Interfaces are symbols, not strings: :class:`InterfaceSymbols` gives each name
-the ruleset uses a code, each ``prefix+`` wildcard a code of its own for "other
-names with this prefix", and one code for every other name (and for "no
-interface").  ``-i eth+`` is then the set of the codes whose name or prefix
-starts with ``eth``, exactly.
+Interfaces are symbols, not strings: :class:`InterfaceSymbols` gives each name the ruleset uses
+a code, each ``prefix+`` wildcard a code of its own for "other names with this prefix", and one
+code for every other name (and for "no interface").  ``-i eth+`` is then the set of the codes
+whose name or prefix starts with ``eth``, exactly.
 
-The encoders cache their results by (field, value), so a value many rules test
-is built once.
+Values are built from cached 8-bit pieces (an address prefix is at most four cached pieces and
+three conjunctions; a range, two comparisons of at most four pieces), so a value many rules
+test, or a byte many values share, is built once.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import random
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 # field name -> width in bits (addresses: 32 for IPv4, 128 for IPv6; interfaces: per ruleset)
 FIXED_WIDTHS: dict[str, int] = {

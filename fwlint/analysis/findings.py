@@ -24,10 +24,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fwlint.analysis.model import (ChainAnalysis, Model, RuleModel, TableModel, describe_target,
-                                   return_label, rule_outcome, same_rule_key)
+from fwlint.analysis.model import (
+    ChainAnalysis,
+    Model,
+    RuleModel,
+    TableModel,
+    describe_target,
+    return_label,
+    rule_outcome,
+    same_rule_key,
+)
 from fwlint.lint.facts import is_unconditional
-
 
 FOLLOW_BUDGET = 64
 """How many later rules a rule's packets are followed through (to see whether they would be

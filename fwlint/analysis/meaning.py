@@ -18,16 +18,23 @@ loading the extension model never loads the BDD package.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
-from fwlint.analysis.fields import (ADDRESS_TYPES, CT_STATES, CT_STATUS_BITS, PACKET_TYPES,
-                                    TCP_FLAG_BITS, Encoding)
+from fwlint.analysis.fields import (
+    ADDRESS_TYPES,
+    CT_STATES,
+    CT_STATUS_BITS,
+    PACKET_TYPES,
+    TCP_FLAG_BITS,
+    Encoding,
+)
 from fwlint.extensions import Extension
 from fwlint.extensions.values import BadValue, Unresolved, ValueType
 
 if TYPE_CHECKING:
-    from fwlint.ast import Match, Option, Target
+    from fwlint.ast import Option, Target
 
 
 class Refused(Exception):
@@ -74,7 +81,7 @@ class _Context:
     def refuse(self, message: str) -> NoReturn:
         raise Refused(message)
 
-    def options(self, node: Any, *, repeatable: Iterable[str] = ()) -> dict[str, "Option"]:
+    def options(self, node: Any, *, repeatable: Iterable[str] = ()) -> dict[str, Option]:
         """The options of a match or target by name; an option given twice is refused
         (iptables: "multiple ... flags not allowed") unless ``repeatable`` names it."""
         out: dict[str, Option] = {}
@@ -87,7 +94,7 @@ class _Context:
             out[opt.name] = opt
         return out
 
-    def values(self, opt: "Option") -> tuple[Any, ...]:
+    def values(self, opt: Option) -> tuple[Any, ...]:
         """The option's values, read with its value types (refused when iptables would)."""
         spec = self.ext.option(opt.name) if self.ext is not None else None
         if spec is None:
@@ -103,7 +110,7 @@ class _Context:
         except Unresolved:
             raise Unknowable(f"{opt.written} {' '.join(opt.values)}") from None
 
-    def value(self, opt: "Option") -> Any:
+    def value(self, opt: Option) -> Any:
         return self.values(opt)[0]
 
 
@@ -133,7 +140,7 @@ class MatchContext(_Context):
                 lower &= p
         return Meaning(upper, lower, tuple(approx))
 
-    def negate(self, u: Any, opt: "Option") -> Any:
+    def negate(self, u: Any, opt: Option) -> Any:
         return ~u if opt.negated else u
 
     # --- fields ----------------------------------------------------------------------------
@@ -335,7 +342,7 @@ class TargetContext(_Context):
     def havoc(self, field: str, mask: int | None = None) -> Havoc:
         return Havoc(field, mask)
 
-    def outcome_label(self, target: "Target") -> str:
+    def outcome_label(self, target: Target) -> str:
         """The target's name with its options in a canonical order: two rules with the same
         label decide packets the same way."""
         parts = [target.name]

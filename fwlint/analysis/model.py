@@ -1,23 +1,27 @@
 """The exact reachability model of one ruleset: rules as BDDs, chains evaluated as the kernel does.
 
-Three steps per table:
+Per table block:
 
 1. **Rules.**  Each rule's matches become a :class:`~fwlint.analysis.meaning.Meaning` (an
-   upper bound, "may match", and a lower bound, "surely matches"), each target an
+   upper bound, "may match", and a lower bound, "surely matches"), its target an
    :class:`~fwlint.analysis.meaning.Action`; rules the kernel would refuse are left out
-   (:func:`refusal`).  Encodings are cached by value, meanings by match text.
-2. **Summaries, bottom-up.**  Each user chain is evaluated once from the whole packet space
-   and summarised (:class:`ChainSummary`): the packets it may decide, per outcome, and the
-   packets that may come back from it.  A jump uses the summary, whatever jumps there.
-3. **Reach, top-down.**  Each built-in chain is evaluated from the whole packet space, each user
-   chain from the union of what its callers send it, keeping the set of packets that may reach
-   each rule (:attr:`ChainAnalysis.reach`); a backward pass gives, for each deciding rule, the
-   packets the rest of the chain would surely decide the same way.
+   (``RuleModel.excluded``).  Encodings are cached by value, meanings by match text.
+2. **Entries, callers first.**  A built-in chain is entered by every packet; a user chain by
+   what the conditions of the jumps to it let through (``_entries``).
+3. **Chains, callees first.**  Each chain is walked once from the whole packet space, keeping
+   the set of packets that may reach each rule; a user chain is summarised
+   (:class:`ChainSummary`: what it may decide, per outcome, and what may come back) and the
+   summary is used at every jump to it; the chain's findings (FW201-FW204) are worked out
+   from the walk and its entry, and the per-rule sets are then released (walked again if
+   asked for): CUDD slows down as the set of live nodes grows.
 
 Every set is sound: ``reach`` never misses a packet that can get there, ``kill`` never holds
 one that can get past, so a rule found unreachable is unreachable whatever the matches the
-model approximates do.  Never two rules are compared pairwise: each rule costs a few BDD
-operations against the running "remaining packets" set of its chain.
+model approximates do.  Rules are never compared pairwise: each rule costs one operation
+against its chain's running "remaining packets" set, and a finding looks only at the rules
+that take its packets.  Three budgets keep sets that would grow with the size of the ruleset
+from doing so, each by losing precision soundly (a superset of what may happen, a subset of
+what surely does): ``SUMMARY_BUDGET``, ``REACH_BUDGET`` and ``EXACT_JUMP_BUDGET``.
 """
 
 from __future__ import annotations
@@ -26,12 +30,22 @@ import dataclasses
 import functools
 import ipaddress
 import weakref
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from fwlint.analysis.fields import Encoding, InterfaceSymbols
-from fwlint.analysis.meaning import (Action, Havoc, MatchContext, Meaning, Refused, SetBits, Step,
-                                     TargetContext, Unknowable)
+from fwlint.analysis.meaning import (
+    Action,
+    Havoc,
+    MatchContext,
+    Meaning,
+    Refused,
+    SetBits,
+    Step,
+    TargetContext,
+    Unknowable,
+)
 from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Rule, Ruleset, Table, Target
 from fwlint.extensions import Extension, Opaque, Registry, rule_key
 
@@ -115,9 +129,9 @@ class _Through:
     """A contribution computed when needed: ``hit`` packets sent to a chain, those of them it
     may decide with ``label``, as they entered the caller (``modified`` quantified away)."""
 
-    __slots__ = ("hit", "summary", "label", "bdd", "modified")
+    __slots__ = ("bdd", "hit", "label", "modified", "summary")
 
-    def __init__(self, hit: Any, summary: "ChainSummary", label: str, bdd: Any,
+    def __init__(self, hit: Any, summary: ChainSummary, label: str, bdd: Any,
                  modified: frozenset[str]) -> None:
         self.hit, self.summary, self.label, self.bdd, self.modified = hit, summary, label, bdd, modified
 
@@ -130,7 +144,7 @@ class _Taken:
     """A contribution computed when needed: the packets an exact rule took, ``before & ~after``
     (the sets reaching it and the next rule), as they entered (``modified`` quantified away)."""
 
-    __slots__ = ("before", "after", "bdd", "modified")
+    __slots__ = ("after", "bdd", "before", "modified")
 
     def __init__(self, before: Any, after: Any, bdd: Any, modified: frozenset[str]) -> None:
         self.before, self.after, self.bdd, self.modified = before, after, bdd, modified
@@ -215,8 +229,8 @@ class ChainAnalysis:
     the end of the chain would surely decide with its outcome (None for the others).
     """
 
-    def __init__(self, model: "Model", tm: "TableModel", chain: Chain, entry: Any,
-                 walk: "_Walk", context_free: bool) -> None:
+    def __init__(self, model: Model, tm: TableModel, chain: Chain, entry: Any,
+                 walk: _Walk, context_free: bool) -> None:
         # back-references are weak: a cycle would leave the BDD manager to the cyclic
         # collector, which may free it before the BDDs that still reference it
         self.model = weakref.proxy(model)
@@ -241,7 +255,7 @@ class ChainAnalysis:
     def name(self) -> str:
         return self.chain.name
 
-    def _walked(self) -> "_Walk":
+    def _walked(self) -> _Walk:
         """The walk with its per-rule sets (walked again if they were released)."""
         walk = self._walk
         if walk.reach is None:
@@ -371,7 +385,7 @@ class ChainAnalysis:
 class TableModel:
     """The chains of one table block, their rules, summaries and analyses."""
 
-    def __init__(self, model: "Model", table: Table) -> None:
+    def __init__(self, model: Model, table: Table) -> None:
         self.model = weakref.proxy(model)
         self.table = table
         self.chains: dict[str, Chain] = {c.name: c for c in table.chains}

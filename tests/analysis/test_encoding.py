@@ -170,7 +170,6 @@ def test_icmp_types_and_codes():
 # --- connection tracking ------------------------------------------------------------------------
 
 def test_states_are_exclusive():
-    _, rm = rule_model("-m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT")
     model, both = rule_model("-m state --state NEW -m state --state ESTABLISHED -j ACCEPT")
     assert model.encoding.universe & both.upper == model.encoding.false
     assert matches("-m state --state NEW,ESTABLISHED -j ACCEPT", ctstate="ESTABLISHED")

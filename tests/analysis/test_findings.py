@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from fwlint.analysis import build_model, findings_for, model as model_module, without_analysis
+from fwlint.analysis import build_model, findings_for, without_analysis
+from fwlint.analysis import model as model_module
 from fwlint.analysis.findings import compute_findings
 from fwlint.cli import main
 from fwlint.lint.engine import catalogue, lint_rulesets
@@ -51,7 +52,7 @@ COMMIT
     got = [(f.code, f.rule.line, [b.line for b in f.blockers]) for f in findings(text)]
     # line 7 is redundant by the policy alone: line 8, which it hides, is left out of the reason
     assert got == [("FW204", 4, [3]), ("FW201", 6, [5]), ("FW202", 7, []), ("FW203", 8, [7])]
-    redundant = [f for f in findings(text) if f.code == "FW202"][0]
+    redundant = next(f for f in findings(text) if f.code == "FW202")
     assert redundant.to_policy and "an ACCEPT under an ACCEPT policy restricts nothing" in redundant.message
 
 

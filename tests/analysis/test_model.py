@@ -6,7 +6,8 @@ import gc
 
 import pytest
 
-from fwlint.analysis import build_model, model as model_module
+from fwlint.analysis import build_model
+from fwlint.analysis import model as model_module
 from fwlint.analysis.meaning import Havoc, SetBits
 from fwlint.parse import parse_text
 

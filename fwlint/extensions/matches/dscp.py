@@ -9,7 +9,7 @@ def _meaning(match, enc):
     opts = enc.options(match)
     if len(opts) != 1:
         enc.refuse("-m dscp takes exactly one of --dscp, --dscp-class")
-    (name, opt), = opts.items()
+    (opt,) = opts.values()
     return enc.negate(enc.masked("tos", enc.value(opt) << 2, 0xFC), opt)
 
 

@@ -8,7 +8,7 @@ def _meaning(match, enc):
     """An ICMP message that is not a later fragment, of this type and code range ("any", the
     default, takes every type)."""
     parts = [enc.protocol(1), enc.not_fragment()]
-    for name, opt in enc.options(match).items():
+    for opt in enc.options(match).values():
         type_, low, high = enc.value(opt)
         parts.append(enc.negate(enc.icmp(type_, low, high), opt))
     return enc.all(*parts)

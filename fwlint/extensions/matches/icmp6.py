@@ -9,7 +9,7 @@ _ICMPV6 = frozenset({"ipv6-icmp", "icmpv6", "58"})  # `-p icmp6` is no protocol 
 def _meaning(match, enc):
     """An ICMPv6 message that is not a later fragment, of this type and code range."""
     parts = [enc.protocol(58), enc.not_fragment()]
-    for name, opt in enc.options(match).items():
+    for opt in enc.options(match).values():
         type_, low, high = enc.value(opt)
         parts.append(enc.negate(enc.icmp(type_, low, high), opt))
     return enc.all(*parts)

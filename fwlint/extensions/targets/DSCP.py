@@ -9,7 +9,7 @@ def _meaning(target, enc):
     opts = enc.options(target)
     if len(opts) != 1:
         enc.refuse("-j DSCP takes exactly one of --set-dscp, --set-dscp-class")
-    (name, opt), = opts.items()
+    (opt,) = opts.values()
     return enc.go_on(enc.set_bits("tos", enc.value(opt) << 2, 0xFC))
 
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from fwlint.ast import Rule as AstRule, Ruleset, Span
+from fwlint.ast import Rule as AstRule
+from fwlint.ast import Ruleset, Span
 from fwlint.extensions import rule_key
 from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
 

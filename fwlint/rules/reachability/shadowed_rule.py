@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from fwlint.analysis import findings_for
 from fwlint.ast import Ruleset

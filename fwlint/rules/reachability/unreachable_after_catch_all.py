@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from fwlint.ast import Ruleset
 from fwlint.lint import Context, Diagnostic, Rule, Severity
