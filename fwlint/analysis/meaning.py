@@ -18,6 +18,7 @@ loading the extension model never loads the BDD package.
 from __future__ import annotations
 
 import functools
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
@@ -44,6 +45,21 @@ class Refused(Exception):
 class Unknowable(Exception):
     """A value fwlint cannot know (a host name, resolved when the rules are loaded): the match
     is approximated."""
+
+
+def forget_frames(exc: BaseException | None) -> None:
+    """Drop the frames an exception (and those it was raised from) holds.
+
+    A frame keeps its callers alive, the model among them: an exception that outlives the
+    handling (a value cache that keeps the exceptions it raised, an ``except ... as e: raise``
+    cycle) would keep the model and its BDD manager for the cyclic collector or until exit,
+    which may free the manager before the BDDs that use it."""
+    seen = 0
+    while exc is not None and seen < 16:
+        traceback.clear_frames(exc.__traceback__)
+        exc.__traceback__ = None
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
 
 
 class Meaning(NamedTuple):
@@ -102,13 +118,18 @@ class _Context:
         types = spec.value_types()
         if len(opt.values) != len(types):
             self.refuse(f"{opt.written} takes {len(types)} value(s)")
+        problem = None
         try:
-            return tuple(_parse(vt, text, self.family, self.rule_protocol)
-                         for vt, text in zip(types, opt.values))
+            return tuple([_parse(vt, text, self.family, self.rule_protocol)
+                          for vt, text in zip(types, opt.values)])
         except BadValue as err:
-            self.refuse(f"{opt.written}: {err}")
-        except Unresolved:
-            raise Unknowable(f"{opt.written} {' '.join(opt.values)}") from None
+            problem = f"{opt.written}: {err}"
+            forget_frames(err)
+        except Unresolved as err:
+            forget_frames(err)
+        if problem is not None:
+            self.refuse(problem)
+        raise Unknowable(f"{opt.written} {' '.join(opt.values)}")
 
     def value(self, opt: Option) -> Any:
         return self.values(opt)[0]

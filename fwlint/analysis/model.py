@@ -45,6 +45,7 @@ from fwlint.analysis.meaning import (
     Step,
     TargetContext,
     Unknowable,
+    forget_frames,
 )
 from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Rule, Ruleset, Table, Target
 from fwlint.extensions import Extension, Opaque, Registry, rule_key
@@ -520,10 +521,12 @@ class Model:
                 hit = self._compute_match(match, protocol)
             except Refused as err:
                 hit = str(err)
+                forget_frames(err)
             except Unknowable as err:
                 shown = "the built-in match" if match.name == "builtin" else f"-m {match.name}"
                 hit = Meaning(self.encoding.true, self.encoding.false,
                               (f"{shown} ({err}: a host name, looked up when the rules are loaded)",))
+                forget_frames(err)
             self._match_cache[key] = hit
         if isinstance(hit, str):
             raise Refused(hit)
@@ -559,6 +562,7 @@ class Model:
                 hit = self._compute_target(target, ext)
             except Refused as err:
                 hit = str(err)
+                forget_frames(err)
             self._target_cache[key] = hit
         if isinstance(hit, str):
             raise Refused(hit)
@@ -587,6 +591,7 @@ class Model:
         except Refused as err:
             rm.excluded = str(err) or "refused"
             rm.upper = rm.lower = self.encoding.false
+            forget_frames(err)
         return rm
 
     def _fill(self, rm: RuleModel, table_model: TableModel, chain: Chain, rule: Rule) -> None:

@@ -141,7 +141,7 @@ def _delivered(outcome: Outcome) -> str:
     where = f" out of {oif}" if oif else ""
     if path == "forward":
         return f"forwarded{where}"
-    return f"sent out{where}"
+    return f"sent{where}" if where else "sent out"
 
 
 def _final_path(outcome: Outcome) -> str:

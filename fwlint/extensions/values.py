@@ -1139,6 +1139,10 @@ MH_TYPE_NAMES: tuple[tuple[str, int], ...] = (
 
 
 def _mh_type(text: str, family: int) -> int:
+    """libip6t_mh's name_to_type: a name or a prefix of one (the first such; an empty word is a
+    prefix of every name, so it is binding-refresh-request, 0), else a number 0-255."""
+    if not text:
+        return MH_TYPE_NAMES[0][1]
     found = _named_number(MH_TYPE_NAMES, text, "mobility header type", ambiguous_is_error=False)
     if found is not None:
         return found  # type: ignore[return-value]
@@ -1148,7 +1152,7 @@ def _mh_type(text: str, family: int) -> int:
         raise BadValue(f"{text!r} is not a mobility header type (a name or 0-255)") from None
 
 
-_mh_type_range = _range(_mh_type, ":")
+_mh_type_range = _range(_mh_type, ":", 0, 255)  # `:3` is 0:3 and `3:` is 3:255
 
 
 SCTP_CHUNK_TYPES = ("DATA", "INIT", "INIT_ACK", "SACK", "HEARTBEAT", "HEARTBEAT_ACK", "ABORT",

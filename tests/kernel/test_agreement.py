@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from fwlint.extensions import default_registry
+from fwlint.extensions import Registry, builtin_extensions
 from tests.kernel.agreement.cases import Case, all_cases
 from tests.kernel.agreement.mutations import Seed, mutants, other_family_after_words, seed_values
 from tests.kernel.agreement.oracle import (
@@ -50,7 +50,7 @@ MUTATIONS = 2500
 
 
 def _extension_family(group: str) -> int | None:
-    registry = default_registry()
+    registry = Registry(builtin_extensions())
     ext = registry.matches.get(group) or registry.targets.get(group)
     return ext.family if ext is not None else None
 
