@@ -176,13 +176,18 @@ def check_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, fam
 
 
 def write_atomically(path: str, text: str, encoding: str = "utf-8") -> None:
-    """Replace ``path`` with ``text`` in one rename, keeping its permissions.
+    """Replace ``path`` with ``text`` in one rename, keeping its permissions (or create it).
 
     A symbolic link is followed: the file it points to is replaced, the link stays."""
     import tempfile
 
     target = Path(os.path.realpath(path))
-    mode = target.stat().st_mode & 0o7777
+    if target.exists():
+        mode = target.stat().st_mode & 0o7777
+    else:  # a new file (`-o rules.nft`) gets the usual permissions
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".fwlint-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as f:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -94,27 +93,10 @@ def convert_text(text: str, path: str, source_format: str = "auto") -> Conversio
 
 
 def _write(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` in one rename (a new file gets the usual permissions)."""
+    """Write ``text`` to ``path`` in one rename."""
     from fwlint.check import write_atomically
 
-    if os.path.exists(path):
-        write_atomically(path, text)
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".fwlint-tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, text)
 
 
 def convert(source: str, output: str | None = None, v6_output: str | None = None,
