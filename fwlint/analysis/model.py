@@ -575,8 +575,6 @@ class Model:
                 raise Refused(f"-j {target.name} has no option {opt.written}")
             if getattr(opt, "unresolved", False):
                 return Action("maybe", ctx.outcome_label(target), (Havoc(ALL_FIELDS),))
-        if target.name == "RETURN":
-            return ctx.returns()
         meaning = ext.meaning
         if meaning is None or isinstance(meaning, Opaque):
             if ext.terminal:

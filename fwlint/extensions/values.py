@@ -782,6 +782,29 @@ def number_or_name(what: str, names_file: str) -> ValueType:
     return ValueType(what, parse)
 
 
+def _ipv6_options(word: str, family: int) -> tuple[tuple[int, int | None], ...]:
+    """hbh's --hbh-opts and dst's --dst-opts as libip6t_hbh reads them: up to 16 items
+    type[:length], comma-separated, each number a whole strtoul (base 0) word."""
+    items = word.split(",")
+    if len(items) > 16:
+        raise BadValue(f"{len(items)} options: iptables takes at most 16")
+    out = []
+    for index, item in enumerate(items):
+        kind, colon, length = item.partition(":")
+        if colon and index == 15:
+            raise BadValue("a length on the 16th option: iptables refuses it")
+        if colon and not length:
+            raise BadValue(f"{item!r}: an empty length after the colon")
+        numbers = [c_number(part) if part else None for part in ((kind, length) if colon else (kind,))]
+        if any(n is None for n in numbers):
+            raise BadValue(f"{item!r} is not an option number[:length]")
+        out.append((numbers[0], numbers[1] if colon else None))
+    return tuple(out)  # type: ignore[return-value]
+
+
+IPV6_OPTIONS = ValueType("type[:length][,type[:length]]...", _ipv6_options)
+
+
 def _proc_name(word: str, family: int) -> str:
     """The name of a table the kernel shows in /proc (hashlimit's --hashlimit-name, recent's
     --name): not empty, no `/`, not `.` or `..` (the kernel refuses those at commit)."""
@@ -1194,9 +1217,10 @@ def _set_flags(text: str, family: int) -> tuple[str, ...]:
 
 
 def _owner(text: str, family: int) -> tuple[int, int]:
-    """A user or group: an id or id-id range (numbers as strtoul base 0, up to 4294967294); a
-    name is looked up (getpwnam, getgrnam) when the rules are loaded."""
-    lo_text, dash, hi_text = text.partition("-")
+    """A user or group: an id or id-id range, the ends joined by `-` or `:` (numbers as strtoul
+    base 0, up to 4294967294); a name is looked up (getpwnam, getgrnam) when the rules are
+    loaded."""
+    lo_text, dash, hi_text = text.replace(":", "-", 1).partition("-")
     lo = c_number(lo_text, 0, 0xFFFFFFFF)
     hi = c_number(hi_text, 0, 0xFFFFFFFF) if dash else lo
     if lo is not None and hi is not None:

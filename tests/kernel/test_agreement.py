@@ -46,7 +46,7 @@ from tests.kernel.agreement.oracle import (
 from tests.kernel.conftest import _add, _delete, require_root_and
 
 REPORT = Path(__file__).parents[2] / "bench" / "results-agreement.md"
-MUTATIONS = 2500
+MUTATIONS = 5000
 
 
 def _extension_family(group: str) -> int | None:

@@ -1,7 +1,7 @@
 """dst: length and options of the IPv6 Destination Options header."""
 
 from fwlint.extensions import Opaque, OptionSpec, match
-from fwlint.extensions.values import UINT32
+from fwlint.extensions.values import IPV6_OPTIONS, UINT32
 
 
 def _nft(match, ctx):
@@ -29,7 +29,8 @@ def _nft(match, ctx):
 EXTENSION = match(
     "dst",
     OptionSpec("dst-len", value=UINT32, invertible=True, help="header length in octets"),
-    OptionSpec("dst-opts", help="type[:length][,type[:length]]...: the options, by number"),
+    OptionSpec("dst-opts", value=IPV6_OPTIONS,
+               help="type[:length][,type[:length]]...: the options, by number"),
     summary="IPv6 destination options header",
     family=6,
     nft=_nft,

@@ -1,7 +1,7 @@
 """hbh: length and options of the IPv6 Hop-by-Hop Options header."""
 
 from fwlint.extensions import Opaque, OptionSpec, match
-from fwlint.extensions.values import UINT32
+from fwlint.extensions.values import IPV6_OPTIONS, UINT32
 
 
 def _nft(match, ctx):
@@ -29,7 +29,8 @@ def _nft(match, ctx):
 EXTENSION = match(
     "hbh",
     OptionSpec("hbh-len", value=UINT32, invertible=True, help="header length in octets"),
-    OptionSpec("hbh-opts", help="type[:length][,type[:length]]...: the options, by number"),
+    OptionSpec("hbh-opts", value=IPV6_OPTIONS,
+               help="type[:length][,type[:length]]...: the options, by number"),
     summary="IPv6 hop-by-hop options header",
     family=6,
     nft=_nft,

@@ -2,9 +2,11 @@
 
 A seed is a rule iptables accepts (an ``ok`` case of the hand-written files).  A mutation
 changes its words (drops, duplicates, moves or swaps options and values, misspells option
-names, targets, match names and values, adds or removes ``!``, spells options the getopt
-way), moves the rule to another table or chain (or a user chain reached from one), or runs it
-in the other family.  The result is a ruleset of one rule (and the jump to its chain).
+names, targets, match names and values, shortens options to a prefix, puts an edge value or
+another seed's value of the same option in place of a value, adds or removes ``!``, spells
+options the getopt way), moves the rule to another table or chain (or a user chain reached
+from one), or runs it in the other family; one to three of these at a time.  The result is a
+ruleset of one rule (and the jump to its chain).
 """
 
 from __future__ import annotations

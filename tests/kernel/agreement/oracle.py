@@ -21,16 +21,20 @@ from dataclasses import dataclass
 from functools import cache
 
 from fwlint.ast import BUILTIN_CHAINS
+from fwlint.extensions import default_registry
+from fwlint.extensions.values import Unresolved
 from fwlint.lint.diagnostic import Diagnostic
 from fwlint.lint.engine import catalogue, lint_rulesets
 from fwlint.parse import parse_text
+from fwlint.rules.validity._options import holders
 
 RESTORE = {4: "iptables-legacy-restore", 6: "ip6tables-legacy-restore"}
 
 # The worker, run inside the namespace: reads one request per line (JSON: the family and the
-# ruleset), answers one line (JSON: the exit status and the error output of the restore).
+# ruleset), answers one line (JSON: the exit status and the error output of the restore, and
+# what the kernel logged while it failed).
 _WORKER = r"""
-import json, os, re, subprocess, sys
+import errno, json, os, re, subprocess, sys
 RESTORE = {4: "iptables-legacy-restore", 6: "ip6tables-legacy-restore"}
 TABLE = re.compile(r"^\*(\S+)", re.M)
 NAMED_STATE = re.compile(r"recent|hashlimit|rateest|IDLETIMER", re.I)
@@ -47,8 +51,10 @@ def kernel_log():
             record = os.read(kmsg, 8192).decode(errors="replace")
         except BlockingIOError:
             break
-        except OSError:
-            continue
+        except OSError as err:  # EPIPE: records were overwritten before we read them
+            if err.errno == errno.EPIPE:
+                continue
+            break
         lines.append(record.partition(";")[2].strip())
     return lines
 
@@ -81,8 +87,7 @@ class KernelAnswer:
         the kernel logged (other tests may log at the same time: a hint, not evidence)."""
         lines = [ln for ln in self.stderr.splitlines() if ln.strip() and not ln.startswith("Error occurred")]
         said = lines[0].strip() if lines else ""
-        logged = [ln for ln in self.log if "table" in ln or "xt_" in ln or ":" in ln]
-        return f"{said} [kernel: {'; '.join(logged)}]" if logged else said
+        return f"{said} [kernel: {'; '.join(self.log)}]" if self.log else said
 
 
 class KernelOracle:
@@ -90,7 +95,6 @@ class KernelOracle:
 
     def __init__(self, netns) -> None:
         self.netns = netns
-        self.runs = 0
         self._process = subprocess.Popen(
             ["ip", "netns", "exec", netns.name, sys.executable, "-c", _WORKER],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
@@ -103,7 +107,6 @@ class KernelOracle:
         if not line:
             raise RuntimeError("the restore worker in the namespace died")
         answer = json.loads(line)
-        self.runs += 1
         return KernelAnswer(answer["rc"] != 0, answer["stderr"], tuple(answer.get("log", ())))
 
     def close(self) -> None:
@@ -117,10 +120,9 @@ def _validity_rules() -> tuple:
     return tuple(catalogue().select(["FW1"]))
 
 
-def fwlint_findings(text: str, family: int, codes: tuple[str, ...] = ("FW1",)) -> list[Diagnostic]:
-    """What the rules of ``codes`` (prefixes; all validity rules by default) find in ``text``."""
-    rules = _validity_rules() if codes == ("FW1",) else tuple(catalogue().select(list(codes)))
-    return lint_rulesets(parse_text(text, f"rules.v{family}", family), rules)
+def fwlint_findings(text: str, family: int) -> list[Diagnostic]:
+    """What the validity rules (FW1xx) find in ``text``."""
+    return lint_rulesets(parse_text(text, f"rules.v{family}", family), _validity_rules())
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,6 @@ def fwlint_verdict(text: str, family: int) -> FwlintVerdict:
                          tuple(d for d in found if str(d.severity) == "warning"))
 
 
-
 def one_rule(body: str, table: str = "filter", chain: str = "INPUT") -> str:
     """A ruleset of one rule in a built-in chain (a user chain is declared first)."""
     head = f"*{table}\n"
@@ -153,15 +154,10 @@ def one_rule(body: str, table: str = "filter", chain: str = "INPUT") -> str:
     return f"{head}-A {chain} {body}\nCOMMIT\n"
 
 
-
 def host_dependent(text: str, family: int) -> list[str]:
     """The values in ``text`` that iptables looks up on the host when it loads the rules (host
     names, user and group names): whether the restore succeeds depends on the host, and fwlint
     warns about them (FW108) instead of judging."""
-    from fwlint.extensions import default_registry
-    from fwlint.extensions.values import Unresolved
-    from fwlint.rules.validity._options import holders
-
     registry = default_registry()
     found: list[str] = []
     for ruleset in parse_text(text, f"rules.v{family}", family):
