@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from fwlint.ast import Ruleset, ScriptNote, Span
+from fwlint.lint.fix import line_starts
 
 
 def notes_of(ruleset: Ruleset, kind: str) -> list[ScriptNote]:
@@ -21,15 +24,18 @@ def text_of(ruleset: Ruleset, file: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _line_starts(text: str) -> list[int]:
+    # A str caches its hash and a lookup compares by identity first: one scan of each text.
+    return line_starts(text)
+
+
 def offset(text: str, line: int, column: int) -> int | None:
     """The offset of 1-based ``line``:``column`` in ``text``."""
-    start = 0
-    for _ in range(line - 1):
-        nl = text.find("\n", start)
-        if nl == -1:
-            return None
-        start = nl + 1
-    return start + column - 1
+    starts = _line_starts(text)
+    if not 1 <= line <= len(starts):
+        return None
+    return starts[line - 1] + column - 1
 
 
 def slice_of(text: str, span: Span) -> str | None:
