@@ -10,6 +10,7 @@ from fwlint.check import UsageError, check_paths, fix_paths
 from fwlint.lint.config import ConfigError, Configuration
 from fwlint.lint.diagnostic import Severity
 from fwlint.lint.engine import catalogue
+from fwlint.parse import no_gc
 from fwlint.progress import enabled as progress_enabled
 from fwlint.report import FORMATS, Report, use_color
 from fwlint.report import statistics as report_statistics
@@ -54,11 +55,14 @@ def check(paths: Sequence[str], *, select: Sequence[str], ignore: Sequence[str],
               "scripts)", file=sys.stderr)
     report = Report(result.diagnostics, files=list(result.sources), sources=result.sources,
                     color=use_color(sys.stdout), quiet=quiet)
-    if statistics:
-        (report_statistics.write_json if output_format == "json" else report_statistics.write)(
-            report, sys.stdout)
-    else:
-        FORMATS[output_format](report, sys.stdout)
+    # The report builds many small objects that all live until it is written: without the
+    # cyclic collector (see fwlint.parse.no_gc), which would walk them again and again.
+    with no_gc():
+        if statistics:
+            (report_statistics.write_json if output_format == "json" else report_statistics.write)(
+                report, sys.stdout)
+        else:
+            FORMATS[output_format](report, sys.stdout)
     threshold = Severity.parse(fail_level) if fail_level else Severity.WARNING
     if exit_zero:
         return 0

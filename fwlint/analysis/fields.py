@@ -210,6 +210,10 @@ class Encoding:
         self._cache: dict[tuple, Any] = {}
         self._field_of_var = {v: f for f, bits in self.names.items() for v in bits}
         self.universe = self._universe()
+        from fwlint.analysis.native import questions
+
+        self.ask = questions(self.bdd, self.variable_count)
+        """``ask.within(f, g)``, ``ask.disjoint(f, g)``: answered without building a BDD."""
 
     # --- building blocks -------------------------------------------------------------------
 

@@ -495,6 +495,7 @@ class _ChainFindings:
         outcome before it took.  A jump or a header change switches to following the hit set
         exactly (``_follow_exact``)."""
         a, false = self.a, self.enc.false
+        ask = self.enc.ask
         upper = a.rules[i].upper
         protocol = a.rules[i].protocol
         coarse = upper
@@ -520,7 +521,7 @@ class _ChainFindings:
                 return _TOO_FAR
             if protocol is not None and other.protocol is not None and other.protocol != protocol:
                 continue
-            if (coarse & other.upper) == false:
+            if ask.disjoint(coarse, other.upper):
                 continue
             action = other.action
             if other.jump is not None or action.steps:
@@ -534,8 +535,7 @@ class _ChainFindings:
                 continue
             label = a.return_label if kind == "return" else action.outcome
             q = coarse & other.upper  # coarse already has the pending lowers taken off
-            t = a.within(i, q)
-            if t == false:
+            if not a.meets(i, q):
                 continue
             if label != outcome:
                 return None

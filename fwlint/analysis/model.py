@@ -317,6 +317,16 @@ class ChainAnalysis:
                 return q
         return self._walked().reach[i] & q
 
+    def meets(self, i: int, q: Any) -> bool:
+        """Some packet of ``q`` may reach rule ``i`` (``within(i, q)`` is not empty; asked
+        without building it)."""
+        enc = self.model.encoding
+        if self._context_free:
+            q = self.entry & q
+            if q == enc.false:
+                return False
+        return not enc.ask.disjoint(q, self._walked().reach[i])
+
     def takes_nothing(self, i: int) -> bool:
         """No packet that may reach rule ``i`` matches it."""
         h = self._walked().hits[i]

@@ -214,10 +214,13 @@ class Registry:
         self.targets: dict[str, Extension] = {}
         self.builtin: Extension | None = None
         self.by_protocol: dict[str, Extension] = {}
+        self.value_keys: dict[tuple, tuple[str, ...]] = {}
+        """rule_key's reading of option values, by (match, option, values, family)."""
         for ext in extensions:
             self.add(ext)
 
     def add(self, ext: Extension) -> None:
+        self.value_keys.clear()
         if ext.kind == "target":
             self.targets[ext.name] = ext
         elif ext.name == "builtin":
@@ -254,18 +257,37 @@ def builtin_extensions() -> list[Extension]:
     return found
 
 
-def _value_key(match: "Match", opt: "Option", registry: Registry, family: int) -> tuple:
-    ext = registry.builtin if match.name == "builtin" else registry.match(match.name)
+_VALUE_KEYS_KEPT = 1 << 16
+"""How many option readings a registry keeps for rule_key (a large ruleset repeats its values)."""
+
+
+def _value_key(match_name: str, opt: "Option", registry: Registry, family: int) -> tuple[str, ...]:
+    """The values of ``opt`` as its value types read them (``ssh`` and ``22`` alike), each as
+    text; a value the type refuses stays as written."""
+    values = opt.values
+    if not values:
+        return values
+    cache_key = (match_name, opt.name, values, family)
+    found = registry.value_keys.get(cache_key)
+    if found is not None:
+        return found
+    ext = registry.builtin if match_name == "builtin" else registry.match(match_name)
     spec = ext.option(opt.name) if ext is not None else None
-    if spec is None or len(spec.value_types()) != len(opt.values):
-        return opt.values
-    out = []
-    for vt, text in zip(spec.value_types(), opt.values):
-        try:
-            out.append(repr(vt.parse(text, family)))
-        except ValueError:  # BadValue too: keep the text as written
-            out.append(text)
-    return tuple(out)
+    types = spec.value_types() if spec is not None else ()
+    if len(types) != len(values):
+        read = values
+    else:
+        out = []
+        for vt, text in zip(types, values):
+            try:
+                out.append(repr(vt.parse(text, family)))
+            except ValueError:  # BadValue too: keep the text as written
+                out.append(text)
+        read = tuple(out)
+    if len(registry.value_keys) >= _VALUE_KEYS_KEPT:
+        registry.value_keys.clear()
+    registry.value_keys[cache_key] = read
+    return read
 
 
 def rule_key(rule: "AstRule", registry: Registry, family: int, *,
@@ -275,17 +297,21 @@ def rule_key(rule: "AstRule", registry: Registry, family: int, *,
     as iptables -D does, the rule a delete names."""
     matches = []
     for m in rule.matches:
-        if ignore_comments and m.name == "comment":
+        name = m.name
+        if ignore_comments and name == "comment":
             continue
-        opts = tuple(sorted((o.name, o.negated, _value_key(m, o, registry, family))
-                            for o in m.options))
-        matches.append((m.name, opts))
+        opts = [(o.name, o.negated, _value_key(name, o, registry, family)) for o in m.options]
+        if len(opts) > 1:
+            opts.sort()
+        matches.append((name, tuple(opts)))
+    if len(matches) > 1:
+        matches.sort()
     target = None
     if rule.target is not None:
         target = (rule.target.name, rule.target.goto,
                   tuple(sorted((o.name, o.values) for o in rule.target.options)))
-    unclaimed = tuple(sorted((o.name, o.values, o.negated) for o in rule.unclaimed))
-    return (tuple(sorted(matches)), target, unclaimed)
+    unclaimed = tuple(sorted((o.name, o.values, o.negated) for o in rule.unclaimed)) if rule.unclaimed else ()
+    return (tuple(matches), target, unclaimed)
 
 
 _default: Registry | None = None

@@ -28,6 +28,7 @@ import contextvars
 import functools
 import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
@@ -350,9 +351,17 @@ class MaskedNetwork(NamedTuple):
         return f"{self.network_address}/{self.netmask}"
 
 
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
+"""Four decimal numbers 0-255 without leading zeros: what both readers below read as the same
+address as inet_pton does (the fast path for the usual form)."""
+
+
 def _ipv4_numeric(text: str, is_mask: bool = False) -> ipaddress.IPv4Address | None:
     """iptables' __numeric_to_ipaddr: 1-4 numbers 0-255 (strtoul base 0), the missing ones
     zero; a mask needs all four."""
+    if _DOTTED_QUAD.fullmatch(text):
+        return ipaddress.IPv4Address(_inet_pton4(text))
     parts = text[:19].split(".")  # iptables copies the word into a 20-byte buffer
     if len(parts) > 4 or (is_mask and len(parts) != 4):
         return None
@@ -366,9 +375,15 @@ def _ipv4_numeric(text: str, is_mask: bool = False) -> ipaddress.IPv4Address | N
     return ipaddress.IPv4Address(bytes(out))
 
 
+def _inet_pton4(text: str) -> bytes:
+    return socket.inet_pton(socket.AF_INET, text)
+
+
 def _inet_aton(text: str) -> ipaddress.IPv4Address | None:
     """glibc's inet_aton as getaddrinfo uses it: a.b.c.d, a.b.c (c 16 bits), a.b (b 24 bits)
     or a (32 bits), each number in C notation (0x.., 0..); nothing else in the word."""
+    if _DOTTED_QUAD.fullmatch(text):
+        return ipaddress.IPv4Address(_inet_pton4(text))
     parts = text.split(".")
     if not 1 <= len(parts) <= 4:
         return None
@@ -1364,6 +1379,11 @@ def _hashlimit_rate(text: str, family: int) -> tuple[int, str]:
         if n == 0:
             raise BadValue(f"{text!r} is not a byte rate (Nb/s, Nkb/s, Nmb/s with N of 1 or more)")
         unit = re.search(r"([kmg]?b)/s", text)
+        if unit is not None and unit.group(1) == "gb":
+            # libxt_hashlimit 1.8.9 scales k and m only (checked: iptables-save shows 1gb/s as 0b/s)
+            _note(f"iptables reads {text} as {n} bytes a second: it scales k and m, not g; "
+                  f"write {n * 1024}mb/s")
+            return (n, "b")
         return (n, unit.group(1) if unit else "b")
     number, slash, unit = text.partition("/")
     seconds = 1
@@ -1386,14 +1406,15 @@ def _hashlimit_rate(text: str, family: int) -> tuple[int, str]:
 
 def _hashlimit_burst(text: str, family: int) -> tuple[int, str]:
     """--hashlimit-burst as libxt_hashlimit reads it (checked with 1.8.9): a number (strtoul
-    base 0), times 1024 when a `k` follows it, 1048576 when an `m` does (lower case; anything
-    else after the number is ignored), 1 to 1000000 in all."""
+    base 0) of 1 or more, at most 1000000 when nothing follows it; a `k` after it multiplies it
+    by 1024, an `m` by 1048576 (lower case; anything else after the number is ignored).  Whether
+    that is a count of packets (1 to 1000000 in all) or of bytes (at least a second's worth)
+    depends on the rate: the hashlimit module checks the two together."""
     number, rest = _strtoul(text, 0)
-    if number is None:
+    if number is None or text.lstrip(_C_SPACE).startswith("-"):
         raise BadValue(f"{text!r} is not a burst (a packet count, or bytes as Nb, Nkb, Nmb)")
     unit = {"k": "kb", "m": "mb"}.get(rest[:1], "")
-    total = number * {"": 1, "kb": 1024, "mb": 1024 ** 2}[unit]
-    if not 1 <= total <= 1_000_000:
+    if not 1 <= number <= _ULONG_MAX or (not rest and number > 1_000_000):
         raise BadValue(f"burst {text}: iptables takes 1 to 1000000")
     if rest and not unit and rest.lower() != "b":
         _note(f"iptables ignores {rest!r} after the burst")

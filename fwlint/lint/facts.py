@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -82,17 +83,25 @@ def _always_true(m: Match) -> bool:
         if opt.name == "protocol" and value.lower() in ("all", "0"):
             continue
         if opt.name in ("source", "destination"):
-            try:
-                net = ipaddress.ip_network(value, strict=False)
-            except ValueError:
-                return False
-            if net.prefixlen == 0:
+            if is_everywhere(value):
                 continue
             return False
         if opt.name in ("in-interface", "out-interface") and value == "+":
             continue
         return False
     return True
+
+
+def is_everywhere(address: str) -> bool:
+    """True when ``address`` (an -s/-d value) is a network of prefix length 0: ``0.0.0.0/0``,
+    ``::/0``, ``0/0.0.0.0``."""
+    slash = address.rfind("/")
+    if slash < 0 or address[slash + 1:].strip("0.:"):
+        return False  # a host address, or a mask with a bit set: quicker than reading it
+    try:
+        return ipaddress.ip_network(address, strict=False).prefixlen == 0
+    except ValueError:
+        return False
 
 
 def is_unconditional(rule: Rule) -> bool:
@@ -380,14 +389,22 @@ def state_patterns(rule: Rule, states: tuple[str, ...] = CONNECTION_STATES
     options = state_options(rule)
     if not options:
         return None
+    patterns = _state_patterns(tuple((opt.value, opt.negated) for opt in options), states)
+    return None if patterns is None else list(patterns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _state_patterns(options: tuple[tuple[str | None, bool], ...], states: tuple[str, ...]
+                    ) -> tuple[tuple[str, frozenset[str]], ...] | None:
+    """state_patterns for state options given as (value, negated): a ruleset repeats a few."""
     lists = []
-    for opt in options:
-        if not opt.values:
+    for value, negated in options:
+        if not value:
             return None
-        words = frozenset(w.strip().upper() for w in opt.values[0].split(","))
+        words = frozenset(w.strip().upper() for w in value.split(","))
         if not words <= frozenset(CONNECTION_STATES) | {"SNAT", "DNAT"}:
             return None
-        lists.append((words, opt.negated))
+        lists.append((words, negated))
     out = []
     for state in states:
         flag_sets = _NAT_FLAGS if state in ("NEW", "ESTABLISHED", "RELATED") else _NAT_FLAGS[:1]
@@ -395,7 +412,7 @@ def state_patterns(rule: Rule, states: tuple[str, ...] = CONNECTION_STATES
             bits = flags | {state}
             if all(bool(bits & words) != negated for words, negated in lists):
                 out.append((state, flags))
-    return out
+    return tuple(out)
 
 
 def accepts_every(rule: Rule, state: str) -> bool:

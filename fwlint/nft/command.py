@@ -7,9 +7,12 @@ replays them: what iptables refuses is left out, and said).  Each family gets a 
 Every rule nftables cannot express is reported (FW601, an error) and every approximation
 (FW602, a warning), on standard error.  Without ``--allow-partial`` a translation with an FW601
 finding writes nothing; with it, each such rule is written as a comment carrying its iptables
-text.  The exit status is 1 whenever a rule was not translated, 0 when every rule was (an
-approximation is a warning, not a failure), 2 for usage errors.  The output file is replaced
-in one rename.
+text.  A script's commands iptables refuses are another matter: the script builds no such
+rule, so the translation of what it builds leaves them out and is written even without
+``--allow-partial``; each is an FW601 finding and listed in the output's header.  The exit
+status is 1 whenever a rule was not translated or a command left out, 0 when every rule was
+translated (an approximation is a warning, not a failure), 2 for usage errors.  The output
+file is replaced in one rename.
 """
 
 from __future__ import annotations
@@ -148,7 +151,7 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
             except OSError as exc:
                 raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     options = Options(table=table, output_format=output_format, counters=counters, optimize=optimize,
-                      allow_partial=allow_partial, resolve=resolve, ipsets=ipsets)
+                      allow_partial=allow_partial, resolve=resolve, ipsets=ipsets, parallel=True)
     loaded = load_sources(sources, int(family) if family in ("4", "6") else None, source_format, stderr)
     rulesets = loaded.rulesets
     if not rulesets:
@@ -161,10 +164,16 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
         except TranslateError as err:
             raise UsageError(str(err)) from None
     diagnostics = sorted([*loaded.diagnostics, *result.diagnostics], key=lambda d: d.sort_key)
-    untranslated = result.untranslated + sum(1 for d in loaded.diagnostics if d.code == "FW601")
+    # a script's commands iptables refuses build nothing: the translation of what the script
+    # builds leaves them out (written without --allow-partial too); each is listed, exit status 1
+    refused = len(loaded.left_out)
+    untranslated = result.untranslated + sum(1 for d in loaded.diagnostics if d.code == "FW601") - refused
     for d in diagnostics:
         stderr.write(format_line(d) + "\n")
     written = not untranslated or allow_partial
+    if refused and not quiet:
+        print(f"fwlint: {refused} command{'s' if refused != 1 else ''} of the script left out: iptables "
+              f"refuses {'them' if refused != 1 else 'it'}, so the script builds no such rule", file=stderr)
     if untranslated and not quiet:
         count = untranslated
         what = f"{count} rule{'s' if count != 1 else ''} or line{'s' if count != 1 else ''}"
@@ -192,4 +201,4 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
                 write_output(output, body)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    return 1 if untranslated else 0
+    return 1 if untranslated or refused else 0

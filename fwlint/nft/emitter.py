@@ -114,6 +114,7 @@ class NftTable:
     helpers: list[NftHelper] = field(default_factory=list)
     limits: list[tuple[str, str, dict]] = field(default_factory=list)  # name, text, JSON
     sources: tuple[str, ...] = ()
+    rendered_as: str | None = None  # nft or json: rules rendered in that form (fwlint.nft.halves)
 
 
 @dataclass
@@ -128,6 +129,7 @@ class Options:
     resolve: bool = False
     ipsets: dict | None = None  # name -> fwlint.nft.ipset.IpSet, from --ipset
     validity: bool = True  # leave out (FW601) the rules the validity rules say iptables refuses
+    parallel: bool = False  # a big ruleset translated by two processes (fwlint.nft.halves)
 
 
 @dataclass
@@ -174,6 +176,8 @@ class Translator:
         self.rules_read = 0
         self.untranslated = 0
         self.on_rule = on_rule
+        self.in_child = False  # translating a part of the rules in a child (fwlint.nft.halves)
+        self.rendered_as: str | None = None  # the output form of rules a child rendered
         self._refusal = None
         self._late_refusal = None
         if self.options.validity:
@@ -188,9 +192,10 @@ class Translator:
     def conntrack_in_use(self, family: int) -> bool:
         return self._conntrack.get(family, False)
 
-    def begin(self, ruleset: Ruleset) -> None:
+    def begin(self, ruleset: Ruleset, ahead: bool = True) -> None:
         """What is known once per ruleset before its rules: whether conntrack is in use (then
-        every packet is reassembled before the rules see it), the user chains, the call graph."""
+        every packet is reassembled before the rules see it), the user chains, the call graph.
+        ``ahead``: a big ruleset's validity pass may run ahead in a second process."""
         from fwlint.lint.rule import Context
 
         used = False
@@ -223,7 +228,7 @@ class Translator:
         for table in _tables(ruleset):
             self._user_chains[table.name] = frozenset(c.name for c in table.chains if not c.builtin)
             self._table_objects[table.name] = table
-        if self._refusal is not None:
+        if self._refusal is not None and ahead:
             # a big ruleset's validity pass runs ahead in a second process (fwlint.nft.ahead)
             from fwlint.nft.ahead import refusals_ahead
 
@@ -253,6 +258,15 @@ class Translator:
             return frozenset()
         return hooks_reaching(self._lint_context, found, chain)
 
+    def _table_wide(self) -> None:
+        """A rule declares or looks up something of the whole table (a set, a meter, a limit, a
+        helper, an ipset), whose name depends on the rules before it: in a child translating a
+        part of the rules (fwlint.nft.halves), the translator does that rule instead."""
+        if self.in_child:
+            from fwlint.nft.halves import SharedState
+
+            raise SharedState
+
     def is_user_chain(self, table: str, name: str) -> bool:
         return name in self._user_chains.get(table, ())
 
@@ -280,6 +294,7 @@ class Translator:
         return self._resolved[key]
 
     def ipset(self, name: str, family: int, span: Span):
+        self._table_wide()
         sets = self.options.ipsets or {}
         found = sets.get(name)
         if found is None:
@@ -297,6 +312,7 @@ class Translator:
 
     def unique_set_name(self, base: str) -> str:
         """A set (or meter) name no other set of the table has, ``base`` if free."""
+        self._table_wide()
         from fwlint.nft.names import is_identifier, sanitise
 
         base = sanitise(base)
@@ -312,6 +328,7 @@ class Translator:
                     size: int | None = None, note: str | None = None) -> str:
         """Declare (once) a set that rules fill from the packet path (recent); returns its nft
         name.  A second use of ``name`` with a longer timeout raises the set's."""
+        self._table_wide()
         key = (name, type_)
         if key in self._dynamic:
             found = self.sets[self._dynamic[key]]
@@ -328,12 +345,14 @@ class Translator:
     def meter(self, name: str) -> tuple[str, bool]:
         """A meter name for ``name``: (the name, whether an earlier rule had ``name`` already,
         then the name is another)."""
+        self._table_wide()
         candidate = self.unique_set_name(name)
         self.meters.add(candidate)
         return candidate, candidate != name
 
     def limit_object(self, name: str, spec_text: str, spec_json: dict) -> str:
         """Declare (once per name and rate) a named limit, shared by the rules that name it."""
+        self._table_wide()
         from fwlint.nft.names import is_identifier, sanitise
 
         key = (name, spec_text)
@@ -349,6 +368,7 @@ class Translator:
         return candidate
 
     def helper(self, name: str, protocol: str, family: int) -> str:
+        self._table_wide()
         key = (name, protocol)
         if key not in self.helpers:
             base = f"{name}-{protocol}".replace("-", "_")
@@ -358,9 +378,15 @@ class Translator:
     # --- translation -------------------------------------------------------------------------
 
     def chains_of(self, ruleset: Ruleset, names: ChainNames) -> list[NftChain]:
-        """The nft chains of one ruleset (names assigned already), with their rules translated."""
-        self.begin(ruleset)
+        """The nft chains of one ruleset (names assigned already), with their rules translated
+        (by two processes for a big ruleset, with ``parallel``: see fwlint.nft.halves)."""
+        from fwlint.nft import halves
+
+        split = self.options.parallel and not self.options.optimize and \
+            halves.can_split(sum(len(c.rules) for t in _tables(ruleset) for c in _chains(t)))
+        self.begin(ruleset, ahead=not split)
         out: list[NftChain] = []
+        work: list[halves.Work] = []
         for table in _tables(ruleset):
             for chain in _chains(table):
                 nft_name = names.get(table.name, chain.name)
@@ -371,9 +397,14 @@ class Translator:
                     nft_chain.policy = (chain.policy or "ACCEPT").lower()
                 elif nft_name != chain.name:
                     nft_chain.note = f"iptables chain {chain.name} (table {table.name})"
-                for rule in chain.rules:
-                    nft_chain.rules.extend(self.translate_rule(rule, ruleset.family, table, chain, names))
+                work.extend((rule, table, chain, nft_chain) for rule in chain.rules)
                 out.append(nft_chain)
+        if split:
+            halves.translate_split(self, work, ruleset.family, names)
+            self.rendered_as = self.output_format
+        else:
+            for rule, table, chain, nft_chain in work:
+                nft_chain.rules.extend(self.translate_rule(rule, ruleset.family, table, chain, names))
         self.leftovers(ruleset)
         return out
 
@@ -601,7 +632,8 @@ def translate_table(ruleset: Ruleset, options: Options, registry: Registry | Non
     names = ChainNames()
     names.assign(chain_origins(ruleset))
     chains = translator.chains_of(ruleset, names)
-    table = NftTable(family, options.table, chains, sources=(ruleset.path,))
+    table = NftTable(family, options.table, chains, sources=(ruleset.path,),
+                     rendered_as=translator.rendered_as)
     finish_table(translator, table)
     return table, translator
 

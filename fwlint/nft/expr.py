@@ -117,7 +117,8 @@ class NftRule:
     (what it does), a comment, counters, and the iptables rule it comes from.
 
     ``text_only``: a rule written as a comment in the block syntax and left out of JSON (a rule
-    that never matches, or an untranslatable one kept with --allow-partial)."""
+    that never matches, or an untranslatable one kept with --allow-partial).  ``rendered``: see
+    fwlint.nft.halves; such a rule has no parts of its own."""
 
     parts: list[Part]
     actions: list[Statement]
@@ -130,6 +131,9 @@ class NftRule:
     note: str | None = None  # for a text_only rule: why it is a comment
     text_only: bool = False
     comments_by_element: tuple[str | None, ...] = field(default=())
+    # the rule as the output holds it, rendered by the process that translated it (fwlint.nft.halves):
+    # the block syntax's line (comment lines for a text_only rule), or the JSON command's text
+    rendered: Any = None
 
 
 # --- strings -------------------------------------------------------------------------------------

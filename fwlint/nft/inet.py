@@ -8,9 +8,15 @@ already is (``ip saddr``, ``dnat ip to``, ``reject with icmp ...``).  Each famil
 its own rules in its own order.
 
 A built-in chain whose policy differs between the families (a family without the chain counts
-as ACCEPT, with no rules) cannot be one base chain with one policy.  Its base chain then sends
-each family to a chain of its own (``meta nfproto vmap { ipv4 : goto filter_input_ipv4, ... }``)
-that ends with that family's policy; RETURN in it is the family's policy, as in iptables.
+as ACCEPT, with no rules) cannot be one base chain with one policy.  Its base chain (policy
+accept) then jumps each family to a chain of its own holding that family's rules
+(``meta nfproto vmap { ipv4 : jump filter_input_ipv4, ... }``) and, after the jump, applies the
+policy of each family whose policy is not ACCEPT (``meta nfproto ipv4 drop``).  Every way out
+of the family's chain that iptables ends with the policy comes back there: running off its
+end, RETURN in it, and also a chain reached from it by ``-g`` (or by a ``-g`` from such a chain)
+running off its end or returning, since nft goes back to the last ``jump``, as iptables goes
+back to the built-in chain.  (With ``goto`` into the family's chain, those last would come back
+to the base chain's policy, ACCEPT.)
 """
 
 from __future__ import annotations
@@ -85,12 +91,10 @@ def translate_inet(rulesets: dict[int, Ruleset], options: Options, registry: Reg
         for table in _tables(ruleset):
             for chain in _chains(table):
                 key = (table.name, chain.name)
-                returns = None
-                if key in dispatch:
-                    returns = translator_verdict(_policy(ruleset, table.name, chain.name))
                 rules: list[NftRule] = []
                 for rule in chain.rules:
-                    rules.extend(translator.translate_rule(rule, family, table, chain, names, None, returns))
+                    # RETURN in a family's chain is ``return``: back to the base chain, its policy
+                    rules.extend(translator.translate_rule(rule, family, table, chain, names))
                 translated[family][key] = rules
         translator.leftovers(ruleset)
 
@@ -133,28 +137,34 @@ def translator_verdict(policy: str) -> Statement:
 def _dispatched(table: str, chain: str, name: str, names: ChainNames,
                 translated: dict[int, dict[tuple[str, str], list[NftRule]]],
                 rulesets: dict[int, Ruleset]) -> list[NftChain]:
-    """A base chain sending each family to its own chain, and those chains."""
+    """A base chain jumping each family to its own chain and then applying the family's policy,
+    and those chains."""
     base = NftChain(name, table, chain, base=base_chain_spec(table, chain), policy="accept")
     out = [base]
     elements = []
+    policies: list[NftRule] = []
     for family in (4, 6):
+        policy = _policy(rulesets.get(family), table, chain)
+        if policy != "accept":
+            policies.append(NftRule([], [translator_verdict(policy)], family=family))
         rules = translated[family].get((table, chain))
-        if rules is None:
+        if not rules:  # nothing to jump to: the policy alone
             continue
         own = names.get(table, chain, family)
         assert own is not None
-        policy = _policy(rulesets.get(family), table, chain)
         per_family = NftChain(own, table, chain, family=family,
-                              note=f"iptables {table} {chain} for IPv{family} (policy {policy.upper()})")
+                              note=f"iptables {table} {chain} for IPv{family} (policy {policy.upper()}, "
+                                   f"applied in {name})")
         per_family.rules = list(rules)
-        if policy != "accept":
-            per_family.rules.append(NftRule([], [translator_verdict(policy)]))
         out.append(per_family)
         elements.append((FAMILY_NAMES[family], own))
-    text = "meta nfproto vmap { " + ", ".join(f"{fam} : goto {own}" for fam, own in elements) + " }"
-    data = {"vmap": {"key": {"meta": {"key": "nfproto"}},
-                     "data": {"set": [[fam, {"goto": {"target": own}}] for fam, own in elements]}}}
-    base.rules = [NftRule([], [Statement(text, data, VERDICT, verdict="vmap")])]
+    base.rules = []
+    if elements:
+        text = "meta nfproto vmap { " + ", ".join(f"{fam} : jump {own}" for fam, own in elements) + " }"
+        data = {"vmap": {"key": {"meta": {"key": "nfproto"}},
+                         "data": {"set": [[fam, {"jump": {"target": own}}] for fam, own in elements]}}}
+        base.rules.append(NftRule([], [Statement(text, data, VERDICT, verdict="vmap")]))
+    base.rules.extend(policies)
     return out
 
 

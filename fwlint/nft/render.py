@@ -63,7 +63,11 @@ def rule_json(rule: NftRule, family: str, table: str, chain: str) -> dict:
     return {"rule": body}
 
 
-def _commented(rule: NftRule) -> list[str]:
+class RawJson(str):
+    """A JSON command already in text (a rule rendered where it was translated)."""
+
+
+def commented_lines(rule: NftRule) -> list[str]:
     """A rule kept as a comment: why, then its iptables text, every line commented."""
     source = rule.source
     text = source.text if source is not None else ""
@@ -92,7 +96,13 @@ def to_text(tables: Sequence[NftTable], header: str | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
+def _rendered_as(table: NftTable, form: str) -> None:
+    if table.rendered_as not in (None, form):
+        raise ValueError(f"the rules of table {table.name} were rendered for --format {table.rendered_as}")
+
+
 def _table_text(table: NftTable) -> list[str]:
+    _rendered_as(table, "nft")
     out: list[str] = []
     spec = f"{table.family} {table.name}"
     out.append(f"table {spec}")
@@ -133,8 +143,13 @@ def _table_text(table: NftTable) -> list[str]:
         if header_line:
             block.append(f"\t\t{header_line}")
         for rule in chain.rules:
-            if rule.text_only:
-                block.extend(f"\t\t{line}" for line in _commented(rule))
+            if rule.rendered is not None:
+                if rule.text_only:
+                    block.extend(f"\t\t{line}" for line in rule.rendered)
+                else:
+                    block.append(f"\t\t{rule.rendered}")
+            elif rule.text_only:
+                block.extend(f"\t\t{line}" for line in commented_lines(rule))
             else:
                 block.append(f"\t\t{rule_text(rule)}")
         block.append("\t}")
@@ -149,13 +164,19 @@ def _table_text(table: NftTable) -> list[str]:
 
 def to_json_data(tables: Sequence[NftTable]) -> dict:
     """The tables as libnftables JSON (``nft -j -f`` reads it)."""
-    items: list[dict] = [{"metainfo": {"json_schema_version": 1}}]
-    for table in tables:
-        items.extend(_table_json(table))
+    items = [json.loads(item) if isinstance(item, RawJson) else item for item in _json_items(tables)]
     return {"nftables": items}
 
 
+def _json_items(tables: Sequence[NftTable]) -> list[Any]:
+    items: list[Any] = [{"metainfo": {"json_schema_version": 1}}]
+    for table in tables:
+        items.extend(_table_json(table))
+    return items
+
+
 def _table_json(table: NftTable) -> list[dict]:
+    _rendered_as(table, "json")
     family, name = table.family, table.name
     items: list[dict] = [{"table": {"family": family, "name": name}},
                          {"delete": {"table": {"family": family, "name": name}}},
@@ -188,7 +209,11 @@ def _table_json(table: NftTable) -> list[dict]:
         items.append({"chain": body})
     for chain in table.chains:
         for rule in chain.rules:
-            if not rule.text_only:
+            if rule.text_only:
+                continue
+            if rule.rendered is not None:
+                items.append(RawJson(rule.rendered))
+            else:
                 items.append(rule_json(rule, family, name, chain.name))
     return items
 
@@ -200,6 +225,7 @@ def _set_type_json(type_text: str) -> Any:
 
 def to_json(tables: Sequence[NftTable]) -> str:
     """The JSON text: one object of the command list a line."""
-    items = to_json_data(tables)["nftables"]
-    lines = ",\n".join("  " + json.dumps(item, ensure_ascii=False) for item in items)
+    items = _json_items(tables)
+    lines = ",\n".join("  " + (item if isinstance(item, RawJson) else json.dumps(item, ensure_ascii=False))
+                        for item in items)
     return '{"nftables": [\n' + lines + "\n]}\n"

@@ -241,7 +241,14 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                         merged.append(implied)
                         proto_used = True
                         spec, owner = s, mb
+        if core is not None and _value_refused(core, words, i):
+            # --ipv4=x, --version=1: getopt refuses the value before iptables acts on the
+            # option (no family is chosen, nothing is printed); the value is reported next
+            negate = None
+            continue
         if core is not None:
+            if core.name == "verbose" and any(c.name == "verbose" for c, _, _ in core_used):
+                negate = None  # iptables 1.8.9 checks the `!` at the first -v only; later ones just count
             i, core_values = _core_option(core, w, words, i, cmd, negate)
             core_used.append((core, w, core_values))
             if core.name in ("help", "version"):
@@ -417,10 +424,24 @@ def _check_core_options(cmd: CommandLine, core_used: list[tuple[CoreOption, Word
                 cmd.problems.append(((f"{word.text} requires packet and byte counter: iptables does "
                                       f"not take {values[1].text!r} as one"), values[1].span))
                 continue
-            for what, value in zip(("packet", "byte"), values):
-                if not _COUNTER.match(value.text):
-                    cmd.problems.append((f"{word.text}: the {what} counter {value.text!r} is not a number",
-                                         value.span))
+            for what, text, span in _counter_values(values):
+                if not _COUNTER.match(text):
+                    cmd.problems.append((f"{word.text}: the {what} counter {text!r} is not a number", span))
+
+
+def _counter_values(values: list[Word]) -> list[tuple[str, str, Span]]:
+    """The packet and byte counters of -c as iptables 1.8.9 reads them: ``-c PKTS BYTES``, or
+    ``-c PKTS,BYTES`` in one word when a comma follows its first character (the byte counter is
+    what follows that comma; the next word is then left to be read as an option, or refused as a
+    stray argument).  Each is read with sscanf("%llu"): the number at its start."""
+    if len(values) != 1 or "," not in values[0].text[1:]:
+        return [(what, v.text, v.span) for what, v in zip(("packet", "byte"), values)]
+    word = values[0]
+    cut = word.text.index(",", 1) + 1
+    span = word.span
+    if word.raw == word.text and span.line == span.end_line:
+        span = Span(span.file, span.line, span.column + cut, span.end_line, span.end_column)
+    return [("packet", word.text, word.span), ("byte", word.text[cut:], span)]
 
 
 def _delete_by_number(cmd: CommandLine) -> bool:
@@ -470,6 +491,13 @@ def _find_long(key: str, builtin: _MatchBuilder, loaded: list[_MatchBuilder],
     return owned(ext, found)  # type: ignore[arg-type]
 
 
+def _value_refused(core: CoreOption, words: list[Word], i: int) -> bool:
+    """An option of iptables' own that takes no value given one attached (``--ipv4=x``): getopt
+    refuses it.  -h is declared with an optional value (``h::``): ``--help=x`` is taken."""
+    return not core.arity and not core.optional and core.name != "help" and i < len(words) and \
+        words[i].kind == "attached"
+
+
 # iptables 1.8.9 lets `!` stand before these and forgets it (checked: `! -4`, `! -M x`, `! -h`)
 _BANG_IGNORED = frozenset({"ipv4", "ipv6", "modprobe", "help", "version"})
 
@@ -478,8 +506,11 @@ def _core_option(core: CoreOption, w: Word, words: list[Word], i: int, cmd: Comm
                  negate: Word | None) -> tuple[int, list[Word]]:
     if negate is not None and core.name not in _BANG_IGNORED:
         cmd.problems.append((f"{w.text} cannot be inverted with `!`", negate.span))
-    values, i = _take_values(words, i, core.arity)
-    if len(values) < core.arity:
+    count = core.arity
+    if core.kind == "counters" and i < len(words) and "," in words[i].text[1:]:
+        count = 1  # -c PKTS,BYTES: a comma after the first character ends the packet counter
+    values, i = _take_values(words, i, count)
+    if len(values) < count:
         cmd.problems.append((f"option {w.text} needs {core.arity} value(s)", w.span))
     for _ in range(core.optional):
         if i < len(words) and (words[i].kind == "attached" or words[i].kind == "value" and (

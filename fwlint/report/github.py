@@ -25,11 +25,14 @@ def escape_property(text: str) -> str:
 
 
 def write(report: Report, out: TextIO) -> None:
+    shown: dict[str, str] = {}  # each file's name as the annotations give it
     for d in report.diagnostics:
         s = d.span
         end_line, end_column = max((s.end_line, s.end_column), (s.line, s.column))
+        if s.file not in shown:
+            shown[s.file] = relative_path(s.file)
         properties = {
-            "file": relative_path(s.file),
+            "file": shown[s.file],
             "line": str(s.line),
             "col": str(s.column),
             "endLine": str(end_line),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from fwlint.report import Report
+from fwlint.report.indented_json import dumps
 
 
 def write(report: Report, out: TextIO) -> None:
-    json.dump([d.to_json() for d in report.diagnostics], out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    # The list as json.dumps(..., indent=2) writes it, one finding at a time.
+    out.write("[")
+    separator = "\n  "
+    for d in report.diagnostics:
+        out.write(separator + dumps(d.to_json(), level=1))
+        separator = ",\n  "
+    out.write("\n]\n" if report.diagnostics else "]\n")

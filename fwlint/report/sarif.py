@@ -9,7 +9,7 @@ the finding) and the fix as replacements.
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +20,7 @@ from fwlint.ast import Span
 from fwlint.lint.diagnostic import Diagnostic, Fix, Severity
 from fwlint.lint.rule import Rule, sections
 from fwlint.report import Report
+from fwlint.report.indented_json import dump
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -47,6 +48,16 @@ def information_uri() -> str | None:
 
 def artifact_location(name: str, cwd: Path) -> dict:
     """A file as SARIF names it: relative to ``cwd`` (with the %SRCROOT% base) when it can be."""
+    return dict(_artifact_location(name, cwd))
+
+
+@functools.lru_cache(maxsize=256)
+def _artifact_location(name: str, cwd: Path) -> tuple[tuple[str, str], ...]:
+    """artifact_location's answer, worked out once per file (every finding names its file)."""
+    return tuple(_read_artifact_location(name, cwd).items())
+
+
+def _read_artifact_location(name: str, cwd: Path) -> dict:
     path = Path(name)
     if name != "-" and path.is_absolute():
         try:
@@ -149,5 +160,5 @@ def sarif_log(report: Report, cwd: str | None = None) -> dict:
 
 
 def write(report: Report, out: TextIO) -> None:
-    json.dump(sarif_log(report), out, indent=2, ensure_ascii=False)
+    dump(sarif_log(report), out)
     out.write("\n")

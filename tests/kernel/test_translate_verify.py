@@ -19,6 +19,7 @@ import io
 import os
 import subprocess
 import uuid
+import zlib
 from pathlib import Path
 
 import pytest
@@ -461,6 +462,65 @@ def test_inet_and_optimized_translations_agree_on_the_kernel(names, family, opti
     assert report.differences == [], format_report(report, prepared)
 
 
+# --- --family inet when the families' policies differ (gotos, returns; tests/nft/test_inet_goto.py)
+
+def _inet_rulesets(v4: str, v6: str):
+    return parse_text(v4, "goto.v4", family=4) + parse_text(v6, "goto.v6", family=6)
+
+
+def test_inet_goto_smallest_case_drops_by_the_ipv4_policy_on_both_sides() -> None:
+    """v4 ``:INPUT DROP``, ``-A INPUT -p tcp -g u``, ``-A u -p tcp --dport 9 -j ACCEPT``; v6
+    ``:INPUT ACCEPT``: a TCP SYN to port 80 runs off the end of u, and iptables drops it by
+    INPUT's policy (the translation used to accept it)."""
+    need_lab()
+    from fwlint.nft.emitter import Options
+    from fwlint.verify.translation import prepare
+    from tests.nft.test_inet_goto import SMALLEST_V4, SMALLEST_V6
+
+    prepared = prepare(_inet_rulesets(SMALLEST_V4, SMALLEST_V6), Options(), "inet")
+    assert "meta nfproto vmap { ipv4 : jump filter_input_ipv4 }" in prepared.nft
+    fates4 = [
+        (probe(sport=41000, dport=80, flags=SYN), ()),
+        (probe(proto=17, sport=41001, dport=53), ()),  # not tcp: the end of INPUT itself, its policy
+        (probe(sport=41002, dport=9, flags=SYN),
+         ("delivered: tcp 203.0.113.7:41002 -> 192.0.2.1:9 flags SYN ttl 64",
+          "eth0: tcp 192.0.2.1:9 -> 203.0.113.7:41002 flags SYN,ACK ttl 64")),
+    ]
+    fates6 = [
+        (probe(6, sport=41003, dport=80, flags=SYN),
+         ("delivered: tcp [2001:db8:7::7]:41003 -> [2001:db8:1::1]:80 flags SYN hl 64",
+          "eth0: tcp [2001:db8:1::1]:80 -> [2001:db8:7::7]:41003 flags SYN,ACK hl 64")),
+    ]
+    report = compare(prepared.iptables, prepared.nft,
+                     [ProbeSet(4, [p for p, _ in fates4], INTERFACES, "fwv-in", "fwv-out"),
+                      ProbeSet(6, [p for p, _ in fates6], INTERFACES, "fwv-in", "fwv-out")])
+    for p, expected in fates4 + fates6:
+        iptables, nft = report.observed[p]
+        assert iptables == expected, p.describe()
+        assert nft == expected, p.describe()
+    assert report.differences == []
+
+
+@pytest.mark.parametrize("case", ["smallest", "ipv6-drops", "returns-and-gotos", "nat-and-mangle"])
+@pytest.mark.parametrize("optimize", [False, True], ids=["plain", "optimized"])
+def test_inet_gotos_and_returns_agree_on_the_kernel(case: str, optimize: bool) -> None:
+    need_lab()
+    from fwlint.nft.emitter import Options
+    from tests.nft import test_inet_goto as cases
+
+    pairs = {
+        "smallest": (cases.SMALLEST_V4, cases.SMALLEST_V6),
+        "ipv6-drops": (cases.SMALLEST_V6, cases.SMALLEST_V4),
+        "returns-and-gotos": (cases.RETURNS_V4, cases.RETURNS_V6),
+        "nat-and-mangle": (cases.NAT_MANGLE_V4, cases.NAT_MANGLE_V6),
+    }
+    rulesets = _inet_rulesets(*pairs[case])
+    prepared, report = verify_rulesets(rulesets, Options(optimize=optimize), "inet", seed=5)
+    assert prepared.left_out == [] and prepared.untranslated == []
+    assert report.rules_probed == report.rules_total
+    assert report.differences == [], format_report(report, prepared)
+
+
 REAL_FILES = _sources(REAL, ("*",)) if REAL.is_dir() else []
 
 
@@ -472,8 +532,7 @@ def test_the_translation_of_each_real_ruleset_agrees_on_the_kernel(path: Path | 
     need_lab()
     assert path is not None, "../shared/corpus/real holds no ruleset"
     rulesets = _load(path)
-    if not rulesets:
-        pytest.skip(f"{path.name}: no ruleset fwlint can read")
+    assert rulesets, f"{path.name}: fwlint reads no ruleset from it"
     prepared, report = verify_rulesets(rulesets, seed=1, leave_out_untranslated=True)
     assert report.pruned == [], report.pruned
     assert report.differences == [], format_report(report, prepared)
@@ -629,6 +688,35 @@ def test_the_translation_of_generated_rulesets_agrees_on_the_kernel(data) -> Non
     assert prepared.left_out == [] and prepared.untranslated == [], (text, prepared.left_out,
                                                                      prepared.untranslated)
     assert report.differences == [], text + format_report(report, prepared)
+
+
+INET_EXAMPLES = int(os.environ.get("FWLINT_VERIFY_EXAMPLES", "12"))
+"""How many v4/v6 pairs the inet test makes: 12 in the suite (about a minute); the figures of
+bench/results-verify.md come from larger runs (``FWLINT_VERIFY_EXAMPLES=100 pytest -s ...``,
+which also prints one line per pair)."""
+
+
+@settings(max_examples=INET_EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck), database=None)
+@given(st.data())
+def test_the_inet_translation_of_generated_ruleset_pairs_agrees_on_the_kernel(data) -> None:
+    """A v4 and a v6 ruleset (policies that agree or not, user chains of the same names in both,
+    ``-g`` and RETURN) as one ``--family inet`` table, about half of them ``--optimize``."""
+    need_lab()
+    from fwlint.nft.emitter import Options
+
+    v4 = data.draw(ruleset_text(4), label="v4")
+    v6 = data.draw(ruleset_text(6), label="v6")
+    # half of them optimized, decided by the texts (hypothesis' own booleans lean to False)
+    optimize = zlib.crc32((v4 + v6).encode()) % 2 == 1
+    rulesets = parse_text(v4, "generated.v4", family=4) + parse_text(v6, "generated.v6", family=6)
+    prepared, report = verify_rulesets(rulesets, Options(optimize=optimize), "inet", seed=2, random_count=6)
+    print(f"inet pair: {report.rules_total} rules, optimize={optimize}, {report.probes} probes, "
+          f"{len(report.differences)} differences, {report.seconds:.1f}s")
+    assert prepared.left_out == [] and prepared.untranslated == [], (v4, v6, prepared.left_out,
+                                                                     prepared.untranslated)
+    assert sorted(report.by_family) == [4, 6]
+    assert report.differences == [], f"{v4}{v6}optimize={optimize}\n" + format_report(report, prepared)
 
 
 # --- fwlint translate --verify -------------------------------------------------------------

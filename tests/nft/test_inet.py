@@ -80,22 +80,27 @@ def test_policies_that_differ_send_each_family_to_its_own_chain():
     v6 = V6.replace(":INPUT DROP", ":INPUT ACCEPT").replace('-A INPUT -j LOG --log-prefix "in: "\n',
                                                             "-A INPUT -j RETURN\n")
     output = inet(V4, v6)
+    # jump, not goto: whatever leaves the family's chain comes back here, to its policy
     assert chain_rules(output, "filter_input") == [
-        "meta nfproto vmap { ipv4 : goto filter_input_ipv4, ipv6 : goto filter_input_ipv6 }"]
+        "meta nfproto vmap { ipv4 : jump filter_input_ipv4, ipv6 : jump filter_input_ipv6 }",
+        "meta nfproto ipv4 drop"]
     assert "type filter hook input priority filter; policy accept;" in output.split("chain filter_input {")[1]
-    assert chain_rules(output, "filter_input_ipv4")[-2:] == ['log prefix "in: "', "drop"]  # its policy
-    # RETURN in a built-in chain is the policy: here the family's, ACCEPT
-    assert chain_rules(output, "filter_input_ipv6")[-1] == "accept"
+    assert "\t# iptables filter INPUT for IPv4 (policy DROP, applied in filter_input)\n" \
+        "\tchain filter_input_ipv4 {\n" in output
+    assert chain_rules(output, "filter_input_ipv4")[-1] == 'log prefix "in: "'  # no policy of its own
+    # RETURN in a built-in chain is the policy: back to the base chain, here ACCEPT for IPv6
+    assert chain_rules(output, "filter_input_ipv6")[-1] == "return"
     nft_check(output)
 
 
 def test_a_family_without_the_table_passes_its_base_chains():
     output = inet(V4, "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n")
-    # the IPv6 INPUT accepts by policy, IPv4's drops: dispatched
-    assert chain_rules(output, "filter_input")[0].startswith("meta nfproto vmap {")
-    # FORWARD: IPv4 DROP, IPv6 none (ACCEPT): dispatched to the IPv4 chain only
-    assert chain_rules(output, "filter_forward") == ["meta nfproto vmap { ipv4 : goto filter_forward_ipv4 }"]
-    assert chain_rules(output, "filter_forward_ipv4") == ["drop"]
+    # the IPv6 INPUT accepts by policy and has no rules, IPv4's drops: IPv4 jumps to its chain
+    assert chain_rules(output, "filter_input") == [
+        "meta nfproto vmap { ipv4 : jump filter_input_ipv4 }", "meta nfproto ipv4 drop"]
+    # FORWARD: IPv4 DROP without rules, IPv6 none (ACCEPT): the policy alone, no chain to jump to
+    assert chain_rules(output, "filter_forward") == ["meta nfproto ipv4 drop"]
+    assert "filter_forward_ipv4" not in output
     nft_check(output)
 
 

@@ -109,9 +109,87 @@ def _nft(match, ctx):
                                     "stmt": {"limit": data}}})]
 
 
+_U32_MAX = 2 ** 32 - 1
+_U64 = 2 ** 64
+_BYTE_SHIFT = 4  # the kernel counts bytes in units of 16
+_RATE_FACTORS = {"kb": 1024, "mb": 1024 ** 2}  # 1.8.9 scales k and m only (gb is read as b)
+_BURST_SHIFTS = {"": 0, "kb": 10, "mb": 20}
+_BURST_MAX = 1_000_000
+
+
+def _byte_cost(rate_bytes: int) -> int | None:
+    """What libxt_hashlimit stores for a byte rate (checked with 1.8.9): 2**32-1 divided by
+    one more than the rate in units of 16 bytes, that taken modulo 2**32.  None: the divisor
+    wraps to 0 and iptables dies of the division (SIGFPE)."""
+    units = (rate_bytes >> _BYTE_SHIFT) & _U32_MAX
+    if units == _U32_MAX:
+        return None
+    return _U32_MAX // (units + 1)
+
+
+def _smallest_byte_burst(cost: int) -> int:
+    """The fewest bytes a burst may hold at that cost, as iptables works it out (and prints it in
+    "burst cannot be smaller than Nb"): a second's worth at the rate, in whole units of 16."""
+    return ((_U32_MAX // cost) - 1) << _BYTE_SHIFT
+
+
+def _rates(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
+    """The rate and the burst together (checked with iptables 1.8.9 on Linux 6.18).  A packet
+    burst is 1 to 1000000 packets.  A byte rate (Nb/s, Nkb/s, Nmb/s) makes the burst a count of
+    bytes: at least a second's worth at the rate; below 16 bytes a second that is 0 and iptables
+    dies dividing by it when a burst is given.  A rate so high its cost comes out as 1 the kernel
+    refuses ("rate too high"), and one of 2**36-16 to 2**36-1 bytes (modulo 2**36) kills iptables."""
+    rate_opt = next((o for o in options if o.name in ("hashlimit-upto", "hashlimit-above")), None)
+    burst_opt = next((o for o in options if o.name == "hashlimit-burst"), None)
+    if rate_opt is None or rate_opt.value is None:
+        return
+    try:
+        count, unit = HASHLIMIT_RATE.parse(rate_opt.value, family)  # type: ignore[misc]
+        burst = HASHLIMIT_BURST.parse(burst_opt.value, family) \
+            if burst_opt is not None and burst_opt.value is not None else None
+    except ValueError:
+        return  # reported for itself
+    rate = rate_opt.value
+    total = None
+    if burst is not None:
+        number, burst_unit = burst  # type: ignore[misc]
+        total = (number << _BURST_SHIFTS[burst_unit]) % _U64
+    if not unit.endswith("b"):
+        if total is not None and not 1 <= total <= _BURST_MAX:
+            yield ValueProblem("hashlimit-burst", f"--hashlimit-burst {burst_opt.value}: {total} packets; "
+                                                  f"with a packet rate iptables takes 1 to {_BURST_MAX}")
+        return
+    rate_bytes = min(count, _U64 - 1) * _RATE_FACTORS.get(unit, 1) % _U64  # strtoull stops at 2**64-1
+    if not rate_bytes:
+        return  # 2**64 bytes wrap to 0: iptables then reads the word as it reads a packet rate
+    cost = _byte_cost(rate_bytes)
+    if cost is None:
+        yield ValueProblem(rate_opt.name, f"--{rate_opt.name} {rate}: iptables dies on this byte rate "
+                                          f"(a division by zero when it works out the cost of "
+                                          f"{rate_bytes} bytes a second)")
+        return
+    if total is not None:
+        smallest = _smallest_byte_burst(cost)
+        if total < smallest:
+            yield ValueProblem("hashlimit-burst", (
+                f"--hashlimit-burst {burst_opt.value}: with the byte rate {rate} the burst is in "  # type: ignore[union-attr]
+                f"bytes, and iptables refuses one smaller than {smallest}b (a second's worth)"))
+            return
+        if not smallest:
+            yield ValueProblem("hashlimit-burst", (
+                f"--hashlimit-burst {burst_opt.value}: with a byte rate below 16 bytes a second ({rate} is "  # type: ignore[union-attr]
+                f"{rate_bytes}) iptables dies working out the burst (a division by zero); give no "
+                "burst, or a rate of 16b/s or more"))
+            return
+    if cost == 1:
+        yield ValueProblem(rate_opt.name, f"--{rate_opt.name} {rate}: the kernel refuses a byte rate "
+                                          f"this high (it overflows its byte credits)")
+
+
 def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
     """iptables takes a mask of up to 128 bits in either family; the kernel refuses more than 32
-    for IPv4 (checked on Linux 6.18)."""
+    for IPv4 (checked on Linux 6.18).  Then the rate and the burst together (:func:`_rates`)."""
+    yield from _rates(options, family)
     if family != 4:
         return
     for opt in options:

@@ -1,6 +1,9 @@
 """NFQUEUE: hand the packet to a userspace program over nfnetlink_queue, which decides its fate."""
 
-from fwlint.extensions import OptionSpec, target
+from typing import Iterator
+
+from fwlint.ast import Option
+from fwlint.extensions import OptionSpec, ValueProblem, target
 from fwlint.extensions.values import UINT16, int_range
 
 
@@ -12,7 +15,7 @@ def _meaning(target, enc):
 
 def _nft(target, ctx):
     """``queue num 3``, ``queue num 0-3`` (--queue-balance), with ``bypass`` and ``fanout`` (which
-    NFQUEUE ignores, and nft refuses, without a range)."""
+    iptables and nft refuse without a range)."""
     opts = ctx.options(target)
     data = {}
     if "queue-balance" in opts:
@@ -31,6 +34,16 @@ def _nft(target, ctx):
     return [ctx.statement(text, {"queue": data}, "verdict")]
 
 
+def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
+    """--queue-cpu-fanout spreads packets over the --queue-balance range: iptables 1.8.9 refuses
+    it without one ('option "--queue-cpu-fanout" also requires "--queue-balance"'), with or
+    without --queue-num."""
+    names = {o.name for o in options}
+    if "queue-cpu-fanout" in names and "queue-balance" not in names:
+        yield ValueProblem("queue-cpu-fanout", "--queue-cpu-fanout needs --queue-balance (a range of "
+                                               "queues to spread over): iptables refuses it without")
+
+
 EXTENSION = target(
     "NFQUEUE",
     OptionSpec("queue-num", value=UINT16, help="queue number 0-65535; 0 by default"),
@@ -45,4 +58,5 @@ EXTENSION = target(
     nft=_nft,
     meaning=_meaning,
     exclusive=(frozenset({"queue-num", "queue-balance"}),),
+    validate=_validate,
 )

@@ -44,14 +44,15 @@ class ObsoleteNegation(Rule):
     fixable = "safe"
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
-        options = [o for m in rule.matches for o in m.options]
+        groups = [m.options for m in rule.matches]
         if rule.target is not None:
-            options.extend(rule.target.options)
-        for opt in options:
-            if opt.negated and opt.value_spans:
-                found = self._intrapositioned(opt, ctx)
-                if found is not None:
-                    yield found
+            groups.append(rule.target.options)
+        for options in groups:
+            for opt in options:
+                if opt.negated and opt.value_spans:
+                    found = self._intrapositioned(opt, ctx)
+                    if found is not None:
+                        yield found
 
     def _intrapositioned(self, opt: Option, ctx: Context) -> Diagnostic | None:
         text = text_of(ctx.ruleset, opt.span.file)

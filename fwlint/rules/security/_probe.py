@@ -288,8 +288,11 @@ def _builtin_hit(opt: Option, family: int) -> Hit:
     if value is None:
         return _flip(False, opt) if opt.name == "fragment" else Hit.SOMETIMES  # -f: no ports
     if opt.name in ("source", "destination"):
+        items = value.split(",")
+        if not any(_may_be_special(v) for v in items):
+            return Hit.SOMETIMES  # neither everywhere nor loopback, or unreadable: no need to read it
         try:
-            nets = [ipaddress.ip_network(v, strict=False) for v in value.split(",")]
+            nets = [ipaddress.ip_network(v, strict=False) for v in items]
         except ValueError:
             return Hit.SOMETIMES
         if any(n.prefixlen == 0 for n in nets):
@@ -303,6 +306,16 @@ def _builtin_hit(opt: Option, family: int) -> Hit:
         if value == "+":
             return _flip(True, opt)
     return Hit.SOMETIMES
+
+
+def _may_be_special(address: str) -> bool:
+    """False when ``address`` (one -s/-d item) is surely neither a network of prefix length 0
+    nor a loopback one (an IPv4 address outside 127/8 with a mask that has a bit set): the
+    quick test before reading it."""
+    if ":" in address or address.startswith("127"):
+        return True
+    slash = address.rfind("/")
+    return slash >= 0 and not address[slash + 1:].strip("0.")
 
 
 def _tcp_flags(text: str, family: int) -> frozenset[str]:

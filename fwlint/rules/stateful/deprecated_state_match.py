@@ -5,6 +5,7 @@ from typing import Iterable
 
 from fwlint.ast import Match, Rule as AstRule, Span
 from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
+from fwlint.lint.fix import line_starts
 
 # the module word after -m / --match, as iptables-save and people write it
 _MODULE_WORD = re.compile(r"(?:-m\s*|--match(?:\s+|=))(state)(?=\s|$)")
@@ -64,12 +65,14 @@ class DeprecatedStateMatch(Rule):
                 fix=fix)
 
     def _fix(self, match: Match, ctx: Context) -> Fix | None:
-        lines = ctx.ruleset.source.split("\n")
+        text = ctx.ruleset.source
+        starts = ctx.memo(("line-starts", id(text)), lambda: line_starts(text))
         edits = []
         span = match.span
-        if span.line > len(lines) or span.end_line != span.line:
+        if span.line > len(starts) or span.end_line != span.line:
             return None
-        line = lines[span.line - 1]
+        line_end = starts[span.line] - 1 if span.line < len(starts) else len(text)
+        line = text[starts[span.line - 1]:line_end]
         found = _MODULE_WORD.match(line, span.column - 1)
         if found is None:
             return None

@@ -3,7 +3,7 @@ with their extension, the rule's protocol, and spans of the words in them."""
 
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from fwlint.ast import Match, Option, Rule, Ruleset, Span, Target
 from fwlint.extensions import Extension, Registry
@@ -18,17 +18,29 @@ class Holder(NamedTuple):
     is_target: bool
 
 
-def holders(rule: Rule, registry: Registry) -> Iterator[Holder]:
-    """The known matches (the built-in one included) and the known target of ``rule``."""
+_last_holders: list = [None, None, ()]  # the rule and registry asked about last, and the answer
+
+
+def holders(rule: Rule, registry: Registry) -> tuple[Holder, ...]:
+    """The known matches (the built-in one included) and the known target of ``rule``.  Several
+    rules ask about the same rule one after the other: the last answer is kept (the rule is
+    held, so the identity test cannot meet another rule at the same address)."""
+    last = _last_holders
+    if last[0] is rule and last[1] is registry:
+        return last[2]
+    found = []
     for m in rule.matches:
         if not m.known:
             continue
         ext = registry.builtin if m.name == "builtin" else registry.match(m.name)
         if ext is not None:
-            yield Holder(m, ext, False)
+            found.append(Holder(m, ext, False))
     t = rule.target
     if t is not None and (ext := registry.target(t.name)) is not None:
-        yield Holder(t, ext, True)
+        found.append(Holder(t, ext, True))
+    answer = tuple(found)
+    last[0], last[1], last[2] = rule, registry, answer
+    return answer
 
 
 def protocol_number(text: str | None) -> int | None:
