@@ -15,7 +15,8 @@ and the children it waits for):
 - the same work in stages, each in a fresh process (cold caches, as in a run): parse (text to
   AST), emit (AST to nft rules without the validity pass), translate with the validity pass (the
   FW1xx rules on every rule, which the translator runs to leave out what iptables refuses) in
-  one process and helped by a second one (fwlint.nft.ahead), and render (nft rules to text);
+  one process and shared with a second one as `fwlint translate` shares it (fwlint.nft.halves:
+  each takes a part of the rules, the second renders its part), and render (nft rules to text);
   their CPU time is the main process's only;
 - loading the result into a kernel, in a network namespace made for the purpose and deleted
   after (root only): fwlint's output through libnftables (the ``nftables`` Python module, text
@@ -123,7 +124,8 @@ def clock(name, fn):
 rulesets = clock("parse", lambda: parse_text(text, path))
 if mode == "one process":
     ahead.AHEAD_FROM = 10 ** 12
-translation = clock("translate", lambda: translate(rulesets, Options(validity=mode != "emit")))
+options = Options(validity=mode != "emit", parallel=mode == "two processes")
+translation = clock("translate", lambda: translate(rulesets, options))
 clock("render", lambda: to_text(translation.tables, "x"))
 print(json.dumps(out))
 """
@@ -145,7 +147,8 @@ def stage_times(path: Path, repeat: int, env: dict[str, str]) -> dict[str, tuple
                                   capture_output=True, text=True, check=True)
             found = json.loads(done.stdout.strip().splitlines()[-1])
             keep("parse", found["parse"])
-            keep("render", found["render"])
+            if mode != "two processes":  # there the second process rendered its part already
+                keep("render", found["render"])
             keep(mode, found["translate"])
     return best
 

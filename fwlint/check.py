@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from fwlint.analysis import without_analysis
-from fwlint.ast import Ruleset
+from fwlint.ast import Ruleset, Span, SyntaxProblem
 from fwlint.lint.config import Configuration, Settings
 from fwlint.lint.diagnostic import Diagnostic, Severity
 from fwlint.lint.engine import lint_rulesets
 from fwlint.lint.rule import Rule
-from fwlint.parse import no_gc, parse_text, read_source, read_source_encoding
+from fwlint.parse import family_from_name, no_gc, parse_text, read_source, read_source_encoding
 from fwlint.progress import progress
 
 RULESET_PATTERNS = ("rules.v4", "rules.v6", "*.v4", "*.v6", "*.rules", "iptables*", "ip6tables*")
@@ -85,13 +85,36 @@ class CheckResult:
     """With fixes: each file the fixes change -> its text before them."""
 
 
+def not_text(text: str) -> str | None:
+    """Why ``text`` is no ruleset or script at all, or None: a NUL character, which no text file
+    holds and programs, archives and compressed files are full of."""
+    if "\x00" not in text:
+        return None
+    if text.startswith(("\xff\xfe", "\xfe\xff")):  # a UTF-16 byte order mark, read as Latin-1
+        return ("not a text file iptables can read: it is UTF-16 (Windows \"Unicode\"); iptables-restore "
+                "and the shell read ASCII or UTF-8: convert it (iconv -f UTF-16 -t UTF-8)")
+    return ("not a text file: it holds NUL bytes (a program, an archive or a compressed file?); "
+            "fwlint checks iptables-save output and firewall scripts")
+
+
+def read_rulesets(text: str, path: str, family: int | None = None,
+                  source_format: str = "auto") -> list[Ruleset]:
+    """The rulesets of one source; a file that is not text is one syntax problem (FW109) at
+    its start, not a finding for every line of bytes."""
+    reason = not_text(text)
+    if reason is None:
+        return parse_text(text, path, family, source_format_name=source_format)
+    fam = family if family is not None else family_from_name(path) or 4
+    return [Ruleset(path, fam, (), problems=(SyntaxProblem(reason, Span(path, 1, 1, 1, 1)),))]
+
+
 def check_source(text: str, path: str, rules: Sequence[Rule], family: int | None = None,
                  settings: Settings | None = None, partner: Sequence[Ruleset] = (),
                  source_format: str = "auto") -> list[Diagnostic]:
     """Lint one source; ``partner``: the rulesets of the IPv4 file paired with this IPv6 one;
     ``source_format``: auto, save or script (see fwlint.parse.SOURCE_FORMATS)."""
     with no_gc():
-        return lint_rulesets(parse_text(text, path, family, source_format_name=source_format), rules,
+        return lint_rulesets(read_rulesets(text, path, family, source_format), rules,
                              settings=settings, partner=partner)
 
 
@@ -131,7 +154,7 @@ def _partner_rulesets(v4_file: str | None, rules: Sequence[Rule], sources: dict[
         except OSError as exc:
             raise UsageError(f"{v4_file}: cannot read: {exc.strerror or exc}") from None
     with no_gc():
-        return parse_text(text, v4_file, source_format_name=source_format)
+        return read_rulesets(text, v4_file, source_format=source_format)
 
 
 def _configuration(rules: Sequence[Rule] | Configuration) -> Configuration:

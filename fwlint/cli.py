@@ -293,7 +293,19 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    status = main()
+    translation = sys.modules.get("fwlint.nft.command")
+    if translation is not None and translation.KEPT:
+        # a big translation: its output is written; leave without freeing its objects one by one
+        import os
+
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(status)
+        os._exit(status or 0)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

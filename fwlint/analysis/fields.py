@@ -9,7 +9,11 @@ of generated chains, which it could improve by only a quarter): the interface an
 not copied below every combination of the other fields; then the protocol and what depends on it
 (fragment, TCP flags, ICMP type), the connection state, the destination port and the output
 interface; the addresses and the fields few rules test (marks, source port) last, where a prefix
-trie costs one node per fixed bit.  Fields no rule tests cost nothing wherever they stand.
+trie costs one node per fixed bit.  Fields no rule tests cost nothing wherever they stand, except
+the address types: the universe says "exactly one type" of each IPv4 address (24 levels of a
+one-hot test), and every set is cut down to the universe, so above the other fields that test
+was copied under each distinct rest of a chain's "remaining packets" set (a third of its nodes,
+on gen_ruleset.py chains); at the bottom all paths share one copy.
 
 Interfaces are symbols, not strings: :class:`InterfaceSymbols` gives each name the ruleset uses
 a code, each ``prefix+`` wildcard a code of its own for "other names with this prefix", and one
@@ -57,8 +61,8 @@ FIXED_WIDTHS: dict[str, int] = {
 
 FIELD_ORDER: tuple[str, ...] = (
     "family", "iif", "hasmac", "mac", "proto", "frag", "tcpflags", "icmptype", "icmpcode",
-    "ctstate", "snat", "dnat", "ctstatus", "dport", "oif", "pkttype", "srctype", "dsttype", "tos",
-    "ttl", "length", "dst", "src", "mark", "ctmark", "sport",
+    "ctstate", "snat", "dnat", "ctstatus", "dport", "oif", "pkttype", "tos",
+    "ttl", "length", "dst", "src", "mark", "ctmark", "sport", "srctype", "dsttype",
 )
 """The variable order, outermost first (see the module docstring)."""
 

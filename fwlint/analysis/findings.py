@@ -162,14 +162,14 @@ class _ChainFindings:
                 continue
             live.append(i)
             # a catch-all leaves nothing to the next rule, from the whole packet space
-            if a.free_reach(i + 1) == false and (enc.universe & ~a.kill[i]) == false:
+            if a.free_reach(i + 1) == false and enc.ask.within(enc.universe, a.kill[i]):
                 catch_all = rm
         if a.entry != false:
             candidates: list[tuple[int, Any, str]] = []
             for i in live:
                 rm = a.rules[i]
                 if a.takes_nothing(i):
-                    if (rm.upper & enc.universe) != false:  # else its own conditions contradict
+                    if not enc.ask.disjoint(rm.upper, enc.universe):  # else its own conditions contradict
                         found = self.dead(i, rm)
                         if found is not None:
                             by_index[i] = found
@@ -227,7 +227,7 @@ class _ChainFindings:
 
     def dead(self, i: int, rm: RuleModel) -> Finding | None:
         a, enc = self.a, self.enc
-        false = enc.false
+        false, ask = enc.false, enc.ask
         start = a.segment[i]
         P = a.segment_entry(i) & rm.upper
         if P == false:
@@ -259,13 +259,11 @@ class _ChainFindings:
                 if left == false:
                     break
                 other = a.rules[j]
-                if other.excluded:
+                if other.excluded or ask.disjoint(left, other.upper):
                     continue
                 t = left & other.upper
-                if t == false:
-                    continue
                 self.note_outcomes(possible, other, t, ret_label)
-                if (a.kill[j] & left) != false:
+                if not ask.disjoint(a.kill[j], left):
                     chosen.append(j)
                     left = left & ~a.kill[j]
             if left != false or not chosen:
@@ -284,7 +282,7 @@ class _ChainFindings:
         surely_other = P & ~same
         if surely_other != false and not any(self.differs(j, outcome, P) for j in cover):
             extra = next((j for j in chosen if self.differs(j, outcome, surely_other)
-                          and (a.kill[j] & surely_other) != false), None)
+                          and not ask.disjoint(a.kill[j], surely_other)), None)
             if extra is not None:
                 cover = self.prune(P, sorted({*cover, extra}), keep=extra)
         blockers = [a.rules[j] for j in cover]
@@ -349,7 +347,7 @@ class _ChainFindings:
         for j in range(max(start, end - ALSO_SCAN), end):
             if j in cover or a.rules[j].excluded or a.kill[j] == false:
                 continue
-            if (a.kill[j] & P) == P:
+            if self.enc.ask.within(P, a.kill[j]):
                 out.append(a.rules[j])
         return out
 
@@ -387,7 +385,7 @@ class _ChainFindings:
             covered = false
             for k in rest:
                 covered |= a.kill[k]
-            if (P & ~covered) == false:
+            if self.enc.ask.within(P, covered):
                 out = rest
         return sorted(out)
 
@@ -401,9 +399,10 @@ class _ChainFindings:
             if summary.coarse:
                 return any(label != outcome for label in summary.labels) or (
                     rm.goto and return_label(self.a.chain) != outcome)
-            if any(label != outcome and (t & u) != false for label, u in summary.may_decide.items()):
+            ask = self.enc.ask
+            if any(label != outcome and not ask.disjoint(t, u) for label, u in summary.may_decide.items()):
                 return True
-            return rm.goto and return_label(self.a.chain) != outcome and (t & summary.may_return) != false
+            return rm.goto and return_label(self.a.chain) != outcome and not ask.disjoint(t, summary.may_return)
         return rule_outcome(rm, self.a.chain) != outcome
 
     def redundant_later(self, i: int, rm: RuleModel, hit: Any, outcome: str,
@@ -426,7 +425,7 @@ class _ChainFindings:
         hit = a.hit(i)
         if checked is _TOO_FAR:
             sure = a.sure_after(i)
-            if (hit & ~sure) != self.enc.false:
+            if not self.enc.ask.within(hit, sure):
                 return None
             takers, to_end, approx = self.name_later(i, hit, outcome)
         else:
@@ -619,7 +618,7 @@ class _ChainFindings:
             other = a.rules[j]
             if other.excluded or rule_outcome(other, a.chain) != outcome:
                 continue
-            if (X & other.upper) != false:
+            if not self.enc.ask.disjoint(X, other.upper):
                 takers.append(other)
                 approx = _collect_approx(approx, other.approximations)
                 X = X & ~a.kill[j]

@@ -38,10 +38,12 @@ class OptionSpec:
     help: str = ""
     family: int | None = None  # 4 or 6: an option only that family's iptables has (-f, --ahlen)
 
+    def __post_init__(self) -> None:
+        types = self.value if isinstance(self.value, tuple) else (self.value,) * self.arity
+        object.__setattr__(self, "_value_types", types)  # asked for each value read: made once
+
     def value_types(self) -> tuple[ValueType, ...]:
-        if isinstance(self.value, tuple):
-            return self.value
-        return (self.value,) * self.arity
+        return self._value_types  # type: ignore[attr-defined]
 
     @property
     def long_names(self) -> tuple[str, ...]:

@@ -88,8 +88,8 @@ class ValueType:
         if self.with_protocol is None:
             protocol = None
         outcome = _read(self, text, family, protocol)
-        if isinstance(outcome, ValueError):
-            raise outcome.with_traceback(None)  # the cached error, without earlier raises' frames
+        if isinstance(outcome, _Refusal):
+            raise outcome.error()  # a new error each time: nothing the cache keeps holds frames
         return outcome
 
     def _read(self, text: str, family: int, protocol: str | None) -> object:
@@ -101,16 +101,35 @@ class ValueType:
         return self.name
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    """The error a reading raised, kept as what it was made of (its class, arguments and
+    attributes), not as the error itself: a raised error holds its traceback, and through it
+    the frames of every function it passed and their variables (whole rulesets), for as long
+    as the cache keeps it."""
+
+    kind: type[ValueError]
+    args: tuple
+    attributes: tuple[tuple[str, object], ...]
+
+    def error(self) -> ValueError:
+        """A fresh error equal to the one the reading raised (WrongFamily keeps its family)."""
+        error = self.kind.__new__(self.kind, *self.args)
+        error.args = self.args
+        error.__dict__.update(self.attributes)
+        return error
+
+
 @functools.lru_cache(maxsize=65536)
 def _read(vtype: ValueType, text: str, family: int, protocol: str | None
-          ) -> tuple[object, tuple[str, ...]] | ValueError:
-    """One reading, with its notes, or the error it raises (kept, to be raised again)."""
+          ) -> tuple[object, tuple[str, ...]] | _Refusal:
+    """One reading, with its notes, or the error it raises (kept as a _Refusal)."""
     notes: list[str] = []
     token = _notes.set(notes)
     try:
         return vtype._read(text, family, protocol), tuple(notes)
     except ValueError as err:
-        return err
+        return _Refusal(type(err), err.args, tuple(vars(err).items()))
     finally:
         _notes.reset(token)
 
@@ -361,7 +380,7 @@ def _ipv4_numeric(text: str, is_mask: bool = False) -> ipaddress.IPv4Address | N
     """iptables' __numeric_to_ipaddr: 1-4 numbers 0-255 (strtoul base 0), the missing ones
     zero; a mask needs all four."""
     if _DOTTED_QUAD.fullmatch(text):
-        return ipaddress.IPv4Address(_inet_pton4(text))
+        return ipaddress.IPv4Address(_dotted_quad_bytes(text))
     parts = text[:19].split(".")  # iptables copies the word into a 20-byte buffer
     if len(parts) > 4 or (is_mask and len(parts) != 4):
         return None
@@ -375,7 +394,7 @@ def _ipv4_numeric(text: str, is_mask: bool = False) -> ipaddress.IPv4Address | N
     return ipaddress.IPv4Address(bytes(out))
 
 
-def _inet_pton4(text: str) -> bytes:
+def _dotted_quad_bytes(text: str) -> bytes:
     return socket.inet_pton(socket.AF_INET, text)
 
 
@@ -383,7 +402,7 @@ def _inet_aton(text: str) -> ipaddress.IPv4Address | None:
     """glibc's inet_aton as getaddrinfo uses it: a.b.c.d, a.b.c (c 16 bits), a.b (b 24 bits)
     or a (32 bits), each number in C notation (0x.., 0..); nothing else in the word."""
     if _DOTTED_QUAD.fullmatch(text):
-        return ipaddress.IPv4Address(_inet_pton4(text))
+        return ipaddress.IPv4Address(_dotted_quad_bytes(text))
     parts = text.split(".")
     if not 1 <= len(parts) <= 4:
         return None
@@ -506,7 +525,8 @@ def _to_network(addr: ipaddress.IPv4Address | ipaddress.IPv6Address, mask: int
     if bits is None:
         cls = ipaddress.IPv4Address if width == 32 else ipaddress.IPv6Address
         return MaskedNetwork(cls(int(addr) & mask), cls(mask))
-    return ipaddress.ip_network(f"{addr}/{bits}", strict=False)
+    network = ipaddress.IPv4Network if width == 32 else ipaddress.IPv6Network
+    return network((int(addr), bits), strict=False)  # as ip_network("addr/bits") reads it
 
 
 def _network_iptables(text: str, family: int):

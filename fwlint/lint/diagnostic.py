@@ -57,6 +57,9 @@ class Diagnostic:
     span: Span
     fix: Fix | None = None
     related: tuple[Span, ...] = field(default=())
+    restates: tuple[tuple[str, Span], ...] = field(default=(), compare=False)
+    """Findings of other rules that this one says again, as (code, span): when both rules run,
+    only this one is reported (FW503 says what FW109 says of a `!` after its option, and more)."""
 
     @property
     def sort_key(self) -> tuple:

@@ -165,7 +165,8 @@ def lint_rulesets(rulesets: Sequence[Ruleset], rules: Sequence[Rule],
     With both families (-4/-6 lines), or with ``partner`` (the IPv4 file paired with this
     IPv6 one), the host rules look at the two together as well.
 
-    Then the source's suppression comments take out what they cover (and FW901 reports the
+    A finding another one restates (see Diagnostic.restates) is dropped.  Then the source's
+    suppression comments take out what they cover (and FW901 reports the
     ones that cover nothing), and the configuration's severity overrides apply."""
     seen: set[tuple] = set()
     out: list[Diagnostic] = []
@@ -176,6 +177,9 @@ def lint_rulesets(rulesets: Sequence[Ruleset], rules: Sequence[Rule],
         if key not in seen:
             seen.add(key)
             out.append(d)
+    restated = {said for d in out for said in d.restates}
+    if restated:  # one mistake, one finding: the rule that says more about it keeps it
+        out = [d for d in out if (d.code, d.span) not in restated]
     out = apply_suppressions(rulesets, out, rules)
     if settings is not None and settings.severity:
         out = [_with_severity(d, settings.severity_for(d.code)) for d in out]

@@ -8,11 +8,14 @@ pass (on the new text, linted again) gets to it.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from fwlint.lint.diagnostic import Diagnostic
+from fwlint.ast import Span
+from fwlint.lint.diagnostic import Diagnostic, Edit
 
 MAX_PASSES = 100
 """Fixing stops after this many passes even if fixes keep coming (a rule whose fix brings its
@@ -30,6 +33,37 @@ def line_starts(text: str) -> list[int]:
     return starts
 
 
+_AFTER_A_COMMAND = re.compile(r"[ \t\r]*(?:;[ \t\r]*)?(?:#.*)?$")
+"""What may follow a command on its last line for the lines to be the command's alone: blanks,
+a `;`, a comment."""
+
+
+def delete_lines(text: str, span: Span, starts: list[int] | None = None) -> Edit | None:
+    """The edit that deletes the lines ``span`` covers (a rule, a script command continued over
+    several lines with `\\`), line ends included, as one edit; None when anything else stands
+    on those lines (`then iptables ...; fi`, `sudo iptables ...`, `... || true`): deleting the
+    lines would take it too, and deleting the span alone could leave a broken script.
+    ``starts``: ``line_starts(text)``, when the caller has it (one scan for many deletions)."""
+    if starts is None:
+        starts = line_starts(text)
+    first, last = span.line, span.end_line
+    if not 1 <= first <= last <= len(starts):
+        return None
+
+    def line(number: int) -> str:
+        end = starts[number] - 1 if number < len(starts) else len(text)
+        return text[starts[number - 1]:end]
+
+    if line(first)[:span.column - 1].strip(" \t") or \
+            _AFTER_A_COMMAND.match(line(last), span.end_column - 1) is None:
+        return None
+    if last < len(starts):  # the last line ends in a newline: up to the start of the next line
+        return Edit("", Span(span.file, first, 1, last + 1, 1))
+    if first > 1:  # the file's last line, without a newline: from the end of the line before
+        return Edit("", Span(span.file, first - 1, len(line(first - 1)) + 1, last, len(line(last)) + 1))
+    return Edit("", Span(span.file, first, 1, last, len(line(last)) + 1))
+
+
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     """Whether two edits (start, end offsets) cannot both be made: they share a character, or
     they insert at the same place, or one inserts inside the other."""
@@ -38,6 +72,16 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     if a[0] < b[0]:
         return b[0] < a[1]
     return a[0] < b[1]
+
+
+def _overlaps_taken(start: int, end: int, taken: list[tuple[int, int, str]], starts: list[int]) -> bool:
+    """Whether the edit ``start``..``end`` overlaps (as _overlaps says) one of ``taken``: sorted
+    by start, no two overlapping, so their ends rise with their starts and only the nearest
+    edit on each side can touch it."""
+    at = bisect.bisect_left(starts, start)
+    if at < len(starts) and _overlaps((start, end), taken[at][:2]):
+        return True  # the first taken edit starting at or after this one
+    return at > 0 and _overlaps((start, end), taken[at - 1][:2])
 
 
 def apply_fixes(text: str, diagnostics: Iterable[Diagnostic],
@@ -77,11 +121,15 @@ def apply_fixes(text: str, diagnostics: Iterable[Diagnostic],
                 candidates.append(ranges)
     candidates.sort(key=lambda rs: (rs[0][0], rs[0][1]))
     taken: list[tuple[int, int, str]] = []
+    taken_starts: list[int] = []  # taken's starts, sorted (taken is kept sorted, no two overlap)
     count = 0
     for ranges in candidates:
-        if any(_overlaps(r[:2], t[:2]) for r in ranges for t in taken):
+        if any(_overlaps_taken(r[0], r[1], taken, taken_starts) for r in ranges):
             continue
-        taken.extend(ranges)
+        for r in ranges:
+            at = bisect.bisect_right(taken_starts, r[0])
+            taken.insert(at, r)
+            taken_starts.insert(at, r[0])
         count += 1
     pieces: list[str] = []
     pos = 0

@@ -83,9 +83,10 @@ class Rule:
         return cls.check_ruleset is not Rule.check_ruleset
 
     def diagnostic(self, span: Span, message: str, *, fix: Fix | None = None,
-                   severity: Severity | None = None, related: Iterable[Span] = ()) -> Diagnostic:
+                   severity: Severity | None = None, related: Iterable[Span] = (),
+                   restates: Iterable[tuple[str, Span]] = ()) -> Diagnostic:
         return Diagnostic(self.code, self.name, message, severity or self.severity, span, fix,
-                          tuple(related))
+                          tuple(related), tuple(restates))
 
     @classmethod
     def documentation(cls) -> str:

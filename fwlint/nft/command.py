@@ -33,6 +33,12 @@ from fwlint.progress import progress
 FAMILIES = ("4", "6", "inet")
 FORMATS = ("nft", "json")
 
+KEEP_FROM = 10000
+KEPT: list = []
+"""What a translation of ``KEEP_FROM`` rules or more leaves (the AST, the nft rules: millions of
+objects), kept to the end of the process instead of freed one by one (a quarter of a second for
+50,000 rules): the console script then leaves without freeing them (fwlint.cli.entry)."""
+
 
 def _read(source: str, stdin_used: list[bool]) -> tuple[str, str]:
     from fwlint.parse import read_source
@@ -201,4 +207,6 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
                 write_output(output, body)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    if result.rules >= KEEP_FROM:
+        KEPT.append((loaded, result))
     return 1 if untranslated or refused else 0

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable, NoReturn, Sequence
 
 from fwlint.ast import Span
 from fwlint.extensions import Extension
-from fwlint.extensions.values import BadValue, MaskedNetwork, Unresolved, ValueType
+from fwlint.extensions.values import BadValue, MaskedNetwork, Unresolved
 from fwlint.nft.expr import (
     ACTION,
     MATCHING,
@@ -89,11 +89,6 @@ ADDRESS_KINDS = {4: "ipv4_addr", 6: "ipv6_addr"}
 STATEFUL_MATCHES = frozenset({"limit", "hashlimit", "recent", "quota", "statistic", "nfacct",
                               "connlimit", "rateest", "set"})
 """Matches whose result depends on what earlier packets did in this very rule."""
-
-
-@functools.lru_cache(maxsize=65536)
-def _parse(value_type: ValueType, text: str, family: int, protocol: str | None) -> Any:
-    return value_type.parse(text, family, protocol)
 
 
 class RuleContext:
@@ -182,7 +177,7 @@ class RuleContext:
         out = []
         for vt, text in zip(types, opt.values):
             try:
-                out.append(_parse(vt, text, self.family, self.protocol))
+                out.append(vt.check(text, self.family, self.protocol)[0])
             except BadValue as err:
                 self.refuse(f"{opt.written} {text}: {err} (iptables refuses it)", opt, refused=True)
             except Unresolved:

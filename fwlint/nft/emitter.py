@@ -181,9 +181,9 @@ class Translator:
         self._refusal = None
         self._late_refusal = None
         if self.options.validity:
-            from fwlint.parse.script_lint import ValidityRefusal
+            from fwlint.nft.refusal import TranslationRefusal
 
-            self._refusal = ValidityRefusal(self.registry)
+            self._refusal = TranslationRefusal(self.registry)
         self.failures: list[tuple[AstRule | None, Untranslatable]] = []
         self.notes: list[tuple[AstRule, Note]] = []
 
@@ -454,9 +454,9 @@ class Translator:
         if self.options.validity:
             return False
         if self._late_refusal is None:
-            from fwlint.parse.script_lint import ValidityRefusal
+            from fwlint.nft.refusal import TranslationRefusal
 
-            self._late_refusal = ValidityRefusal(self.registry)
+            self._late_refusal = TranslationRefusal(self.registry)
         refused = self._late_refusal(rule, table, chain, family)
         if refused is None:
             return False

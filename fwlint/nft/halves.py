@@ -61,7 +61,7 @@ def can_split(rules: int) -> bool:
     return rules >= SPLIT_FROM and hasattr(os, "fork") and _processors() >= 2
 
 
-def translate_split(translator: "Translator", work: list[Work], family: int, names: "ChainNames") -> None:
+def translate_split(translator: Translator, work: list[Work], family: int, names: ChainNames) -> None:
     """Translate the rules of ``work`` into their nft chains (as translating them one after the
     other in this process would), the later part in a forked child."""
     total = len(work)
@@ -86,7 +86,7 @@ def translate_split(translator: "Translator", work: list[Work], family: int, nam
             conn.send(results)
             conn.close()
             status = 0
-        except BaseException:  # noqa: BLE001 - the translator does the child's part itself
+        except BaseException:  # noqa: BLE001, S110 - the translator does the child's part itself
             pass
         finally:
             os._exit(status)
@@ -106,7 +106,7 @@ def translate_split(translator: "Translator", work: list[Work], family: int, nam
         shared.close()
 
 
-def _parent(translator: "Translator", work: list[Work], family: int, names: "ChainNames",
+def _parent(translator: Translator, work: list[Work], family: int, names: ChainNames,
             shared: mmap.mmap) -> int:
     """Translate from the first rule until the child's part; return where it begins."""
     unpack, pack = struct.unpack_from, struct.pack_into
@@ -120,7 +120,7 @@ def _parent(translator: "Translator", work: list[Work], family: int, names: "Cha
         index += 1
 
 
-def _child(translator: "Translator", work: list[Work], family: int, names: "ChainNames",
+def _child(translator: Translator, work: list[Work], family: int, names: ChainNames,
            shared: mmap.mmap) -> tuple[int, list, dict]:
     """Translate chunks from the last rule backwards while the translator is far enough away:
     (where the part begins, each rule's rendered nft rules from there, or None where the
@@ -160,7 +160,7 @@ def _child(translator: "Translator", work: list[Work], family: int, names: "Chai
     return low, rendered, events
 
 
-def _renderer(translator: "Translator"):
+def _renderer(translator: Translator):
     """A function rendering one nft rule of a chain as the output will hold it: for the block
     syntax its line (a tuple of comment lines for a rule kept as a comment), for JSON the text
     of its command (an empty tuple for a rule kept as a comment, which JSON leaves out)."""
@@ -169,20 +169,20 @@ def _renderer(translator: "Translator"):
     if translator.output_format == "json":
         family, table = translator.table_family, translator.options.table
 
-        def render_json(rule: NftRule, nft_chain: "NftChain") -> Any:
+        def render_json(rule: NftRule, nft_chain: NftChain) -> Any:
             if rule.text_only:
                 return ()
             return json.dumps(rule_json(rule, family, table, nft_chain.name), ensure_ascii=False)
         return render_json
 
-    def render_text(rule: NftRule, nft_chain: "NftChain") -> Any:
+    def render_text(rule: NftRule, nft_chain: NftChain) -> Any:
         if rule.text_only:
             return tuple(commented_lines(rule))
         return rule_text(rule)
     return render_text
 
 
-def _take(translator: "Translator", work: list[Work], family: int, names: "ChainNames", stop: int,
+def _take(translator: Translator, work: list[Work], family: int, names: ChainNames, stop: int,
           start: int, rendered: list, events: dict) -> None:
     """Append the rules from ``stop`` on: the child's where it has them, else translated here."""
     on_rule = translator.on_rule

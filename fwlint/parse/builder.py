@@ -217,7 +217,9 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
         if core is None:
             # 2. getopt_long over the merged table: an exact name (the built-in match's, then
             #    the most recently merged extension's), else a unique prefix of one of them.
-            core_prefix = current_unknown is None and not (target_name is not None and target_unknown)
+            # (after -j naming no target fwlint knows, iptables' own options still count: to
+            # iptables such a name is a chain, which brings no options)
+            core_prefix = current_unknown is None
             if is_long:
                 spec, owner, on_target, core = _find_long(key, builtin, loaded, target, merged,
                                                           core_prefix)

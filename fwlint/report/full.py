@@ -20,6 +20,7 @@ a hostile file cannot drive the terminal and a CR LF fix has something to show.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Sequence, TextIO
 
@@ -37,20 +38,19 @@ MAX_DIFF_LINES = 24
 """A longer diff (a fix rewriting the whole file) shows its first lines and how many more there are."""
 
 
+_VISIBLE = {**{code: 0x2400 + code for code in range(0x20) if code != 0x09}, 0x7F: 0x2421,
+            **{code: 0xFFFD for code in range(0x80, 0xA0)}}
+"""Control characters (not tab) -> a printable character of width one: the Unicode control
+pictures for C0 and DEL, the replacement character for C1."""
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_ASCII_BLANKS = {code: " " for code in range(0x80) if code != 0x09}
+
+
 def visible(text: str) -> str:
     """``text`` with control characters (not tab) replaced by something printable of width one."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if ch == "\t" or 0x20 <= code < 0x7F or code > 0x9F:
-            out.append(ch)
-        elif code < 0x20:
-            out.append(chr(0x2400 + code))
-        elif code == 0x7F:
-            out.append("\u2421")
-        else:
-            out.append("\ufffd")
-    return "".join(out)
+    if _CONTROL.search(text) is None:
+        return text
+    return text.translate(_VISIBLE)
 
 
 def char_width(ch: str) -> int:
@@ -61,10 +61,14 @@ def char_width(ch: str) -> int:
 
 def pad_under(text: str) -> str:
     """Blanks as wide as ``text`` on a terminal (its tabs kept, so tab stops line up)."""
+    if text.isascii():
+        return " " * len(text) if "\t" not in text else text.translate(_ASCII_BLANKS)
     return "".join("\t" if ch == "\t" else " " * char_width(ch) for ch in text)
 
 
 def mark_width(text: str) -> int:
+    if text.isascii():
+        return len(text) + 7 * text.count("\t")
     return sum(8 if ch == "\t" else char_width(ch) for ch in text)
 
 

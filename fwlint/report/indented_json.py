@@ -13,7 +13,6 @@ import json
 from json.encoder import encode_basestring  # the C escaper (ensure_ascii=False), as json uses
 from typing import Any, TextIO
 
-
 _FLUSH_PARTS = 4096
 """dump() writes its pieces out each time this many have gathered: a report of tens of
 thousands of findings is never held twice in memory."""

@@ -696,6 +696,23 @@ bench/results-verify.md come from larger runs (``FWLINT_VERIFY_EXAMPLES=100 pyte
 which also prints one line per pair)."""
 
 
+def _policies_differing(rulesets) -> int:
+    """How many built-in chains have a policy in one family other than in the other (a family
+    without the chain: ACCEPT)."""
+    policies: dict[tuple[str, str], list[str]] = {}
+    for rs in rulesets:
+        for table in rs.tables:
+            for chain in table.chains:
+                if chain.builtin:
+                    policies.setdefault((table.name, chain.name), []).append(chain.policy or "ACCEPT")
+    differing = 0
+    for found in policies.values():
+        if len(found) < 2:
+            found.append("ACCEPT")
+        differing += len(set(found)) > 1
+    return differing
+
+
 @settings(max_examples=INET_EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck), database=None)
 @given(st.data())
@@ -711,8 +728,10 @@ def test_the_inet_translation_of_generated_ruleset_pairs_agrees_on_the_kernel(da
     optimize = zlib.crc32((v4 + v6).encode()) % 2 == 1
     rulesets = parse_text(v4, "generated.v4", family=4) + parse_text(v6, "generated.v6", family=6)
     prepared, report = verify_rulesets(rulesets, Options(optimize=optimize), "inet", seed=2, random_count=6)
-    print(f"inet pair: {report.rules_total} rules, optimize={optimize}, {report.probes} probes, "
-          f"{len(report.differences)} differences, {report.seconds:.1f}s")
+    gotos = sum(1 for rs in rulesets for rule in rs.rules() if rule.target is not None and rule.target.goto)
+    print(f"inet pair: {report.rules_total} rules, optimize={optimize}, {_policies_differing(rulesets)} "
+          f"policies differ, {gotos} -g, {report.probes} probes, {len(report.differences)} differences, "
+          f"{report.seconds:.1f}s")
     assert prepared.left_out == [] and prepared.untranslated == [], (v4, v6, prepared.left_out,
                                                                      prepared.untranslated)
     assert sorted(report.by_family) == [4, 6]

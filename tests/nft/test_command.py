@@ -136,12 +136,15 @@ def test_a_script_is_translated_as_what_it_builds(tmp_path, capsys):
         assert main(["translate", *args, str(script)]) == 1
         out, err = capsys.readouterr()
         assert err.splitlines() == [
-            f"{script}:6:1: FW601 [error] iptables refuses this command, so the script builds no such rule: "
-            "FW101 unknown target -j ACCESPT: did you mean ACCEPT? (a target; names are case-sensitive)",
-            "fwlint: 1 command of the script left out: iptables refuses it, so the script builds no such rule"]
-        assert out.splitlines()[:3] == [f"# Translated by fwlint from {script}",
-                                        "# Left out: what iptables refuses, so the script builds no such rule",
-                                        f"# {script}:6: -A INPUT -j ACCESPT"]
+            (f"{script}:6:1: FW601 [error] iptables refuses this command, so the script builds no such "
+             "rule: FW101 unknown target -j ACCESPT: did you mean ACCEPT? (a target; names are "
+             "case-sensitive)"),
+            ("fwlint: 1 command of the script left out: iptables refuses it, so the script builds no "
+             "such rule")]
+        assert out.splitlines()[:3] == [
+            f"# Translated by fwlint from {script}",
+            "# Left out: what iptables refuses, so the script builds no such rule",
+            f"# {script}:6: -A INPUT -j ACCESPT"]
         assert '\t\tiifname "lo" accept\n\t\ttcp dport 22 accept\n\t}\n}\n' in out
 
 

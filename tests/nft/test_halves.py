@@ -10,8 +10,7 @@ import time
 
 import pytest
 
-import fwlint.nft.halves as halves
-from fwlint.nft import translate
+from fwlint.nft import halves, translate
 from fwlint.nft.emitter import Options
 from fwlint.nft.render import to_json, to_json_data, to_text
 from fwlint.parse import parse_text
@@ -29,8 +28,8 @@ _LINES = [
     '-A c2 -m comment --comment "rule {i}" -j RETURN',
     "-A FORWARD -i eth0 -o eth1 -s 198.51.100.0/24 -j REJECT --reject-with tcp-reset",
     "-A INPUT -p tcp --dport 22 -m recent --set --name S{n}",
-    "-A INPUT -p tcp --syn -m hashlimit --hashlimit-above 5/sec --hashlimit-mode srcip "
-    "--hashlimit-name h{n} -j DROP",
+    ("-A INPUT -p tcp --syn -m hashlimit --hashlimit-above 5/sec --hashlimit-mode srcip "
+     "--hashlimit-name h{n} -j DROP"),
     "-A c1 -m ttl --ttl-gt 300 -j DROP",
     "-A c1 -p udp -m udp --dport 9:8 -j DROP",
     "-A c1 -m limit --limit 3/min -j LOG --log-prefix \"x{i} \"",

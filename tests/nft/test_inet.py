@@ -85,8 +85,8 @@ def test_policies_that_differ_send_each_family_to_its_own_chain():
         "meta nfproto vmap { ipv4 : jump filter_input_ipv4, ipv6 : jump filter_input_ipv6 }",
         "meta nfproto ipv4 drop"]
     assert "type filter hook input priority filter; policy accept;" in output.split("chain filter_input {")[1]
-    assert "\t# iptables filter INPUT for IPv4 (policy DROP, applied in filter_input)\n" \
-        "\tchain filter_input_ipv4 {\n" in output
+    assert ("\t# iptables filter INPUT for IPv4 (policy DROP, applied in filter_input)\n"
+            "\tchain filter_input_ipv4 {\n") in output
     assert chain_rules(output, "filter_input_ipv4")[-1] == 'log prefix "in: "'  # no policy of its own
     # RETURN in a built-in chain is the policy: back to the base chain, here ACCEPT for IPv6
     assert chain_rules(output, "filter_input_ipv6")[-1] == "return"

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from fwlint.ast import Rule as AstRule
 from fwlint.ast import Ruleset, Span
 from fwlint.extensions import rule_key
-from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
+from fwlint.lint import Context, Diagnostic, Fix, Rule, Severity
+from fwlint.lint.fix import delete_lines, line_starts
+from fwlint.rules.script._source import text_of
 
 
 class DuplicateRule(Rule):
@@ -39,7 +42,11 @@ class DuplicateRule(Rule):
     -A INPUT -p tcp --dport 22 -j ACCEPT
     ```
     The fix deletes the later copy; it is unsafe because a later `-D` or
-    `-I N` in a script may count on the rule being there.
+    `-I N` in a script may count on the rule being there. In a script it
+    deletes the whole command, every line of it continued with `\\`, and
+    is not offered when other code shares those lines (`then iptables ...;
+    fi`, `... || true`) or when the same text made other rules too (a loop,
+    a function called twice).
 
     ## In nftables
     The same duplicate is just as dead in an nft chain.
@@ -60,7 +67,7 @@ class DuplicateRule(Rule):
 
             for f in findings_for(ctx):
                 if f.code == self.code:
-                    yield self._finding(f.rule.rule, f.blockers[0].rule, f.analysis.name)
+                    yield self._finding(f.rule.rule, f.blockers[0].rule, f.analysis.name, ctx)
             return
         for table in ruleset.tables:
             for chain in table.chains:
@@ -71,11 +78,35 @@ class DuplicateRule(Rule):
                     if first is None:
                         seen[key] = rule
                         continue
-                    yield self._finding(rule, first, chain.name)
+                    yield self._finding(rule, first, chain.name, ctx)
 
-    def _finding(self, rule: AstRule, first: AstRule, chain: str) -> Diagnostic:
-        line = rule.span.line
-        fix = Fix("unsafe", f"Delete the duplicate rule on line {line}",
-                  (Edit("", Span(rule.span.file, line, 1, line + 1, 1)),))
+    def _finding(self, rule: AstRule, first: AstRule, chain: str, ctx: Context) -> Diagnostic:
         return self.diagnostic(rule.span, f"duplicate of the rule at line {first.span.line} in {chain}",
-                               fix=fix, related=(first.span,))
+                               fix=_deletion(rule, ctx), related=(first.span,))
+
+
+def _deletion(rule: AstRule, ctx: Context) -> Fix | None:
+    """Deleting the duplicate: the whole of its lines (all of a script command continued with
+    `\\`), in one edit.  None when other code shares those lines, or when the same text
+    made other rules too (a loop's body, a function called twice: deleting it would take them
+    all)."""
+    span = rule.span
+    text = text_of(ctx.ruleset, span.file)
+    if text is None or _rules_made_at(ctx).get(span, 0) > 1:
+        return None
+    edit = delete_lines(text, span, ctx.memo(("line-starts", id(text)), lambda: line_starts(text)))
+    if edit is None:
+        return None
+    lines = f"line {span.line}" if span.end_line == span.line else f"lines {span.line}-{span.end_line}"
+    return Fix("unsafe", f"Delete the duplicate rule on {lines}", (edit,))
+
+
+def _rules_made_at(ctx: Context) -> dict[Span, int]:
+    """How many rules each span of the ruleset made (more than one: a loop, a function)."""
+    def count() -> dict[Span, int]:
+        rules = {id(r): r for r in ctx.ruleset.rules()}
+        if ctx.ruleset.script is not None:
+            rules.update((id(step.rule), step.rule) for step in ctx.ruleset.script.steps
+                         if step.rule is not None)
+        return Counter(r.span for r in rules.values())
+    return ctx.memo(("rules-made-at", id(ctx.ruleset)), count)

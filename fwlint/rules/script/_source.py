@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from functools import lru_cache
 
 from fwlint.ast import Ruleset, ScriptNote, Span
@@ -36,6 +37,13 @@ def offset(text: str, line: int, column: int) -> int | None:
     if not 1 <= line <= len(starts):
         return None
     return starts[line - 1] + column - 1
+
+
+def position(text: str, at: int) -> tuple[int, int]:
+    """The 1-based line and column of offset ``at`` in ``text``."""
+    starts = _line_starts(text)
+    line = bisect.bisect_right(starts, at)
+    return line, at - starts[line - 1] + 1
 
 
 def slice_of(text: str, span: Span) -> str | None:

@@ -5,7 +5,7 @@ from typing import Iterable
 
 from fwlint.ast import Option, Rule as AstRule, Span
 from fwlint.lint import Context, Diagnostic, Edit, Fix, Rule, Severity
-from fwlint.rules.script._source import offset, text_of
+from fwlint.rules.script._source import offset, position, text_of
 
 # The "!" word as written: bare, quoted, or escaped (in a script).
 _BANG = re.compile(r"""(?:!|'!'|"!"|\\!)(?=\s)""")
@@ -21,6 +21,10 @@ class ObsoleteNegation(Rule):
     warning, and current iptables refuses it ("Bad argument `192.0.2.1'",
     "invalid port/service `!' specified"). A script written that way fails on
     every line that uses it, and a restore file fails as a whole.
+
+    The parser's syntax error for the same `!` (FW109) is not reported as
+    well: this finding says the line is refused, and how to mend it. With
+    FW503 not selected (`--select FW1`, `--ignore FW503`), FW109 reports it.
 
     ## Example
     ```
@@ -81,4 +85,9 @@ class ObsoleteNegation(Rule):
             fix = Fix("safe", f"Write ! {opt.written} {opt.value}",
                       (Edit(f"{bang.group()} {word.group()}",
                             Span(s.file, s.line, s.column, s.line, s.column + bang.end())),))
-        return self.diagnostic(opt.span, message, fix=fix)
+        # The parser reports the same `!` as a syntax error (FW109: iptables refuses the line);
+        # this finding says so too, with the fix: it stands for both.
+        bang_line, bang_column = position(text, start + bang.start())
+        _, bang_end = position(text, start + bang.end())
+        bang_span = Span(opt.span.file, bang_line, bang_column, bang_line, bang_end)
+        return self.diagnostic(opt.span, message, fix=fix, restates=(("FW109", bang_span),))

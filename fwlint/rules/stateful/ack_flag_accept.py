@@ -3,22 +3,24 @@ from __future__ import annotations
 from typing import Iterable
 
 from fwlint.ast import Option, Rule as AstRule
+from fwlint.extensions.values import TCP_FLAG_LIST
 from fwlint.lint import Context, Diagnostic, Rule, Severity
 from fwlint.lint.facts import and_list, hooks_reaching, state_options
 
-_FLAG_ORDER = ("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR")
+_FLAG_ORDER = ("FIN", "SYN", "RST", "PSH", "ACK", "URG")
 _ALL_FLAGS = frozenset(_FLAG_ORDER)
+"""iptables' ALL (libxt_tcp): ECE and CWR are no flag names iptables 1.8.9 knows."""
 _INBOUND = frozenset({"INPUT", "FORWARD"})
 
 
-def _flags(text: str) -> frozenset[str]:
-    out: set[str] = set()
-    for word in text.upper().split(","):
-        if word == "ALL":
-            out |= _ALL_FLAGS
-        elif word != "NONE":
-            out.add(word)
-    return frozenset(out)
+def _flags(text: str) -> frozenset[str] | None:
+    """The flags a --tcp-flags list names; None when iptables refuses the list (FW108's)."""
+    try:
+        names = TCP_FLAG_LIST.parse(text)
+    except ValueError:
+        return None
+    assert isinstance(names, frozenset)
+    return _ALL_FLAGS if "ALL" in names else names - {"NONE"}
 
 
 def _stateless_accept(opt: Option) -> str | None:
@@ -27,6 +29,8 @@ def _stateless_accept(opt: Option) -> str | None:
         return "every TCP packet that is not a connection request (ACK, FIN, RST ...)"
     if opt.name == "tcp-flags" and not opt.negated and len(opt.values) == 2:
         mask, comp = _flags(opt.values[0]), _flags(opt.values[1])
+        if mask is None or comp is None:
+            return None  # iptables refuses the rule: it lets nothing through
         if "ACK" in mask and "ACK" in comp and "SYN" not in comp:
             set_ = and_list([f for f in _FLAG_ORDER if f in comp & mask])
             if mask == _ALL_FLAGS:

@@ -4,7 +4,7 @@ from typing import Iterable
 
 from fwlint.ast import Chain, Rule as AstRule, Ruleset, Table
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.lint.facts import is_unconditional, reachable_chains
+from fwlint.lint.facts import is_unconditional, reachable_chains, state_options
 
 _WHO = {
     "INPUT": "replies to connections this host opens (DNS answers, package downloads)",
@@ -25,6 +25,32 @@ def _accepts_established(rule: AstRule, names: frozenset[str]) -> bool:
     return False
 
 
+_PORT_MATCHES = frozenset({"tcp", "udp", "sctp", "dccp", "udplite", "multiport"})
+_SOURCE_PORTS = frozenset({"source-port", "source-ports"})
+_OTHER_PORTS = frozenset({"destination-port", "destination-ports", "ports"})
+
+
+def _accepts_replies_by_port(rule: AstRule) -> bool:
+    """True for `-p tcp --sport 22 -j ACCEPT`: an ACCEPT of the packets a service sends from its
+    own port (a source port, no destination port, no state match), the stateless way a server
+    lets its answers out."""
+    t = rule.target
+    if t is None or t.name != "ACCEPT" or state_options(rule):
+        return False
+    source = False
+    for match in rule.matches:
+        if match.name not in _PORT_MATCHES:
+            continue
+        for opt in match.options:
+            if opt.name in _OTHER_PORTS:
+                return False
+            if opt.name in _SOURCE_PORTS:
+                if opt.negated:
+                    return False
+                source = True
+    return source
+
+
 def _drops_by_default(chain: Chain) -> bool:
     if chain.policy == "DROP":
         return True
@@ -38,6 +64,12 @@ class MissingEstablishedAccept(Rule):
     policy, or a final catch-all DROP/REJECT), accepts some new traffic, but
     never accepts packets of ESTABLISHED (and RELATED) connections, neither
     itself nor in a user chain it jumps to.
+
+    On OUTPUT, a rule that accepts by source port alone (`-p tcp --sport 22
+    -j ACCEPT`) is how a stateless server lets its answers out: such an
+    OUTPUT chain is not reported (its replies have rules of their own). On
+    INPUT a source-port accept does not count: it lets in anyone who sends
+    from that port, and the ESTABLISHED accept is the cure.
 
     ## Why is this bad
     A stateful firewall lets replies through because the connection is known.
@@ -85,6 +117,8 @@ class MissingEstablishedAccept(Rule):
             for rule in c.rules:
                 if _accepts_established(rule, names):
                     return
+                if chain.name == "OUTPUT" and _accepts_replies_by_port(rule):
+                    return  # the services' answers go out by rules of their own, by design
                 if rule.target is not None and rule.target.name == "ACCEPT":
                     accepts_new = True
         if not accepts_new:

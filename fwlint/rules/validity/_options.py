@@ -82,7 +82,12 @@ def protocol_before(rule: Rule, opt: Option) -> str:
 def placeholder(opt: Option) -> bool:
     """The value is not one: a script variable the script front end could not resolve, or
     template syntax (`{{ subnet }}`, reported as FW109)."""
-    return opt.unresolved or any("{{" in v or "{%" in v for v in opt.values)
+    if opt.unresolved:
+        return True
+    for v in opt.values:
+        if "{" in v and ("{{" in v or "{%" in v):
+            return True
+    return False
 
 
 def unresolved_name(name: str) -> bool:

@@ -47,6 +47,7 @@ class CidrHostBits(Rule):
     name = "cidr-host-bits"
     severity = Severity.WARNING
     fixable = "unsafe"
+    only_warnings = True  # never an error: it cannot say that iptables refuses a rule
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         builtin = rule.match("builtin")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from typing import Iterable
 
 from fwlint.ast import Rule as AstRule
@@ -61,7 +62,10 @@ class MatchNeedsProtocol(Rule):
             ext = ctx.registry.match(m.name)
             if ext is None or ext.protocols is None or (ext.family is not None and ext.family != family):
                 continue
-            numbers = {protocol_number(p) for p in ext.protocols} - {None}
+            numbers = _numbers(ext.protocols)
+            if popt is not None and popt.values and not popt.negated and \
+                    protocol_number(popt.values[0]) in numbers:
+                continue  # the usual case, decided without words
             needed = _names(ext.protocols)
             if popt is None or not popt.values:
                 message = f"-m {m.name} needs {needed} in the rule"
@@ -74,6 +78,12 @@ class MatchNeedsProtocol(Rule):
             yield self.diagnostic(match_name_span(ctx.ruleset, m), f"{message}: the rule is refused")
 
 
+@functools.lru_cache(maxsize=256)
+def _numbers(protocols: frozenset[str]) -> frozenset[int]:
+    return frozenset({protocol_number(p) for p in protocols} - {None})
+
+
+@functools.lru_cache(maxsize=256)
 def _names(protocols: frozenset[str]) -> str:
     """`-p tcp`, or `-p tcp, udp or sctp`: one name per protocol number, the shortest."""
     by_number: dict[int, str] = {}

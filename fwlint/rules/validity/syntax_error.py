@@ -14,7 +14,8 @@ class SyntaxErrorRule(Rule):
     `COMMIT` (or after `COMMIT`, or a line of blanks only), an option a
     command does not take (`-A INPUT -n`, `-D INPUT 1 -s ...`, `-w` in a
     restore file), a line that is not iptables at all (template syntax,
-    shell commands).
+    shell commands). A file that is not text at all (NUL bytes: a program,
+    a compressed file, UTF-16) is one finding at 1:1, not one per line.
 
     ## Why is this bad
     `iptables-restore` stops at the first such line and applies nothing from

@@ -5,7 +5,7 @@ from typing import Iterable
 from fwlint.ast import Option, Rule as AstRule
 from fwlint.extensions import Extension, Registry
 from fwlint.lint import Context, Diagnostic, Rule, Severity
-from fwlint.lint.facts import close_names
+from fwlint.lint.facts import chains_by_name, close_names
 from fwlint.parse.commands import CORE_LONG
 from fwlint.rules.validity._options import match_name_span, placeholder, rule_protocol, unresolved_name
 
@@ -25,7 +25,8 @@ class UnknownOption(Rule):
       loads their match;
     - an option written before the `-m` or `-j` that brings it;
     - `--to-destination` with `-j SNAT` (it is DNAT's): an option of another
-      target;
+      target, or any option after a jump to a user chain (`-j logdrop
+      --log-prefix x`: a chain takes none);
     - a misspelt option (`--dprt`) or an abbreviation that fits several
       (`--d`), and a misspelt or miscased module (`-m conntrak`, `-m TCP`,
       `-m MARK` for the target).
@@ -78,6 +79,22 @@ class UnknownOption(Rule):
                 continue  # a stray word (FW109), or a port without protocol (FW104)
             hint = _hint(opt, rule, ctx, index)
             yield self.diagnostic(opt.span, f"unknown option {opt.written}: {hint}")
+        yield from self._after_a_chain(rule, ctx, index)
+
+    def _after_a_chain(self, rule: AstRule, ctx: Context, index: dict[str, list[Extension]]
+                       ) -> Iterable[Diagnostic]:
+        """Options after `-j NAME` where NAME is a chain of the table: to iptables a chain is no
+        extension and brings no options, so whatever follows it and nothing else takes is unknown.
+        (After a name that is neither, the target may be one fwlint does not know: FW106.)"""
+        target = rule.target
+        if target is None or not target.options or ctx.table is None or \
+                ctx.registry.target(target.name) is not None or \
+                target.name not in chains_by_name(ctx, ctx.table):
+            return
+        for opt in target.options:
+            if opt.name:
+                yield self.diagnostic(opt.span, f"unknown option {opt.written}: "
+                                                f"{_hint(opt, rule, ctx, index)}")
 
 
 def _loads_through_a_variable(rule: AstRule) -> bool:
