@@ -392,7 +392,6 @@ class _ChainFindings:
     def differs(self, j: int, outcome: str | None, P: Any) -> bool:
         """Rule j may give some packet of P an outcome other than ``outcome``."""
         rm = self.a.rules[j]
-        false = self.enc.false
         t = P & rm.upper
         if rm.jump is not None:
             summary = self.tm.summaries[rm.jump]
@@ -543,7 +542,8 @@ class _ChainFindings:
             if kind != "maybe":
                 pending.append(other.lower)
                 coarse = coarse & ~other.lower
-        to_end = coarse != false and exact_now() != false
+        # coarse is the rule's packets less the pending lowers: exact_now() is what of it reaches
+        to_end = coarse != false and a.meets(i, coarse)
         if to_end and a.return_label != outcome:
             return None
         return takers, to_end, approx

@@ -48,7 +48,6 @@ class Native(Plain):
         super().__init__(bdd)
         self._manager = manager
         self._leq = leq
-        self._true = bdd.true
 
     def within(self, f: Any, g: Any) -> bool:
         return bool(self._leq(self._manager, int(f) - 2, int(g) - 2))

@@ -216,13 +216,10 @@ class Registry:
         self.targets: dict[str, Extension] = {}
         self.builtin: Extension | None = None
         self.by_protocol: dict[str, Extension] = {}
-        self.value_keys: dict[tuple, tuple[str, ...]] = {}
-        """rule_key's reading of option values, by (match, option, values, family)."""
         for ext in extensions:
             self.add(ext)
 
     def add(self, ext: Extension) -> None:
-        self.value_keys.clear()
         if ext.kind == "target":
             self.targets[ext.name] = ext
         elif ext.name == "builtin":
@@ -259,20 +256,19 @@ def builtin_extensions() -> list[Extension]:
     return found
 
 
-_VALUE_KEYS_KEPT = 1 << 16
-"""How many option readings a registry keeps for rule_key (a large ruleset repeats its values)."""
-
-
-def _value_key(match_name: str, opt: "Option", registry: Registry, family: int) -> tuple[str, ...]:
+def _value_key(match_name: str, opt: "Option", registry: Registry, family: int,
+               cache: dict | None) -> tuple[str, ...]:
     """The values of ``opt`` as its value types read them (``ssh`` and ``22`` alike), each as
-    text; a value the type refuses stays as written."""
+    text; a value the type refuses stays as written.  ``cache``: earlier answers, by
+    (match, option, values, family)."""
     values = opt.values
     if not values:
         return values
-    cache_key = (match_name, opt.name, values, family)
-    found = registry.value_keys.get(cache_key)
-    if found is not None:
-        return found
+    if cache is not None:
+        cache_key = (match_name, opt.name, values, family)
+        found = cache.get(cache_key)
+        if found is not None:
+            return found
     ext = registry.builtin if match_name == "builtin" else registry.match(match_name)
     spec = ext.option(opt.name) if ext is not None else None
     types = spec.value_types() if spec is not None else ()
@@ -286,23 +282,23 @@ def _value_key(match_name: str, opt: "Option", registry: Registry, family: int) 
             except ValueError:  # BadValue too: keep the text as written
                 out.append(text)
         read = tuple(out)
-    if len(registry.value_keys) >= _VALUE_KEYS_KEPT:
-        registry.value_keys.clear()
-    registry.value_keys[cache_key] = read
+    if cache is not None:
+        cache[cache_key] = read
     return read
 
 
 def rule_key(rule: "AstRule", registry: Registry, family: int, *,
-             ignore_comments: bool = False) -> tuple:
+             ignore_comments: bool = False, cache: dict | None = None) -> tuple:
     """What a rule does, whatever the order and spelling of its matches and options
     (`-p tcp --dport ssh` is `-p tcp -m tcp --dport 22`).  Used to find duplicates and,
-    as iptables -D does, the rule a delete names."""
+    as iptables -D does, the rule a delete names.  ``cache``: a dict kept between the calls
+    for the rules of one ruleset (its values repeat; each is read once)."""
     matches = []
     for m in rule.matches:
         name = m.name
         if ignore_comments and name == "comment":
             continue
-        opts = [(o.name, o.negated, _value_key(name, o, registry, family)) for o in m.options]
+        opts = [(o.name, o.negated, _value_key(name, o, registry, family, cache)) for o in m.options]
         if len(opts) > 1:
             opts.sort()
         matches.append((name, tuple(opts)))

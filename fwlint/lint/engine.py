@@ -6,6 +6,7 @@ import dataclasses
 import sys
 from typing import Iterable, Sequence
 
+from fwlint.ast import Rule as AstRule
 from fwlint.ast import Ruleset
 from fwlint.extensions import Registry, default_registry
 from fwlint.lint.config import DEFAULT_SETTINGS, Settings
@@ -89,20 +90,38 @@ def lint_ruleset(ruleset: Ruleset, rules: Sequence[Rule],
         if r.checks_ruleset():
             out.extend(r.check_ruleset(ruleset, ctx))
     if per_rule:
+        checks = _rule_checks(per_rule)
         for table in ruleset.tables:
             ctx.table = table
             for chain in table.chains:
                 ctx.chain = chain
                 for rule in chain.rules:
-                    for r in per_rule:
-                        out.extend(r.check_rule(rule, ctx))
+                    _check_rule(rule, checks, ctx, out)
             ctx.chain = None
             for rule in table.undeclared_rules:
-                for r in per_rule:
-                    out.extend(r.check_rule(rule, ctx))
+                _check_rule(rule, checks, ctx, out)
         ctx.table = None
         out.extend(_lint_removed(ruleset, per_rule, ctx))
     return out
+
+
+def _rule_checks(per_rule: Sequence[Rule]) -> tuple[list, list]:
+    """The check_rule methods of ``per_rule``: those that look at every rule, and those that
+    look only at rules with certain matches, with those matches (Rule.needs_matches)."""
+    always = [r.check_rule for r in per_rule if r.needs_matches is None]
+    selective = [(r.needs_matches, r.check_rule) for r in per_rule if r.needs_matches is not None]
+    return always, selective
+
+
+def _check_rule(rule: AstRule, checks: tuple[list, list], ctx: Context, out: list[Diagnostic]) -> None:
+    always, selective = checks
+    for check in always:
+        out.extend(check(rule, ctx))
+    if selective:
+        names = {m.name for m in rule.matches}
+        for needs, check in selective:
+            if not needs.isdisjoint(names):
+                out.extend(check(rule, ctx))
 
 
 # The rules that judge a command of a script when it runs: what iptables refuses (validity,

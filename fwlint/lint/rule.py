@@ -46,6 +46,10 @@ class Rule:
     fixable: ClassVar[str | None] = None  # "safe", "unsafe", or None
     # False: the rule runs only when --select (or the configuration's select) names it.
     default_enabled: ClassVar[bool] = True
+    needs_matches: ClassVar[frozenset[str] | None] = None
+    """check_rule finds nothing in a rule without one of these matches (by extension name:
+    ``frozenset({"state", "conntrack"})``): the engine does not call it for such a rule.
+    None: every rule is looked at."""
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         """Findings for one rule (called for every rule of every chain)."""

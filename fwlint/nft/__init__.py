@@ -9,6 +9,9 @@ libnftables JSON.
 - :mod:`fwlint.nft.ipset`: ``ipset save`` files read into named nft sets.
 - :mod:`fwlint.nft.render`: the block syntax and the JSON.
 - :mod:`fwlint.nft.command`: ``fwlint translate``.
+- :mod:`fwlint.nft.refusal`: the validity pass each rule goes through first (what iptables
+  refuses is left out, FW601); :mod:`fwlint.nft.halves`: a big translation shared by two
+  processes (:mod:`fwlint.nft.ahead`: the validity pass of an inet translation in a second one).
 
 What nftables cannot express is finding FW601 (untranslatable); what it expresses only
 approximately, FW602 (approximate-translation).

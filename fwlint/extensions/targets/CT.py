@@ -4,7 +4,7 @@ from typing import Iterator
 
 from fwlint.ast import Option, Rule
 from fwlint.extensions import OptionSpec, Placement, target
-from fwlint.extensions.values import BadValue, Unresolved, ValueType, c_number, choice_list
+from fwlint.extensions.values import BadValue, Unresolved, ValueType, c_number
 
 # The conntrack helpers Linux has (the nf_conntrack_* modules), by the name CT --helper takes and
 # the protocols it serves: the kernel finds a helper by name and by the rule's -p, at commit.
@@ -39,6 +39,20 @@ def _zone(text: str, family: int) -> int | str:
 
 
 _ZONE = ValueType("zone", _zone)
+
+
+def _events(*names: str, what: str) -> ValueType:
+    """Comma-separated event names as libxt_CT 1.8.9 reads them: in lower case only (checked:
+    "NEW" is 'Unknown event type'), no empty item.  Read in upper case, as choice lists are."""
+    def parse(text: str, family: int) -> frozenset[str]:
+        out = set()
+        for item in text.split(","):
+            if item not in names:
+                hint = " (iptables takes the names in lower case only)" if item.lower() in names else ""
+                raise BadValue(f"{item!r}: the {what}s are {', '.join(names)}{hint}")
+            out.add(item.upper())
+        return frozenset(out)
+    return ValueType(f"{what}[,{what}]...", parse)
 
 
 def _timeout(text: str, family: int) -> str:
@@ -130,11 +144,11 @@ EXTENSION = target(
     OptionSpec("notrack", arity=0, help="do not track the packet's connection"),
     OptionSpec("helper", value=ValueType("helper", _helper),
                help="the conntrack helper to assign, e.g. ftp"),
-    OptionSpec("ctevents", value=choice_list("new", "related", "destroy", "reply", "assured",
-                                             "protoinfo", "helper", "mark", "natseqinfo",
-                                             "secmark", what="conntrack event"),
+    OptionSpec("ctevents", value=_events("new", "related", "destroy", "reply", "assured",
+                                         "protoinfo", "helper", "mark", "natseqinfo",
+                                         "secmark", what="conntrack event"),
                help="only generate these conntrack events, comma-separated"),
-    OptionSpec("expevents", value=choice_list("new", what="expectation event"),
+    OptionSpec("expevents", value=_events("new", what="expectation event"),
                help="only generate these expectation events (new)"),
     OptionSpec("zone-orig", value=_ZONE, help="zone id, or mark, for the original direction"),
     OptionSpec("zone-reply", value=_ZONE, help="zone id, or mark, for the reply direction"),

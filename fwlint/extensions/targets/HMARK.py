@@ -71,8 +71,9 @@ EXTENSION = target(
     summary="set the packet mark from a hash and continue",
     nft=_NFT,
     meaning=_meaning,
-    # "you have to specify --hmark-tuple at least" (or one of the masks it would set)
+    # "you have to specify --hmark-tuple at least" (or one of the masks it would set, or a value
+    # to OR a port or the SPI with: checked with iptables 1.8.9; --hmark-offset is not enough)
     required=(frozenset({"hmark-mod"}), frozenset({"hmark-rnd"}),
-              frozenset({"hmark-tuple", *_TUPLE_SETS.values()})),
+              frozenset({"hmark-tuple", *_TUPLE_SETS.values(), "hmark-sport", "hmark-dport", "hmark-spi"})),
     validate=_validate,
 )

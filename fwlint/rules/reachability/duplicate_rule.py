@@ -69,11 +69,13 @@ class DuplicateRule(Rule):
                 if f.code == self.code:
                     yield self._finding(f.rule.rule, f.blockers[0].rule, f.analysis.name, ctx)
             return
+        value_keys: dict = {}  # the values this ruleset repeats, each read once
         for table in ruleset.tables:
             for chain in table.chains:
                 seen: dict[tuple, AstRule] = {}
                 for rule in chain.rules:
-                    key = rule_key(rule, ctx.registry, ruleset.family, ignore_comments=True)
+                    key = rule_key(rule, ctx.registry, ruleset.family, ignore_comments=True,
+                                   cache=value_keys)
                     first = seen.get(key)
                     if first is None:
                         seen[key] = rule

@@ -24,6 +24,9 @@ SENSITIVE_PORTS: tuple[tuple[str, int, str], ...] = (
 """Services meant for a few trusted clients, often without authentication by default."""
 
 
+_SENSITIVE_NUMBERS = frozenset(port for _, port, _ in SENSITIVE_PORTS)
+
+
 def _candidates(table: Table, chain_name: str, family: int,
                 cache: dict[int, RuleFacts]) -> set[tuple[str, int]]:
     """The sensitive (protocol, port) pairs that some ACCEPT or jump in ``chain_name``, or a
@@ -39,6 +42,8 @@ def _candidates(table: Table, chain_name: str, family: int,
             if rule.target is None or not (rule.target.name == "ACCEPT" or rule.target.name in names):
                 continue
             facts = rule_facts(rule, family, cache)
+            if facts.named_ports.isdisjoint(_SENSITIVE_NUMBERS):
+                continue
             for protocol, port, _ in SENSITIVE_PORTS:
                 if port in facts.named_ports and \
                         facts.hit(Probe(protocol, port, family, any_destination=True)) is Hit.ALWAYS:

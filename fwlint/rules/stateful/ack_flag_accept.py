@@ -77,6 +77,7 @@ class AckFlagAccept(Rule):
     code = "FW304"
     name = "ack-flag-accept"
     severity = Severity.WARNING
+    needs_matches = frozenset({"tcp"})
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         if ctx.table is None or ctx.table.name != "filter" or ctx.chain is None:

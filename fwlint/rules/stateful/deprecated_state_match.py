@@ -48,6 +48,7 @@ class DeprecatedStateMatch(Rule):
     name = "deprecated-state-match"
     severity = Severity.INFO
     fixable = "safe"
+    needs_matches = frozenset({"state"})
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         for match in rule.matches:

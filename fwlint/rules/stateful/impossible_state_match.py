@@ -41,6 +41,7 @@ class ImpossibleStateMatch(Rule):
     code = "FW306"
     name = "impossible-state-match"
     severity = Severity.WARNING
+    needs_matches = frozenset({"state", "conntrack"})
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         patterns = state_patterns(rule)

@@ -41,6 +41,7 @@ class InvalidAccepted(Rule):
     code = "FW305"
     name = "invalid-accepted"
     severity = Severity.WARNING
+    needs_matches = frozenset({"state", "conntrack"})
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         if ctx.table is None or ctx.table.name != "filter":

@@ -58,6 +58,7 @@ class StateMatchInRaw(Rule):
     code = "FW307"
     name = "state-match-in-raw"
     severity = Severity.WARNING
+    needs_matches = frozenset({"state", "conntrack"})
 
     def check_rule(self, rule: AstRule, ctx: Context) -> Iterable[Diagnostic]:
         table, chain = ctx.table, ctx.chain

@@ -76,7 +76,7 @@ class InvalidValue(Rule):
             for opt in holder.node.options:
                 spec = ext.option(opt.name) if opt.known else None
                 if spec is None or (spec.family is not None and spec.family != family) \
-                        or placeholder(opt):
+                        or placeholder(opt) or _clean(opt, spec, family, rule, holder):
                     continue
                 yield from self._option(opt, spec, family, rule, holder)
             if ext.validate is not None and not any(placeholder(o) for o in holder.node.options):
@@ -148,6 +148,26 @@ class InvalidValue(Rule):
                 and protocol_number(opt.values[0]) == 0:
             span = opt.value_spans[0] if opt.value_spans else opt.span
             yield self.diagnostic(span, f"{shown(opt)} would match no packet: iptables refuses it")
+
+
+def _clean(opt: Option, spec: OptionSpec, family: int, rule: AstRule, holder: Holder) -> bool:
+    """Whether :meth:`InvalidValue._option` finds nothing in ``opt`` (the usual case), decided
+    without making its findings: the same tests, the value readings cached."""
+    if opt.negated and not spec.invertible:
+        return False
+    types = spec.value_types()
+    if len(opt.values) < len(types) or _whole_word(opt, spec, holder):
+        return False
+    for vtype, text in zip(types, opt.values):
+        protocol = protocol_before(rule, opt) if vtype.with_protocol is not None else None
+        try:
+            if vtype.check(text, family, protocol)[1]:
+                return False  # notes: warnings
+        except WrongFamily:
+            continue  # FW111
+        except (BadValue, Unresolved):
+            return False
+    return True
 
 
 def _whole_word(opt: Option, spec: OptionSpec, holder: Holder) -> str:
