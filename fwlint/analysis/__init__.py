@@ -9,6 +9,7 @@ Modules
 ``model``     rules to BDDs (and which rules are left out), chain summaries, the walks
               ("may reach"), the backward pass ("surely decided as").
 ``findings``  FW201-FW204 from the model, with the rules that cause each.
+``native``    "is f within g?" / "do f and g meet?" asked of CUDD without building a BDD.
 (``evaluate``, ``packet`` and ``trace`` are the concrete evaluator and ``fwlint trace``.)
 
 The model
@@ -61,7 +62,8 @@ API for the packet trace and the cross-checks
 
     rm = model.rule_model(rule)               # RuleModel of an ast.Rule (None: not in a chain)
     rm.excluded                               # None, or why the kernel would refuse it
-    rm.upper, rm.lower, rm.approximations     # BDDs: may match / surely matches
+    rm.upper, rm.lower, rm.approximations     # BDDs: may match / surely matches (released
+                                              # after the build, encoded again when read)
     rm.action, rm.jump, rm.goto               # what its target does (Action) or where it jumps
     analysis, rm = model.analysis_of(rule)    # with the ChainAnalysis of its chain
 

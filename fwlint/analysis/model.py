@@ -5,7 +5,10 @@ Per table block:
 1. **Rules.**  Each rule's matches become a :class:`~fwlint.analysis.meaning.Meaning` (an
    upper bound, "may match", and a lower bound, "surely matches"), its target an
    :class:`~fwlint.analysis.meaning.Action`; rules the kernel would refuse are left out
-   (``RuleModel.excluded``).  Encodings are cached by value, meanings by match text.
+   (``RuleModel.excluded``).  Encodings are cached by value, meanings by match text (both
+   caches emptied past a size: ``Model.trim_caches``).  A user chain with no jump and no
+   header change is encoded only when its turn comes in step 3 (``_deferrable``): nothing
+   before reads its rules.
 2. **Entries, callers first.**  A built-in chain is entered by every packet; a user chain by
    what the conditions of the jumps to it let through (``_entries``).
 3. **Chains, callees first.**  Each chain is walked once from the whole packet space, keeping
@@ -13,7 +16,12 @@ Per table block:
    (:class:`ChainSummary`: what it may decide, per outcome, and what may come back) and the
    summary is used at every jump to it; the chain's findings (FW201-FW204) are worked out
    from the walk and its entry, and the per-rule sets are then released (walked again if
-   asked for): CUDD slows down as the set of live nodes grows.
+   asked for), and so are its rules' BDDs (encoded again if read): CUDD slows down as the
+   set of live nodes grows, and its garbage collections cost in proportion to it.
+
+Emptiness and inclusion questions ("does this set meet the packets reaching rule i?") are
+asked with ``Encoding.ask`` (fwlint.analysis.native: CUDD's ``Cudd_bddLeq``), which stops at
+the first path that decides and builds nothing, instead of building a conjunction.
 
 Every set is sound: ``reach`` never misses a packet that can get there, ``kill`` never holds
 one that can get past, so a rule found unreachable is unreachable whatever the matches the
@@ -61,19 +69,50 @@ class RuleModel:
     it).  ``action``: what its target does (None for a jump or goto: ``jump`` names the
     chain).  ``excluded``: why the rule is left out of the model (the kernel would refuse
     it), else None.
+
+    Once its chain is analysed, the model releases the two BDDs (``release``) to keep the
+    set of live nodes small; reading them again encodes the rule again (the same sets).
     """
 
     rule: Rule
     chain: str
     index: int
     excluded: str | None = None
-    upper: Any = None
-    lower: Any = None
     approximations: tuple[str, ...] = ()
     action: Action | None = None
     jump: str | None = None
     goto: bool = False
     protocol: int | None = None  # the protocol number its -p requires (None: any), a quick filter
+    _upper: Any = dataclasses.field(default=None, repr=False, compare=False)
+    _lower: Any = dataclasses.field(default=None, repr=False, compare=False)
+    _encode: Any = dataclasses.field(default=None, repr=False, compare=False)  # see release()
+
+    @property
+    def upper(self) -> Any:
+        if self._upper is None and self._encode is not None:
+            self._encode(self)
+        return self._upper
+
+    @upper.setter
+    def upper(self, u: Any) -> None:
+        self._upper = u
+
+    @property
+    def lower(self) -> Any:
+        if self._lower is None and self._encode is not None:
+            self._encode(self)
+        return self._lower
+
+    @lower.setter
+    def lower(self, u: Any) -> None:
+        self._lower = u
+
+    def release(self, encode: Any) -> None:
+        """Drop the two BDDs; ``encode(rule_model)`` sets them again when they are read
+        (a function holding no strong reference to the model: no cycle keeps it alive)."""
+        if self.excluded is None and self._upper is not None:
+            self._upper = self._lower = None
+            self._encode = encode
 
     @property
     def exact(self) -> bool:
@@ -275,6 +314,7 @@ class ChainAnalysis:
         self._hits = {}
         self._sure = {}
         self._bound = None
+        self._kill = None
 
     def reach_at(self, i: int) -> Any:
         hit = self._reach.get(i)
@@ -591,6 +631,37 @@ class Model:
                 return ctx.decide(ctx.outcome_label(target))
             return ctx.go_on(Havoc(ALL_FIELDS))
         return meaning(target, ctx)
+
+    MATCH_CACHE_LIMIT = 4096
+    ENCODING_CACHE_LIMIT = 16384
+
+    def trim_caches(self) -> None:
+        """Empty the caches of encoded values when they have grown past their limits: most
+        values of a large ruleset occur once, and what a cache holds stays live in CUDD."""
+        if len(self._match_cache) > self.MATCH_CACHE_LIMIT:
+            self._match_cache.clear()
+        if len(self.encoding._cache) > self.ENCODING_CACHE_LIMIT:
+            self.encoding._cache.clear()
+
+    def encode_again(self, table_model: TableModel, chain: Chain, rm: RuleModel) -> None:
+        """Set the BDDs of a released rule again (the same sets: the encoding is a function
+        of the rule and where it stands)."""
+        fresh = RuleModel(rm.rule, chain.name, rm.index)
+        built = self._ctx is not None
+        if not built:
+            from fwlint.lint.rule import Context
+
+            self._ctx = Context(self.ruleset, self.registry)
+        try:
+            self._fill(fresh, table_model, chain, rm.rule)
+        except Refused as err:  # it was not refused the first time: cannot happen
+            forget_frames(err)
+            raise RuntimeError(f"line {rm.line}: encoded again, the rule is refused") from None
+        finally:
+            if not built:
+                self._ctx = None
+                self._placement = {}
+        rm._upper, rm._lower = fresh._upper, fresh._lower
 
     def build_rule(self, table_model: TableModel, chain: Chain, index: int, rule: Rule) -> RuleModel:
         rm = RuleModel(rule, chain.name, index)
@@ -1063,23 +1134,31 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
     for table in ruleset.tables:
         tm = TableModel(model, table)
         model.tables.append(tm)
+        deferred: dict[str, Chain] = {}
         for chain in table.chains:
-            rules = []
-            for i, rule in enumerate(chain.rules):
-                rm = model.build_rule(tm, chain, i, rule)
-                rules.append(rm)
-                model._by_rule[id(rule)] = (tm, rm)
-            tm.rules[chain.name] = rules
+            if _deferrable(tm, chain):
+                deferred[chain.name] = chain
+                tm.rules[chain.name] = []  # encoded when its turn comes (no jump, no header change)
+            else:
+                tm.rules[chain.name] = _encode_chain(model, tm, chain)
         _exclude_loops(tm)
         tm.order = _topological(tm)
         entries, callers = _entries(model, tm)
         found: dict[str, list[Any]] = {}
         for name in reversed(tm.order):
+            if name in deferred:
+                tm.rules[name] = _encode_chain(model, tm, deferred[name])
             analysis = _analyse(model, tm, name, entries.get(name, model.encoding.false))
             analysis.callers = callers.get(name, [])
             tm.analyses[name] = analysis
             found[name] = chain_findings(model, tm, analysis)
             analysis.release()
+            # only this chain's analysis reads its rules' sets: release them (read again, they
+            # are encoded again), so the live nodes are those of one chain, not of the ruleset
+            encode = _Reencode(model, tm, tm.chains[name])
+            for rm in tm.rules[name]:
+                rm.release(encode)
+            model.trim_caches()
         live = _entered(model, tm)
         for chain in table.chains:  # in the order the chains are declared
             if chain.name in live:
@@ -1087,6 +1166,53 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
     model._ctx = None
     model._placement = {}
     return model
+
+
+PLAIN_TARGETS = frozenset({"ACCEPT", "DROP", "REJECT", "RETURN", "LOG", "NFLOG"})
+"""Targets that neither jump nor change a header field (whatever their options)."""
+
+
+def _deferrable(tm: TableModel, chain: Chain) -> bool:
+    """A user chain whose rules matter to no other chain before its own analysis: none jumps
+    (so the chain graph, the loops and the entry sets do not depend on them) and none changes
+    a header field (``_may_modify``), whether or not the kernel would refuse it."""
+    if chain.builtin:
+        return False
+    for rule in chain.rules:
+        t = rule.target
+        if t is None:
+            continue
+        if t.goto or t.name in tm.chains or t.name not in PLAIN_TARGETS:
+            return False
+        if any(getattr(o, "unresolved", False) for o in t.options):
+            return False  # an unresolved option makes the target "may change anything"
+    return True
+
+
+def _encode_chain(model: Model, tm: TableModel, chain: Chain) -> list[RuleModel]:
+    rules = []
+    for i, rule in enumerate(chain.rules):
+        rm = model.build_rule(tm, chain, i, rule)
+        rules.append(rm)
+        model._by_rule[id(rule)] = (tm, rm)
+    return rules
+
+
+class _Reencode:
+    """Sets a released rule's BDDs again (weak references: the rules are the model's)."""
+
+    __slots__ = ("chain", "model", "tm")
+
+    def __init__(self, model: Model, tm: TableModel, chain: Chain) -> None:
+        self.model = weakref.ref(model)
+        self.tm = weakref.ref(tm)
+        self.chain = chain
+
+    def __call__(self, rm: RuleModel) -> None:
+        model, tm = self.model(), self.tm()
+        if model is None or tm is None:
+            raise RuntimeError("the model this rule belongs to is gone")
+        model.encode_again(tm, self.chain, rm)
 
 
 def _may_modify(tm: TableModel) -> dict[str, bool]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from fwlint.extensions.values import ANY, ValueType
 
 if TYPE_CHECKING:
-    from fwlint.ast import Match, Option, Rule as AstRule
+    from fwlint.ast import Option, Rule as AstRule
 
 
 @dataclass(frozen=True)
@@ -256,35 +256,22 @@ def builtin_extensions() -> list[Extension]:
     return found
 
 
-def _value_key(match_name: str, opt: "Option", registry: Registry, family: int,
-               cache: dict | None) -> tuple[str, ...]:
+def _value_key(match_name: str, opt: "Option", registry: Registry, family: int) -> tuple[str, ...]:
     """The values of ``opt`` as its value types read them (``ssh`` and ``22`` alike), each as
-    text; a value the type refuses stays as written.  ``cache``: earlier answers, by
-    (match, option, values, family)."""
+    text; a value the type refuses stays as written."""
     values = opt.values
-    if not values:
-        return values
-    if cache is not None:
-        cache_key = (match_name, opt.name, values, family)
-        found = cache.get(cache_key)
-        if found is not None:
-            return found
     ext = registry.builtin if match_name == "builtin" else registry.match(match_name)
     spec = ext.option(opt.name) if ext is not None else None
     types = spec.value_types() if spec is not None else ()
     if len(types) != len(values):
-        read = values
-    else:
-        out = []
-        for vt, text in zip(types, values):
-            try:
-                out.append(repr(vt.parse(text, family)))
-            except ValueError:  # BadValue too: keep the text as written
-                out.append(text)
-        read = tuple(out)
-    if cache is not None:
-        cache[cache_key] = read
-    return read
+        return values
+    out = []
+    for vt, text in zip(types, values):
+        try:
+            out.append(repr(vt.parse(text, family)))
+        except ValueError:  # BadValue too: keep the text as written
+            out.append(text)
+    return tuple(out)
 
 
 def rule_key(rule: "AstRule", registry: Registry, family: int, *,
@@ -292,13 +279,25 @@ def rule_key(rule: "AstRule", registry: Registry, family: int, *,
     """What a rule does, whatever the order and spelling of its matches and options
     (`-p tcp --dport ssh` is `-p tcp -m tcp --dport 22`).  Used to find duplicates and,
     as iptables -D does, the rule a delete names.  ``cache``: a dict kept between the calls
-    for the rules of one ruleset (its values repeat; each is read once)."""
+    for the rules of one ruleset, of one family (its values repeat: each is read once)."""
     matches = []
     for m in rule.matches:
         name = m.name
         if ignore_comments and name == "comment":
             continue
-        opts = [(o.name, o.negated, _value_key(name, o, registry, family, cache)) for o in m.options]
+        opts = []
+        for o in m.options:
+            values = o.values
+            if not values:
+                read = values
+            elif cache is None:
+                read = _value_key(name, o, registry, family)
+            else:
+                cache_key = (name, o.name, values)
+                read = cache.get(cache_key)
+                if read is None:
+                    read = cache[cache_key] = _value_key(name, o, registry, family)
+            opts.append((o.name, o.negated, read))
         if len(opts) > 1:
             opts.sort()
         matches.append((name, tuple(opts)))

@@ -120,7 +120,9 @@ class _Refusal:
         return error
 
 
-@functools.lru_cache(maxsize=65536)
+# Room for every distinct value of a large ruleset (50,000 rules hold about 80,000): with less,
+# each rule that reads the values evicts what the next one needs, and every value is read again.
+@functools.lru_cache(maxsize=1 << 18)
 def _read(vtype: ValueType, text: str, family: int, protocol: str | None
           ) -> tuple[object, tuple[str, ...]] | _Refusal:
     """One reading, with its notes, or the error it raises (kept as a _Refusal)."""
@@ -972,23 +974,49 @@ def _nat_port_protocol(protocol: str | None) -> bool:
     return protocol is None or protocol.lstrip("!") in _NAT_PORT_PROTOCOLS
 
 
-def _nat_ports(word: str) -> tuple[int, int]:
-    """The ports after the colon: port[-port][/base], each a number (base 0) or a service name."""
-    main, _, base = word.partition("/")
-    if base and c_number(base, 0, 65535) is None:
-        raise BadValue(f"{base!r} is not a port (the base port after /)")
-    first, dash, second = main.partition("-")
-    ports = []
-    for part in (first, second) if dash else (first,):
-        n = c_number(part, 0, 65535)
-        if n is None:
-            n = service_port(part)
-        if n is None:
-            raise BadValue(f"port {part!r} is not valid (a number 0-65535 or a service name)")
-        ports.append(n)
-    if ports[0] > ports[-1]:
-        raise BadValue(f"port range {main} runs backwards")
-    return (ports[0], ports[-1])
+def _nat_port(text: str, lowest: int = 0, names: bool = True) -> tuple[int, str]:
+    """One port of a NAT range as libxt_NAT reads it: a number (strtoul base 0, no minus sign,
+    ``lowest``-65535) and the rest of the word after it; else (with ``names``) the whole word a
+    service name."""
+    if not text.lstrip(_C_SPACE).startswith("-"):
+        value, rest = _strtoul(text, 0)
+        if value is not None and lowest <= value <= 65535:
+            return value, rest
+    port = service_port(text) if names else None
+    if port is None:
+        what = " or a service name" if names else "; a range ends in a number, not a service name"
+        raise BadValue(f"port {text!r} is not valid (a number {lowest}-65535{what})")
+    return port, ""
+
+
+def _nat_ports(word: str, offset: bool = True) -> tuple[int, int]:
+    """port[-port[/base]] as libxt_NAT 1.8.9 reads it (checked): ports as :func:`_nat_port` reads
+    them (so a service name is the whole rest of the word: ``http-alt`` is one port; the last
+    port of a range is a number); a base port (1-65535, what follows it ignored) only after a
+    range, and only where ``offset`` (not REDIRECT: "Shifted portmap ranges not supported")."""
+    first, rest = _nat_port(word)
+    if not rest:
+        return (first, first)
+    if rest[0] == ":":
+        raise BadValue(f"{word!r}: a port range is written with a dash (1024-65535)")
+    if rest[0] != "-":
+        raise BadValue(f"{word!r}: iptables refuses {rest!r} after the port (a base port /N goes "
+                       "after a range only)" if rest[0] == "/" else
+                       f"{word!r}: iptables refuses {rest!r} after the port")
+    last, rest = _nat_port(rest[1:], names=False)  # checked: 8-ssh is refused, ssh and 8-9/ssh taken
+    if last < first:
+        raise BadValue(f"port range {word} runs backwards")
+    if not rest:
+        return (first, last)
+    if rest[0] != "/":
+        raise BadValue(f"{word!r}: iptables refuses {rest!r} after the port range")
+    _, ignored = _nat_port(rest[1:], 1)
+    if not offset:
+        raise BadValue(f"{word!r}: a base port (/N) shifts the range, which REDIRECT does not "
+                       "do: iptables refuses it")
+    if ignored:
+        _note(f"iptables ignores {ignored!r} after the base port")
+    return (first, last)
 
 
 def _nat_range(word: str, family: int, protocol: str | None) -> NatRange:
@@ -1046,10 +1074,10 @@ NAT_RANGE = ValueType("address[-address][:port[-port]]",
                       lambda word, family: _nat_range(word, family, "tcp"), _nat_range)
 
 
-def _nat_to_ports(word: str, family: int, protocol: str | None) -> tuple[int, int]:
+def _nat_to_ports(word: str, family: int, protocol: str | None, offset: bool = True) -> tuple[int, int]:
     if ":" in word:
         raise BadValue(f"{word!r}: --to-ports writes a range with a dash (1024-65535)")
-    ports = _nat_ports(word)
+    ports = _nat_ports(word, offset)
     if not _nat_port_protocol(protocol):
         raise NeedsProtocol("--to-ports needs -p tcp, udp, sctp or dccp before it")
     return ports
@@ -1057,6 +1085,9 @@ def _nat_to_ports(word: str, family: int, protocol: str | None) -> tuple[int, in
 
 NAT_PORTS = ValueType("port[-port]", lambda word, family: _nat_to_ports(word, family, "tcp"),
                       _nat_to_ports)
+# REDIRECT's: no base port ("Shifted portmap ranges not supported"; MASQUERADE takes one)
+NAT_PORTS_UNSHIFTED = ValueType("port[-port]", lambda word, family: _nat_to_ports(word, family, "tcp", False),
+                                lambda word, family, protocol: _nat_to_ports(word, family, protocol, False))
 
 
 # --- values of the wider extension set ------------------------------------------------------
@@ -1321,14 +1352,35 @@ def _date(text: str, family: int) -> tuple[int, ...]:
     return tuple(p if p is not None else (1 if i < 3 else 0) for i, p in enumerate(parts))
 
 
+def _time_field(text: str) -> tuple[int, str]:
+    """One field of a time of day as libxt_time reads it: strtoul, base 10, into an unsigned int
+    (blanks and a sign may lead it; no digits at all read as 0); the number and the rest."""
+    value, rest = _strtoul(text, 10)
+    if value is None:
+        return 0, text
+    return min(value, _ULONG_MAX) & 0xFFFFFFFF, rest
+
+
 def _time_of_day(text: str, family: int) -> int:
-    m = re.fullmatch(r"(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?", text)
-    if not m:
+    """hh:mm[:ss] as libxt_time 1.8.9 reads it (checked): each field as :func:`_time_field`
+    reads it, so an empty field is 0 (``06:`` is 06:00, ``:`` midnight); the hour is followed
+    by a colon, the minute by a colon or the end, the second by the end."""
+    hour, rest = _time_field(text)
+    if not rest.startswith(":"):
         raise BadValue(f"{text!r} is not a time of day (hh:mm[:ss])")
-    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-    if h > 23 or mi > 59 or s > 59:
+    minute, rest = _time_field(rest[1:])
+    second = 0
+    if rest[:1] not in ("", ":"):
+        raise BadValue(f"{text!r} is not a time of day (hh:mm[:ss])")
+    if rest:
+        second, rest = _time_field(rest[1:])
+        if rest:
+            raise BadValue(f"{text!r} is not a time of day (hh:mm[:ss])")
+    if hour > 23 or minute > 59 or second > 59:
         raise BadValue(f"{text!r} is not a time of day between 00:00:00 and 23:59:59")
-    return h * 3600 + mi * 60 + s
+    if not re.fullmatch(r"\d{1,2}:\d{1,2}(?::\d{1,2})?", text):
+        _note(f"iptables reads {text!r} as {hour:02}:{minute:02}:{second:02}")
+    return hour * 3600 + minute * 60 + second
 
 
 _WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")

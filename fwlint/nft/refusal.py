@@ -5,7 +5,14 @@ translation, so with the work it does not need left out:
 - a validity rule that reports warnings only (``only_warnings``, such as FW113) cannot refuse a
   rule, so it is not asked;
 - where a rule holds values a script could not resolve is worked out only when an error is
-  found (the error does not count when it is about such a value).
+  found (the error does not count when it is about such a value);
+- the rules that decide from a rule's shape alone (``SHAPE_RULES``: which matches, options and
+  target it has, its ``-p``, ``-i`` and ``-o``, and where its chain is reached from; the values
+  of other options appear in their messages only) are asked once per shape: a shape they find
+  no error in is not asked about again, and for a shape they find one in they are asked about
+  each rule, for its own message.  The values themselves (FW108, FW111) are checked for every
+  rule.  A rule with placeholders, unclaimed options or an extension whose placement depends on
+  its options is not taken by shape.
 """
 
 from __future__ import annotations
@@ -15,6 +22,14 @@ from fwlint.extensions import Registry
 from fwlint.lint.diagnostic import Severity
 from fwlint.parse.script_lint import ValidityRefusal, _within, placeholder_spans
 
+SHAPE_RULES = frozenset({"FW101", "FW102", "FW103", "FW104", "FW105", "FW106", "FW110", "FW112", "FW114",
+                         "FW116"})
+"""The validity rules whose findings of errors depend on a rule's shape only (see the module's
+documentation)."""
+
+_ADDRESSES = frozenset({"source", "destination"})
+_USER_CHAIN = object()
+
 
 class TranslationRefusal(ValidityRefusal):
     """A ValidityRefusal that answers as it does, with less work."""
@@ -22,13 +37,34 @@ class TranslationRefusal(ValidityRefusal):
     def __init__(self, registry: Registry | None = None) -> None:
         super().__init__(registry)
         self.rules = [r for r in self.rules if not getattr(r, "only_warnings", False)]
+        self._by_shape = [type(r).__module__.startswith("fwlint.rules.validity.") and r.code in SHAPE_RULES
+                          for r in self.rules]
+        self._clean: dict[tuple, tuple[bool, ...]] = {}  # shape -> for each shape rule: no error
+        self._tables: dict[int, tuple[Table, frozenset[str]]] = {}
 
     def __call__(self, rule: Rule, table: Table, chain: Chain | None, family: int) -> str | None:
         ctx = self._context(table, family, rule.span.file)
         ctx.chain = chain
+        shape = self._shape(rule, table, chain, family, ctx)
+        clean: tuple[bool, ...] = ()
+        if shape is not None:
+            found = self._clean.get(shape)
+            if found is None:
+                try:
+                    found = self._clean[shape] = tuple(
+                        not any(d.severity >= Severity.ERROR for d in r.check_rule(rule, ctx))
+                        for r, by_shape in zip(self.rules, self._by_shape) if by_shape)
+                except Exception:  # noqa: BLE001 - asked one by one below, as ValidityRefusal asks
+                    found = ()
+            clean = found
         unknown = None
         error = Severity.ERROR
-        for lint_rule in self.rules:
+        at = 0
+        for lint_rule, by_shape in zip(self.rules, self._by_shape):
+            if by_shape:
+                at += 1
+                if clean and clean[at - 1]:
+                    continue
             for d in lint_rule.check_rule(rule, ctx):
                 if d.severity < error:
                     continue
@@ -38,3 +74,51 @@ class TranslationRefusal(ValidityRefusal):
                     continue
                 return f"{d.code} {d.message}"
         return None
+
+    def _user_chains(self, table: Table) -> frozenset[str]:
+        known = self._tables.get(id(table))
+        if known is None or known[0] is not table:
+            known = self._tables[id(table)] = (table, frozenset(c.name for c in table.chains if not c.builtin))
+        return known[1]
+
+    def _shape(self, rule: Rule, table: Table, chain: Chain | None, family: int, ctx) -> tuple | None:
+        """What the shape rules decide from, or None when the rule is not taken by shape."""
+        if chain is None or rule.unresolved or rule.unclaimed or rule.chain.startswith(("$", "`")):
+            return None
+        user_chains = self._user_chains(table)  # (which keeps the table, so its id stays its own)
+        registry = self.registry
+        matches = []
+        for m in rule.matches:
+            builtin = m.name == "builtin"
+            ext = registry.builtin if builtin else registry.match(m.name)
+            if ext is not None and ext.placement is not None:
+                return None
+            options = []
+            for o in m.options:
+                if o.unresolved:
+                    return None
+                values = o.values if builtin and o.name not in _ADDRESSES else len(o.values)
+                options.append((o.name, o.known, o.negated, values))
+            matches.append((m.name, m.known, m.implicit, tuple(options)))
+        target = rule.target
+        target_shape = None
+        if target is not None:
+            name = target.name
+            if name.startswith(("$", "`")):
+                return None
+            ext = registry.target(name)
+            if ext is not None and ext.placement is not None:
+                return None
+            if ext is None and name in user_chains:
+                name = _USER_CHAIN  # which user chain does not matter, only that it is one
+            options = []
+            for o in target.options:
+                if o.unresolved:
+                    return None
+                options.append((o.name, o.known, o.negated, len(o.values)))
+            target_shape = (name, target.goto, tuple(options))
+        from fwlint.lint.facts import chain_callers
+
+        where = (True, chain.name) if chain.builtin else \
+            (False, chain_callers(ctx, table).get(chain.name, frozenset()))
+        return (id(table), family, where, tuple(matches), target_shape)

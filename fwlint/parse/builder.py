@@ -108,7 +108,7 @@ def _getopt_split(w: Word, registry: Registry) -> tuple[list[Word], int | None]:
     has the kind "attached"; the second result is its index in the list (None: no value).
     (A word an option takes as its value is never split: getopt hands it over whole.)"""
     text = w.text
-    if w.kind == "bang" or not text.startswith("-") or len(text) < 2 or \
+    if w.kind in ("bang", "attached") or not text.startswith("-") or len(text) < 2 or \
             (w.kind == "option" and (text.startswith("--") or len(text) == 2)):
         return [w], None
     span = w.span

@@ -40,6 +40,7 @@ class Difference:
     explained: bool = False
     batch_only: bool = False  # sent alone, both sides agree
     varies: tuple | None = None  # two runs alone that differ on one side: (first, second)
+    transient: bool = False  # batch_only, and its batch sent again: both sides agree there too
 
 
 @dataclass
@@ -218,7 +219,11 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
 
     A differing probe (the first ``recheck`` of them) is sent again alone, twice: when its fate
     then varies on either side (the kernel picked at random), it goes to ``Report.unstable``,
-    not to the differences.  ``progress``: called with the report after each batch.  Raises
+    not to the differences.  When alone both sides agree, its whole batch is sent again: when
+    the two sides then agree on it too, the difference was the lab's (a side slower than its
+    wait under load) and it goes to ``Report.unstable`` as well; a difference that comes back
+    with its batch (probes that share a rate limit, say) stays a difference.  ``progress``:
+    called with the report after each batch.  Raises
     :class:`~fwlint.verify.lab.LabError` (:class:`~fwlint.verify.lab.LoadError` when a ruleset
     does not load)."""
     why = missing_prerequisites()
@@ -246,6 +251,7 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
         report.pruned = lab.iptables.load_iptables(iptables, prune=prune)
         lab.nft.load_nft(nft)
         placed: list[tuple[_Round, Probe]] = []
+        batch_of: dict[int, list[Probe]] = {}
         batch_number = 0
         for ps in probe_sets:
             report.rules_probed += ps.rules_probed
@@ -273,6 +279,7 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
                         if a != b:
                             report.differences.append(Difference(probe, a, b))
                             placed.append((r, probe))
+                            batch_of[id(probe)] = batch
                     if progress is not None:
                         progress(report)
         by_probe = {id(p): r for r, p in placed}
@@ -283,10 +290,16 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
             if n < recheck and r is not configured:
                 lab.both("configure", local=r.local(), routes=r.routes(), listen=_listen(r.probes))
                 configured = r
-            if n >= recheck or _recheck(lab, difference, wait, settle):
+            if n >= recheck:
                 report.differences.append(difference)
-            else:
+            elif not _recheck(lab, difference, wait, settle):
                 report.unstable.append(difference)
+            elif difference.batch_only and _agree_in_batch_again(
+                    lab, difference, batch_of[id(difference.probe)], wait, settle):
+                difference.transient = True
+                report.unstable.append(difference)
+            else:
+                report.differences.append(difference)
         for difference in report.differences[:explain]:
             r = by_probe[id(difference.probe)]
             if r is not configured:
@@ -316,6 +329,19 @@ def _recheck(lab: Lab, difference: Difference, wait: float, settle: float) -> bo
         return False
     difference.batch_only = first[0] == first[1]
     return True
+
+
+def _agree_in_batch_again(lab: Lab, difference: Difference, batch: list[Probe], wait: float,
+                          settle: float) -> bool:
+    """Send the probe's batch again (its round configured): whether both sides agree on the
+    probe this time."""
+    lab.both("flush")
+    index = next(i for i, p in enumerate(batch) if p is difference.probe)
+    sent = [_agent_probe(p, i) for i, p in enumerate(batch)]
+    left, right = lab.both("run", batch=0xFFFD, probes=sent, wait=wait, settle=settle)
+    a = next((tuple(d["events"]) for d in left["results"] if d["index"] == index), ())
+    b = next((tuple(d["events"]) for d in right["results"] if d["index"] == index), ())
+    return a == b
 
 
 def _explain(lab: Lab, difference: Difference, rulesets: Sequence[Ruleset], wait: float,

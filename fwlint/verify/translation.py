@@ -184,8 +184,12 @@ def format_report(report: Report, prepared: Prepared | None = None, limit: int =
     if report.unplaced:
         lines.append(f"  {report.unplaced} probe(s) not sent: their source and destination are one address")
     for d in report.unstable:
-        lines.append(f"  not compared, its fate varies from run to run (the kernel chooses at random, a NAT "
-                     f"port for one): {d.probe.describe()}")
+        if d.transient:
+            lines.append(f"  not compared, its fates differed once in its batch, then agreed alone and with "
+                         f"its batch sent again (the lab's timing): {d.probe.describe()}")
+        else:
+            lines.append(f"  not compared, its fate varies from run to run (the kernel chooses at random, a "
+                         f"NAT port for one): {d.probe.describe()}")
     if not report.differences:
         lines.append("fwlint: verify: no packet's fate differs")
         return "\n".join(lines) + "\n"

@@ -294,6 +294,48 @@ def test_a_wrong_translation_is_caught_with_the_rules_that_decided() -> None:
     assert "met a different fate" in text
 
 
+def _losing_the_first_probe_on_the_iptables_side(monkeypatch, batches: set[int]) -> None:
+    """As if the iptables side were too slow to see probe 0 of the given batches (the lab under
+    load): its events are dropped from the agent's answer."""
+    from fwlint.verify.lab import Lab
+
+    real_both = Lab.both
+
+    def both(self, op, **arguments):
+        left, right = real_both(self, op, **arguments)
+        if op == "run" and arguments["batch"] in batches:
+            results = [{**d, "events": []} if d["index"] == 0 else d for d in left["results"]]
+            left = {**left, "results": results}
+        return left, right
+
+    monkeypatch.setattr(Lab, "both", both)
+
+
+def test_a_difference_only_in_one_batch_run_is_the_labs_not_the_translations(monkeypatch) -> None:
+    need_lab()
+    _losing_the_first_probe_on_the_iptables_side(monkeypatch, {1})
+    first = FATES4[0][0]
+    probes = [p for p, _ in FATES4[:6]]
+    report = compare({4: IPT4}, NFT4, [ProbeSet(4, probes, INTERFACES, "fwv-in", "fwv-out")])
+    assert report.observed[first] == ((), FATES4[0][1])  # what the first run of the batch saw
+    assert report.differences == []
+    assert [(d.probe, d.batch_only, d.transient) for d in report.unstable] == [(first, True, True)]
+    assert (f"  not compared, its fates differed once in its batch, then agreed alone and with its batch "
+            f"sent again (the lab's timing): {first.describe()}") in format_report(report).splitlines()
+
+
+def test_a_difference_that_comes_back_with_its_batch_stays(monkeypatch) -> None:
+    need_lab()
+    _losing_the_first_probe_on_the_iptables_side(monkeypatch, {1, 0xFFFD})  # 0xFFFD: the batch sent again
+    first = FATES4[0][0]
+    probes = [p for p, _ in FATES4[:6]]
+    report = compare({4: IPT4}, NFT4, [ProbeSet(4, probes, INTERFACES, "fwv-in", "fwv-out")])
+    assert [(d.probe, d.batch_only, d.transient) for d in report.differences] == [(first, True, False)]
+    assert report.unstable == []
+    assert ("  (sent alone it meets the same fate on both sides: the fates differ only among the other "
+            "probes of its batch)") in format_report(report).splitlines()
+
+
 def test_the_namespaces_go_even_when_a_side_does_not_load() -> None:
     need_lab()
     prefix = unique_prefix()

@@ -1,7 +1,7 @@
 """REDIRECT: destination NAT to this machine (the incoming interface's address, or loopback)."""
 
 from fwlint.extensions import OptionSpec, target
-from fwlint.extensions.values import NAT_PORTS
+from fwlint.extensions.values import NAT_PORTS_UNSHIFTED
 
 
 def _meaning(target, enc):
@@ -27,7 +27,7 @@ def _nft(target, ctx):
 
 EXTENSION = target(
     "REDIRECT",
-    OptionSpec("to-ports", value=NAT_PORTS,
+    OptionSpec("to-ports", value=NAT_PORTS_UNSHIFTED,
                help="destination port or port-port range (needs -p tcp, udp, dccp or sctp)"),
     OptionSpec("random", arity=0, help="randomise the port mapping"),
     summary="send the connection to a local port",

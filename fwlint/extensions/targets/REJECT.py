@@ -22,9 +22,20 @@ REJECT_TYPES = (
 )
 
 
+def _is_tcp_reset(word: str) -> bool:
+    """iptables takes any beginning of a reject type's name (``tcp`` is tcp-reset)."""
+    for family in (4, 6):
+        try:
+            if REJECT_TYPE.parse(word, family) == "tcp-reset":
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
     for opt in options:
-        if opt.name == "reject-with" and (opt.value or "").lower() in ("tcp-reset", "tcp-rst"):
+        if opt.name == "reject-with" and opt.value and _is_tcp_reset(opt.value):
             yield Placement("reject-with", protocols=frozenset({"tcp", "6"}))
 
 
