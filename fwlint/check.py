@@ -47,10 +47,22 @@ def is_firewall_script(path: str) -> bool:
     return calls_iptables(head.decode("utf-8", "replace"))
 
 
+def _binary(path: str) -> bool:
+    """A NUL byte near the start: a program or an archive (`iptables-save` itself in a folder of
+    binaries, a compressed backup), which a folder's search passes over (named on the command
+    line, it is reported: see not_text)."""
+    try:
+        with open(path, "rb") as f:
+            return b"\x00" in f.read(8192)
+    except OSError:
+        return False  # reading it again reports why
+
+
 def find_files(paths: Sequence[str], patterns: Sequence[str] = RULESET_PATTERNS,
                patterns_for: Callable[[str], Sequence[str]] | None = None) -> list[str]:
     """Files named directly, and ruleset files found below named directories (``patterns_for``
-    gives the name patterns for one directory, when the configuration adds some)."""
+    gives the name patterns for one directory, when the configuration adds some; binary files
+    there are left out)."""
     out: list[str] = []
     for p in paths:
         if p == "-":
@@ -63,8 +75,9 @@ def find_files(paths: Sequence[str], patterns: Sequence[str] = RULESET_PATTERNS,
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 names = patterns_for(root) if patterns_for is not None else patterns
                 for f in sorted(files):
-                    if is_ruleset_name(f, names) or is_firewall_script(os.path.join(root, f)):
-                        found.append(os.path.join(root, f))
+                    full = os.path.join(root, f)
+                    if (is_ruleset_name(f, names) or is_firewall_script(full)) and not _binary(full):
+                        found.append(full)
             out.extend(found)
         elif path.exists():
             out.append(p)

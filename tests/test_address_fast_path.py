@@ -42,3 +42,16 @@ def test_networks_are_those_of_the_written_form():
         got = values._to_network(addr, mask)
         expected = values.ipaddress.ip_network(f"{addr}/{bits}", strict=False)
         assert (got, str(got), type(got)) == (expected, str(expected), type(expected))
+
+
+def test_plain_decimal_numbers_read_as_strtoul_reads_them(monkeypatch):
+    words = ["0", "7", "22", "65535", "65536", "255", "256", "18446744073709551615", "18446744073709551616",
+             "99999999999999999999999", "007", "08", "0x16", " 22", "22 ", "-1", "+5", "", "\u0662\u0662", "1e3"]
+    words += [str(n) for n in range(0, 70000, 7)]
+    ranges = [(0, 65535), (0, 255), (1, 32), (0, values._ULONG_MAX)]
+    fast = {(w, lo, hi, base): values.c_number(w, lo, hi, base) for w in words for lo, hi in ranges
+            for base in (0, 10)}
+    monkeypatch.setattr(values, "_plain_decimal", lambda text: False)
+    assert {(w, lo, hi, base): values.c_number(w, lo, hi, base) for w in words for lo, hi in ranges
+            for base in (0, 10)} == fast
+    assert fast[("22", 0, 65535, 0)] == 22 and fast[("65536", 0, 65535, 0)] is None

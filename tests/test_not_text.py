@@ -67,3 +67,21 @@ def test_a_control_character_in_a_text_file_is_still_read_as_text(tmp_path: Path
     code, out, _ = run(capsys, "check", "--no-analysis", "--select", "FW109", str(path))
     assert code == 1
     assert out == f"{path}:3:25: FW109 [error] unexpected character '\\x0c'\nFound 1 finding (1 error).\n"
+
+
+def test_a_folder_search_passes_over_binaries(tmp_path: Path, capsys) -> None:
+    (tmp_path / "sbin").mkdir()
+    (tmp_path / "sbin" / "iptables-save").write_bytes(BINARY)
+    (tmp_path / "rules.v4.gz").write_bytes(gzip.compress(b"*filter\nCOMMIT\n", mtime=0))
+    (tmp_path / "iptables.rules").write_bytes(BINARY)
+    rules = tmp_path / "rules.v4"
+    rules.write_text("*filter\n:INPUT DROP [0:0]\n-A INPUT -s ! 192.0.2.1 -j ACCEPT\nCOMMIT\n")
+    code, out, _ = run(capsys, "check", "--no-analysis", "--select", "FW109,FW503",
+                       "--output-format", "concise", str(tmp_path))
+    assert code == 1
+    assert out.splitlines() == [
+        (f"{rules}:3:10: FW503 [*] -s ! 192.0.2.1: a `!` after the option is refused by current "
+         f"iptables; write ! -s 192.0.2.1"),
+        "Found 1 finding (1 error).",
+        "[*] 1 fixable with --fix.",
+    ]

@@ -148,3 +148,28 @@ def test_visible_pad_under_and_mark_width_agree_with_their_definitions() -> None
 
 def test_visible_shows_control_characters_as_pictures() -> None:
     assert full.visible("a\x00b\x1bc\x7fd\x85e\tf") == "a\u2400b\u241bc\u2421d\ufffde\tf"
+
+
+@pytest.mark.parametrize("items", [[], [1], [{"a": [1, 2]}, "x", [], {}]])
+def test_a_stream_is_written_as_the_list_of_its_items(items: list) -> None:
+    from fwlint.report.indented_json import Stream
+
+    value = {"before": 1, "results": Stream(iter(items)), "after": [Stream(x for x in items)]}
+    expected = json.dumps({"before": 1, "results": items, "after": [items]}, indent=2, ensure_ascii=False)
+    assert dumps(value) == expected
+    value = {"before": 1, "results": Stream(iter(items)), "after": [Stream(x for x in items)]}
+    out = io.StringIO()
+    dump(value, out)
+    assert out.getvalue() == expected
+
+
+def test_sarif_streams_the_same_log_it_builds() -> None:
+    from fwlint.report import sarif
+
+    diagnostics = [_diagnostic(n, f"message {n}") for n in range(1, 4)]
+    report = Report(diagnostics, files=["/tmp/x.v4"])
+    out = io.StringIO()
+    FORMATS["sarif"](report, out)
+    log = sarif.sarif_log(report)
+    assert isinstance(log["runs"][0]["results"], list)
+    assert out.getvalue() == json.dumps(log, indent=2, ensure_ascii=False) + "\n"

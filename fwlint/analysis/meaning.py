@@ -149,13 +149,18 @@ class MatchContext(_Context):
 
     def all(self, *parts: Any) -> Meaning:
         """The conjunction of BDDs and Meanings."""
-        upper, lower = self.true, self.true
+        upper = lower = self.true
         approx: list[str] = []
         for p in parts:
             if isinstance(p, Meaning):
-                upper &= p.upper
-                lower &= p.lower
+                if upper is lower and p.upper is p.lower:  # both exact: one conjunction
+                    upper = lower = upper & p.upper
+                else:
+                    upper &= p.upper
+                    lower &= p.lower
                 approx.extend(a for a in p.approximations if a not in approx)
+            elif upper is lower:
+                upper = lower = upper & p
             else:
                 upper &= p
                 lower &= p

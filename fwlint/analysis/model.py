@@ -694,11 +694,14 @@ class Model:
             parts.append(self.match_meaning(m, protocol))
         if rule.match("builtin") is not None and chain.builtin:
             _check_interfaces(rule, chain.name)
-        upper, lower = enc.true, enc.true
+        upper = lower = enc.true
         approx: list[str] = []
         for p in parts:
-            upper &= p.upper
-            lower &= p.lower
+            if upper is lower and p.upper is p.lower:  # exact so far and exact: one conjunction
+                upper = lower = upper & p.upper
+            else:
+                upper &= p.upper
+                lower &= p.lower
             approx.extend(a for a in p.approximations if a not in approx)
         rm.upper, rm.lower, rm.approximations = upper, lower, tuple(approx)
 

@@ -169,9 +169,17 @@ def _strtoul(text: str, base: int = 0) -> tuple[int | None, str]:
     return min(value, _ULONG_MAX + 1), stripped[m.end():]
 
 
+def _plain_decimal(text: str) -> bool:
+    """Decimal digits only, without a leading zero (which would make base 0 read octal)."""
+    return text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1)
+
+
 def c_number(text: str, lo: int = 0, hi: int = _ULONG_MAX, base: int = 0) -> int | None:
     """``text`` as iptables' xtables_strtoui reads a whole word: leading blanks skipped, no minus
     sign, nothing after the digits, within ``lo``..``hi``; None otherwise."""
+    if _plain_decimal(text):
+        value = int(text)  # the usual word, read as strtoul reads it
+        return value if lo <= value <= hi and value <= _ULONG_MAX else None
     if text.lstrip(_C_SPACE).startswith("-"):
         return None
     value, rest = _strtoul(text, base)
@@ -623,6 +631,35 @@ def _protocol(text: str, family: int) -> int:
     raise BadValue(f"unknown protocol {text!r}")
 
 
+# /etc/protocols' aliases where they are not the name in upper case (the others are): a name
+# iptables does not lower (conntrack's --ctproto) may be the name or its alias, as written.
+_PROTOCOL_ALIASES = {
+    "ipencap": "IP-ENCAP", "ipv6": "IPv6", "ipv6-route": "IPv6-Route", "ipv6-frag": "IPv6-Frag",
+    "esp": "IPSEC-ESP", "ah": "IPSEC-AH", "ipv6-icmp": "IPv6-ICMP", "ipv6-nonxt": "IPv6-NoNxt",
+    "ipv6-opts": "IPv6-Opts", "ospf": "OSPFIGP", "mobility-header": "Mobility-Header",
+    "udplite": "UDPLite", "mpls-in-ip": "MPLS-in-IP", "shim6": "Shim6", "ethernet": "Ethernet",
+}
+_NO_ALIAS = frozenset({"all", "icmpv6", "ipv6-mh", "mh", "manet"})  # iptables' own names; manet has none
+
+
+def _protocol_as_written(text: str, family: int) -> int:
+    """A protocol as xtables_parse_protocol reads it when nothing lowers the word first
+    (conntrack's --ctproto; checked with 1.8.9: TCP and tcp are taken, Tcp and ALL refused): a
+    number 0-255, or a name or alias of /etc/protocols in its own case, or iptables' own names."""
+    n = c_number(text, 0, 255)
+    named = next((name for name, alias in _PROTOCOL_ALIASES.items() if alias == text), None)
+    if named is not None:
+        return PROTOCOLS[named]
+    if n is not None or text.lower() not in PROTOCOLS:
+        return _protocol(text, family)
+    low = text.lower()
+    alias = None if low in _NO_ALIAS else _PROTOCOL_ALIASES.get(low, low.upper())
+    if text not in (low, alias):
+        spelt = f"{low} or {alias}" if alias else low
+        raise BadValue(f"unknown protocol {text!r}: here iptables takes the name as written ({spelt})")
+    return PROTOCOLS[low]
+
+
 def _choice_list(choices: frozenset[str] | tuple[str, ...], what: str, sep: str = ",",
                  prefix: bool = False) -> Callable[[str, int], frozenset[str]]:
     """Comma-separated names in any case; an empty item is refused.  With ``prefix``, an item may
@@ -742,6 +779,7 @@ NETWORK = ValueType("address[/mask]", _network)
 NETWORK_LIST = ValueType("address[/mask][,address[/mask]]...", _network_list)
 INTERFACE = ValueType("interface name", _interface)
 PROTOCOL = ValueType("protocol", _protocol)
+PROTOCOL_AS_WRITTEN = ValueType("protocol", _protocol_as_written)
 CT_STATE_LIST = ValueType("state[,state]...", _choice_list(CT_STATES, "conntrack state", prefix=True))
 STATE_LIST = ValueType("state[,state]...", _choice_list(STATE_STATES, "connection state", prefix=True))
 CT_STATUS_LIST = ValueType("status[,status]...",
@@ -1328,9 +1366,16 @@ DSCP_CLASSES: dict[str, int] = {
 
 
 def _dscp_class(text: str, family: int) -> int:
-    if text.lower() not in DSCP_CLASSES:
-        raise BadValue(f"{text!r} is not a DiffServ class (BE, EF, AF11-AF43 or CS0-CS7)")
-    return DSCP_CLASSES[text.lower()]
+    """A DiffServ class as iptables 1.8.9 finds it (checked): the first class whose name, in any
+    case, the word begins with; what follows the name is ignored (CS20 is CS2)."""
+    low = text.lower()
+    for name, value in DSCP_CLASSES.items():
+        if low.startswith(name):
+            if low != name:
+                _note(f"iptables reads {text!r} as {name.upper()}: it ignores {text[len(name):]!r} "
+                      "after the class")
+            return value
+    raise BadValue(f"{text!r} is not a DiffServ class (BE, EF, AF11-AF43 or CS0-CS7)")
 
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:T(\d{1,2})(?::(\d{1,2})(?::(\d{1,2}))?)?)?)?)?$")

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring  # the C escaper (ensure_ascii=False), as json uses
-from typing import Any, TextIO
+from typing import Any, Iterable, TextIO
 
 _FLUSH_PARTS = 4096
 """dump() writes its pieces out each time this many have gathered: a report of tens of
 thousands of findings is never held twice in memory."""
+
+
+class Stream:
+    """A list whose items are made while it is written (``Stream(result(d) for d in ...)``): a
+    long list is never held whole.  dump() and dumps() write it as the list of its items."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
 
 
 def dumps(value: Any, indent: int = 2, level: int = 0) -> str:
@@ -47,7 +55,7 @@ def _scalar(value: Any) -> str | None:
         return "false"
     if kind is int:
         return int.__repr__(value)
-    if isinstance(value, (dict, list, tuple)):
+    if isinstance(value, (dict, list, tuple, Stream)):
         return None
     # floats, int and str subclasses (an IntEnum), anything else: as the standard encoder says
     return json.dumps(value, ensure_ascii=False)
@@ -78,13 +86,12 @@ def _encode(value: Any, level: int, indent: str, parts: list[str], out: TextIO |
                     append(text)
             separator = between
         append("\n" + indent * level + "}")
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            append("[]")
-            return
+    elif isinstance(value, (list, tuple, Stream)):
         between = ",\n" + indent * (level + 1)
         separator = "[" + between[1:]
-        for item in value:
+        empty = True
+        for item in value.items if isinstance(value, Stream) else value:
+            empty = False
             append(separator)
             text = _scalar(item)
             if text is None:
@@ -95,7 +102,7 @@ def _encode(value: Any, level: int, indent: str, parts: list[str], out: TextIO |
             if out is not None and len(parts) > _FLUSH_PARTS:
                 out.write("".join(parts))
                 parts.clear()
-        append("\n" + indent * level + "]")
+        append("[]" if empty else "\n" + indent * level + "]")
     else:
         text = _scalar(value)
         append(text if text is not None else json.dumps(value, ensure_ascii=False))

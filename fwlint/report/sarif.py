@@ -20,7 +20,7 @@ from fwlint.ast import Span
 from fwlint.lint.diagnostic import Diagnostic, Fix, Severity
 from fwlint.lint.rule import Rule, sections
 from fwlint.report import Report
-from fwlint.report.indented_json import dump
+from fwlint.report.indented_json import Stream, dump
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -131,7 +131,9 @@ def result(d: Diagnostic, rule_index: int, cwd: Path) -> dict:
     return out
 
 
-def sarif_log(report: Report, cwd: str | None = None) -> dict:
+def sarif_log(report: Report, cwd: str | None = None, stream: bool = False) -> dict:
+    """The SARIF log of the report; ``stream``: its results as a Stream, made while they are
+    written (see fwlint.report.indented_json), not a list."""
     from fwlint.lint.engine import catalogue
 
     base = Path(cwd or os.getcwd())
@@ -154,11 +156,12 @@ def sarif_log(report: Report, cwd: str | None = None) -> dict:
             "tool": {"driver": driver},
             "originalUriBaseIds": {SRCROOT: {"uri": base.as_uri().rstrip("/") + "/"}},
             "columnKind": "unicodeCodePoints",
-            "results": [result(d, rule_index[d.code], base) for d in report.diagnostics],
+            "results": (Stream if stream else list)(result(d, rule_index[d.code], base)
+                                                     for d in report.diagnostics),
         }],
     }
 
 
 def write(report: Report, out: TextIO) -> None:
-    dump(sarif_log(report), out)
+    dump(sarif_log(report, stream=True), out)
     out.write("\n")

@@ -62,3 +62,56 @@ def test_rules_said_to_report_only_warnings_do():
         assert "Severity.ERROR" not in Path(__import__(rule.__module__, fromlist=["x"]).__file__).read_text()
     assert "FW113" not in {r.code for r in TranslationRefusal().rules}
     assert "FW113" in {r.code for r in ValidityRefusal().rules}
+
+
+# Rules of one shape in places where the shape rules decide differently: a built-in chain that
+# refuses -i, user chains reached from different hooks, a jump to a chain or to no chain, a
+# target outside its table, and values (FW108) that differ between rules of one shape.
+_SHAPES = """*nat
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:pre - [0:0]
+:post - [0:0]
+-A PREROUTING -j pre
+-A POSTROUTING -j post
+{nat}COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:c1 - [0:0]
+:c2 - [0:0]
+-A INPUT -j c1
+-A OUTPUT -j c2
+{filter}COMMIT
+"""
+_NAT = ["-A {chain} -p tcp -m tcp --dport {port} -j DNAT --to-destination 192.0.2.{i}:{port}",
+        "-A {chain} -s 192.0.2.{i}/32 -p udp -j MASQUERADE",
+        "-A {chain} -d 198.51.100.{i} -j {jump}"]
+_FILTER = ["-A {chain} -i eth{i} -p tcp -m tcp --sport {port} -j ACCEPT",
+           "-A {chain} -o eth{i} -p udp -m tcp --dport {port} -j DROP",
+           "-A {chain} -p tcp -m tcp --dport {port} --dport 80 -j ACCEPT",
+           "-A {chain} -s 203.0.113.{i} -j {jump}",
+           "-A {chain} -p tcp -j DNAT --to-destination 192.0.2.{i}",
+           "-A {chain} -p icmp -m icmp --icmp-type {i} -j REJECT --reject-with icmp-port-unreachable"]
+
+
+def test_rules_of_one_shape_in_different_places_are_answered_each_as_validity_refusal_answers():
+    nat, filter_ = [], []
+    for i in range(120):
+        port = (i * 7919) % 70000 + 1  # some out of range
+        for chain in ("PREROUTING", "POSTROUTING", "OUTPUT", "pre", "post"):
+            jump = ("pre", "post", "nosuch", "ACCEPT")[i % 4]
+            nat.append(_NAT[i % len(_NAT)].format(chain=chain, port=port, i=i % 250, jump=jump) + "\n")
+        for chain in ("INPUT", "FORWARD", "OUTPUT", "c1", "c2"):
+            jump = ("c1", "c2", "nosuch", "INPUT")[i % 4]
+            filter_.append(_FILTER[i % len(_FILTER)].format(chain=chain, port=port, i=i % 250, jump=jump) + "\n")
+    rulesets = parse_text(_SHAPES.format(nat="".join(nat), filter="".join(filter_)), "shapes.v4", 4)
+    refusal = TranslationRefusal()
+    expected = _answers(ValidityRefusal(), rulesets)
+    assert _answers(refusal, rulesets) == expected
+    codes = {answer.split()[0] for answer in expected if answer is not None}
+    assert {"FW103", "FW105", "FW106", "FW108", "FW112", "FW114"} <= codes
+    assert sum(answer is None for answer in expected) > 200
+    assert len(refusal._clean) < 300  # shapes (-i and -o names count), not 1200 rules

@@ -1,8 +1,8 @@
 """conntrack: connection tracking state, status, direction and original/reply tuples."""
 
 from fwlint.extensions import OptionSpec, match
-from fwlint.extensions.values import (CT_STATE_LIST, CT_STATUS_LIST, NETWORK, PORT_RANGE, PROTOCOL,
-                                      UINT32_RANGE, choice)
+from fwlint.extensions.values import (CT_STATE_LIST, CT_STATUS_LIST, NETWORK, PORT_RANGE,
+                                      PROTOCOL_AS_WRITTEN, UINT32_RANGE, choice)
 
 
 _OPAQUE_OPTIONS = ("ctproto", "ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst", "ctorigsrcport",
@@ -180,7 +180,8 @@ EXTENSION = match(
     "conntrack",
     OptionSpec("ctstate", value=CT_STATE_LIST, invertible=True,
                help="INVALID, NEW, ESTABLISHED, RELATED, UNTRACKED, SNAT, DNAT"),
-    OptionSpec("ctproto", value=PROTOCOL, invertible=True, help="layer-4 protocol of the connection"),
+    OptionSpec("ctproto", value=PROTOCOL_AS_WRITTEN, invertible=True,
+               help="layer-4 protocol of the connection"),
     OptionSpec("ctorigsrc", value=NETWORK, invertible=True, help="original source address"),
     OptionSpec("ctorigdst", value=NETWORK, invertible=True, help="original destination address"),
     OptionSpec("ctreplsrc", value=NETWORK, invertible=True, help="reply source address"),

@@ -70,7 +70,7 @@ def _families_named(word: str) -> list[tuple[int, bool]]:
     whether other options come before it in the word."""
     if word in ("--ipv4", "--ipv6"):
         return [(int(word[-1]), False)]
-    if not re.fullmatch(r"-[A-Za-z0-9]+", word):
+    if not re.fullmatch(r"-[^-\s]\S*", word):  # a bundle of short options (-f4, and -,4: getopt's too)
         return []
     return [(int(ch), index > 1) for index, ch in enumerate(word) if ch in "46"]
 
