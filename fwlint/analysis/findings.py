@@ -519,9 +519,11 @@ class _ChainFindings:
                 return _TOO_FAR
             if protocol is not None and other.protocol is not None and other.protocol != protocol:
                 continue
+            action = other.action
+            if other.jump is None and not action.steps and action.kind == "continue":
+                continue  # LOG and the like: they decide nothing and change nothing
             if ask.disjoint(coarse, other.upper):
                 continue
-            action = other.action
             if other.jump is not None or action.steps:
                 found = self._follow_exact(j, exact_now(), outcome, absent, FOLLOW_BUDGET - steps + 1)
                 if found is None or found is _TOO_FAR:

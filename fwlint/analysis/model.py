@@ -1171,8 +1171,10 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
     return model
 
 
-PLAIN_TARGETS = frozenset({"ACCEPT", "DROP", "REJECT", "RETURN", "LOG", "NFLOG"})
-"""Targets that neither jump nor change a header field (whatever their options)."""
+PLAIN_TARGETS = frozenset({"ACCEPT", "DROP", "REJECT", "RETURN", "LOG", "NFLOG",
+                           "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP"})
+"""Targets that neither jump nor change a header field the model follows, whatever their
+options (the NAT targets decide: their rewrite is the outcome)."""
 
 
 def _deferrable(tm: TableModel, chain: Chain) -> bool:

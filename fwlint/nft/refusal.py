@@ -78,7 +78,8 @@ class TranslationRefusal(ValidityRefusal):
     def _user_chains(self, table: Table) -> frozenset[str]:
         known = self._tables.get(id(table))
         if known is None or known[0] is not table:
-            known = self._tables[id(table)] = (table, frozenset(c.name for c in table.chains if not c.builtin))
+            users = frozenset(c.name for c in table.chains if not c.builtin)
+            known = self._tables[id(table)] = (table, users)
         return known[1]
 
     def _shape(self, rule: Rule, table: Table, chain: Chain | None, family: int, ctx) -> tuple | None:

@@ -45,6 +45,25 @@ def test_which_chains_wait_for_their_turn():
                           "MARKS": False, "JUMPS": False}
 
 
+def test_nat_chains_that_only_rewrite_wait_too():
+    ruleset = parse_text("""*nat
+:PREROUTING ACCEPT [0:0]
+:SVC - [0:0]
+:SEP - [0:0]
+-A PREROUTING -d 192.0.2.1 -p tcp --dport 80 -j SVC
+-A SVC -j SEP
+-A SEP -p tcp -j DNAT --to-destination 198.51.100.7:8080
+-A SEP -p tcp -j DNAT --to-destination 198.51.100.8:8080
+COMMIT
+""", "rules.v4")[0]
+    model = build_model(ruleset)
+    tm = model.table("nat")
+    chains = {c.name: c for c in ruleset.table("nat").chains}
+    assert model_module._deferrable(tm, chains["SEP"]) and not model_module._deferrable(tm, chains["SVC"])
+    (found,) = model.findings
+    assert (found.code, found.rule.line, [b.line for b in found.blockers]) == ("FW201", 8, [7])
+
+
 def test_released_rules_are_encoded_again_when_read():
     model = build_model(parse_text(TEXT, "rules.v4")[0])
     enc = model.encoding
