@@ -12,15 +12,24 @@ translation, so with the work it does not need left out:
   no error in is not asked about again, and for a shape they find one in they are asked about
   each rule, for its own message.  The values themselves (FW108, FW111) are checked for every
   rule.  A rule with placeholders, unclaimed options or an extension whose placement depends on
-  its options is not taken by shape.
+  its options is not taken by shape;
+- for a rule taken by shape, FW108 and FW111 are asked only when :func:`values_clean` cannot
+  tell that neither finds an error: the readings of its values (cached, as those rules read
+  them), the families of its extensions and options, the extensions' own checks (``validate``)
+  and `! -p all`, in one pass without making findings.  When it cannot tell (an error, or
+  anything it does not decide), the two rules are asked as before.
 """
 
 from __future__ import annotations
 
 from fwlint.ast import Chain, Rule, Table
 from fwlint.extensions import Registry
+from fwlint.extensions.values import _read, _Refusal
 from fwlint.lint.diagnostic import Severity
 from fwlint.parse.script_lint import ValidityRefusal, _within, placeholder_spans
+from fwlint.rules.validity._options import holders, placeholder, protocol_before, protocol_number
+from fwlint.rules.validity.invalid_value import InvalidValue
+from fwlint.rules.validity.wrong_family import WrongFamily
 
 SHAPE_RULES = frozenset({"FW101", "FW102", "FW103", "FW104", "FW105", "FW106", "FW110", "FW112", "FW114",
                          "FW116"})
@@ -40,6 +49,7 @@ class TranslationRefusal(ValidityRefusal):
         self._by_shape = [type(r).__module__.startswith("fwlint.rules.validity.") and r.code in SHAPE_RULES
                           for r in self.rules]
         self._clean: dict[tuple, tuple[bool, ...]] = {}  # shape -> for each shape rule: no error
+        self._by_values = [type(r) is InvalidValue or type(r) is WrongFamily for r in self.rules]
         self._tables: dict[int, tuple[Table, frozenset[str]]] = {}
 
     def __call__(self, rule: Rule, table: Table, chain: Chain | None, family: int) -> str | None:
@@ -60,11 +70,14 @@ class TranslationRefusal(ValidityRefusal):
         unknown = None
         error = Severity.ERROR
         at = 0
-        for lint_rule, by_shape in zip(self.rules, self._by_shape):
+        values_ok = shape is not None and values_clean(rule, ctx.ruleset.family, ctx.registry)
+        for lint_rule, by_shape, by_values in zip(self.rules, self._by_shape, self._by_values):
             if by_shape:
                 at += 1
                 if clean and clean[at - 1]:
                     continue
+            elif by_values and values_ok:
+                continue
             for d in lint_rule.check_rule(rule, ctx):
                 if d.severity < error:
                     continue
@@ -123,3 +136,45 @@ class TranslationRefusal(ValidityRefusal):
         where = (True, chain.name) if chain.builtin else \
             (False, chain_callers(ctx, table).get(chain.name, frozenset()))
         return (id(table), family, where, tuple(matches), target_shape)
+
+
+def values_clean(rule: Rule, family: int, registry: Registry) -> bool:
+    """True when neither FW108 (InvalidValue) nor FW111 (WrongFamily) finds an error in ``rule``:
+    every value of a known option reads without error (with the -p before it where its type
+    depends on the protocol, as FW108 reads it, and without, as FW111 does), no extension or
+    option is of the other family, no option is inverted that cannot be or lacks values, no
+    extension's ``validate`` reports a refusal, and the rule is not `! -p all`.  False also for
+    what this does not decide (a placeholder, a whole-word value): the rules are asked then."""
+    for holder in holders(rule, registry):
+        ext, node = holder.ext, holder.node
+        if ext.family is not None and ext.family != family:
+            return False
+        options = node.options
+        for opt in options:
+            spec = ext.option(opt.name) if opt.known else None
+            if spec is None:
+                continue
+            if spec.family is not None and spec.family != family:
+                return False
+            if opt.unresolved or (opt.negated and not spec.invertible):
+                return False
+            types = spec.value_types()
+            values = opt.values
+            if len(values) < len(types):
+                return False
+            if values and values[0] == opt.written:
+                return False  # perhaps a whole word (-ieth0): FW108 says what iptables reads
+            for vtype, text in zip(types, values):
+                if "{" in text:
+                    return False  # perhaps template syntax
+                if isinstance(_read(vtype, text, family, None), _Refusal):
+                    return False
+                if vtype.with_protocol is not None and \
+                        isinstance(_read(vtype, text, family, protocol_before(rule, opt)), _Refusal):
+                    return False
+        if ext.validate is not None and (any(placeholder(o) for o in options) or
+                                         any(problem.refused for problem in ext.validate(options, family))):
+            return False
+    builtin = rule.match("builtin")
+    popt = builtin.option("protocol") if builtin is not None else None
+    return popt is None or not popt.negated or not popt.values or protocol_number(popt.values[0]) != 0
