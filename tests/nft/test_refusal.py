@@ -115,3 +115,27 @@ def test_rules_of_one_shape_in_different_places_are_answered_each_as_validity_re
     assert {"FW103", "FW105", "FW106", "FW108", "FW112", "FW114"} <= codes
     assert sum(answer is None for answer in expected) > 200
     assert len(refusal._clean) < 300  # shapes (-i and -o names count), not 1200 rules
+
+
+def test_values_clean_says_clean_only_where_fw108_and_fw111_find_no_error():
+    """values_clean lets the translator skip FW108 and FW111: it must never say clean where either
+    finds an error, on every case of those two rules and of the other validity rules."""
+    from fwlint.lint import Context, Severity
+    from fwlint.nft.refusal import values_clean
+    from fwlint.rules.validity.invalid_value import InvalidValue
+    from fwlint.rules.validity.wrong_family import WrongFamily
+
+    said_clean = with_error = 0
+    for name, text, family in _case_rulesets():
+        for rs in parse_text(text, "case.rules", family):
+            for table in _tables(rs):
+                ctx = Context(rs, TranslationRefusal().registry, table=table)
+                for chain in _chains(table):
+                    for rule in chain.rules:
+                        errors = [d for r in (InvalidValue(), WrongFamily()) for d in r.check_rule(rule, ctx)
+                                  if d.severity >= Severity.ERROR]
+                        clean = values_clean(rule, rs.family, ctx.registry)
+                        assert not (clean and errors), (name, rule.text, errors)
+                        said_clean += clean
+                        with_error += bool(errors)
+    assert said_clean > 300 and with_error > 40
