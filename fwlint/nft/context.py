@@ -95,14 +95,13 @@ class RuleContext:
     """What an extension's ``nft`` callable is given for one rule."""
 
     def __init__(self, translator: "Translator", rule: "AstRule", family: int, table: str,
-                 chain: str, base_chain: bool, return_verdict: Statement | None = None) -> None:
+                 chain: str, base_chain: bool) -> None:
         self.translator = translator
         self.rule = rule
         self.family = family
         self.table = table
         self.chain = chain
         self.base_chain = base_chain
-        self.return_verdict = return_verdict
         self.table_family = translator.table_family
         self.inet = translator.table_family == "inet"
         self.json_only = translator.output_format == "json"

@@ -409,15 +409,14 @@ class Translator:
         return out
 
     def translate_rule(self, rule: AstRule, family: int, table: Table, chain: Chain,
-                       names: ChainNames, family_tag: int | None = None,
-                       return_verdict: Statement | None = None) -> list[NftRule]:
+                       names: ChainNames, family_tag: int | None = None) -> list[NftRule]:
         """The nft rules for one iptables rule: usually one; several when iptables makes several
         (``-s a,b``) or nft needs a rule per alternative; none when it cannot be translated (then
         a finding, and with allow_partial a comment carrying the rule)."""
         self.rules_read += 1
         if self.on_rule is not None and self.rules_read % 256 == 0:
             self.on_rule(self.rules_read)
-        ctx = RuleContext(self, rule, family, table.name, chain.name, chain.builtin, return_verdict)
+        ctx = RuleContext(self, rule, family, table.name, chain.name, chain.builtin)
         try:
             if id(rule) in self._loops:
                 raise Untranslatable(self._loops[id(rule)], rule.target.span if rule.target else rule.span,

@@ -16,12 +16,9 @@ def _drop(target, ctx):
 
 
 def _return(target, ctx):
-    """``return``; in a built-in chain whose rules nft holds in a per-family chain (an inet
-    table whose families' policies differ), the family's policy, which is what RETURN means
-    there."""
+    """``return`` (in a base chain nft then applies the chain's policy, as iptables does; an
+    inet table's per-family chains are jumped to, with the family's policy after the jump)."""
     ctx.options(target)
-    if ctx.base_chain and ctx.return_verdict is not None:
-        return [ctx.return_verdict]
     return [ctx.verdict("return")]
 
 
