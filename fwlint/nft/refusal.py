@@ -50,6 +50,9 @@ class TranslationRefusal(ValidityRefusal):
                           for r in self.rules]
         self._clean: dict[tuple, tuple[bool, ...]] = {}  # shape -> for each shape rule: no error
         self._by_values = [type(r) is InvalidValue or type(r) is WrongFamily for r in self.rules]
+        # every rule asked by shape or by values: a clean shape with clean values is answered at once
+        self._covered = all(a or b for a, b in zip(self._by_shape, self._by_values))
+        self._shape_count = sum(self._by_shape)
         self._tables: dict[int, tuple[Table, frozenset[str]]] = {}
 
     def __call__(self, rule: Rule, table: Table, chain: Chain | None, family: int) -> str | None:
@@ -67,10 +70,15 @@ class TranslationRefusal(ValidityRefusal):
                 except Exception:  # noqa: BLE001 - asked one by one below, as ValidityRefusal asks
                     found = ()
             clean = found
+        try:
+            values_ok = shape is not None and values_clean(rule, ctx.ruleset.family, ctx.registry)
+        except Exception:  # noqa: BLE001 - FW108 and FW111 are asked, in their turn, as before
+            values_ok = False
+        if values_ok and self._covered and len(clean) == self._shape_count and all(clean):
+            return None
         unknown = None
         error = Severity.ERROR
         at = 0
-        values_ok = shape is not None and values_clean(rule, ctx.ruleset.family, ctx.registry)
         for lint_rule, by_shape, by_values in zip(self.rules, self._by_shape, self._by_values):
             if by_shape:
                 at += 1

@@ -22,7 +22,8 @@ built by the builder.  Files under ``SHAPES_FROM`` rule lines are built line by 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fwlint.ast import Counters, Match, Option, Rule, Span, Target, Word
 from fwlint.extensions import Registry
