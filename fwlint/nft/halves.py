@@ -26,7 +26,6 @@ import gc
 import json
 import mmap
 import os
-import struct
 import sys
 import weakref
 from multiprocessing.connection import Connection
@@ -65,8 +64,13 @@ def translate_split(translator: Translator, work: list[Work], family: int, names
     """Translate the rules of ``work`` into their nft chains (as translating them one after the
     other in this process would), the later part in a forked child."""
     total = len(work)
-    shared = mmap.mmap(-1, 16)  # where the translator is, where the child's part begins
-    struct.pack_into("qq", shared, 0, 0, total)
+    shared = mmap.mmap(-1, 16)
+    # [0]: where the translator is, [1]: where the child's part begins.  Each is read and written
+    # as one aligned 8-byte word through this view: struct.pack_into would clear the bytes before
+    # writing them, and the other process, reading then, would see 0 (the translator stopping
+    # at once and leaving the rest to the child)
+    cells = memoryview(shared).cast("q")
+    cells[0], cells[1] = 0, total
     read_fd, write_fd = os.pipe()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -81,7 +85,7 @@ def translate_split(translator: Translator, work: list[Work], family: int, names
             gc.disable()
             translator.on_rule = None
             translator.in_child = True
-            results = _child(translator, work, family, names, shared)
+            results = _child(translator, work, family, names, cells)
             conn = Connection(write_fd, readable=False)
             conn.send(results)
             conn.close()
@@ -94,7 +98,7 @@ def translate_split(translator: Translator, work: list[Work], family: int, names
     conn = Connection(read_fd, writable=False)
     finalizer = weakref.finalize(conn, _stop, pid, conn)
     try:
-        stop = _parent(translator, work, family, names, shared)
+        stop = _parent(translator, work, family, names, cells)
         try:
             start, rendered, events = conn.recv()
         except (EOFError, OSError):
@@ -103,17 +107,17 @@ def translate_split(translator: Translator, work: list[Work], family: int, names
         _take(translator, work, family, names, stop, start, rendered, events)
     finally:
         finalizer()
+        cells.release()
         shared.close()
 
 
 def _parent(translator: Translator, work: list[Work], family: int, names: ChainNames,
-            shared: mmap.mmap) -> int:
+            cells: memoryview) -> int:
     """Translate from the first rule until the child's part; return where it begins."""
-    unpack, pack = struct.unpack_from, struct.pack_into
     index = 0
     while True:
-        pack("q", shared, 0, index)
-        if index >= unpack("q", shared, 8)[0]:
+        cells[0] = index
+        if index >= cells[1]:
             return index
         rule, table, chain, nft_chain = work[index]
         nft_chain.rules.extend(translator.translate_rule(rule, family, table, chain, names))
@@ -121,7 +125,7 @@ def _parent(translator: Translator, work: list[Work], family: int, names: ChainN
 
 
 def _child(translator: Translator, work: list[Work], family: int, names: ChainNames,
-           shared: mmap.mmap) -> tuple[int, list, dict]:
+           cells: memoryview) -> tuple[int, list, dict]:
     """Translate chunks from the last rule backwards while the translator is far enough away:
     (where the part begins, each rule's rendered nft rules from there, or None where the
     translator must do the rule; the findings of the rules that have some, by index)."""
@@ -131,12 +135,12 @@ def _child(translator: Translator, work: list[Work], family: int, names: ChainNa
     events: dict[int, tuple] = {}
     failures, notes, diagnostics = translator.failures, translator.notes, translator.diagnostics
     while True:
-        at = struct.unpack_from("q", shared, 0)[0]
+        at = cells[0]
         size = max(_SMALLEST_CHUNK, min(_CHUNK, (low - at) // 4))
         start = max(low - size, at + _MARGIN)
         if start >= low:
             break
-        struct.pack_into("q", shared, 8, start)
+        cells[1] = start
         chunk: list = []
         for index in range(start, low):
             rule, table, chain, nft_chain = work[index]
