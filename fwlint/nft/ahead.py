@@ -22,7 +22,6 @@ import gc
 import mmap
 import os
 import signal
-import struct
 import sys
 import weakref
 from multiprocessing.connection import Connection
@@ -46,6 +45,15 @@ def _processors() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def _flush_before_fork() -> None:
+    """Write out what stdout and stderr hold, so that a forked child does not write it again."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def refusals_ahead(refusal: Refusal, ruleset: Ruleset,
@@ -73,21 +81,20 @@ class RefusalsAhead:
         self.position = {id(rule): (i, table, chain) for i, (rule, table, chain) in enumerate(work)}
         self.answers: list = [_MISSING] * len(work)
         self.conn: Connection | None = None
-        self.shared = mmap.mmap(-1, 8)  # the index of the rule the translator is at
-        struct.pack_into("q", self.shared, 0, -1)
+        self.shared = mmap.mmap(-1, 8)
+        # the index of the rule the translator is at, read and written as one aligned 8-byte word
+        # (struct.pack_into clears the bytes before writing them: the other process may see 0)
+        self.at = memoryview(self.shared).cast("q")
+        self.at[0] = -1
         read_fd, write_fd = os.pipe()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError, AttributeError):
-                pass
+        _flush_before_fork()
         pid = os.fork()
         if pid == 0:  # the child: answer, send, leave without running any exit handler
             status = 1
             try:
                 os.close(read_fd)
                 gc.disable()
-                _answer(refusal, work, family, Connection(write_fd, readable=False), self.shared)
+                _answer(refusal, work, family, Connection(write_fd, readable=False), self.at)
                 status = 0
             except BaseException:  # noqa: BLE001 - the parent works the answers out itself
                 pass
@@ -114,7 +121,7 @@ class RefusalsAhead:
         known = self.position.get(id(rule))
         if known is not None and family == self.family and known[1] is table and known[2] is chain:
             index = known[0]
-            struct.pack_into("q", self.shared, 0, index)
+            self.at[0] = index
             answer = self.answers[index]
             if answer is _MISSING:
                 self._receive()
@@ -143,13 +150,13 @@ class RefusalsAhead:
 
 
 def _answer(refusal: Refusal, work: list[tuple[Rule, Table, Chain]], family: int, conn: Connection,
-            shared: mmap.mmap) -> None:
+            at_rule: memoryview) -> None:
     start = 0
     batch: list[str | None] = []
     index = 0
     total = len(work)
     while index < total:
-        at = struct.unpack_from("q", shared, 0)[0]
+        at = at_rule[0]
         if at >= index:  # the translator got here first: start again ahead of it
             if batch:
                 conn.send((start, batch))

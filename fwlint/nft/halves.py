@@ -26,13 +26,12 @@ import gc
 import json
 import mmap
 import os
-import sys
 import weakref
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from fwlint.ast import Chain, Rule, Table
-from fwlint.nft.ahead import _processors, _stop
+from fwlint.nft.ahead import _flush_before_fork, _processors, _stop
 from fwlint.nft.expr import NftRule
 
 if TYPE_CHECKING:
@@ -72,11 +71,7 @@ def translate_split(translator: Translator, work: list[Work], family: int, names
     cells = memoryview(shared).cast("q")
     cells[0], cells[1] = 0, total
     read_fd, write_fd = os.pipe()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
+    _flush_before_fork()
     pid = os.fork()
     if pid == 0:  # the child: translate from the end, send, leave without running exit handlers
         status = 1
