@@ -6,7 +6,8 @@ from fwlint.ast import Option
 from fwlint.extensions import NoNft, OptionSpec, ValueProblem, target
 from fwlint.extensions.values import PREFIX_OR_MASK, UINT8, UINT16, UINT32, choice_list, integer
 
-_TUPLE = choice_list("src", "dst", "sport", "dport", "spi", "proto", "ct", what="hash field")
+_TUPLE = choice_list("src", "dst", "sport", "dport", "spi", "proto", "ct", what="hash field",
+                     prefix=True)  # libxt_HMARK: a case-blind beginning, the first in this order
 # --hmark-tuple sets the mask option of each field it names: giving that option too is giving it
 # twice ("HMARK: option "--hmark-src-prefix" can only be used once")
 _TUPLE_SETS = {"src": "hmark-src-prefix", "dst": "hmark-dst-prefix", "sport": "hmark-sport-mask",
