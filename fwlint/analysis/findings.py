@@ -129,8 +129,7 @@ class _ChainFindings:
         self.tm = tm
         self.a = a
         self.enc = model.encoding
-        self._next_other: dict[str, list[int]] = {}
-        self._next_same: dict[str, list[int]] = {}
+        self._next_index: dict[tuple[str, bool], list[int]] = {}
         self._inexact: list[int] | None = None
 
 
@@ -241,7 +240,8 @@ class _ChainFindings:
                 outcome = rule_outcome(rm, a.chain)
                 if outcome == "RETURN":
                     # returning what never comes changes nothing, harmlessly
-                    return Finding("FW202", "redundant-by-callers", a, rm, "redundant: " + message[len("never matches: "):],
+                    return Finding("FW202", "redundant-by-callers", a, rm,
+                                   "redundant: " + message[len("never matches: "):],
                                    blockers=callers, packets=rm.upper & enc.universe, outcome=outcome,
                                    approximations=rm.approximations)
                 return Finding("FW201", "shadowed-by-callers", a, rm, message, blockers=callers,
@@ -401,7 +401,8 @@ class _ChainFindings:
             ask = self.enc.ask
             if any(label != outcome and not ask.disjoint(t, u) for label, u in summary.may_decide.items()):
                 return True
-            return rm.goto and return_label(self.a.chain) != outcome and not ask.disjoint(t, summary.may_return)
+            return rm.goto and return_label(self.a.chain) != outcome and \
+                not ask.disjoint(t, summary.may_return)
         return rule_outcome(rm, self.a.chain) != outcome
 
     def redundant_later(self, i: int, rm: RuleModel, hit: Any, outcome: str,
@@ -436,31 +437,16 @@ class _ChainFindings:
         """For each rule, the index of the next rule after it that could give its packets
         ``outcome`` (a deciding rule with it, a jump, a header change); the number of rules
         when there is none."""
-        cached = self._next_same.get(outcome)
-        if cached is None:
-            a = self.a
-            n = len(a.rules)
-            cached = [n] * n
-            nxt = n
-            for k in range(n - 1, -1, -1):
-                cached[k] = nxt
-                rm = a.rules[k]
-                if rm.excluded:
-                    continue
-                if rm.jump is not None or (rm.action.steps and rm.action.kind in ("continue", "maybe")):
-                    nxt = k
-                elif rm.action.kind in ("decide", "return", "maybe"):
-                    label = a.return_label if rm.action.kind == "return" else rm.action.outcome
-                    if label == outcome:
-                        nxt = k
-            self._next_same[outcome] = cached
-        return cached
+        return self._next_deciding(outcome, True)
 
     def next_other(self, outcome: str) -> list[int]:
         """For each rule, the index of the next rule after it that could give its packets an
         outcome other than ``outcome`` (a deciding rule with another, a jump, a header change);
         the number of rules when there is none."""
-        cached = self._next_other.get(outcome)
+        return self._next_deciding(outcome, False)
+
+    def _next_deciding(self, outcome: str, same: bool) -> list[int]:
+        cached = self._next_index.get((outcome, same))
         if cached is None:
             a = self.a
             n = len(a.rules)
@@ -475,9 +461,9 @@ class _ChainFindings:
                     nxt = k
                 elif rm.action.kind in ("decide", "return", "maybe"):
                     label = a.return_label if rm.action.kind == "return" else rm.action.outcome
-                    if label != outcome:
+                    if (label == outcome) == same:
                         nxt = k
-            self._next_other[outcome] = cached
+            self._next_index[(outcome, same)] = cached
         return cached
 
     def follow(self, i: int, outcome: str, absent: set[int] = frozenset()

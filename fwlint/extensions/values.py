@@ -1378,6 +1378,28 @@ def _dscp_class(text: str, family: int) -> int:
     raise BadValue(f"{text!r} is not a DiffServ class (BE, EF, AF11-AF43 or CS0-CS7)")
 
 
+_LEADING_DECIMAL = re.compile(r"[+-]?[0-9]+")
+
+
+def _atoi_positive(text: str, family: int) -> int:
+    """A number as atoi() reads it into an int that must be above 0 (hashlimit's
+    --hashlimit-rate-interval in iptables 1.8.9, checked): leading blanks and a sign taken,
+    decimal digits read up to the first other character, the value cut to 32 bits (so
+    4294967296 is 0, refused, and 99999999999 is 1215752191)."""
+    m = _LEADING_DECIMAL.match(text.lstrip(_C_SPACE))
+    whole = int(m.group()) if m else 0
+    whole = max(-(1 << 63), min(whole, (1 << 63) - 1))  # strtol's clamp to a long
+    value = (whole + (1 << 31)) % (1 << 32) - (1 << 31)  # then to an int
+    if value <= 0:
+        raise BadValue(f"{text!r} is not a number above 0 (iptables reads it as {value})")
+    if text != str(value):
+        _note(f"iptables reads {text!r} as {value}")
+    return value
+
+
+ATOI_POSITIVE = ValueType("number above 0", _atoi_positive)
+
+
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:T(\d{1,2})(?::(\d{1,2})(?::(\d{1,2}))?)?)?)?)?$")
 
 

@@ -5,6 +5,7 @@ from typing import Iterator
 from fwlint.ast import Option
 from fwlint.extensions import Opaque, OptionSpec, ValueProblem, match
 from fwlint.extensions.values import (
+    ATOI_POSITIVE,
     HASHLIMIT_BURST,
     HASHLIMIT_RATE,
     PREFIX_LENGTH,
@@ -226,7 +227,7 @@ EXTENSION = match(
     OptionSpec("hashlimit-htable-gcinterval", value=UINT32, help="milliseconds between garbage collections"),
     OptionSpec("hashlimit-rate-match", arity=0,
                help="classify flows by rate (above/below) instead of limiting them"),
-    OptionSpec("hashlimit-rate-interval", value=UINT32,
+    OptionSpec("hashlimit-rate-interval", value=ATOI_POSITIVE,
                help="seconds between rate samples, with --hashlimit-rate-match"),
     summary="per-group rate limit (per source, destination, port ...)",
     nft=_nft,

@@ -14,15 +14,24 @@ _TUPLE_SETS = {"src": "hmark-src-prefix", "dst": "hmark-dst-prefix", "sport": "h
                "dport": "hmark-dport-mask", "spi": "hmark-spi-mask", "proto": "hmark-proto-mask"}
 
 
-def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
-    given = {o.name for o in options}
-    masks = set(given)  # what the options and the tuple set (checked by the kernel at commit)
+def _tuple_fields(options: tuple[Option, ...], family: int) -> list[str]:
+    """The fields --hmark-tuple names, in lower case (none when it is absent or refused: a
+    value iptables refuses is reported for itself)."""
+    fields: list[str] = []
     for opt in options:
         if opt.name == "hmark-tuple" and opt.value is not None:
             try:
-                masks |= {_TUPLE_SETS.get(f.lower(), "") for f in _TUPLE.parse(opt.value, family)}  # type: ignore[attr-defined]
+                fields.extend(f.lower() for f in _TUPLE.parse(opt.value, family))  # type: ignore[attr-defined]
             except ValueError:
-                pass
+                continue
+    return fields
+
+
+def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
+    given = {o.name for o in options}
+    fields = _tuple_fields(options, family)
+    # what the options and the tuple set (checked by the kernel at commit)
+    masks = given | {_TUPLE_SETS.get(field, "") for field in fields}
     if "hmark-spi-mask" in masks and masks & {"hmark-sport-mask", "hmark-dport-mask"}:
         yield ValueProblem("hmark-tuple" if "hmark-tuple" in given else "hmark-spi-mask",
                            "an SPI mask with a port mask (spi and sport/dport): the kernel refuses "
@@ -30,18 +39,11 @@ def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem
     if "hmark-spi" in given and given & {"hmark-sport", "hmark-dport"}:
         yield ValueProblem("hmark-spi", "--hmark-spi with --hmark-sport or --hmark-dport: the kernel "
                                         "refuses to set both")
-    for opt in options:
-        if opt.name != "hmark-tuple" or opt.value is None:
-            continue
-        try:
-            fields = _TUPLE.parse(opt.value, family)
-        except ValueError:
-            continue  # reported for itself
-        for field in sorted(f.lower() for f in fields):  # type: ignore[attr-defined]
-            if _TUPLE_SETS.get(field) in given:
-                yield ValueProblem(_TUPLE_SETS[field], f"--{_TUPLE_SETS[field]} given with "
-                                   f"--hmark-tuple {field}, which sets it already: iptables "
-                                   "refuses it twice")
+    for field in sorted(fields):
+        if _TUPLE_SETS.get(field) in given:
+            yield ValueProblem(_TUPLE_SETS[field], f"--{_TUPLE_SETS[field]} given with "
+                               f"--hmark-tuple {field}, which sets it already: iptables "
+                               "refuses it twice")
 
 
 def _meaning(target, enc):
