@@ -104,16 +104,27 @@ class Side:
 
     def send(self, op: str, **arguments: Any) -> None:
         assert self.agent is not None and self.agent.stdin is not None
-        self.agent.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
-        self.agent.stdin.flush()
+        try:
+            self.agent.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
+            self.agent.stdin.flush()
+        except BrokenPipeError:
+            raise self._stopped() from None
+
+    def _stopped(self) -> LabError:
+        """The error for an agent that has gone: the last line it wrote to stderr, and how it
+        ended (its exit status, or the signal that killed it)."""
+        assert self.agent is not None
+        error = self.agent.stderr.read() if self.agent.stderr is not None else ""
+        last = error.strip().splitlines()[-1] if error.strip() else "no message"
+        status = self.agent.wait()
+        ended = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
+        return LabError(f"the {self.kind} agent stopped ({ended}): {last}")
 
     def receive(self) -> dict[str, Any]:
         assert self.agent is not None and self.agent.stdout is not None
         line = self.agent.stdout.readline()
         if not line:
-            error = self.agent.stderr.read() if self.agent.stderr is not None else ""
-            last = error.strip().splitlines()[-1] if error.strip() else "no message"
-            raise LabError(f"the {self.kind} agent stopped: {last}")
+            raise self._stopped()
         reply = json.loads(line)
         if "error" in reply:
             raise LabError(f"the {self.kind} agent: {reply['error']}")
@@ -145,7 +156,10 @@ class Side:
             self.agent.wait()
         for stream in (self.agent.stdin, self.agent.stdout, self.agent.stderr):
             if stream is not None:
-                stream.close()
+                try:
+                    stream.close()
+                except BrokenPipeError:
+                    pass  # what was left unsent to an agent that has gone: nothing to keep
         self.agent = None
 
     # --- rulesets ---

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from fwlint.cli import main
 from fwlint.parse import parse_text
 from fwlint.verify.comparison import compare, probes_for
-from fwlint.verify.lab import LoadError
+from fwlint.verify.lab import Lab, LabError, LoadError
 from fwlint.verify.probes import Probe, ProbeSet
 from fwlint.verify.translation import format_report, verify_rulesets
 from tests.kernel.conftest import IN_CI, require_root_and
@@ -845,3 +845,16 @@ def test_translate_verify_without_root_says_so_in_one_line(tmp_path, capsys, mon
     assert status == 2
     assert out == ""
     assert err == "fwlint: --verify: root is needed (the comparison runs in network namespaces it creates)\n"
+
+
+def test_an_agent_that_dies_is_reported_with_how_it_ended_and_the_lab_still_goes() -> None:
+    """An agent killed mid-run: the next request raises LabError saying how it ended (not a
+    bare BrokenPipeError), and leaving the lab still deletes both namespaces."""
+    need_lab()
+    prefix = unique_prefix()
+    with pytest.raises(LabError, match=r"^the nft agent stopped \(killed by signal 9\): "):
+        with Lab(prefix) as lab:
+            lab.nft.agent.kill()
+            lab.nft.agent.wait()
+            lab.nft.call("flush")
+    assert namespaces(prefix) == set()
