@@ -355,16 +355,24 @@ def _explain(lab: Lab, difference: Difference, rulesets: Sequence[Ruleset], wait
     try:
         lab.both("run", batch=0xFFFF, probes=[_agent_probe(probe, 0)], wait=wait, settle=settle)
     finally:
-        traced = lab.nft.stop_trace(monitor)
+        traced = lab.nft.stop_trace(monitor, "output" if probe.path == "output" else "prerouting")
     after = lab.iptables.iptables_counters(families)
     shown: list[str] = []
+    passed = _PATH_CHAINS[probe.path]
     for counted in moved_rules(before, after):
+        if counted.chain in BUILTIN_HOOK_CHAINS and counted.chain not in passed:
+            continue  # the host's reply to the probe, not the probe
         where = _source_of(rulesets, probe.family, counted.table, counted.chain, counted.index)
         how = "decided by" if is_deciding(counted.text) else "went through"
         shown.append(f"{how} {where}*{counted.table} {counted.text}")
     difference.iptables_rules = shown or ["decided by the chain policies (no rule matched)"]
     difference.nft_rules = _nft_lines(traced) or ["nft traced no verdict for it"]
     difference.explained = True
+
+
+BUILTIN_HOOK_CHAINS = frozenset({"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"})
+_PATH_CHAINS = {"input": {"PREROUTING", "INPUT"}, "forward": {"PREROUTING", "FORWARD", "POSTROUTING"},
+                "output": {"OUTPUT", "POSTROUTING"}}
 
 
 def _nft_lines(traced: list[str]) -> list[str]:

@@ -218,7 +218,7 @@ class Side:
         time.sleep(0.2)  # the monitor subscribes before the probe is sent
         return monitor
 
-    def stop_trace(self, monitor: subprocess.Popen) -> list[str]:
+    def stop_trace(self, monitor: subprocess.Popen, start_hook: str | None = None) -> list[str]:
         time.sleep(0.15)
         monitor.terminate()
         try:
@@ -227,19 +227,32 @@ class Side:
             monitor.kill()
             output, _ = monitor.communicate()
         self.run("nft", "delete", "table", "inet", TRACE_TABLE)
-        return traced_verdicts(output)
+        return traced_verdicts(output, start_hook)
 
 
-def traced_verdicts(output: str) -> list[str]:
+def traced_verdicts(output: str, start_hook: str | None = None) -> list[str]:
     """From ``nft monitor trace`` output: each rule that gave a verdict other than continue, and
-    each chain policy applied, as ``FAMILY TABLE CHAIN: RULE (verdict V)``, in order."""
+    each chain policy applied, as ``FAMILY TABLE CHAIN: RULE (verdict V)``, in order.
+
+    With ``start_hook`` ("prerouting" for a packet that comes in, "output" for one the host
+    sends), only the last packet that started at that hook is read: the probe itself, not the
+    packets that opened its connection before it nor the host's replies to it (a reset, an
+    ICMP error, a SYN-ACK), which the kernel traces under ids of their own."""
+    started: dict[str, str] = {}
+    for line in output.splitlines():
+        found = re.match(r"trace id (\S+) \S+ (\S+) (\S+) ", line.strip())
+        if found and found.group(2) == TRACE_TABLE:
+            started.setdefault(found.group(1), found.group(3))
+    chosen = None
+    if start_hook is not None:
+        chosen = next((tid for tid, hook in reversed(started.items()) if hook == start_hook), None)
     out: list[str] = []
     for line in output.splitlines():
-        found = re.match(r"trace id \S+ (\S+) (\S+) (\S+) (rule .*|policy .*|verdict .*)$", line.strip())
+        found = re.match(r"trace id (\S+) (\S+) (\S+) (\S+) (rule .*|policy .*|verdict .*)$", line.strip())
         if not found:
             continue
-        family, table, chain, what = found.groups()
-        if table == TRACE_TABLE:
+        trace_id, family, table, chain, what = found.groups()
+        if table == TRACE_TABLE or (chosen is not None and trace_id != chosen):
             continue
         if what.startswith("rule ") and what.endswith("(verdict continue)"):
             continue

@@ -289,6 +289,9 @@ def test_a_wrong_translation_is_caught_with_the_rules_that_decided() -> None:
     assert ("decided by pair.v4:15: *filter -A INPUT -p tcp -m tcp --dport 23 -j REJECT --reject-with "
             "tcp-reset") in d.iptables_rules
     assert "decided by ip hand input: rule tcp dport 23 accept (verdict accept)" in d.nft_rules
+    # the host's SYN-ACK to the probe is not what decided it
+    assert not any(" output" in line for line in d.nft_rules), d.nft_rules
+    assert not any("-A OUTPUT" in line for line in d.iptables_rules), d.iptables_rules
     text = format_report(report)
     assert f"{d.probe.describe()}  ({d.probe.origin})" in text
     assert "met a different fate" in text
