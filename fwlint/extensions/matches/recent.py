@@ -51,9 +51,10 @@ def _nft(match, ctx):
     --seconds: --set as ``update @recent_NAME { ip saddr }``, --rcheck as ``ip saddr
     @recent_NAME``, --update as that and the update, --remove as ``ip saddr @recent_NAME delete
     @recent_NAME { ip saddr }``; --rdest and --mask choose and mask the address.  Approximate
-    (FW602): nft keeps one timeout per address, not ipt_recent's last hits, so --hitcount is
-    not tested and rules of one list that give different --seconds share the longest; a full
-    set takes no new address (ipt_recent forgets its oldest)."""
+    (FW602): nft keeps one timeout per address, not ipt_recent's last hits, so rules of one list
+    that give different --seconds share the longest, and a full set takes no new address
+    (ipt_recent forgets its oldest).  --hitcount above 1 (with --rcheck or --update) cannot be
+    counted: FW601."""
     import ipaddress
 
     opts = ctx.options(match)
@@ -69,14 +70,19 @@ def _nft(match, ctx):
         if mask != full:
             key = ctx.masked(key, ctx.symbol(str(mask)))
     seconds = ctx.value(opts["seconds"]) if "seconds" in opts else None
+    if "hitcount" in opts and ("rcheck" in opts or "update" in opts):
+        hits = int(ctx.value(opts["hitcount"]))
+        if hits > 1:  # 0 tests nothing; every address in the list has been seen at least once
+            window = "" if seconds is None else f" within {seconds} second{'s' if seconds != 1 else ''}"
+            ctx.refuse(f"--hitcount {hits}: nft's sets keep one timeout per address, not the times of "
+                       f"its last hits, so they cannot count {hits} hits{window} (translated without the "
+                       "count, the rule would take every address in the list)", opts["hitcount"])
     set_name = ctx.dynamic_set(f"recent_{name}", ctx.address_type(), timeout=seconds, size=65535,
                                note=f"recent list {name}")
     ref = f"@{set_name}"
     member = ctx.match(key, ctx.literal(ref, ref), False)
     not_member = ctx.match(key, ctx.literal(ref, ref), True)
     differs = ["nft keeps one timeout per address, not the times of its last hits"]
-    if "hitcount" in opts:
-        differs.append(f"--hitcount {opts['hitcount'].values[0]} is not tested")
 
     def update(op):
         return ctx.statement(f"{op} {ref} {{ {key.text} }}",

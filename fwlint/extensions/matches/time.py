@@ -8,8 +8,8 @@ from fwlint.extensions.values import DATE, MONTHDAY_LIST, TIME_OF_DAY, WEEKDAY_L
 
 
 def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem]:
-    """--contiguous is for a span over midnight: iptables refuses it unless the stop time
-    (23:59:59 by default) comes before the start time (00:00:00 by default)."""
+    """--contiguous is for a span over midnight: iptables refuses it when the stop time
+    (23:59:59 by default) comes after the start time (00:00:00 by default)."""
     given = {o.name: o for o in options}
     if "contiguous" not in given:
         return
@@ -20,9 +20,9 @@ def _validate(options: tuple[Option, ...], family: int) -> Iterator[ValueProblem
             if "timestop" in given else 86399  # type: ignore[arg-type]
     except ValueError:
         return  # reported for itself
-    if stop >= start:
-        yield ValueProblem("contiguous", "--contiguous only with a --timestop before the --timestart "
-                                         "(a span over midnight): iptables refuses it otherwise")
+    if stop > start:  # equal times are the whole day, which iptables takes with --contiguous
+        yield ValueProblem("contiguous", "--contiguous only with a --timestop at or before the "
+                                         "--timestart (a span over midnight): iptables refuses it otherwise")
 
 
 def _nft(match, ctx):
@@ -70,15 +70,16 @@ def _nft(match, ctx):
 
     start = ctx.value(opts["timestart"]) if "timestart" in opts else 0
     stop = ctx.value(opts["timestop"]) if "timestop" in opts else 86399
-    over_midnight = start > stop
+    # xt_time: a start before the stop is that span; otherwise (a stop before the start, or the
+    # two equal) every second but those after the stop and before the start, which is every
+    # second of the day when the start is the stop or the second after it
+    over_midnight = start >= stop
     if "timestart" in opts or "timestop" in opts:
         if not over_midnight:
             if (start, stop) != (0, 86399):
                 parts.append(ctx.match(hour, span(start, stop)))
         elif start > stop + 1:  # the hours outside are stop+1 .. start-1
             parts.append(ctx.match(hour, span(stop + 1, start - 1), True))
-        else:
-            over_midnight = False
     if "weekdays" not in opts:
         return parts
     opt = opts["weekdays"]
@@ -95,11 +96,15 @@ def _nft(match, ctx):
         return ctx.set([ctx.number(d % 7, "day") for d in numbers])
 
     if over_midnight and "contiguous" in opts:
+        # the seconds up to the stop count as the day before
         base = [p for p in parts if p.left is not hour]
-        late = ctx.compare(hour, ">=", seconds(start))
-        early = ctx.compare(hour, "<=", seconds(stop))
-        return ctx.any_of([*base, late, ctx.match(ctx.meta("day"), day_set(days))],
-                          [*base, early, ctx.match(ctx.meta("day"), day_set([d + 1 for d in days]))])
+        early = [*base, ctx.compare(hour, "<=", seconds(stop)),
+                 ctx.match(ctx.meta("day"), day_set([d + 1 for d in days]))]
+        late_from = max(start, stop + 1)
+        if late_from > 86399:
+            return early
+        late = ctx.compare(hour, ">=", seconds(late_from))
+        return ctx.any_of([*base, late, ctx.match(ctx.meta("day"), day_set(days))], early)
     parts.append(ctx.match(ctx.meta("day"), day_set(days)))
     return parts
 
