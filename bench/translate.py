@@ -15,9 +15,10 @@ and the children it waits for):
 - the same work in stages, each in a fresh process (cold caches, as in a run): parse (text to
   AST), emit (AST to nft rules without the validity pass), translate with the validity pass (the
   FW1xx rules on every rule, which the translator runs to leave out what iptables refuses) in
-  one process and shared with a second one as `fwlint translate` shares it (fwlint.nft.halves:
-  each takes a part of the rules, the second renders its part), and render (nft rules to text);
-  their CPU time is the main process's only;
+  one process and shared with a second one (fwlint.nft.halves: each takes a part of the rules,
+  the second renders its part), parse and translation both shared as `fwlint translate` shares
+  them (fwlint.nft.split: each process builds the rules it translates), and render (nft rules
+  to text); their CPU time is the main process's only;
 - loading the result into a kernel, in a network namespace made for the purpose and deleted
   after (root only): fwlint's output through libnftables (the ``nftables`` Python module, text
   and JSON) and with ``nft -f``, against ``nft -f`` of the C translator's output.  The C output
@@ -121,6 +122,12 @@ def clock(name, fn):
     out[name] = (time.perf_counter() - wall, time.process_time() - cpu)
     return result
 
+if mode == "shared parse":
+    from fwlint.nft.split import translate_save
+    done = clock("translate", lambda: translate_save(text, path, None, Options(parallel=True)))
+    assert done is not None, "not taken by the shared parse"
+    print(json.dumps(out))
+    sys.exit(0)
 rulesets = clock("parse", lambda: parse_text(text, path))
 if mode == "one process":
     ahead.AHEAD_FROM = 10 ** 12
@@ -130,7 +137,7 @@ clock("render", lambda: to_text(translation.tables, "x"))
 print(json.dumps(out))
 """
 
-STAGES = ("emit", "one process", "two processes")
+STAGES = ("emit", "one process", "two processes", "shared parse")
 
 
 def stage_times(path: Path, repeat: int, env: dict[str, str]) -> dict[str, tuple[float, float]]:
@@ -146,6 +153,9 @@ def stage_times(path: Path, repeat: int, env: dict[str, str]) -> dict[str, tuple
             done = subprocess.run([sys.executable, "-c", STAGE_SCRIPT, str(path), mode], env=env,
                                   capture_output=True, text=True, check=True)
             found = json.loads(done.stdout.strip().splitlines()[-1])
+            if mode == "shared parse":
+                keep(mode, found["translate"])
+                continue
             keep("parse", found["parse"])
             if mode != "two processes":  # there the second process rendered its part already
                 keep("render", found["render"])
@@ -296,6 +306,9 @@ def bench_size(rules: int, seed: int, repeat: int, kernel: bool, work: Path, fwl
     rows.append(("  stage: translate with the validity pass, one process", stages["one process"], ""))
     rows.append(("  stage: translate with the validity pass, two processes", stages["two processes"],
                  "CPU: the main process's"))
+    rows.append(("  stage: parse and translate, both shared by two processes", stages["shared parse"],
+                 "text to nft rules as `fwlint translate` does it (fwlint.nft.split); CPU: the main "
+                 "process's"))
     rows.append(("  stage: render (nft rules to text)", stages["render"], ""))
 
     kernel_rows: list[tuple[str, float | None, str]] = []

@@ -177,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="read the input as IPv4 or IPv6, or merge both families into one "
                                 "inet table (default: each file's own family, a table each)")
     translate.add_argument("--table", default="fwlint", metavar="NAME",
-                           help="name of the nft table (default: fwlint)")
+                           help="name of the nft table (default: fwlint); filter, nat, mangle, raw "
+                                "and security only with --family inet (ip and ip6 tables of those "
+                                "names are iptables-nft's)")
     translate.add_argument("--optimize", action="store_true",
                            help="merge adjacent rules of one shape into sets and verdict maps")
     translate.add_argument("--counters", action="store_true",

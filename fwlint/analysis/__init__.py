@@ -10,6 +10,8 @@ Modules
               ("may reach"), the backward pass ("surely decided as").
 ``findings``  FW201-FW204 from the model, with the rules that cause each.
 ``native``    "is f within g?" / "do f and g meet?" asked of CUDD without building a BDD.
+``parallel``  a big table's leaf chains (no jump, no header change) shared with a forked
+              child; their findings, summaries and rule models come back as plain values.
 (``evaluate``, ``packet`` and ``trace`` are the concrete evaluator and ``fwlint trace``.)
 
 The model

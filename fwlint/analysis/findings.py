@@ -131,6 +131,7 @@ class _ChainFindings:
         self.enc = model.encoding
         self._next_index: dict[tuple[str, bool], list[int]] = {}
         self._inexact: list[int] | None = None
+        self._follow_tables: tuple[list[Any], list[bool], list[Any]] | None = None
 
 
     def run(self) -> list[Finding]:
@@ -494,22 +495,29 @@ class _ChainFindings:
                 x = x & ~k
             return x
 
-        for j in range(i + 1, len(a.rules)):
-            if coarse == false:
+        protocols, active, outside = self.follow_tables()
+        within_keys = ask.within_keys
+        coarse_key = None if coarse == false else ask.key(coarse)
+        rules = a.rules
+        for j in range(i + 1, len(rules)):
+            if coarse_key is None:
                 break
-            other = a.rules[j]
-            if other.excluded or j in absent:
+            if j in absent:
+                continue
+            other_protocol = protocols[j]
+            if other_protocol is False:  # left out of the model
                 continue
             steps += 1
             if steps > FOLLOW_BUDGET:
                 return _TOO_FAR
-            if protocol is not None and other.protocol is not None and other.protocol != protocol:
+            if protocol is not None and other_protocol is not None and other_protocol != protocol:
                 continue
-            action = other.action
-            if other.jump is None and not action.steps and action.kind == "continue":
+            if not active[j]:
                 continue  # LOG and the like: they decide nothing and change nothing
-            if ask.disjoint(coarse, other.upper):
+            if within_keys(coarse_key, outside[j]):  # no packet of coarse it may match
                 continue
+            other = rules[j]
+            action = other.action
             if other.jump is not None or action.steps:
                 found = self._follow_exact(j, exact_now(), outcome, absent, FOLLOW_BUDGET - steps + 1)
                 if found is None or found is _TOO_FAR:
@@ -530,11 +538,42 @@ class _ChainFindings:
             if kind != "maybe":
                 pending.append(other.lower)
                 coarse = coarse & ~other.lower
+                coarse_key = None if coarse == false else ask.key(coarse)
         # coarse is the rule's packets less the pending lowers: exact_now() is what of it reaches
         to_end = coarse != false and a.meets(i, coarse)
         if to_end and a.return_label != outcome:
             return None
         return takers, to_end, approx
+
+    def follow_tables(self) -> tuple[list[Any], list[bool], list[Any]]:
+        """Per rule of the chain, for ``follow``'s loop: its protocol number (None: any; False:
+        the rule is left out of the model), whether it may decide or change anything (not a
+        LOG and the like), and the key (``ask.key``) of the packets it cannot match."""
+        tables = self._follow_tables
+        if tables is None:
+            ask = self.enc.ask
+            protocols: list[Any] = []
+            active: list[bool] = []
+            outside: list[Any] = []
+            self._outside_sets: list[Any] = []  # keeps the sets the keys stand for alive
+            for rm in self.a.rules:
+                if rm.excluded:
+                    protocols.append(False)
+                    active.append(False)
+                    outside.append(None)
+                    continue
+                protocols.append(rm.protocol)
+                action = rm.action
+                moves = rm.jump is not None or bool(action.steps) or action.kind != "continue"
+                active.append(moves)
+                if moves:
+                    u = ~rm.upper
+                    self._outside_sets.append(u)
+                    outside.append(ask.key(u))
+                else:
+                    outside.append(None)
+            tables = self._follow_tables = (protocols, active, outside)
+        return tables
 
     def _follow_exact(self, start: int, X: Any, outcome: str, absent: set[int], budget: int
                       ) -> tuple[list[RuleModel], bool, list[str]] | None | object:
@@ -648,3 +687,25 @@ def compute_findings(model: Model) -> list[Finding]:
     """Every finding of FW201-FW204 in the model (worked out while it was built), chain by
     chain, in rule order."""
     return model.findings
+
+
+class RemoteFinding(Finding):
+    """A finding worked out in another process (fwlint.analysis.parallel): its ``packets``
+    are worked out in this one when first read (the chain's findings computed again)."""
+
+    @property  # type: ignore[override]
+    def packets(self) -> Any:
+        got = self.__dict__.get("_packets")
+        if got is None:
+            a = self.analysis
+            again = getattr(a, "_packets_again", None)
+            if again is None:
+                again = {f.rule.index: f.packets for f in chain_findings(a.model, a.tm, a)}
+                a.release()
+                a._packets_again = again
+            got = self.__dict__["_packets"] = again.get(self.rule.index)
+        return got
+
+    @packets.setter
+    def packets(self, value: Any) -> None:
+        self.__dict__["_packets"] = value

@@ -18,6 +18,9 @@ Per table block:
    from the walk and its entry, and the per-rule sets are then released (walked again if
    asked for), and so are its rules' BDDs (encoded again if read): CUDD slows down as the
    set of live nodes grows, and its garbage collections cost in proportion to it.
+   In a big table the leaf chains (those encoded in their turn: no jump, no header change)
+   are shared out with a forked child first (fwlint.analysis.parallel); the other chains
+   read only their summaries, which come back with their findings.
 
 Emptiness and inclusion questions ("does this set meet the packets reaching rule i?") are
 asked with ``Encoding.ask`` (fwlint.analysis.native: CUDD's ``Cudd_bddLeq``), which stops at
@@ -1131,7 +1134,7 @@ def _step_back(model: Model, tm: TableModel, chain: Chain, rm: RuleModel, label:
 def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
     """Encode every rule of ``ruleset``, then, chain by chain (callees first), walk it, summarise
     it and work out its findings (FW201-FW204, ``Model.findings``)."""
-    from fwlint.analysis.findings import chain_findings
+    from fwlint.analysis import parallel
 
     model = Model(ruleset, registry, ctx)
     for table in ruleset.tables:
@@ -1147,21 +1150,17 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
         _exclude_loops(tm)
         tm.order = _topological(tm)
         entries, callers = _entries(model, tm)
+        work = functools.partial(_work_out_chain, model, tm, deferred, entries, callers)
         found: dict[str, list[Any]] = {}
+        leaves = [name for name in reversed(tm.order) if name in deferred]
+        if parallel.available(sum(len(deferred[name].rules) for name in leaves)):
+            # the chains nothing depends on but through their summaries: shared with a child
+            found = parallel.share_chains(
+                leaves, work, functools.partial(parallel.describe_chain, model, tm),
+                functools.partial(parallel.apply_chain, model, tm, entries, callers, work))
         for name in reversed(tm.order):
-            if name in deferred:
-                tm.rules[name] = _encode_chain(model, tm, deferred[name])
-            analysis = _analyse(model, tm, name, entries.get(name, model.encoding.false))
-            analysis.callers = callers.get(name, [])
-            tm.analyses[name] = analysis
-            found[name] = chain_findings(model, tm, analysis)
-            analysis.release()
-            # only this chain's analysis reads its rules' sets: release them (read again, they
-            # are encoded again), so the live nodes are those of one chain, not of the ruleset
-            encode = _Reencode(model, tm, tm.chains[name])
-            for rm in tm.rules[name]:
-                rm.release(encode)
-            model.trim_caches()
+            if name not in found:
+                found[name] = work(name)
         live = _entered(model, tm)
         for chain in table.chains:  # in the order the chains are declared
             if chain.name in live:
@@ -1169,6 +1168,28 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
     model._ctx = None
     model._placement = {}
     return model
+
+
+def _work_out_chain(model: Model, tm: TableModel, deferred: dict[str, Chain], entries: dict[str, Any],
+                    callers: dict[str, list[RuleModel]], name: str) -> list[Any]:
+    """Encode chain ``name`` if it waited for its turn, walk and summarise it, work out its
+    findings (returned), and release its per-rule sets and its rules' BDDs."""
+    from fwlint.analysis.findings import chain_findings
+
+    if name in deferred:
+        tm.rules[name] = _encode_chain(model, tm, deferred[name])
+    analysis = _analyse(model, tm, name, entries.get(name, model.encoding.false))
+    analysis.callers = callers.get(name, [])
+    tm.analyses[name] = analysis
+    out = chain_findings(model, tm, analysis)
+    analysis.release()
+    # only this chain's analysis reads its rules' sets: release them (read again, they are
+    # encoded again), so the live nodes are those of one chain, not of the ruleset
+    encode = _Reencode(model, tm, tm.chains[name])
+    for rm in tm.rules[name]:
+        rm.release(encode)
+    model.trim_caches()
+    return out
 
 
 PLAIN_TARGETS = frozenset({"ACCEPT", "DROP", "REJECT", "RETURN", "LOG", "NFLOG",

@@ -38,6 +38,16 @@ class Plain:
         """No packet is in both ``f`` and ``g``."""
         return (f & g) == self.false
 
+    # For loops that ask many questions of the same sets: a key stands for a set (the caller
+    # keeps the set alive while it uses the key), and ``within_keys(key(f), key(g))`` is
+    # ``within(f, g)``; so ``within_keys(key(f), key(~g))`` is ``disjoint(f, g)``.
+
+    def key(self, f: Any) -> Any:
+        return f
+
+    def within_keys(self, f: Any, g: Any) -> bool:
+        return (f & ~g) == self.false
+
 
 class Native(Plain):
     """The questions through ``Cudd_bddLeq`` (builds nothing)."""
@@ -54,6 +64,12 @@ class Native(Plain):
 
     def disjoint(self, f: Any, g: Any) -> bool:
         return bool(self._leq(self._manager, int(f) - 2, int(~g) - 2))
+
+    def key(self, f: Any) -> Any:
+        return int(f) - 2
+
+    def within_keys(self, f: Any, g: Any) -> bool:
+        return bool(self._leq(self._manager, f, g))
 
 
 def _library(module: Any) -> Any | None:

@@ -515,6 +515,10 @@ def split_address(text: str, family: int) -> tuple[ipaddress.IPv4Address | ipadd
         bits = c_number(mask_text, 0, width)
         if bits is None:
             if c_number(mask_text) is not None:
+                if family == 4 and _inet_pton6(host) is not None:
+                    raise WrongFamily(f"{text} is an IPv6 address and prefix, in an IPv4 rule (prefix "
+                                      f"/{mask_text} is longer than 32 bits): an IPv6 ruleset is read as "
+                                      "one when its file name ends in .v6 or with --family 6", 6)
                 raise BadValue(f"prefix /{mask_text} is longer than {width} bits")
             raise BadValue(f"{mask_text!r} is not a prefix length (0-{width}) or a netmask")
         mask = ((1 << width) - 1) ^ ((1 << (width - bits)) - 1)

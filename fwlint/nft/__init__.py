@@ -11,7 +11,8 @@ libnftables JSON.
 - :mod:`fwlint.nft.command`: ``fwlint translate``.
 - :mod:`fwlint.nft.refusal`: the validity pass each rule goes through first (what iptables
   refuses is left out, FW601); :mod:`fwlint.nft.halves`: a big translation shared by two
-  processes (:mod:`fwlint.nft.ahead`: the validity pass of an inet translation in a second one).
+  processes (:mod:`fwlint.nft.split`: a big save file's parse shared too;
+  :mod:`fwlint.nft.ahead`: the validity pass of an inet translation in a second one).
 
 What nftables cannot express is finding FW601 (untranslatable); what it expresses only
 approximately, FW602 (approximate-translation).
@@ -71,6 +72,13 @@ def _translate(rulesets: Sequence[Ruleset], options: Options | None, family: str
                 diagnostics.extend(translator.diagnostics)
                 read += translator.rules_read
                 untranslated += translator.untranslated
+    unique = unique_diagnostics(diagnostics)
+    untranslated = sum(1 for d in unique if d.code == "FW601")
+    return Translation(tables, unique, read, untranslated)
+
+
+def unique_diagnostics(diagnostics: Sequence) -> list:
+    """The findings of a translation in order, each once."""
     seen = set()
     unique = []
     for d in sorted(diagnostics, key=lambda d: d.sort_key):
@@ -78,5 +86,4 @@ def _translate(rulesets: Sequence[Ruleset], options: Options | None, family: str
         if key not in seen:
             seen.add(key)
             unique.append(d)
-    untranslated = sum(1 for d in unique if d.code == "FW601")
-    return Translation(tables, unique, read, untranslated)
+    return unique

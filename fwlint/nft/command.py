@@ -10,8 +10,9 @@ finding writes nothing; with it, each such rule is written as a comment carrying
 text.  A script's commands iptables refuses are another matter: the script builds no such
 rule, so the translation of what it builds leaves them out and is written even without
 ``--allow-partial``; each is an FW601 finding and listed in the output's header.  The exit
-status is 1 whenever a rule was not translated or a command left out, 0 when every rule was
-translated (an approximation is a warning, not a failure), 2 for usage errors.  The output
+status is 1 whenever a rule was not translated or a command left out, or a source holds no
+table (an empty file: its empty table, which would delete an earlier translation when loaded, is
+not written; a file that is not text is one finding), 0 when every rule was translated (an approximation is a warning, not a failure), 2 for usage errors.  The output
 file is replaced in one rename.
 """
 
@@ -22,15 +23,18 @@ import sys
 from dataclasses import dataclass, field
 from typing import Sequence, TextIO
 
-from fwlint.ast import Ruleset
-from fwlint.check import UsageError
+from fwlint.ast import Ruleset, Span
+from fwlint.check import UsageError, not_text
 from fwlint.lint.diagnostic import Diagnostic, Severity
 from fwlint.nft import TranslateError, translate
-from fwlint.nft.emitter import Options
+from fwlint.nft.emitter import Options, Translation
 from fwlint.nft.names import is_identifier
 from fwlint.progress import progress
 
 FAMILIES = ("4", "6", "inet")
+IPTABLES_NFT_TABLES = frozenset({"filter", "nat", "mangle", "raw", "security"})
+"""The ip and ip6 tables iptables-nft manages: --table refuses them (an inet table of those names
+is nobody's but the user's: Debian's /etc/nftables.conf writes ``table inet filter``)."""
 FORMATS = ("nft", "json")
 
 KEEP_FROM = 10000
@@ -88,6 +92,11 @@ def load_sources(sources: Sequence[str], family: int | None, source_format: str 
     stdin_used = [False]
     for source in sources:
         text, name = _read(source, stdin_used)
+        reason = not_text(text)
+        if reason is not None:  # one finding, not one for every line of bytes (as fwlint check)
+            loaded.diagnostics.append(Diagnostic("FW601", "untranslatable", reason, Severity.ERROR,
+                                                 Span(name, 1, 1, 1, 1)))
+            continue
         if detect(name, text, source_format) != "script":
             loaded.rulesets.extend(parse_text(text, name, family, source_format_name="save"))
             continue
@@ -115,6 +124,57 @@ def load_sources(sources: Sequence[str], family: int | None, source_format: str 
                 continue  # findings above
             print(f"fwlint: {message}", file=stderr)
     return loaded
+
+
+SPLIT_BYTES = 100_000
+"""Size of a save file from which its parse may be shared by two processes (fwlint.nft.split)."""
+
+
+def _translate_big(source: str, family: str | None, source_format: str,
+                   options: Options) -> tuple[Loaded, Translation] | None:
+    """A big save file parsed and translated by two processes (fwlint.nft.split), or None
+    when it is not for that path."""
+    from fwlint.nft.split import translate_save
+    from fwlint.parse import source_format as detect
+
+    try:
+        if source == "-" or os.path.getsize(source) < SPLIT_BYTES:
+            return None
+    except OSError:
+        return None  # said when it is read
+    text, name = _read(source, [False])
+    if detect(name, text, source_format) == "script" or not_text(text) is not None:
+        return None
+    with progress("Translating", unit="rules") as bar:
+        done = translate_save(text, name, int(family) if family in ("4", "6") else None, options,
+                              on_rule=lambda n: bar.advance(256))
+    if done is None:
+        return None
+    translation, ruleset = done
+    return Loaded([ruleset]), translation
+
+
+def refused_source_lines(rulesets: Sequence[Ruleset]) -> list[tuple[str, str]]:
+    """The lines of the sources that are in no chain of the translation, each with its text
+    (a table without COMMIT: what is said of it), for the output's header: lines iptables-restore
+    refuses and rules of chains never declared (FW601 findings)."""
+    from fwlint.nft.emitter import _tables, problem_message, uncommitted
+
+    found: list[tuple[Span, str]] = []
+    for ruleset in rulesets:
+        lines = ruleset.source.splitlines() if ruleset.source else []
+        for problem in ruleset.problems:
+            if problem.warning:
+                continue  # iptables-restore takes the line; so does the translation (FW602)
+            line = problem.span.line
+            if uncommitted(ruleset, problem) or not 1 <= line <= len(lines):
+                found.append((problem.span, problem_message(ruleset, problem)))
+            else:
+                found.append((problem.span, lines[line - 1]))
+        for table in _tables(ruleset):
+            found.extend((rule.span, rule.text) for rule in table.undeclared_rules)
+    found.sort(key=lambda item: (item[0].file, item[0].line, item[0].column))
+    return [(f"{span.file}:{span.line}", text) for span, text in found]
 
 
 def write_output(path: str, text: str) -> None:
@@ -145,6 +205,10 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
     if not is_identifier(table):
         raise UsageError(f"--table {table}: not a name nft takes (letters, digits, _ . - /, not a "
                          "keyword)")
+    if table in IPTABLES_NFT_TABLES and family != "inet":
+        raise UsageError(f"--table {table}: ip {table} and ip6 {table} are iptables-nft's tables (Docker's "
+                         f"rules live there too), and the output begins with `delete table "
+                         f"ip {table}`: choose another name (the default is fwlint), or --family inet")
     ipsets = {}
     if ipset_files:
         from fwlint.nft.ipset import IpsetError, read_ipset_file
@@ -158,17 +222,26 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
                 raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     options = Options(table=table, output_format=output_format, counters=counters, optimize=optimize,
                       allow_partial=allow_partial, resolve=resolve, ipsets=ipsets, parallel=True)
-    loaded = load_sources(sources, int(family) if family in ("4", "6") else None, source_format, stderr)
+    big = _translate_big(sources[0], family, source_format, options) \
+        if len(sources) == 1 and family != "inet" and not optimize else None
+    if big is not None:
+        loaded, result = big
+    else:
+        loaded = load_sources(sources, int(family) if family in ("4", "6") else None, source_format, stderr)
+        if not loaded.rulesets:
+            if loaded.diagnostics:  # no source is a text file
+                for d in loaded.diagnostics:
+                    stderr.write(format_line(d) + "\n")
+                return 1
+            raise UsageError(f"no IPv{family} rules in {', '.join(sources)}")
+        total = sum(1 for rs in loaded.rulesets for _ in rs.rules())
+        with progress("Translating", total=total if total > 2048 else None, unit="rules") as bar:
+            try:
+                result = translate(loaded.rulesets, options, "inet" if family == "inet" else None,
+                                   on_rule=lambda n: bar.advance(256))
+            except TranslateError as err:
+                raise UsageError(str(err)) from None
     rulesets = loaded.rulesets
-    if not rulesets:
-        raise UsageError(f"no IPv{family} rules in {', '.join(sources)}")
-    total = sum(1 for rs in rulesets for _ in rs.rules())
-    with progress("Translating", total=total if total > 2048 else None, unit="rules") as bar:
-        try:
-            result = translate(rulesets, options, "inet" if family == "inet" else None,
-                               on_rule=lambda n: bar.advance(256))
-        except TranslateError as err:
-            raise UsageError(str(err)) from None
     diagnostics = sorted([*loaded.diagnostics, *result.diagnostics], key=lambda d: d.sort_key)
     # a script's commands iptables refuses build nothing: the translation of what the script
     # builds leaves them out (written without --allow-partial too); each is listed, exit status 1
@@ -177,24 +250,50 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
     for d in diagnostics:
         stderr.write(format_line(d) + "\n")
     written = not untranslated or allow_partial
+    # a source with no table (an empty file, a save file read as a script) would make an empty
+    # table, whose loading deletes an earlier translation: said, left out, exit status 1
+    from fwlint.nft.emitter import _tables
+
+    empty = [rs for rs in rulesets if not _tables(rs)]
+    for rs in empty:
+        what = "read as a script, it runs no iptables command" if rs.script is not None else \
+            "it holds no table iptables-restore applies (*filter ... COMMIT)"
+        print(f"fwlint: {rs.path or '-'}: {what}: no IPv{rs.family} table translated", file=stderr)
+    empty_tables = " and ".join(f"table {t.family} {t.name}" for t in result.tables)
+    if empty and family != "inet":
+        gone = {"ip" if rs.family == 4 else "ip6" for rs in empty}
+        result.tables = [t for t in result.tables if t.family not in gone]
+    nothing = bool(empty) and (len(empty) == len(rulesets) or not result.tables)
+    if nothing:
+        written = False
     if refused and not quiet:
         print(f"fwlint: {refused} command{'s' if refused != 1 else ''} of the script left out: iptables "
               f"refuses {'them' if refused != 1 else 'it'}, so the script builds no such rule", file=stderr)
     if untranslated and not quiet:
         count = untranslated
         what = f"{count} rule{'s' if count != 1 else ''} or line{'s' if count != 1 else ''}"
-        if allow_partial:
+        if allow_partial and nothing:
+            print(f"fwlint: {what} not translated (FW601)", file=stderr)
+        elif allow_partial:
             print(f"fwlint: {what} not translated (FW601): each is a comment in the output"
                   + (" (the JSON leaves them out)" if output_format == "json" else ""), file=stderr)
         else:
             print(f"fwlint: {what} not translated (FW601): nothing written (--allow-partial writes "
                   "the rest, each of them as a comment)", file=stderr)
+    if nothing and (allow_partial or not untranslated):
+        print(f"fwlint: nothing written: the empty {empty_tables} would delete an earlier translation "
+              "when loaded", file=stderr)
     if written:
         names = " and ".join(dict.fromkeys(rs.path for rs in rulesets if rs.path)) or "-"
         header = f"Translated by fwlint from {names}"
         if loaded.left_out:
             header += "\nLeft out: what iptables refuses, so the script builds no such rule"
             for where, text in loaded.left_out:
+                header += f"\n{where}: {text}"
+        refused_lines = refused_source_lines(rulesets)
+        if refused_lines:
+            header += "\nNot translated (FW601): lines iptables-restore refuses, and rules of chains never declared"
+            for where, text in refused_lines:
                 header += f"\n{where}: {text}"
         if output_format == "json":
             body = to_json(result.tables)
@@ -209,4 +308,4 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     if result.rules >= KEEP_FROM:
         KEPT.append((loaded, result))
-    return 1 if untranslated or refused else 0
+    return 1 if untranslated or refused or empty else 0

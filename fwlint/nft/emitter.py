@@ -15,7 +15,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Callable
 
-from fwlint.ast import BUILTIN_CHAINS, Chain, Ruleset, Span, Table
+from fwlint.ast import BUILTIN_CHAINS, Chain, Ruleset, Span, SyntaxProblem, Table
 from fwlint.ast import Rule as AstRule
 from fwlint.extensions import NoNft, Registry, default_registry
 from fwlint.lint.diagnostic import Diagnostic, Severity
@@ -177,9 +177,11 @@ class Translator:
         self.untranslated = 0
         self.on_rule = on_rule
         self.in_child = False  # translating a part of the rules in a child (fwlint.nft.halves)
+        self.table_wide = 0  # how many times a rule declared or looked up a table-wide object
         self.rendered_as: str | None = None  # the output form of rules a child rendered
         self._refusal = None
         self._late_refusal = None
+        self._refused_lines: frozenset[tuple[str, int]] = frozenset()
         if self.options.validity:
             from fwlint.nft.refusal import TranslationRefusal
 
@@ -211,6 +213,10 @@ class Translator:
             if used:
                 break
         self._conntrack[ruleset.family] = used
+        # a save file's lines iptables-restore refuses (-I past the chain's end, -t or -w on a rule
+        # line) are in their chains for the lint rules; leftovers() reports each
+        self._refused_lines = frozenset((p.span.file, p.span.line) for p in ruleset.problems
+                                        if not p.warning) if ruleset.script is None else frozenset()
         self._lint_context = Context(ruleset, self.registry)
         self._user_chains = {}
         self._table_objects = {}
@@ -246,9 +252,12 @@ class Translator:
                     f"chain {rule.chain} is never declared in *{table.name} (iptables-restore refuses "
                     "the file)", rule.chain_span or rule.span, refused=True))
         for problem in ruleset.problems:
+            if problem.warning:  # iptables-restore takes the line, as the translation does
+                self.diagnostics.append(_diagnostic(APPROXIMATE, Severity.WARNING, problem.span,
+                                                    problem_message(ruleset, problem)))
+                continue
             self.rules_read += 1
-            self._fail(None, Untranslatable(f"this line does not parse: {problem.message}",
-                                            problem.span, refused=True))
+            self._fail(None, Untranslatable(problem_message(ruleset, problem), problem.span, refused=True))
 
     def hooks(self, table: str, chain: str) -> frozenset[str]:
         from fwlint.lint.facts import hooks_reaching
@@ -262,6 +271,7 @@ class Translator:
         """A rule declares or looks up something of the whole table (a set, a meter, a limit, a
         helper, an ipset), whose name depends on the rules before it: in a child translating a
         part of the rules (fwlint.nft.halves), the translator does that rule instead."""
+        self.table_wide += 1
         if self.in_child:
             from fwlint.nft.halves import SharedState
 
@@ -275,8 +285,10 @@ class Translator:
         import ipaddress
 
         if not self.options.resolve:
-            raise Untranslatable(f"{name} is a host name: nftables takes addresses only; write the "
-                                 "address, or translate with --resolve to look it up now", span)
+            raise Untranslatable(f"{name} is a host name: nft would look it up once, with the loading "
+                                 "host's DNS, when the rules are loaded, so what the translation means "
+                                 "would depend on DNS then; write the address, or translate with "
+                                 "--resolve to look it up now", span)
         key = (name, family)
         if key not in self._resolved:
             try:
@@ -385,20 +397,7 @@ class Translator:
         split = self.options.parallel and not self.options.optimize and \
             halves.can_split(sum(len(c.rules) for t in _tables(ruleset) for c in _chains(t)))
         self.begin(ruleset, ahead=not split)
-        out: list[NftChain] = []
-        work: list[halves.Work] = []
-        for table in _tables(ruleset):
-            for chain in _chains(table):
-                nft_name = names.get(table.name, chain.name)
-                assert nft_name is not None
-                nft_chain = NftChain(nft_name, table.name, chain.name)
-                if chain.builtin:
-                    nft_chain.base = base_chain_spec(table.name, chain.name)
-                    nft_chain.policy = (chain.policy or "ACCEPT").lower()
-                elif nft_name != chain.name:
-                    nft_chain.note = f"iptables chain {chain.name} (table {table.name})"
-                work.extend((rule, table, chain, nft_chain) for rule in chain.rules)
-                out.append(nft_chain)
+        out, work = nft_chains(ruleset, names)
         if split:
             halves.translate_split(self, work, ruleset.family, names)
             self.rendered_as = self.output_format
@@ -416,6 +415,8 @@ class Translator:
         self.rules_read += 1
         if self.on_rule is not None and self.rules_read % 256 == 0:
             self.on_rule(self.rules_read)
+        if self._refused_lines and (rule.span.file, rule.span.line) in self._refused_lines:
+            return []  # its line's problem is the finding (leftovers), the output's header has it
         ctx = RuleContext(self, rule, family, table.name, chain.name, chain.builtin)
         try:
             if id(rule) in self._loops:
@@ -517,10 +518,7 @@ class Translator:
             nft_rule = NftRule(parts, list(actions), comment=comment, source=rule, spans=(rule.span,))
             if self.options.counters:
                 nft_rule.counter = True
-                if rule.counters is not None and i == 0:
-                    nft_rule.counters = (rule.counters.packets, rule.counters.bytes)
-                else:
-                    nft_rule.counters = (0, 0)
+                nft_rule.counters = (0, 0) if i else _rule_counters(rule, ctx)
             out.append(nft_rule)
         return out
 
@@ -571,6 +569,50 @@ class Translator:
         return text
 
 
+def _rule_counters(rule: AstRule, ctx: RuleContext) -> tuple[int, int]:
+    """The counters iptables gives a rule: those of ``-c PKTS BYTES`` (``--set-counters``) in
+    it, which iptables-restore applies with or without its -c; else those of ``[PKTS:BYTES]``
+    before it, which it applies with its -c (as --counters keeps them).  Both on one rule:
+    iptables-restore -c refuses it (multiple -c flags), without -c it keeps the rule's -c."""
+    written = _set_counters(rule)
+    if written is None:
+        return (rule.counters.packets, rule.counters.bytes) if rule.counters is not None else (0, 0)
+    if rule.counters is not None:
+        ctx.approximate(f"the rule has counters twice, [{rule.counters.packets}:{rule.counters.bytes}] "
+                        f"before it and -c {written[0]} {written[1]} in it: iptables-restore -c refuses "
+                        "it (multiple -c flags); without -c it keeps the rule's -c, and so does the "
+                        "translation", rule.counters.span)
+    return written
+
+
+def _set_counters(rule: AstRule) -> tuple[int, int] | None:
+    """The numbers of the rule's ``-c PKTS BYTES`` (or ``-c PKTS,BYTES``, or --set-counters and
+    its abbreviations), read as iptables reads them (sscanf %llu: the digits at the start)."""
+    if "-c" not in rule.text:  # --set-counters holds it too
+        return None
+    import re
+
+    from fwlint.parse.words import WordError, split_words
+
+    try:
+        words = split_words(rule.text, rule.span.file, rule.span.line, rule.span.column)
+    except WordError:
+        return None
+    for i, word in enumerate(words):
+        if word.kind != "option" or not (word.text == "-c" or word.text.startswith("--set-c") and
+                                         "--set-counters".startswith(word.text)):
+            continue
+        values = [w.text for w in words[i + 1:i + 3]]
+        if values and "," in values[0][1:]:
+            cut = values[0].index(",", 1)
+            values = [values[0][:cut], values[0][cut + 1:]]
+        numbers = [re.match(r"\s*\+?([0-9]+)", v) for v in values[:2]]
+        if len(numbers) == 2 and numbers[0] and numbers[1]:
+            return int(numbers[0].group(1)), int(numbers[1].group(1))
+        return None
+    return None
+
+
 def _prune_protocol(parts: list) -> list:
     """Leave out ``meta l4proto X`` when a later relation reads X's header (``tcp dport``): nft
     adds that test itself, where the relation stands.  So only when nothing between the two
@@ -602,9 +644,49 @@ def _has_transport(parts: list) -> bool:
     return False
 
 
+def nft_chains(ruleset: Ruleset, names: ChainNames) -> tuple[list[NftChain], list[tuple]]:
+    """The nft chains of a ruleset (names assigned already), without rules, and the work of
+    filling them: each rule with its table, chain and nft chain, in the order of the output."""
+    out: list[NftChain] = []
+    work: list[tuple] = []
+    for table in _tables(ruleset):
+        for chain in _chains(table):
+            nft_name = names.get(table.name, chain.name)
+            assert nft_name is not None
+            nft_chain = NftChain(nft_name, table.name, chain.name)
+            if chain.builtin:
+                nft_chain.base = base_chain_spec(table.name, chain.name)
+                nft_chain.policy = (chain.policy or "ACCEPT").lower()
+            elif nft_name != chain.name:
+                nft_chain.note = f"iptables chain {chain.name} (table {table.name})"
+            work.extend((rule, table, chain, nft_chain) for rule in chain.rules)
+            out.append(nft_chain)
+    return out, work
+
+
+def uncommitted(ruleset: Ruleset, problem: SyntaxProblem) -> bool:
+    """Whether ``problem`` is a save file's table without COMMIT (said at the file's end)."""
+    return ruleset.script is None and any(
+        t.commit_span is None and problem.message.startswith(f"table *{t.name} has no COMMIT")
+        for t in ruleset.tables)
+
+
+def problem_message(ruleset: Ruleset, problem: SyntaxProblem) -> str:
+    """The FW601 finding of a line iptables-restore refuses (or of a table it applies nothing of)."""
+    if uncommitted(ruleset, problem):
+        return f"{problem.message}: the translation leaves the table out"
+    if problem.warning:
+        return f"iptables-restore reads this line otherwise than it looks, and so does the translation: " \
+            f"{problem.message}"
+    return f"iptables-restore refuses this line: {problem.message}"
+
+
 def _tables(ruleset: Ruleset) -> list[Table]:
-    """The tables iptables-restore keeps (the last block of each name), in hook order."""
-    found = {t.name: t for t in ruleset.tables if t.name in BUILTIN_CHAINS}
+    """The tables iptables-restore keeps (the last committed block of each name: it applies
+    nothing of a save file's table without COMMIT), in hook order."""
+    script = ruleset.script is not None  # a script's tables have no COMMIT line
+    found = {t.name: t for t in ruleset.tables
+             if t.name in BUILTIN_CHAINS and (script or t.commit_span is not None)}
     return [found[name] for name in TABLE_ORDER if name in found]
 
 

@@ -28,7 +28,7 @@ import mmap
 import os
 import weakref
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from fwlint.ast import Chain, Rule, Table
 from fwlint.nft.ahead import _flush_before_fork, _processors, _stop
@@ -46,6 +46,9 @@ _SMALLEST_CHUNK = 16
 _MARGIN = 8  # rules ahead of the translator the child never claims
 
 Work = tuple[Rule, Table, Chain, "NftChain"]
+RuleAt = Callable[[int], Rule]
+"""The rule to translate for a place of the work list, where it holds a stand-in
+(fwlint.nft.split: a rule the other process built)."""
 
 
 class SharedState(BaseException):
@@ -107,20 +110,33 @@ def translate_split(translator: Translator, work: list[Work], family: int, names
 
 
 def _parent(translator: Translator, work: list[Work], family: int, names: ChainNames,
-            cells: memoryview) -> int:
-    """Translate from the first rule until the child's part; return where it begins."""
+            cells: memoryview, rule_at: RuleAt | None = None, render: bool = False) -> int:
+    """Translate from the first rule until the child's part; return where it begins.
+    ``render``: render each rule as the child does (the work shared evenly includes it), unless
+    it declares or looks up something table-wide (then the output renders it)."""
+    renderer = _renderer(translator) if render else None
     index = 0
     while True:
         cells[0] = index
         if index >= cells[1]:
             return index
         rule, table, chain, nft_chain = work[index]
-        nft_chain.rules.extend(translator.translate_rule(rule, family, table, chain, names))
+        if rule_at is not None:
+            rule = rule_at(index)
+        if renderer is None:
+            nft_chain.rules.extend(translator.translate_rule(rule, family, table, chain, names))
+        else:
+            shared_before = translator.table_wide
+            nft_rules = translator.translate_rule(rule, family, table, chain, names)
+            if translator.table_wide == shared_before:
+                for nft_rule in nft_rules:
+                    nft_rule.rendered = renderer(nft_rule, nft_chain)
+            nft_chain.rules.extend(nft_rules)
         index += 1
 
 
 def _child(translator: Translator, work: list[Work], family: int, names: ChainNames,
-           cells: memoryview) -> tuple[int, list, dict]:
+           cells: memoryview, rule_at: RuleAt | None = None) -> tuple[int, list, dict]:
     """Translate chunks from the last rule backwards while the translator is far enough away:
     (where the part begins, each rule's rendered nft rules from there, or None where the
     translator must do the rule; the findings of the rules that have some, by index)."""
@@ -139,6 +155,8 @@ def _child(translator: Translator, work: list[Work], family: int, names: ChainNa
         chunk: list = []
         for index in range(start, low):
             rule, table, chain, nft_chain = work[index]
+            if rule_at is not None:
+                rule = rule_at(index)
             marks = (len(failures), len(notes), len(diagnostics), translator.untranslated)
             try:
                 nft_rules = translator.translate_rule(rule, family, table, chain, names)
@@ -182,13 +200,15 @@ def _renderer(translator: Translator):
 
 
 def _take(translator: Translator, work: list[Work], family: int, names: ChainNames, stop: int,
-          start: int, rendered: list, events: dict) -> None:
+          start: int, rendered: list, events: dict, rule_at: RuleAt | None = None) -> None:
     """Append the rules from ``stop`` on: the child's where it has them, else translated here."""
     on_rule = translator.on_rule
     for index in range(stop, len(work)):
         rule, table, chain, nft_chain = work[index]
         done = rendered[index - start] if index >= start else None
         if done is None:
+            if rule_at is not None:
+                rule = rule_at(index)
             nft_chain.rules.extend(translator.translate_rule(rule, family, table, chain, names))
             continue
         translator.rules_read += 1

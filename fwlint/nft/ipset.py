@@ -18,6 +18,7 @@ nft sets cannot hold), is known but untranslatable: a rule using it is FW601 wit
 from __future__ import annotations
 
 import ipaddress
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -173,14 +174,21 @@ def _check_entry(ipset: IpSet, entry: str, options: list[str]) -> str | None:
 def read_ipset_text(text: str, path: str = "-") -> dict[str, IpSet]:
     """The sets of ``ipset save`` text, by name."""
     sets: dict[str, IpSet] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
+
+        def where(index: int = 0) -> str:
+            """file:line:column of the line's word ``index`` (a word in quotes may move it)."""
+            starts = [m.start() for m in re.finditer(r"\S+", raw)]
+            return f"{path}:{number}:{starts[min(index, len(starts) - 1)] + 1}"
+
         try:
             words = shlex.split(line)
         except ValueError as err:
-            raise IpsetError(f"{path}:{number}: {err}") from None
+            quotes = [at for at in (raw.rfind('"'), raw.rfind("'")) if at >= 0]
+            raise IpsetError(f"{path}:{number}:{max(quotes) + 1 if quotes else 1}: {err}") from None
         command = words[0]
         if command in ("create", "-N", "-exist") and len(words) >= 3:
             name, type_ = words[1], words[2]
@@ -197,7 +205,7 @@ def read_ipset_text(text: str, path: str = "-") -> dict[str, IpSet]:
                 try:
                     timeout = int(options[options.index("timeout") + 1])
                 except (IndexError, ValueError):
-                    raise IpsetError(f"{path}:{number}: timeout needs a number") from None
+                    raise IpsetError(f"{where(3 + options.index('timeout'))}: timeout needs a number") from None
             dims = TYPES.get(type_)
             ipset = IpSet(name, type_, family, dims or (), timeout)
             if dims is None:
@@ -207,7 +215,7 @@ def read_ipset_text(text: str, path: str = "-") -> dict[str, IpSet]:
             name, entry, options = words[1], words[2], words[3:]
             ipset = sets.get(name)
             if ipset is None:
-                raise IpsetError(f"{path}:{number}: add to set {name}, never created")
+                raise IpsetError(f"{where(1)}: add to set {name}, never created")
             if ipset.problem is not None:
                 continue
             why = _check_entry(ipset, entry, options)
@@ -220,7 +228,7 @@ def read_ipset_text(text: str, path: str = "-") -> dict[str, IpSet]:
                 comment = comment.replace('"', "'")
             ipset.entries.append((entry, timeout, comment))
         else:
-            raise IpsetError(f"{path}:{number}: not ipset save output: {line[:60]!r}")
+            raise IpsetError(f"{where()}: not ipset save output: {line[:60]!r}")
     return sets
 
 

@@ -32,9 +32,11 @@ _STAND_IN = "#\n"  # a line after which the parser is in the state any good line
 
 
 @functools.lru_cache(maxsize=None)
-def line_pattern() -> re.Pattern[str]:
+def line_pattern(appends: bool = False) -> re.Pattern[str]:
     """One line of iptables-save input, with its newline, as the grammar reads it; the ``bad``
-    group takes any line it does not describe."""
+    group takes any line it does not describe.  ``appends``: a rule line that starts with
+    ``-A CHAIN`` followed by a blank (CHAIN without quotes, backslashes or a leading ``!`` or
+    ``-``) has the chain in an ``append`` group too (the lines matched are the same)."""
     terminals = {t.name: t.pattern.to_regexp() for t in load("iptables_save").terminals}
 
     def term(name: str) -> str:
@@ -43,13 +45,14 @@ def line_pattern() -> re.Pattern[str]:
     blank = r"[ \t\r]*\n"  # _NL swallows blank lines (blanks and CRs only)
     end = r"[ \t\r]*\n"    # the _NL that ends a line; WS between tokens is [ \t]
     ws = r"[ \t]*"
+    append = r"""(?=-A (?P<append>[^ \t\n"'\\!-][^ \t\n"'\\]*)[ \t\n])?""" if appends else ""
     content = "|".join((
         rf"\*{ws}(?P<table>{term('TABLE_NAME')}){end}",
         rf":{ws}(?P<chain>{term('CHAIN_NAME')}){ws}(?P<policy>{term('POLICY')})"
         rf"(?:{ws}(?P<chain_counters>{term('COUNTERS')}))?{end}",
         rf"(?P<commit>{term('COMMIT')}){end}",
         rf"(?P<comment>{term('COMMENT')})\n",
-        rf"(?:(?P<rule_counters>{term('COUNTERS')}){ws})?(?P<rule>{term('RULE_WORDS')})\n",
+        rf"(?:(?P<rule_counters>{term('COUNTERS')}){ws})?{append}(?P<rule>{term('RULE_WORDS')})\n",
     ))
     return re.compile(rf"(?P<blank>{blank})|[ \t]*+(?:{content})|(?P<bad>[^\n]*)\n")
 
@@ -58,6 +61,16 @@ def _token(kind: str, value: str, start: int, line: int, line_start: int) -> Tok
     column = start - line_start + 1
     length = len(value)
     return Token._future_new(kind, value, start, line, column, line, column + length, start + length)
+
+
+def rule_tokens(m: re.Match[str], line: int) -> list[Token]:
+    """The tokens of a rule line (a match of :func:`line_pattern` whose group is ``rule``, line
+    ``line`` of the file): ``[words]`` or ``[counters, words]``."""
+    at = m.start()
+    words = _token("RULE_WORDS", m.group("rule"), m.start("rule"), line, at)
+    if m.start("rule_counters") < 0:
+        return [words]
+    return [_token("COUNTERS", m.group("rule_counters"), m.start("rule_counters"), line, at), words]
 
 
 def read_lines(text_nl: str, path: str, lark_lines: LarkLines) -> tuple[list[tuple], list]:
@@ -97,12 +110,7 @@ def read_lines(text_nl: str, path: str, lark_lines: LarkLines) -> tuple[list[tup
         after_good = True
         at = m.start()
         if kind == "rule":
-            words = _token("RULE_WORDS", m.group("rule"), m.start("rule"), line, at)
-            if m.start("rule_counters") < 0:
-                append(("rule", [words]))
-            else:
-                append(("rule", [_token("COUNTERS", m.group("rule_counters"), m.start("rule_counters"),
-                                        line, at), words]))
+            append(("rule", rule_tokens(m, line)))
         elif kind == "comment":
             append(("comment", _token("COMMENT", m.group("comment"), m.start("comment"), line, at)))
         elif kind == "chain" or kind == "policy" or kind == "chain_counters":

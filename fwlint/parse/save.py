@@ -10,7 +10,9 @@ replays the commands (-A, -I, -D, -N, -P ...) into chains.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -19,7 +21,7 @@ from fwlint.ast import (BUILTIN_CHAINS, Chain, Comment, Counters, Rule, Ruleset,
                         Table)
 from fwlint.extensions import Registry, default_registry, rule_key
 from fwlint.parse.builder import CommandLine, build_command
-from fwlint.parse.lines import read_lines
+from fwlint.parse.lines import _token, line_pattern, read_lines, rule_tokens
 from fwlint.parse.loader import open_parser
 from fwlint.parse.shapes import CommandCache
 from fwlint.parse.words import UnterminatedQuote, WordError, split_words
@@ -488,3 +490,142 @@ def _replay(cmd: CommandLine, table: _TableBuilder, problem, registry: Registry,
             chain.name = new
             table.chains = {(new if k == chain_name else k): v for k, v in table.chains.items()}
     # -L, -S, -Z, -C change nothing.
+
+
+# --- a big file built in parts (fwlint.nft.split) ----------------------------------------------
+
+@dataclass
+class Skeleton:
+    """A save file's tables and chains, read without building its rules: in ``ruleset`` each
+    rule stands as its number among the file's rule lines until built (:func:`build_rule`)."""
+
+    ruleset: Ruleset
+    lines: list[tuple[re.Match[str], int]]  # each rule line: its match of the line pattern, its number
+    chains: list[str]  # the chain each rule line appends to, as its -A reads
+
+
+def save_skeleton(text: str, path: str, family: int) -> Skeleton | None:
+    """The skeleton of ``text`` read as ``family``, when its lines are all plain: every line one
+    the line pattern reads (no syntax problem, no blanks iptables-restore refuses, no CR), each
+    table named once and committed, its chains declared once with a good policy, and every rule
+    line ``-A CHAIN ...`` inside a table.  Else None (the whole-file parse says what is wrong).
+
+    What :func:`_build` makes of such a file is this skeleton with each rule built: provided
+    each rule line builds into an append to its chain with no problem, which
+    :func:`build_rule` checks."""
+    if "\r" in text or _blank_problems(text, path):
+        return None
+    text_nl = text if text.endswith("\n") else text + "\n"
+    tables: list[Table] = []
+    seen: set[str] = set()
+    comments: list[Comment] = []
+    lines: list[tuple[re.Match[str], int]] = []
+    chains: list[str] = []
+    current: _TableBuilder | None = None
+    line = 0
+    for m in line_pattern(appends=True).finditer(text_nl):
+        line += 1
+        kind = m.lastgroup
+        if kind == "rule":
+            name = m.group("append")
+            if name is None or current is None:
+                return None
+            index = len(lines)
+            lines.append((m, line))
+            chains.append(name)
+            chain = current.chains.get(name)
+            if chain is None:
+                if name in BUILTIN_CHAINS.get(current.name, ()):
+                    chain = current.chains[name] = _ChainBuilder(name, "ACCEPT", None, True, declared=False)
+                else:
+                    current.undeclared.append(index)  # type: ignore[arg-type]
+                    continue
+            chain.rules.append(index)  # type: ignore[arg-type]
+        elif kind == "blank":
+            continue
+        elif kind == "comment":
+            tok = _token("COMMENT", m.group("comment"), m.start("comment"), line, m.start())
+            comments.append(Comment(str(tok), _tok_span(tok, path)))
+        elif kind == "table":
+            tok = _token("TABLE_NAME", m.group("table"), m.start("table"), line, m.start())
+            name = str(tok)
+            if current is not None or name not in BUILTIN_CHAINS or name in seen:
+                return None
+            seen.add(name)
+            current = _TableBuilder(name, Span(path, tok.line, max(1, tok.column - 1), tok.end_line,
+                                               tok.end_column))
+        elif kind in ("chain", "policy", "chain_counters"):
+            at = m.start()
+            name_tok = _token("CHAIN_NAME", m.group("chain"), m.start("chain"), line, at)
+            policy_tok = _token("POLICY", m.group("policy"), m.start("policy"), line, at)
+            last = policy_tok
+            counters = None
+            if m.start("chain_counters") >= 0:
+                last = _token("COUNTERS", m.group("chain_counters"), m.start("chain_counters"), line, at)
+                counters = _counters(last, path)
+            if current is None:
+                return None
+            name, policy = str(name_tok), str(policy_tok)
+            builtin = name in BUILTIN_CHAINS.get(current.name, ())
+            if (policy not in ("ACCEPT", "DROP", "-") if builtin else policy != "-"):
+                return None
+            earlier = current.chains.get(name)
+            if earlier is not None and (earlier.declared or earlier.rules):
+                return None  # declared twice, or rules of a built-in chain dropped
+            span = Span(path, name_tok.line, max(1, name_tok.column - 1), name_tok.end_line, last.end_column)
+            current.chains[name] = _ChainBuilder(name, policy if builtin else None, span, builtin, counters)
+        elif kind == "commit":
+            if current is None:
+                return None
+            tok = _token("COMMIT", m.group("commit"), m.start("commit"), line, m.start())
+            current.commit_span = _tok_span(tok, path)
+            tables.append(current.freeze())
+            current = None
+        else:
+            return None
+    if current is not None:
+        return None
+    crlf = ()  # no CR in the text
+    return Skeleton(Ruleset(path, family, tuple(tables), tuple(comments), (), crlf, text, False),
+                    lines, chains)
+
+
+def build_rule(commands: CommandCache, skeleton: Skeleton, index: int) -> Rule | None:
+    """Rule line ``index`` of a skeleton's file built as :func:`_build` builds it, or None when
+    it is not what the skeleton took it for (an append to its chain, without a problem)."""
+    m, line = skeleton.lines[index]
+    payload = rule_tokens(m, line)
+    path = skeleton.ruleset.path
+    words_tok = payload[-1]
+    counters = _counters(payload[0], path) if len(payload) > 1 else None
+    start = payload[0] if counters else words_tok
+    text = str(words_tok).rstrip()
+    line_span = Span(path, start.line, start.column, words_tok.line, words_tok.column + len(text))
+    cmd = commands.build(str(words_tok), words_tok.line, words_tok.column, line_span, text, counters)
+    if cmd is None or cmd.command != "append" or cmd.chain != skeleton.chains[index] or cmd.rule is None \
+            or cmd.family is not None or cmd.table is not None or cmd.problems or cmd.warnings \
+            or cmd.wait_options or cmd.exits:
+        return None
+    return cmd.rule
+
+
+def rule_span(skeleton: Skeleton, index: int) -> Span:
+    """The span of rule line ``index`` (that of its rule, once built), and its text."""
+    m, line = skeleton.lines[index]
+    at = m.start()
+    counters_at = m.start("rule_counters")
+    start = counters_at if counters_at >= 0 else m.start("rule")
+    end = m.start("rule") + len(m.group("rule").rstrip())
+    return Span(skeleton.ruleset.path, line, start - at + 1, line, end - at + 1)
+
+
+def filled(ruleset: Ruleset, rule_at: Callable[[int], Rule]) -> Ruleset:
+    """A skeleton's ruleset with the rule ``rule_at(n)`` in the place of each number ``n``."""
+    tables = []
+    for table in ruleset.tables:
+        chains = tuple(Chain(c.name, c.policy, tuple(rule_at(n) for n in c.rules), c.span,  # type: ignore[arg-type]
+                             c.builtin, c.counters, c.declared) for c in table.chains)
+        tables.append(Table(table.name, chains, table.span, table.commit_span,
+                            tuple(rule_at(n) for n in table.undeclared_rules)))  # type: ignore[arg-type]
+    return Ruleset(ruleset.path, ruleset.family, tuple(tables), ruleset.comments, ruleset.problems,
+                   ruleset.crlf_lines, ruleset.source, ruleset.dual_family)

@@ -41,6 +41,7 @@ class Difference:
     batch_only: bool = False  # sent alone, both sides agree
     varies: tuple | None = None  # two runs alone that differ on one side: (first, second)
     transient: bool = False  # batch_only, and its batch sent again: both sides agree there too
+    chance: str = ""  # file:line of a -m statistic rule it may meet: its fate is chance's (not compared)
 
 
 @dataclass
@@ -222,7 +223,10 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
     not to the differences.  When alone both sides agree, its whole batch is sent again: when
     the two sides then agree on it too, the difference was the lab's (a side slower than its
     wait under load) and it goes to ``Report.unstable`` as well; a difference that comes back
-    with its batch (probes that share a rate limit, say) stays a difference.  ``progress``:
+    with its batch (probes that share a rate limit, say) stays a difference.  A probe a ``-m
+    statistic`` rule may match (``ProbeSet.by_chance``) meets a fate chosen at random or by a
+    count of packets on each side: when they differ it goes to ``Report.unstable`` with the
+    rule (``Difference.chance``), not to the differences.  ``progress``:
     called with the report after each batch.  Raises
     :class:`~fwlint.verify.lab.LabError` (:class:`~fwlint.verify.lab.LoadError` when a ruleset
     does not load)."""
@@ -253,6 +257,7 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
         placed: list[tuple[_Round, Probe]] = []
         batch_of: dict[int, list[Probe]] = {}
         batch_number = 0
+        by_chance = {probe: where for ps in probe_sets for probe, where in ps.by_chance.items()}
         for ps in probe_sets:
             report.rules_probed += ps.rules_probed
             report.rules_total += ps.rules_total
@@ -276,7 +281,9 @@ def compare(iptables: dict[int, str], nft: str, probe_sets: Sequence[ProbeSet], 
                         report.by_family[probe.family] = report.by_family.get(probe.family, 0) + 1
                         report.fates[fate(a)] += 1
                         report.observed[probe] = (a, b)
-                        if a != b:
+                        if a != b and probe in by_chance:
+                            report.unstable.append(Difference(probe, a, b, chance=by_chance[probe]))
+                        elif a != b:
                             report.differences.append(Difference(probe, a, b))
                             placed.append((r, probe))
                             batch_of[id(probe)] = batch

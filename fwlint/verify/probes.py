@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 from fwlint.ast import BUILTIN_CHAINS, Rule, Ruleset
@@ -175,6 +175,10 @@ class ProbeSet:
     default_out: str
     rules_probed: int = 0
     rules_total: int = 0
+    by_chance: dict[Probe, str] = field(default_factory=dict)
+    """Probes a ``-m statistic`` rule may match (its other matches do): their fate depends on a
+    random draw or on a count of packets, on both sides, so it is not compared.  Each with the
+    rule's file:line."""
 
 
 class _Space:
@@ -435,9 +439,19 @@ def rule_probes(ruleset: Ruleset, seed: int = 0, random_count: int | None = None
             return None
         seen.add(key)
         probes.append(probe)
+        if by_chance:
+            cube = space.bdd.cube(enc.assignment({k: v for k, v in packet.items() if k in enc.names}))
+            for where, chance in by_chance:
+                if cube & chance != enc.false:
+                    chosen_by_chance[probe] = where
+                    break
         return probe
 
     entries = list(_rules(ruleset, space))
+    # the packets each -m statistic rule may match (where it is reached, its other matches hold)
+    by_chance = [(f"{rule.span.file}:{rule.span.line}", analysis.reach_at(index) & rm.upper)
+                 for _, _, index, rule, rm, analysis in entries if rule.match("statistic") is not None]
+    chosen_by_chance: dict[Probe, str] = {}
     total = len(entries)
     if max_rules is not None and total > max_rules:
         entries = sorted(rng.sample(entries, max_rules), key=lambda e: (e[0], e[1], e[2]))
@@ -502,7 +516,7 @@ def rule_probes(ruleset: Ruleset, seed: int = 0, random_count: int | None = None
     interfaces = sorted({p.iif for p in probes if p.iif} | {p.oif for p in probes if p.oif}
                         | {space.default_in, space.default_out})
     return ProbeSet(ruleset.family, probes, tuple(interfaces), space.default_in, space.default_out,
-                    rules_probed=probed, rules_total=total)
+                    rules_probed=probed, rules_total=total, by_chance=chosen_by_chance)
 
 
 def _rules(ruleset: Ruleset, space: _Space) -> Iterator[tuple[str, str, int, Rule, Any, Any]]:

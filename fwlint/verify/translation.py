@@ -122,7 +122,10 @@ def _iptables_text(ruleset: Ruleset, refused_lines: dict[int, str]) -> str:
     """The ruleset as iptables-restore should load it, without the refused rules."""
     if ruleset.script is None and ruleset.source:
         lines = ruleset.source.splitlines(keepends=True)
-        kept = [text for number, text in enumerate(lines, 1) if number not in refused_lines]
+        # a table without COMMIT runs to the end of the file: iptables-restore applies nothing of
+        # it (and refuses the file), the translation leaves it out: so does this side
+        cut = min((t.span.line for t in ruleset.tables if t.commit_span is None), default=len(lines) + 1)
+        kept = [text for number, text in enumerate(lines, 1) if number not in refused_lines and number < cut]
         return "".join(kept)
     from fwlint.emit.save import emit_ruleset
 
@@ -184,7 +187,10 @@ def format_report(report: Report, prepared: Prepared | None = None, limit: int =
     if report.unplaced:
         lines.append(f"  {report.unplaced} probe(s) not sent: their source and destination are one address")
     for d in report.unstable:
-        if d.transient:
+        if d.chance:
+            lines.append(f"  not compared, its fate depends on chance or on a count of packets (-m statistic "
+                         f"at {d.chance}): {d.probe.describe()}")
+        elif d.transient:
             lines.append(f"  not compared, its fates differed once in its batch, then agreed alone and with "
                          f"its batch sent again (the lab's timing): {d.probe.describe()}")
         else:

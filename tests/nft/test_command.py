@@ -160,7 +160,7 @@ def test_ipset_file(tmp_path, capsys):
     nft_check(out)
     (tmp_path / "broken").write_text("flush everything\n")
     assert main(["translate", "--ipset", str(tmp_path / "broken"), str(tmp_path / "rules.v4")]) == 2
-    assert capsys.readouterr().err == (f"fwlint: error: {tmp_path / 'broken'}:1: not ipset save output: "
+    assert capsys.readouterr().err == (f"fwlint: error: {tmp_path / 'broken'}:1:1: not ipset save output: "
                                        "'flush everything'\n")
 
 

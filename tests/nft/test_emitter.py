@@ -132,8 +132,10 @@ def test_address_lists_are_one_rule_each_unless_the_target_ends_the_chain():
 def test_host_names_are_an_error_unless_resolved():
     source = filter_rules("-A INPUT -s localhost -j ACCEPT")
     output, findings = translated(source)
-    assert findings == ["5:10 FW601 localhost is a host name: nftables takes addresses only; write the "
-                        "address, or translate with --resolve to look it up now"]
+    assert findings == ["5:10 FW601 localhost is a host name: nft would look it up once, with the loading "
+                        "host's DNS, when the rules are loaded, so what the translation means would "
+                        "depend on DNS then; write the address, or translate with --resolve to look it "
+                        "up now"]
     output, findings = translated(source, resolve=True)
     assert findings == []
     assert chain_rules(output, "filter_input") == ["ip saddr 127.0.0.1 accept"]

@@ -134,3 +134,243 @@ def test_small_rulesets_are_translated_in_one_process():
     rs = _ruleset(100)
     two = translate([rs], Options(parallel=True))
     assert all(r.rendered is None for t in two.tables for c in t.chains for r in c.rules)
+
+
+# --- the parse shared too (fwlint.nft.split) ------------------------------------------------------
+
+def _save_text(rule_lines: list[str], chains: str = ":c1 - [0:0]\n:c2 - [0:0]\n", table: str = "filter") -> str:
+    head = {"filter": ":INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n",
+            "nat": ":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                   ":POSTROUTING ACCEPT [0:0]\n"}[table]
+    return f"# a comment\n*{table}\n{head}{chains}" + "".join(line + "\n" for line in rule_lines) + "COMMIT\n"
+
+
+def _generic_lines(count: int) -> list[str]:
+    out = ["-A INPUT -j c1"]
+    for i in range(count):
+        out.append(_LINES[i % len(_LINES)].format(i=i % 250, port=i % 65000 + 1, n=i % 7))
+    return out
+
+
+def _split_patient(monkeypatch, claimed: int = 1000):
+    """As _patient, for the split path: the translator waits until the child has claimed
+    ``claimed`` rules."""
+    from fwlint.nft import split
+
+    monkeypatch.setattr(halves, "SPLIT_FROM", 0)
+    monkeypatch.setattr(halves, "_processors", lambda: 2)
+    parent = halves._parent
+
+    def patient(translator, work, family, names, shared, rule_at=None, render=False):
+        deadline = time.monotonic() + 60
+        while shared[1] > len(work) - claimed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return parent(translator, work, family, names, shared, rule_at, render)
+
+    monkeypatch.setattr(halves, "_parent", patient)
+    return split
+
+
+def _split_and_one(text: str, path: str = "split.v4", family: int | None = None, **options):
+    from fwlint.nft import split
+
+    done = split.translate_save(text, path, family, Options(parallel=True, **options))
+    one = translate(parse_text(text, path, family), Options(**options))
+    return done, one
+
+
+def _same(two, one, output_format: str = "nft") -> None:
+    if output_format == "json":
+        assert to_json(two.tables) == to_json(one.tables)
+    else:
+        assert to_text(two.tables, "h") == to_text(one.tables, "h")
+    assert _findings(two) == _findings(one)
+    assert (two.rules, two.untranslated) == (one.rules, one.untranslated)
+
+
+@pytest.mark.parametrize("parsed_here", [0.5, 0.15, 0.85])
+@pytest.mark.parametrize("options", [{}, {"allow_partial": True}, {"counters": True},
+                                     {"output_format": "json"}])
+def test_a_shared_parse_translates_as_one_process(monkeypatch, options, parsed_here):
+    split = _split_patient(monkeypatch)
+    monkeypatch.setattr(split, "PARSED_HERE", parsed_here)
+    text = _save_text(_generic_lines(3000))
+    done, one = _split_and_one(text, **options)
+    assert done is not None
+    two, ruleset = done
+    _same(two, one, options.get("output_format", "nft"))
+    assert (two.rules, two.untranslated) == (3001, 1091)
+    rendered = [r for t in two.tables for c in t.chains for r in c.rules if r.rendered is not None]
+    assert len(rendered) > 700  # the child did its part
+    assert ruleset.path == "split.v4" and sum(1 for _ in ruleset.rules()) == 3001
+
+
+def test_late_declarations_jumps_before_them_and_loops(monkeypatch):
+    """A chain declared after rules of it (those rules are never declared: FW601), jumps to
+    chains declared later, a loop of chains closed in the child's part, a jump that is not a
+    loop in the translator's part."""
+    _split_patient(monkeypatch, claimed=600)
+    rules = ["-A INPUT -j c1", "-A late -p tcp -j ACCEPT", "-A c1 -j c3", "-A c1 -j c4"]
+    rules += _generic_lines(2000)[1:]
+    rules += ["-A c3 -p udp -j c4", "-A c4 -s 192.0.2.1 -j c1", "-A c4 -j RETURN"]
+    # declarations among the rules: c3 and c4 after the jumps to them, late at the end
+    lines = ["*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+             ":c1 - [0:0]", ":c2 - [0:0]", *rules[:4], ":c3 - [0:0]", ":c4 - [0:0]", *rules[4:],
+             ":late - [0:0]", "COMMIT"]
+    text = "\n".join(lines) + "\n"
+    done, one = _split_and_one(text)
+    assert done is not None
+    _same(done[0], one)
+    messages = [d.message for d in one.diagnostics if d.code == "FW601"]
+    assert any("chain late is never declared" in m for m in messages)
+    assert any("closes a loop of chains" in m for m in messages)
+    assert sum(r.rendered is not None for t in done[0].tables for c in t.chains for r in c.rules) > 300
+
+
+def test_conntrack_in_the_childs_part_only(monkeypatch):
+    """Whether conntrack is in use changes how `-p tcp -m tcp` alone is translated: a conntrack
+    match only among the rules the child builds still counts for the translator's."""
+    _split_patient(monkeypatch, claimed=200)
+    rules = ["-A INPUT -p tcp -m tcp -j ACCEPT"] + [f"-A INPUT -s 192.0.2.{i % 250} -j ACCEPT"
+                                                   for i in range(2500)]
+    with_ct = rules + ["-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT"]
+    first_rules = []
+    for lines in (rules, with_ct):
+        done, one = _split_and_one(_save_text(lines))
+        assert done is not None
+        _same(done[0], one)
+        first_rules.append(to_text(one.tables).split("policy drop;\n", 1)[1].split("\n", 1)[0])
+    assert first_rules[0] != first_rules[1]  # the test means something
+
+
+@pytest.mark.parametrize("bad", ["-A c2 -s 192.0.2.1 -j ACCEPT -t nat", "-A c2 -p tcp --dport 22 -h",
+                                 "-A c2 -s 192.0.2.1 -w -j ACCEPT", '-A c2 -m comment --comment "x',
+                                 "-A c2 -A c1 -j DROP"])
+@pytest.mark.parametrize("where", [100, 2400])
+def test_a_problem_in_either_part_gives_the_whole_parse(monkeypatch, bad, where):
+    """A line the parser reports a problem for, in the translator's part or the child's."""
+    _split_patient(monkeypatch, claimed=0)
+    rules = _generic_lines(2500)
+    rules.insert(where, bad)
+    done, one = _split_and_one(_save_text(rules))
+    assert done is None  # the one-process path takes it
+
+
+def test_an_error_the_validity_rules_find_in_the_childs_part(monkeypatch):
+    """A rule iptables refuses that parses (FW601 from the validity pass) stays on the path."""
+    _split_patient(monkeypatch, claimed=0)
+    rules = _generic_lines(2500)
+    rules.insert(2400, "-A c2 -p tcp --dport")
+    rules.insert(2450, "-A c2 -p tcp --dport 99999 -j ACCEPT")
+    rules.insert(2460, "-A c2 --no-such-option-at-all")
+    done, one = _split_and_one(_save_text(rules))
+    assert done is not None
+    _same(done[0], one)
+    lines = {d.span.line for d in one.diagnostics if d.code == "FW601"}
+    assert {2400 + 7 + 1, 2450 + 7 + 1, 2460 + 7 + 1} <= lines
+
+
+@pytest.mark.parametrize("change", [
+    lambda rules: rules[:100] + ["-I INPUT 1 -j ACCEPT"] + rules[100:],
+    lambda rules: rules[:100] + ["-D INPUT -j c1"] + rules[100:],
+    lambda rules: rules[:100] + ["-N c9"] + rules[100:],
+    lambda rules: rules[:100] + ["not a rule at all"] + rules[100:],
+    lambda rules: rules[:100] + ["  :c5 - [0:0]"] + rules[100:],
+    lambda rules: rules + ["COMMIT", "*filter"],
+    lambda rules: [r.replace("-A c2", "-A INPUT", 1) if i == 5 else r for i, r in enumerate(rules)]
+    + ["-4 -A INPUT -j ACCEPT"],
+])
+def test_files_the_prepass_is_not_sure_of_are_parsed_whole(monkeypatch, change):
+    _split_patient(monkeypatch, claimed=0)
+    done, one = _split_and_one(_save_text(change(_generic_lines(2500))))
+    assert done is None
+
+
+def test_blanks_before_a_rule_and_counters(monkeypatch):
+    """iptables-restore takes blanks before a rule's words, and counters before them."""
+    _split_patient(monkeypatch, claimed=200)
+    rules = _generic_lines(2500)
+    rules[100] = "  " + rules[100]
+    rules[2300] = "[5:300] " + rules[2300]
+    done, one = _split_and_one(_save_text(rules), counters=True)
+    assert done is not None
+    _same(done[0], one)
+    assert "counter packets 5 bytes 300" in to_text(one.tables)
+
+
+def test_a_builtin_chain_declared_after_its_rules_is_parsed_whole(monkeypatch):
+    _split_patient(monkeypatch, claimed=0)
+    lines = ["*filter", "-A INPUT -j ACCEPT", ":INPUT DROP [0:0]", *_generic_lines(2500), "COMMIT"]
+    done, one = _split_and_one("\n".join(lines).replace(":c1", ":c0") + "\n")
+    assert done is None
+
+
+def test_a_failing_child_in_a_shared_parse(monkeypatch):
+    split = _split_patient(monkeypatch, claimed=0)
+
+    def fail(*args):
+        raise RuntimeError("the child fails")
+
+    monkeypatch.setattr(halves, "_child", fail)
+    monkeypatch.setattr(split, "PARSED_HERE", 0.3)
+    done, one = _split_and_one(_save_text(_generic_lines(2200)))
+    assert done is not None
+    _same(done[0], one)
+    assert all(r.rendered is None for t in done[0].tables for c in t.chains for r in c.rules)
+
+
+def test_a_shared_parse_of_an_ipv6_nat_file(monkeypatch):
+    _split_patient(monkeypatch, claimed=300)
+    rules = [f"-A PREROUTING -d 2001:db8::{i % 500:x} -p tcp -m tcp --dport {i % 60000 + 1} "
+             f"-j DNAT --to-destination [2001:db8:1::{i % 90:x}]:80" for i in range(2500)]
+    rules += ["-A POSTROUTING -o eth0 -j MASQUERADE"]
+    text = _save_text(rules, chains="", table="nat")
+    done, one = _split_and_one(text, "split.v6")
+    assert done is not None
+    _same(done[0], one)
+    assert "table ip6 fwlint" in to_text(done[0].tables)
+
+
+@pytest.mark.parametrize("source", ["save", "script"])
+@pytest.mark.parametrize("flags", [[], ["--allow-partial"], ["--format", "json"], ["--family", "4"]])
+def test_translate_command_with_a_shared_parse(monkeypatch, tmp_path, capsys, source, flags):
+    """`fwlint translate` (standard output, standard error, exit status) is the same with the
+    parse shared as without."""
+    from fwlint.nft import command
+
+    _split_patient(monkeypatch, claimed=0)
+    monkeypatch.setattr(command, "SPLIT_BYTES", 0)
+    if source == "save":
+        path = tmp_path / "rules.v4"
+        path.write_text(_save_text(_generic_lines(2300)))
+    else:
+        path = tmp_path / "firewall.sh"
+        path.write_text("#!/bin/sh\n" + "".join(f"iptables -A INPUT -s 192.0.2.{i % 250} -j ACCEPT\n"
+                                                 for i in range(2100)))
+    taken = []
+    real = command._translate_big
+
+    def recording(*args):
+        found = real(*args)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(command, "_translate_big", recording)
+    status = command.translate_command([str(path)], **_command_options(flags))
+    shared = capsys.readouterr()
+    monkeypatch.setattr(command, "_translate_big", lambda *args: None)
+    assert command.translate_command([str(path)], **_command_options(flags)) == status
+    whole = capsys.readouterr()
+    assert (shared.out, shared.err) == (whole.out, whole.err)
+    assert taken == [source == "save"]
+
+
+def _command_options(flags: list[str]) -> dict:
+    options: dict = {"quiet": False}
+    if "--allow-partial" in flags:
+        options["allow_partial"] = True
+    if "--format" in flags:
+        options["output_format"] = "json"
+    if "--family" in flags:
+        options["family"] = "4"
+    return options

@@ -40,7 +40,13 @@ def test_what_has_no_nft_form_is_known_with_the_reason():
 
 
 def test_not_ipset_output():
-    with pytest.raises(IpsetError, match=r"sets:2: add to set x, never created"):
+    with pytest.raises(IpsetError, match=r"^sets:2:5: add to set x, never created$"):
         read_ipset_text("create a hash:ip\nadd x 192.0.2.1\n", "sets")
-    with pytest.raises(IpsetError, match=r"sets:1: not ipset save output"):
+    with pytest.raises(IpsetError, match=r"^sets:1:1: not ipset save output: '\*filter'$"):
         read_ipset_text("*filter\n", "sets")
+    with pytest.raises(IpsetError, match=r"^sets:2:3: not ipset save output: 'flush everything'$"):
+        read_ipset_text("create a hash:ip\n  flush everything\n", "sets")
+    with pytest.raises(IpsetError, match=r"^sets:1:20: timeout needs a number$"):
+        read_ipset_text("create a hash:ip   timeout x\n", "sets")
+    with pytest.raises(IpsetError, match=r"^sets:1:25: No closing quotation$"):
+        read_ipset_text('add a 192.0.2.1 comment "x\n', "sets")

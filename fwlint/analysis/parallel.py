@@ -1,0 +1,327 @@
+"""Both processors on a big table: the chains nothing else depends on, shared with a forked child.
+
+A user chain with no jump and no header change (``model._deferrable``) is a leaf of the chain
+graph: its rules are encoded when its turn comes, its walk, summary and findings depend only on
+its own rules and its entry set, and the only thing of it another chain reads is its summary.
+gen_ruleset.py-like rulesets keep most of their rules in such chains.  So once the entry sets
+are known (``model._entries``), a child is forked with the whole model in memory and the two
+processes share those chains out: the child takes them from the front of the list, this
+process from the back, each claiming the next under a lock in shared memory (so a process
+slowed down by the machine's other work leaves more to the other).  The child sends, per chain,
+what this process needs of it, as plain values:
+
+* each rule's model without its BDDs (why it is left out, approximations, action, protocol:
+  the BDDs are encoded again here if anything reads them, as for every released rule);
+* the chain's summary (outcome labels, approximations, whether it is coarse or small) with its
+  sets as BDD node lists (``dump_bdd``/``load_bdd``: the two managers have the same variables
+  in the same order, so a set rebuilt here is the child's set);
+* the findings: code, kind, message, outcome and the rules involved as (chain, index).
+
+The chain's analysis here is set up released (walked again when asked for, as any released
+one), and a finding's ``packets`` are worked out again here when read (``RemoteFinding``).
+Every value is the one this process would compute: the child runs the same code on a copy of
+the same model.  Chains the child claimed but whose results never came (it died, or failed)
+are worked out here, so the findings are always complete.
+
+Used only where ``os.fork`` exists, with two processors or more, and for a table whose
+deferred chains hold ``PARALLEL_FROM`` rules or more.
+"""
+
+from __future__ import annotations
+
+import gc
+import mmap
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+PARALLEL_FROM = 4000
+"""Rules in the deferred chains of a table block from which a child takes part (forking and
+sending the results back cost some milliseconds)."""
+
+FAULT_AFTER: int | None = None
+"""Tests only: the child leaves without a word after sending this many chains."""
+
+_END = "end"
+
+
+def _processors() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def available(rules: int) -> bool:
+    """A child is worth forking for leaf chains of ``rules`` rules, and can be (no thread runs
+    that the child would lack)."""
+    return rules >= PARALLEL_FROM and hasattr(os, "fork") and _processors() >= 2 \
+        and threading.active_count() == 1
+
+
+# --- BDDs as plain values -----------------------------------------------------------------
+
+
+def dump_bdd(bdd: Any, u: Any) -> tuple[list[tuple[str, int, int]], int]:
+    """The nodes of ``u`` (variable, low, high; 0 is false, 1 true, k + 2 the k-th node,
+    children before parents) and the reference of its root."""
+    true, false = bdd.true, bdd.false
+    refs: dict[int, int] = {int(false): 0, int(true): 1}
+    nodes: list[tuple[str, int, int]] = []
+    stack = [u]
+    while stack:
+        v = stack[-1]
+        key = int(v)
+        if key in refs:
+            stack.pop()
+            continue
+        low, high = v.low, v.high
+        if v.negated:  # dd gives the children of the regular node: complement them
+            low, high = ~low, ~high
+        lk, hk = refs.get(int(low)), refs.get(int(high))
+        if lk is None or hk is None:
+            if lk is None:
+                stack.append(low)
+            if hk is None:
+                stack.append(high)
+            continue
+        stack.pop()
+        refs[key] = len(nodes) + 2
+        nodes.append((v.var, lk, hk))
+    return nodes, refs[int(u)]
+
+
+def load_bdd(bdd: Any, dumped: tuple[list[tuple[str, int, int]], int]) -> Any:
+    nodes, root = dumped
+    built = [bdd.false, bdd.true]
+    for name, low, high in nodes:
+        built.append(bdd.ite(bdd.var(name), built[high], built[low]))
+    return built[root]
+
+
+# --- the shared claims --------------------------------------------------------------------
+
+
+class _Claims:
+    """The next chain each process takes: front (the child) and back (this process)."""
+
+    def __init__(self, count: int) -> None:
+        import multiprocessing
+
+        self._lock = multiprocessing.get_context("fork").Lock()
+        self._memory = mmap.mmap(-1, 16)
+        self._slots = memoryview(self._memory).cast("q")
+        self._slots[0] = 0
+        self._slots[1] = count - 1
+
+    def front(self) -> int | None:
+        with self._lock:
+            k = self._slots[0]
+            if k > self._slots[1]:
+                return None
+            self._slots[0] = k + 1
+            return k
+
+    def back(self) -> int | None:
+        with self._lock:
+            k = self._slots[1]
+            if k < self._slots[0]:
+                return None
+            self._slots[1] = k - 1
+            return k
+
+    def child_claimed(self) -> int:
+        """How many chains the child claimed (they are the first ones)."""
+        with self._lock:
+            return self._slots[0]
+
+
+# --- the two halves -----------------------------------------------------------------------
+
+
+def share_chains(names: list[str], work: Callable[[str], list[Any]],
+                 describe: Callable[[str, list[Any]], Any],
+                 apply: Callable[[Any], tuple[str, list[Any]]]) -> dict[str, list[Any]]:
+    """Work out the chains ``names`` with a forked child: ``work(name)`` analyses one chain
+    (in either process) and gives its findings; ``describe(name, findings)`` turns them, in
+    the child, into plain values; ``apply(values)``, here, sets the chain up in this process
+    and gives its name and findings.  Returns name -> findings for every chain of ``names``,
+    or nothing when no child could be forked (the caller works them out)."""
+    try:
+        claims = _Claims(len(names))
+        read_fd, write_fd = os.pipe()
+    except OSError:
+        return {}  # no shared memory or pipe to be had: the caller works them all out
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return {}
+    if pid == 0:  # the child: claim, work, send; leave without running any exit handler
+        status = 1
+        try:
+            os.close(read_fd)
+            gc.disable()
+            conn = Connection(write_fd, readable=False)
+            sent = 0
+            while True:
+                k = claims.front()
+                if k is None:
+                    break
+                if FAULT_AFTER is not None and sent >= FAULT_AFTER:
+                    os._exit(3)
+                conn.send(describe(names[k], work(names[k])))
+                sent += 1
+            conn.send(_END)
+            conn.close()
+            status = 0
+        except BaseException:  # noqa: BLE001, S110 - the parent works out what did not come
+            pass
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    conn = Connection(read_fd, writable=False)
+    found: dict[str, list[Any]] = {}
+    received: list[Any] = []
+    ended = False
+
+    def take(block: bool) -> None:
+        nonlocal ended
+        try:
+            while not ended and (block or conn.poll(0)):
+                item = conn.recv()
+                if item == _END:
+                    ended = True
+                else:
+                    received.append(item)
+        except (EOFError, OSError):
+            ended = True
+
+    try:
+        while True:
+            k = claims.back()
+            if k is None:
+                break
+            found[names[k]] = work(names[k])
+            take(False)
+        take(True)
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+        try:
+            if not ended:  # this process is failing: the child's work is of no use
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+    for values in received:
+        name, findings = apply(values)
+        found[name] = findings
+    for name in names[:claims.child_claimed()]:
+        if name not in found:  # claimed by the child, never received: work it out here
+            found[name] = work(name)
+    return found
+
+
+
+# --- a chain as plain values, and back ----------------------------------------------------
+
+
+def describe_chain(model: Any, tm: Any, name: str, findings: list[Any]) -> tuple:
+    """What this process (the child) found for chain ``name``, as plain values."""
+    analysis = tm.analyses[name]
+    walk = tm.walks[name]
+    if not walk.pure or walk.calls or analysis._walk is not walk or name not in tm.summaries:
+        return ("again", name)  # not a leaf as expected: the other process works it out
+    bdd = model.encoding.bdd
+    summary = tm.summaries[name]
+    if summary.coarse:
+        sets = None
+    else:
+        returned = None if summary.returned == summary.may_return else dump_bdd(bdd, summary.returned)
+        decided = None if summary._may_decide is None else \
+            {label: dump_bdd(bdd, u) for label, u in summary._may_decide.items()}
+        sets = (dump_bdd(bdd, summary.may_return), returned, decided)
+    described_summary = (tuple(sorted(summary.labels)), summary.approximations, tuple(sorted(summary.modifies)),
+                         summary.coarse, summary.small, sets)
+    rules = [(rm.excluded, rm.approximations, rm.action, rm.jump, rm.goto, rm.protocol) for rm in tm.rules[name]]
+    found = [(f.code, f.kind, f.rule.index, f.message, [(b.chain, b.index) for b in f.blockers],
+              [(b.chain, b.index) for b in f.also], f.outcome, f.to_policy, f.approximations)
+             for f in findings]
+    return ("chain", name, rules, list(walk.segment), sorted(walk.widened), analysis._context_free,
+            described_summary, found)
+
+
+def apply_chain(model: Any, tm: Any, entries: dict[str, Any], callers: dict[str, list[Any]],
+                work: Callable[[str], list[Any]], values: tuple) -> tuple[str, list[Any]]:
+    """Set chain ``values`` (from ``describe_chain``) up in this process, as ``work`` would
+    have; its name and findings."""
+    from fwlint.analysis.findings import RemoteFinding
+    from fwlint.analysis.model import ChainAnalysis, ChainSummary, RuleModel, _Reencode, _Walk
+
+    if values[0] == "again":
+        return values[1], work(values[1])
+    _, name, rules, segment, widened, context_free, described_summary, found = values
+    enc = model.encoding
+    bdd, true, false = enc.bdd, enc.true, enc.false
+    chain = tm.chains[name]
+    encode = _Reencode(model, tm, chain)
+    models = []
+    for i, (rule, (excluded, approximations, action, jump, goto, protocol)) in enumerate(zip(chain.rules, rules)):
+        rm = RuleModel(rule, name, i, excluded, approximations, action, jump, goto, protocol)
+        if excluded is not None:
+            rm.upper = rm.lower = false
+        else:
+            rm._encode = encode
+        models.append(rm)
+        model._by_rule[id(rule)] = (tm, rm)
+    tm.rules[name] = models
+
+    labels, approximations, modifies, coarse, small, sets = described_summary
+    summary = ChainSummary.__new__(ChainSummary)
+    summary._false, summary._true = false, true
+    summary.labels = frozenset(labels)
+    summary.approximations = approximations
+    summary.modifies = frozenset(modifies)
+    summary.coarse, summary.small = coarse, small
+    summary._may_decide = None
+    if sets is None:
+        summary.may_return = summary.returned = true
+    else:
+        may_return, returned, decided = sets
+        summary.may_return = load_bdd(bdd, may_return)
+        summary.returned = summary.may_return if returned is None else load_bdd(bdd, returned)
+        if decided is not None:
+            summary._may_decide = {label: load_bdd(bdd, u) for label, u in decided.items()}
+    tm.summaries[name] = summary
+
+    walk = _Walk(model, tm, chain, enc.universe)  # released: walked again when asked for
+    walk.segment = segment
+    walk.widened = set(widened)
+    walk.reach = walk.hits = walk.end = None
+    walk.release()
+    tm.walks[name] = walk
+    analysis = ChainAnalysis(model, tm, chain, entries.get(name, false), walk, context_free)
+    analysis.callers = callers.get(name, [])
+    tm.analyses[name] = analysis
+
+    def rules_at(places: list[tuple[str, int]]) -> list[Any]:
+        return [tm.rules[c][k] for c, k in places]
+
+    out = [RemoteFinding(code, kind, analysis, models[index], message, blockers=rules_at(blockers),
+                         also=rules_at(also), outcome=outcome, to_policy=to_policy,
+                         approximations=approximations)
+           for code, kind, index, message, blockers, also, outcome, to_policy, approximations in found]
+    return name, out

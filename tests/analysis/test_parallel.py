@@ -1,0 +1,260 @@
+"""The leaf chains of a big table shared with a forked child (fwlint.analysis.parallel): the same
+findings, messages, related rules, packets, summaries and per-rule sets as one process finds,
+whoever worked a chain out, and complete when the child dies or fails."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from fwlint.analysis import build_model, parallel
+from fwlint.analysis import model as model_module
+from fwlint.analysis.findings import RemoteFinding
+from fwlint.parse import parse_text
+from tests.analysis.test_native import generated_ruleset
+
+# Leaf chains first (the child takes them from the front), then filler chains of random boxes.
+SPECIAL = """*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:MID - [0:0]
+:SSH - [0:0]
+:RET - [0:0]
+:APPROX - [0:0]
+:UNION - [0:0]
+{declarations}
+-A INPUT -p tcp -j SSH
+-A INPUT -p tcp --dport 22 -j ACCEPT
+-A INPUT -j MID
+-A INPUT -j RET
+-A INPUT -j APPROX
+-A INPUT -j UNION
+-A MID -p udp -j SSH
+-A MID -p udp --dport 53 -j ACCEPT
+-A MID -p tcp --dport 80 -j ACCEPT
+-A SSH -p tcp --dport 22 -j DROP
+-A SSH -p udp --dport 53 -j REJECT
+-A SSH -p tcp --dport 22 -s 192.0.2.7 -j ACCEPT
+-A RET -s 192.0.2.0/24 -j RETURN
+-A RET -s 192.0.2.7 -p tcp -j DROP
+-A RET -s 198.51.100.0/24 -p tcp --dport 25 -j ACCEPT
+-A APPROX -p tcp --dport 443 -m limit --limit 1/sec -j DROP
+-A APPROX -p tcp --dport 443 -j ACCEPT
+-A UNION -p tcp --dport 0:1023 -j DROP
+-A UNION -p tcp --dport 1024:65535 -j DROP
+-A UNION -p tcp --dport 1000:2000 -j ACCEPT
+{jumps}
+{rules}
+COMMIT
+"""
+
+
+def special_ruleset(seed: int = 3) -> str:
+    filler = generated_ruleset(seed, chains=8, per_chain=20).splitlines()
+    declarations = [line for line in filler if line.startswith(":BOX-")]
+    jumps = [line for line in filler if line.startswith("-A INPUT -j BOX-")]
+    rules = [line for line in filler if line.startswith("-A BOX-")]
+    return SPECIAL.format(declarations="\n".join(declarations), jumps="\n".join(jumps),
+                          rules="\n".join(rules))
+
+
+def described(model) -> list[tuple]:
+    return [(f.code, f.kind, f.rule.line, f.message, [b.line for b in f.blockers],
+             [b.line for b in f.also], f.outcome, f.to_policy, f.approximations) for f in model.findings]
+
+
+def dumped(model, u):
+    return parallel.dump_bdd(model.encoding.bdd, u)
+
+
+@pytest.fixture
+def shared(monkeypatch):
+    """Every table shared with a child, whatever its size and the machine's processors; this
+    process slow to start each chain, so that the child works out most of them."""
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "_processors", lambda: 2)
+    parent = os.getpid()
+    real = parallel.share_chains
+
+    def slow_here(names, work, describe, apply):
+        def slowed(name):
+            if os.getpid() == parent:
+                time.sleep(0.05)
+            return work(name)
+        return real(names, slowed, describe, apply)
+
+    monkeypatch.setattr(parallel, "share_chains", slow_here)
+
+
+def one_process(text: str):
+    return build_model(parse_text(text, "rules.v4")[0])
+
+
+def test_a_ruleset_worked_out_by_two_processes_has_the_findings_of_one(monkeypatch):
+    text = special_ruleset()
+    alone = one_process(text)
+    expected = described(alone)
+    # the cases the special chains are for, found by one process
+    by_line = {line: (code, message) for code, _, line, message, *_ in expected}
+    lines = text.splitlines()
+
+    def line_of(rule: str) -> int:
+        return lines.index(rule) + 1
+
+    assert by_line[line_of("-A INPUT -p tcp --dport 22 -j ACCEPT")][0] == "FW201"
+    assert by_line[line_of("-A MID -p udp --dport 53 -j ACCEPT")][0] == "FW201"
+    assert by_line[line_of("-A SSH -p tcp --dport 22 -s 192.0.2.7 -j ACCEPT")][0] == "FW201"
+    assert by_line[line_of("-A RET -s 192.0.2.7 -p tcp -j DROP")] == (
+        "FW201", (f"shadowed: every packet it matches is taken first by the rule at line "
+                  f"{line_of('-A RET -s 192.0.2.0/24 -j RETURN')} (-j RETURN)"))
+    assert line_of("-A APPROX -p tcp --dport 443 -j ACCEPT") not in by_line
+    assert by_line[line_of("-A UNION -p tcp --dport 1000:2000 -j ACCEPT")][1].startswith(
+        f"shadowed: every packet it matches is taken first by the rules at lines "
+        f"{line_of('-A UNION -p tcp --dport 0:1023 -j DROP')} (-j DROP) and "
+        f"{line_of('-A UNION -p tcp --dport 1024:65535 -j DROP')} (-j DROP)")
+
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "_processors", lambda: 2)
+    parent = os.getpid()
+    real = parallel.share_chains
+    calls = []
+
+    def slow_here(names, work, describe, apply):
+        calls.append(list(names))
+
+        def slowed(name):
+            if os.getpid() == parent:
+                time.sleep(0.05)
+            return work(name)
+        return real(names, slowed, describe, apply)
+
+    monkeypatch.setattr(parallel, "share_chains", slow_here)
+    both = one_process(text)
+    assert calls and {"SSH", "RET", "APPROX", "UNION", "BOX-0"} <= set(calls[0])
+    assert "MID" not in calls[0] and "INPUT" not in calls[0]  # they jump: not leaves
+    assert described(both) == expected
+    remote = [f for f in both.findings if isinstance(f, RemoteFinding)]
+    assert remote, "the child worked out no chain"
+    # the packets of each finding, worked out again here for the child's
+    for mine, theirs in zip(alone.findings, both.findings, strict=True):
+        assert dumped(alone, mine.packets) == dumped(both, theirs.packets)
+    # the summaries the callers used, and what the model tells of each chain and rule
+    ta, tb = alone.table("filter"), both.table("filter")
+    for name, summary in ta.summaries.items():
+        other = tb.summaries[name]
+        assert (summary.labels, summary.coarse, summary.small, summary.approximations, summary.modifies) == \
+            (other.labels, other.coarse, other.small, other.approximations, other.modifies)
+        assert dumped(alone, summary.may_return) == dumped(both, other.may_return)
+        assert {k: dumped(alone, u) for k, u in summary.may_decide.items()} == \
+            {k: dumped(both, u) for k, u in other.may_decide.items()}
+    for name in ("SSH", "RET", "UNION", "BOX-3"):
+        a, b = alone.chain("filter", name), both.chain("filter", name)
+        assert dumped(alone, a.entry) == dumped(both, b.entry)
+        assert [r.line for r in a.callers] == [r.line for r in b.callers]
+        for i, (ra, rb) in enumerate(zip(a.rules, b.rules, strict=True)):
+            assert (ra.excluded, ra.approximations, ra.action, ra.protocol, ra.line) == \
+                (rb.excluded, rb.approximations, rb.action, rb.protocol, rb.line)
+            assert dumped(alone, ra.upper) == dumped(both, rb.upper)
+            assert dumped(alone, a.reach_at(i)) == dumped(both, b.reach_at(i))
+            assert dumped(alone, a.hit(i)) == dumped(both, b.hit(i))
+            assert both.rule_model(rb.rule) is rb
+
+
+@pytest.mark.parametrize("fault_after", [0, 1, 5])
+def test_a_child_that_dies_leaves_no_finding_out(shared, monkeypatch, fault_after):
+    text = special_ruleset(4)
+    expected = described(one_process(text))
+    monkeypatch.setattr(parallel, "FAULT_AFTER", fault_after)
+    assert described(one_process(text)) == expected
+
+
+def test_a_child_that_fails_leaves_no_finding_out(shared, monkeypatch):
+    text = special_ruleset(5)
+    expected = described(one_process(text))
+    real = parallel.describe_chain
+
+    def failing(model, tm, name, findings):
+        if name == "BOX-2":
+            raise RuntimeError("a chain the child cannot describe")
+        return real(model, tm, name, findings)
+
+    monkeypatch.setattr(parallel, "describe_chain", failing)
+    assert described(one_process(text)) == expected
+
+
+def test_a_chain_the_child_finds_is_no_leaf_is_worked_out_here(shared, monkeypatch):
+    text = special_ruleset(6)
+    expected = described(one_process(text))
+    monkeypatch.setattr(parallel, "describe_chain", lambda model, tm, name, findings: ("again", name))
+    both = one_process(text)
+    assert described(both) == expected
+    assert not any(isinstance(f, RemoteFinding) for f in both.findings)
+
+
+def test_a_generated_ruleset_has_the_same_findings_either_way(shared):
+    text = generated_ruleset(7, chains=10, per_chain=40)
+    alone = described(build_model_alone(text))
+    assert {"FW201", "FW202"} <= {code for code, *_ in alone}
+    assert described(one_process(text)) == alone
+
+
+def build_model_alone(text: str):
+    saved = parallel.PARALLEL_FROM
+    parallel.PARALLEL_FROM = 10**9
+    try:
+        return one_process(text)
+    finally:
+        parallel.PARALLEL_FROM = saved
+
+
+def test_nat_leaf_chains_are_shared_too(shared):
+    lines = ["*nat", ":PREROUTING ACCEPT [0:0]", ":SVC - [0:0]"]
+    body = ["-A PREROUTING -d 192.0.2.1 -p tcp --dport 80 -j SVC"]
+    for k in range(12):
+        lines.append(f":SEP-{k} - [0:0]")
+        body.append(f"-A SVC -m statistic --mode random --probability 0.5 -j SEP-{k}")
+        body.append(f"-A SEP-{k} -p tcp -j DNAT --to-destination 198.51.100.{k + 1}:8080")
+        body.append(f"-A SEP-{k} -p tcp -j DNAT --to-destination 198.51.100.{k + 100}:8080")
+    text = "\n".join(lines + body + ["COMMIT"]) + "\n"
+    alone = described(build_model_alone(text))
+    assert [(code, line) for code, _, line, *_ in alone] == [("FW201", 19 + 3 * k) for k in range(12)]
+    assert described(one_process(text)) == alone
+
+
+def test_bdds_as_plain_values_come_back_the_same():
+    model = one_process(special_ruleset(8))
+    enc = model.encoding
+    other = model_module.Model(model.ruleset, model.registry).encoding  # the same variables
+    sets = [enc.true, enc.false, enc.universe, ~enc.equals("proto", 6),
+            enc.equals("proto", 6) & ~enc.equals("dport", 22),
+            model.chain("filter", "UNION").reach_at(2), ~model.chain("filter", "BOX-1").reach_at(10)]
+    for u in sets:
+        values = parallel.dump_bdd(enc.bdd, u)
+        assert parallel.load_bdd(enc.bdd, values) == u
+        moved = parallel.load_bdd(other.bdd, values)
+        assert parallel.dump_bdd(other.bdd, moved) == values
+        assert moved.count(len(other.bdd.vars)) == u.count(len(enc.bdd.vars))
+
+
+def test_small_tables_and_single_processors_stay_in_one_process(monkeypatch):
+    monkeypatch.setattr(parallel, "_processors", lambda: 1)
+    assert not parallel.available(10**6)
+    monkeypatch.setattr(parallel, "_processors", lambda: 2)
+    assert not parallel.available(parallel.PARALLEL_FROM - 1)
+    assert parallel.available(parallel.PARALLEL_FROM)
+
+
+def test_no_child_to_be_had_means_one_process(shared, monkeypatch):
+    text = special_ruleset(9)
+    expected = described(one_process(text))
+
+    def no_fork():
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    both = one_process(text)
+    assert described(both) == expected
+    assert not any(isinstance(f, RemoteFinding) for f in both.findings)
