@@ -58,6 +58,7 @@ from fwlint.analysis.meaning import (
     Unknowable,
     forget_frames,
 )
+from fwlint.analysis.refusals import match_refusal, syntax_lines, target_refusal
 from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Rule, Ruleset, Table, Target
 from fwlint.extensions import Extension, Opaque, Registry, rule_key
 
@@ -474,6 +475,7 @@ class Model:
         self._match_cache: dict[tuple, Meaning | str] = {}
         self._target_cache: dict[tuple, Action | str] = {}
         self._by_rule: dict[int, tuple[TableModel, RuleModel]] = {}
+        self._syntax_lines = syntax_lines(ruleset)  # lines with a syntax error (FW109)
 
     # --- public look-ups ------------------------------------------------------------------
 
@@ -682,6 +684,8 @@ class Model:
         if rule.unclaimed:
             raise Refused(f"{rule.unclaimed[0].written or rule.unclaimed[0].values[0]}: no match or "
                           "target of the rule takes it")
+        if self._syntax_lines and (rule.span.file, rule.span.line) in self._syntax_lines:
+            raise Refused("iptables-restore refuses its line (a syntax error)")
         ctx = self._placement_context(table_model, chain)
         protocol = _rule_protocol(rule)
         number = _protocol_number(protocol) if protocol is not None else None
@@ -695,6 +699,9 @@ class Model:
                 if _refused_here(ctx, ext, m.options, m.span, rule):
                     raise Refused(f"-m {m.name} is not allowed here")
             parts.append(self.match_meaning(m, protocol))
+        refused = match_refusal(rule, registry, self.family)  # options the meanings do not read
+        if refused is not None:
+            raise Refused(refused)
         if rule.match("builtin") is not None and chain.builtin:
             _check_interfaces(rule, chain.name)
         upper = lower = enc.true
@@ -732,6 +739,9 @@ class Model:
             raise Refused(f"-j {target.name} is not allowed here")
         self._protocol = protocol
         action = self.target_action(target, ext)
+        refused = target_refusal(rule, registry, self.family)
+        if refused is not None:
+            raise Refused(refused)
         if action.steps and _expansions(rule) > 1 and any(
                 isinstance(s, SetBits) and s.value & ~s.mask for s in action.steps):
             # `-s a,b` is one kernel rule per address: a packet both take has its bits

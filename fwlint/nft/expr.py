@@ -118,7 +118,8 @@ class NftRule:
 
     ``text_only``: a rule written as a comment in the block syntax and left out of JSON (a rule
     that never matches, or an untranslatable one kept with --allow-partial).  ``rendered``: see
-    fwlint.nft.halves; such a rule has no parts of its own."""
+    fwlint.nft.halves; a rule the child translated has no parts of its own, and its source is
+    a stand-in when the child built the rule too (fwlint.nft.split)."""
 
     parts: list[Part]
     actions: list[Statement]

@@ -179,7 +179,7 @@ def read_ipset_text(text: str, path: str = "-") -> dict[str, IpSet]:
         if not line or line.startswith("#"):
             continue
 
-        def where(index: int = 0) -> str:
+        def where(index: int = 0, raw: str = raw, number: int = number) -> str:
             """file:line:column of the line's word ``index`` (a word in quotes may move it)."""
             starts = [m.start() for m in re.finditer(r"\S+", raw)]
             return f"{path}:{number}:{starts[min(index, len(starts) - 1)] + 1}"

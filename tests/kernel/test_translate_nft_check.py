@@ -64,12 +64,16 @@ def test_corpus_json_translation_loads(name, netns, tmp_path):
 
 UNTRANSLATABLE = {
     # file: (how many FW601 findings, the first of them) -- why the file does not translate
-    "8none1__multipathrouting__iptables.save": (2, "34:56 voip.canonical.com is a host name: nftables takes "
-                                                   "addresses only; write the address, or translate with "
+    "8none1__multipathrouting__iptables.save": (2, "34:56 voip.canonical.com is a host name: nft would look "
+                                                   "it up once, with the loading host's DNS, when the rules "
+                                                   "are loaded, so what the translation means would depend "
+                                                   "on DNS then; write the address, or translate with "
                                                    "--resolve to look it up now"),
-    "ustclug__liimstrap__etc__iptables__rules.v4": (16, "7:10 pxe.ustc.edu.cn is a host name: nftables takes "
-                                                        "addresses only; write the address, or translate "
-                                                        "with --resolve to look it up now"),
+    "ustclug__liimstrap__etc__iptables__rules.v4": (16, "7:10 pxe.ustc.edu.cn is a host name: nft would look "
+                                                        "it up once, with the loading host's DNS, when the "
+                                                        "rules are loaded, so what the translation means "
+                                                        "would depend on DNS then; write the address, or "
+                                                        "translate with --resolve to look it up now"),
     # ufw's partial files jump to chains other files declare: iptables-restore refuses each alone
     "akcryptoguy__vps-harden__etc__ufw__before.rules": (2, "32:1 iptables refuses this rule (FW106 -j "
                                                            "ufw-logging-deny: no chain ufw-logging-deny in "
@@ -81,10 +85,11 @@ UNTRANSLATABLE = {
     "noraworld__ufw-conf__etc__ufw__before6.rules": (1, "39:1 iptables refuses this rule (FW106 -j "
                                                         "ufw6-logging-deny: no chain ufw6-logging-deny in "
                                                         "*filter and no target of that name)"),
-    # a Jinja2 template, not a ruleset yet
-    "chickencordonbleu__RHEL7-CIS__templates__iptables.j2": (10, "11:1 this line does not parse: template "
-                                                                 "syntax '{%': render the template before "
-                                                                 "linting it"),
+    # a Jinja2 template, not a ruleset yet (one finding a line: a rule on a line iptables-restore
+    # refuses is that line's finding)
+    "chickencordonbleu__RHEL7-CIS__templates__iptables.j2": (8, "11:1 iptables-restore refuses this line: "
+                                                                "template syntax '{%': render the template "
+                                                                "before linting it"),
 }
 
 

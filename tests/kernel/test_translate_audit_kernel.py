@@ -1,11 +1,16 @@
-"""The verify harness and ``-m statistic``: a rule that matches at random (--mode random) or by a
+"""``fwlint translate`` on the kernel, where an audit of issue 6 found it wrong.
+
+The verify harness and ``-m statistic``: a rule that matches at random (--mode random) or by a
 count of packets (--mode nth) decides differently from run to run and from side to side, so the
 probes it may match are not compared: they are reported as such, never as differences, while a
 real difference next to them still is one.
 
 The nft side here is deliberately not the translation: it never drops what the statistic rules
 drop on the iptables side (so their probes would differ nearly always) and accepts port 22,
-which iptables drops (a difference that must stay one)."""
+which iptables drops (a difference that must stay one).
+
+Then a table without COMMIT under --verify, and the counters of ``-c`` in a rule as
+iptables-legacy-restore applies them."""
 
 from __future__ import annotations
 
@@ -79,3 +84,37 @@ def test_verify_leaves_a_table_without_commit_out_of_both_sides(tmp_path, capsys
         "  left out of both sides: two.v4:7: table *filter has no COMMIT: iptables-restore applies nothing "
         "from it: the translation leaves the table out",
         "fwlint: verify: no packet's fate differs"]
+
+
+def test_counters_of_dash_c_in_a_rule_are_the_kernels_as_translate_counters_keeps_them(netns, tmp_path,
+                                                                                       capsys) -> None:
+    """iptables-legacy-restore applies a rule's ``-c PKTS BYTES`` with or without its -c, and
+    ``[PKTS:BYTES]`` before a rule only with -c; both on one rule: with -c it refuses the file
+    (multiple -c flags), without -c the rule's own count.  ``--counters`` writes those counts."""
+    import io
+
+    from fwlint.nft.command import translate_command
+
+    require_root_and("iptables-legacy-restore", "iptables-legacy-save")
+    text = ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 443 -c 7 420 -j ACCEPT\n"
+            "[3:30] -A INPUT -p tcp --dport 444 -j ACCEPT\n[5:50] -A INPUT -p tcp --dport 445 -c 9 90 -j ACCEPT\n"
+            "COMMIT\n")
+
+    def counts() -> list[str]:
+        saved = netns.run("iptables-legacy-save", "-c", check=True).stdout
+        return [line.split()[0] for line in saved.splitlines() if line.startswith("[")]
+
+    netns.run("iptables-legacy-restore", input=text, check=True)
+    assert counts() == ["[7:420]", "[0:0]", "[9:90]"]
+    refused = netns.run("iptables-legacy-restore", "-c", input=text)
+    assert refused.returncode != 0 and "multiple -c flags not allowed" in refused.stderr
+    assert counts() == ["[7:420]", "[0:0]", "[9:90]"]  # unchanged: the refused file applied nothing
+    netns.run("iptables-legacy-restore", "-c", input=text.replace(" -c 9 90", ""), check=True)
+    assert counts() == ["[7:420]", "[3:30]", "[5:50]"]
+    (tmp_path / "c.v4").write_text(text)
+    out, err = io.StringIO(), io.StringIO()
+    assert translate_command([str(tmp_path / "c.v4")], counters=True, stdout=out, stderr=err) == 0
+    assert [line.strip() for line in out.getvalue().splitlines() if line.startswith("\t\ttcp")] == [
+        "tcp dport 443 counter packets 7 bytes 420 accept",
+        "tcp dport 444 counter packets 3 bytes 30 accept",
+        "tcp dport 445 counter packets 9 bytes 90 accept"]

@@ -1,0 +1,105 @@
+"""What iptables or the kernel refuses in a rule's options, whatever the meanings read.
+
+A match's ``meaning`` reads the options it needs and refuses the values it cannot take; the
+options it does not read (a LOG prefix, a stray ``!``, a value for an option its ``validate``
+rejects together with another) would otherwise leave a refused rule in the model, where it
+could cause findings about the rules after it.  :func:`refusal` applies the checks the
+validity rules (FW108, FW112, FW116) make at error level to every known match and target of
+a rule: a ``!`` on an option that takes none, a missing value, a value iptables refuses, a
+refused ``validate`` problem, two options of an exclusive group, none of a required group.
+"""
+
+from __future__ import annotations
+
+from fwlint.ast import Match, Rule, Ruleset, Target
+from fwlint.extensions import Extension, Registry
+from fwlint.extensions.values import BadValue, NeedsProtocol, Unresolved, WrongFamily
+from fwlint.rules.validity._options import protocol_before
+
+
+def _placeholder(opt) -> bool:
+    if getattr(opt, "unresolved", False):
+        return True
+    return any("{" in v and ("{{" in v or "{%" in v) for v in opt.values)
+
+
+def _node_refusal(rule: Rule, node: Match | Target, ext: Extension, family: int) -> str | None:
+    if ext.removed:
+        return f"the kernel has no such {ext.kind} any more ({ext.removed})"
+    if any(_placeholder(o) for o in node.options):
+        return None  # its values are not known: the meaning approximates it
+    given: set[str] = set()  # the canonical names of the options given
+    for opt in node.options:
+        spec = ext.option(opt.name) if opt.known else None
+        if spec is None:
+            continue  # FW102: the meanings refuse it
+        if spec.family is not None and spec.family != family:
+            return f"{opt.written} exists only in IPv{spec.family} rules"
+        given.add(spec.name)
+        if opt.negated and not spec.invertible:
+            return f"{opt.written} cannot be inverted with `!`"
+        types = spec.value_types()
+        if len(opt.values) < len(types):
+            return f"{opt.written} lacks a value"
+        for vtype, text in zip(types, opt.values):
+            protocol = protocol_before(rule, opt) if vtype.with_protocol is not None else None
+            try:
+                vtype.check(text, family, protocol)
+            except Unresolved:
+                continue  # a host name: looked up when the rules are loaded (approximated)
+            except (WrongFamily, NeedsProtocol, BadValue) as err:  # FW111, FW108 / FW114, FW108
+                return f"{opt.written}: {err}"
+    if ext.elements is None:
+        for group in ext.exclusive:
+            both = _canonical(ext, group) & given
+            if len(both) > 1:
+                return f"--{' and --'.join(sorted(both))} exclude each other"
+    for group in ext.required:
+        if not _canonical(ext, group) & given:
+            return f"needs one of --{', --'.join(sorted(group))}"
+    if ext.validate is not None:
+        for problem in ext.validate(node.options, family):
+            if problem.refused:
+                return problem.message
+    return None
+
+
+def _canonical(ext: Extension, group: frozenset[str]) -> set[str]:
+    out: set[str] = set()
+    for name in group:
+        spec = ext.option(name)
+        out.add(spec.name if spec is not None else name)
+    return out
+
+
+def match_refusal(rule: Rule, registry: Registry, family: int) -> str | None:
+    """Why iptables or the kernel would refuse one of the rule's known matches for its options
+    (None: nothing found here)."""
+    for m in rule.matches:
+        if not m.known:
+            continue
+        ext = registry.builtin if m.name == "builtin" else registry.match(m.name)
+        if ext is None or (ext.family is not None and ext.family != family):
+            continue
+        why = _node_refusal(rule, m, ext, family)
+        if why is not None:
+            return why if m.name == "builtin" else f"-m {m.name}: {why}"
+    return None
+
+
+def target_refusal(rule: Rule, registry: Registry, family: int) -> str | None:
+    """Why iptables or the kernel would refuse the rule's known target for its options."""
+    t = rule.target
+    if t is not None:
+        ext = registry.target(t.name)
+        if ext is not None and (ext.family is None or ext.family == family):
+            why = _node_refusal(rule, t, ext, family)
+            if why is not None:
+                return f"-j {t.name}: {why}"
+    return None
+
+
+def syntax_lines(ruleset: Ruleset) -> frozenset[tuple[str, int]]:
+    """The (file, line) of each syntax problem iptables-restore refuses (FW109): a rule on
+    such a line is not loaded as written."""
+    return frozenset((p.span.file, p.span.line) for p in ruleset.problems if not p.warning)

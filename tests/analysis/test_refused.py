@@ -1,0 +1,44 @@
+"""Every rule iptables refuses is left out of the model.
+
+Each failing case of tests/rules/cases/FW1*.yml with an error-level finding on a rule's line
+is built into a model: the rules at that line must be ``excluded`` (or not in a chain at all),
+so no finding of FW201-FW204 ever rests on a rule the kernel would not load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fwlint.analysis import build_model
+from fwlint.parse import parse_text
+from fwlint.testing import load_cases
+
+CASES = Path(__file__).parent.parent / "rules" / "cases"
+
+
+def _refusals() -> list:
+    out = []
+    for path in sorted(CASES.glob("FW1*.yml")):
+        for case in load_cases(path):
+            if not case.findings:
+                continue
+            lines = sorted({f["line"] for f in case.findings if f.get("severity", "error") == "error"})
+            if lines:
+                out.append(pytest.param(case, lines, id=f"{path.stem}-{case.name}"))
+    return out
+
+
+@pytest.mark.parametrize(("case", "lines"), _refusals())
+def test_refused_rule_left_out(case, lines):
+    kept = []
+    for ruleset in parse_text(case.ruleset, case.path, case.family):
+        model = build_model(ruleset)
+        for rule in ruleset.rules():
+            if rule.span.line not in lines:
+                continue
+            rm = model.rule_model(rule)
+            if rm is not None and rm.excluded is None:
+                kept.append(rule.span.line)
+    assert kept == [], f"rules the kernel refuses kept in the model at lines {kept}"
