@@ -68,6 +68,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, NoReturn, Sequ
 
 from fwlint.analysis.meaning import Havoc, SetBits
 from fwlint.analysis.packet import FIELD_DESCRIPTIONS, IPAddress, Packet, endpoint
+from fwlint.analysis.refusals import match_refusal, syntax_lines, target_refusal
 from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Option, Rule, Ruleset, Table, Target
 from fwlint.extensions import Extension, Opaque, Registry, default_registry
 from fwlint.extensions.values import BadValue, Unresolved
@@ -685,6 +686,7 @@ class TableEvaluator:
 
     def __init__(self, ruleset: Ruleset, table: Table, registry: Registry | None = None) -> None:
         self.ruleset = ruleset
+        self._syntax_lines = syntax_lines(ruleset)  # lines with a syntax error (FW109)
         self.table = table
         self.registry = registry or default_registry()
         self.family = ruleset.family
@@ -742,6 +744,8 @@ class TableEvaluator:
         if rule.unclaimed:
             first = rule.unclaimed[0]
             raise Refused(f"{first.written or first.values[0]}: no match or target of the rule takes it")
+        if (rule.span.file, rule.span.line) in self._syntax_lines:
+            raise Refused("iptables-restore refuses its line (a syntax error)")
         cr.protocol = _protocol_of(rule)
         for group, m in enumerate(rule.matches):
             ext = registry.builtin if m.name == "builtin" else registry.match(m.name)
@@ -774,6 +778,9 @@ class TableEvaluator:
                     cr.parts.append((option_text(o), dataclasses.replace(m, options=(o,)), ext, group))
             else:
                 cr.parts.append((match_text(m), m, ext, group))
+        refused = match_refusal(rule, registry, self.family)  # options the matches do not read
+        if refused is not None:
+            raise Refused(refused)
         if chain.builtin and (m := rule.match("builtin")) is not None:
             for opt in m.options:
                 if opt.name == "in-interface" and chain.name in ("OUTPUT", "POSTROUTING"):
@@ -812,6 +819,9 @@ class TableEvaluator:
             raise Refused(f"-j {target.name} is not allowed here")
         cr.target_ext = ext
         self._effect(cr, _blank(self.family), chain.name if chain.builtin else "PREROUTING")
+        refused = target_refusal(rule, registry, self.family)
+        if refused is not None:
+            raise Refused(refused)
 
     def _leave_out_loops(self) -> None:
         """A jump that closes a loop of chains is left out (the kernel refuses the table), found

@@ -24,10 +24,12 @@ import os
 import signal
 import sys
 import weakref
-from multiprocessing.connection import Connection
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from fwlint.ast import Chain, Rule, Ruleset, Table
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 Refusal = Callable[[Rule, Table, Chain | None, int], "str | None"]
 
@@ -86,6 +88,8 @@ class RefusalsAhead:
         # (struct.pack_into clears the bytes before writing them: the other process may see 0)
         self.at = memoryview(self.shared).cast("q")
         self.at[0] = -1
+        from multiprocessing.connection import Connection
+
         read_fd, write_fd = os.pipe()
         _flush_before_fork()
         pid = os.fork()

@@ -18,6 +18,7 @@ file is replaced in one rename.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -145,9 +146,15 @@ def _translate_big(source: str, family: str | None, source_format: str,
     text, name = _read(source, [False])
     if detect(name, text, source_format) == "script" or not_text(text) is not None:
         return None
-    with progress("Translating", unit="rules") as bar:
+    with contextlib.ExitStack() as stack:
+        bars = []
+
+        def count(total: int) -> None:  # the bar starts once the rules are counted, as for a whole parse
+            bars.append(stack.enter_context(progress("Translating", total=total if total > 2048 else None,
+                                                     unit="rules")))
+
         done = translate_save(text, name, int(family) if family in ("4", "6") else None, options,
-                              on_rule=lambda n: bar.advance(256))
+                              on_rule=lambda n: bars[0].advance(256), on_count=count)
     if done is None:
         return None
     translation, ruleset = done

@@ -515,12 +515,18 @@ def _network_value(net: Any) -> Value:
 def _protocol_number(protocol: str | None, family: int) -> int | None:
     if protocol is None:
         return None
-    from fwlint.extensions.values import PROTOCOL
+    key = (protocol, family)
+    if key not in _PROTOCOL_NUMBERS:
+        from fwlint.extensions.values import PROTOCOL
 
-    try:
-        return PROTOCOL.parse(protocol, family)  # type: ignore[return-value]
-    except ValueError:
-        return None
+        try:
+            _PROTOCOL_NUMBERS[key] = PROTOCOL.parse(protocol, family)  # type: ignore[assignment]
+        except ValueError:
+            _PROTOCOL_NUMBERS[key] = None
+    return _PROTOCOL_NUMBERS[key]
+
+
+_PROTOCOL_NUMBERS: dict[tuple[str, int], int | None] = {}  # a -p's number, by its text and family
 
 
 def merge_overlaps(values: list[Value]) -> list[Value]:

@@ -26,8 +26,8 @@ import gc
 import json
 import mmap
 import os
+import pickle
 import weakref
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Callable
 
 from fwlint.ast import Chain, Rule, Table
@@ -49,6 +49,39 @@ Work = tuple[Rule, Table, Chain, "NftChain"]
 RuleAt = Callable[[int], Rule]
 """The rule to translate for a place of the work list, where it holds a stand-in
 (fwlint.nft.split: a rule the other process built)."""
+
+
+class Pipe:
+    """One end of a pipe carrying pickled objects (what multiprocessing.connection.Connection
+    does, without importing multiprocessing at start): each a length, then its bytes."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def send(self, obj: Any) -> None:
+        data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+        view = memoryview(len(data).to_bytes(8, "little") + data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def recv(self) -> Any:
+        size = int.from_bytes(self._read(8), "little")
+        return pickle.loads(self._read(size))
+
+    def _read(self, size: int) -> bytes:
+        chunks = []
+        while size:
+            chunk = os.read(self.fd, min(size, 1 << 20))
+            if not chunk:
+                raise EOFError("the other process closed the pipe")
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            os.close(fd)
 
 
 class SharedState(BaseException):
@@ -84,7 +117,7 @@ def translate_split(translator: Translator, work: list[Work], family: int, names
             translator.on_rule = None
             translator.in_child = True
             results = _child(translator, work, family, names, cells)
-            conn = Connection(write_fd, readable=False)
+            conn = Pipe(write_fd)
             conn.send(results)
             conn.close()
             status = 0
@@ -93,7 +126,7 @@ def translate_split(translator: Translator, work: list[Work], family: int, names
         finally:
             os._exit(status)
     os.close(write_fd)
-    conn = Connection(read_fd, writable=False)
+    conn = Pipe(read_fd)
     finalizer = weakref.finalize(conn, _stop, pid, conn)
     try:
         stop = _parent(translator, work, family, names, cells)

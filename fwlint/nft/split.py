@@ -28,15 +28,24 @@ import gc
 import mmap
 import os
 import weakref
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Callable
 
 from fwlint.ast import Rule, Ruleset, Span, Target
 from fwlint.extensions import Registry, default_registry
 from fwlint.nft import halves
 from fwlint.nft.ahead import _flush_before_fork, _stop
-from fwlint.nft.emitter import (CONNTRACK_MATCHES, NftTable, Options, Translation, Translator, _chains,
-                                _tables, chain_origins, finish_table, nft_chains)
+from fwlint.nft.emitter import (
+    CONNTRACK_MATCHES,
+    NftTable,
+    Options,
+    Translation,
+    Translator,
+    _chains,
+    _tables,
+    chain_origins,
+    finish_table,
+    nft_chains,
+)
 from fwlint.nft.names import ChainNames
 
 if TYPE_CHECKING:
@@ -51,12 +60,14 @@ class _NotPlain(Exception):
 
 
 def translate_save(text: str, path: str, family: int | None, options: Options,
-                   registry: Registry | None = None, on_rule: Callable[[int], None] | None = None
-                   ) -> tuple[Translation, Ruleset] | None:
+                   registry: Registry | None = None, on_rule: Callable[[int], None] | None = None,
+                   on_count: Callable[[int], None] | None = None) -> tuple[Translation, Ruleset] | None:
     """The translation of the iptables-save text ``text`` (read as ``family``, else the file's
-    own) into one table, parsed and translated by two processes; and the ruleset, whose rules
-    the child built are stand-ins (their span, text and target name).  None when the file is
-    not for this path (small, not plain, --optimize, no second processor): parse it whole."""
+    own) into one table, parsed and translated by two processes; and the ruleset, in which the
+    rules the child built are stand-ins (see :class:`_Work`).  None when the file is not for
+    this path (small, not plain, --optimize, no second processor): parse it whole.
+    ``on_count`` is told how many rules there are, once it is known; ``on_rule`` as the
+    translation goes (fwlint.nft.emitter.Translator)."""
     if options.optimize or not options.parallel:
         return None
     from fwlint.parse import detect_family, no_gc
@@ -64,13 +75,14 @@ def translate_save(text: str, path: str, family: int | None, options: Options,
     with no_gc():
         try:
             return _translate(text, path, family if family is not None else detect_family(path, text),
-                              options, registry or default_registry(), on_rule)
+                              options, registry or default_registry(), on_rule, on_count)
         except _NotPlain:
             return None
 
 
 def _translate(text: str, path: str, family: int, options: Options, registry: Registry,
-               on_rule: Callable[[int], None] | None) -> tuple[Translation, Ruleset] | None:
+               on_rule: Callable[[int], None] | None, on_count: Callable[[int], None] | None
+               ) -> tuple[Translation, Ruleset] | None:
     from fwlint.parse.save import CommandCache, build_rule, save_skeleton
 
     skeleton = save_skeleton(text, path, family)
@@ -89,6 +101,8 @@ def _translate(text: str, path: str, family: int, options: Options, registry: Re
             if rule is None:
                 return None
             built[n] = rule  # type: ignore[index]
+    if on_count is not None:
+        on_count(sum(1 for _ in base.rules()))
     middle = int(total * PARSED_HERE)
     shared = mmap.mmap(-1, 16)
     cells = memoryview(shared).cast("q")  # as in fwlint.nft.halves
@@ -103,8 +117,8 @@ def _translate(text: str, path: str, family: int, options: Options, registry: Re
             os.close(to_parent)
             os.close(from_parent)
             gc.disable()
-            out = Connection(from_child, readable=False)
-            inbox = Connection(to_child, writable=False)
+            out = halves.Pipe(from_child)
+            inbox = halves.Pipe(to_child)
             mine = _build_part(commands, skeleton, order, middle, total, base)
             out.send(mine[1] if mine is not None else None)
             if mine is not None:
@@ -123,7 +137,7 @@ def _translate(text: str, path: str, family: int, options: Options, registry: Re
             os._exit(status)
     os.close(from_child)
     os.close(to_child)
-    inbox = Connection(to_parent, writable=False)
+    inbox = halves.Pipe(to_parent)
     finalizer = weakref.finalize(inbox, _stop, pid, inbox)
     try:
         mine = _build_part(commands, skeleton, order, 0, middle, base)
@@ -134,7 +148,7 @@ def _translate(text: str, path: str, family: int, options: Options, registry: Re
             theirs = inbox.recv()
         except (EOFError, OSError):
             theirs = None
-        out = Connection(from_parent, readable=False)
+        out = halves.Pipe(from_parent)
         try:
             out.send(mine[1] if mine is not None and theirs is not None else None)
         except OSError:
@@ -261,4 +275,4 @@ class _Work:
         return rule
 
 
-__all__ = ["translate_save", "PARSED_HERE"]
+__all__ = ["PARSED_HERE", "translate_save"]

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable
-
-from lark import Token
+from typing import TYPE_CHECKING, Callable
 
 from fwlint.parse.loader import load
+
+if TYPE_CHECKING:
+    from lark import Token
 
 LarkLines = Callable[[str, str, int], tuple[list[tuple], list]]
 """``(text, path, base) -> (lines, problems)``: the grammar over ``text``, whose first line is
@@ -60,7 +61,17 @@ def line_pattern(appends: bool = False) -> re.Pattern[str]:
 def _token(kind: str, value: str, start: int, line: int, line_start: int) -> Token:
     column = start - line_start + 1
     length = len(value)
-    return Token._future_new(kind, value, start, line, column, line, column + length, start + length)
+    return _new_token(kind, value, start, line, column, line, column + length, start + length)
+
+
+def _new_token(*args: object) -> Token:
+    """lark's Token._future_new, imported when a token is first made (the skeleton of a big
+    file, fwlint.parse.save.save_skeleton, makes none: Lark is not imported for it)."""
+    global _new_token
+    from lark import Token
+
+    _new_token = Token._future_new
+    return _new_token(*args)
 
 
 def rule_tokens(m: re.Match[str], line: int) -> list[Token]:

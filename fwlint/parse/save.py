@@ -12,19 +12,19 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
-from fwlint.ast import (BUILTIN_CHAINS, Chain, Comment, Counters, Rule, Ruleset, Span, SyntaxProblem,
-                        Table)
+from fwlint.ast import BUILTIN_CHAINS, Chain, Comment, Counters, Rule, Ruleset, Span, SyntaxProblem, Table
 from fwlint.extensions import Registry, default_registry, rule_key
 from fwlint.parse.builder import CommandLine, build_command
-from fwlint.parse.lines import _token, line_pattern, read_lines, rule_tokens
+from fwlint.parse.lines import line_pattern, read_lines
 from fwlint.parse.loader import open_parser
 from fwlint.parse.shapes import CommandCache
 from fwlint.parse.words import UnterminatedQuote, WordError, split_words
+
+if TYPE_CHECKING:
+    from lark import Token
+    from lark.exceptions import UnexpectedInput
 
 _EXPECTED_WORDS = {
     "_NL": "the end of the line",
@@ -50,8 +50,10 @@ def _expected(names) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-class _Collect(Transformer):
-    """Records each line as the parser reduces it (side effects survive a later error)."""
+class _Collect:
+    """Records each line as the parser reduces it (side effects survive a later error); made
+    a lark Transformer when the parser is first needed (:func:`_parser`: Lark is imported
+    then, not for the skeleton of a big file)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -110,6 +112,12 @@ class _TableBuilder:
                      self.commit_span, tuple(self.undeclared))
 
 
+def _lark_errors() -> Any:
+    import lark.exceptions
+
+    return lark.exceptions
+
+
 def _counters(tok: Token, file: str) -> Counters:
     p, _, b = tok[1:-1].partition(":")
     return Counters(int(p), int(b), Span(file, tok.line, tok.column, tok.end_line, tok.end_column))
@@ -133,8 +141,10 @@ class ParsedSave:
 
 
 @functools.lru_cache(maxsize=None)
-def _parser() -> tuple[Lark, _Collect]:
-    collect = _Collect()
+def _parser() -> tuple[Any, _Collect]:
+    from lark import Transformer
+
+    collect = type("_Collect", (_Collect, Transformer), {})()
     return open_parser("iptables_save", transformer=collect), collect
 
 
@@ -167,7 +177,7 @@ def _lark_lines(text_nl: str, path: str, base: int = 0) -> tuple[list[tuple], li
             parser.parse(remaining)
             _shift(collect.lines, base + offset_line, lines)
             break
-        except UnexpectedInput as err:
+        except _lark_errors().UnexpectedInput as err:
             # The lines before the bad one were collected as the parser reduced them.
             _shift(collect.lines, base + offset_line, lines)
             bad_line = err.line if isinstance(err.line, int) and err.line > 0 else 1
@@ -234,6 +244,8 @@ def _shift(items: list[tuple], offset: int, out: list[tuple]) -> None:
 
 
 def _shift_tok(tok: Token, offset: int) -> Token:
+    from lark import Token
+
     return Token(tok.type, tok.value, tok.start_pos, tok.line + offset, tok.column,
                  tok.end_line + offset, tok.end_column, tok.end_pos)
 
@@ -242,11 +254,12 @@ def _describe(err: UnexpectedInput, text: str) -> tuple[str, tuple[str, ...]]:
     end = text.find("\n", err.pos_in_stream if isinstance(err.pos_in_stream, int) else 0)
     start = text.rfind("\n", 0, max(0, err.pos_in_stream or 0)) + 1
     stripped = text[start:end if end != -1 else len(text)].strip()
-    if isinstance(err, UnexpectedCharacters):
+    errors = _lark_errors()
+    if isinstance(err, errors.UnexpectedCharacters):
         expected = _expected(err.allowed or ())
         ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
         shown = repr(ch)
-    elif isinstance(err, UnexpectedToken):
+    elif isinstance(err, errors.UnexpectedToken):
         expected = _expected(err.expected or ())
         tok = err.token
         shown = "the end of the line" if tok.type == "_NL" else f"{str(tok)!r}"
@@ -494,6 +507,10 @@ def _replay(cmd: CommandLine, table: _TableBuilder, problem, registry: Registry,
 
 # --- a big file built in parts (fwlint.nft.split) ----------------------------------------------
 
+_REFUSED_BLANKS = re.compile(r"^(?:[ \t]+(?:$|[^-!\[ \t\n])|COMMIT[ \t]+$)", re.MULTILINE)
+"""A line :func:`_blank_problems` reports, in a text without CR."""
+
+
 @dataclass
 class Skeleton:
     """A save file's tables and chains, read without building its rules: in ``ruleset`` each
@@ -513,7 +530,7 @@ def save_skeleton(text: str, path: str, family: int) -> Skeleton | None:
     What :func:`_build` makes of such a file is this skeleton with each rule built: provided
     each rule line builds into an append to its chain with no problem, which
     :func:`build_rule` checks."""
-    if "\r" in text or _blank_problems(text, path):
+    if "\r" in text or _REFUSED_BLANKS.search(text):
         return None
     text_nl = text if text.endswith("\n") else text + "\n"
     tables: list[Table] = []
@@ -523,6 +540,7 @@ def save_skeleton(text: str, path: str, family: int) -> Skeleton | None:
     chains: list[str] = []
     current: _TableBuilder | None = None
     line = 0
+    last_name, chain = None, None  # the chain of the rule line before, while in one table
     for m in line_pattern(appends=True).finditer(text_nl):
         line += 1
         kind = m.lastgroup
@@ -533,6 +551,10 @@ def save_skeleton(text: str, path: str, family: int) -> Skeleton | None:
             index = len(lines)
             lines.append((m, line))
             chains.append(name)
+            if name == last_name:
+                chain.rules.append(index)  # type: ignore[union-attr]
+                continue
+            last_name = None
             chain = current.chains.get(name)
             if chain is None:
                 if name in BUILTIN_CHAINS.get(current.name, ()):
@@ -541,44 +563,47 @@ def save_skeleton(text: str, path: str, family: int) -> Skeleton | None:
                     current.undeclared.append(index)  # type: ignore[arg-type]
                     continue
             chain.rules.append(index)  # type: ignore[arg-type]
-        elif kind == "blank":
+            last_name = name
             continue
-        elif kind == "comment":
-            tok = _token("COMMENT", m.group("comment"), m.start("comment"), line, m.start())
-            comments.append(Comment(str(tok), _tok_span(tok, path)))
+        last_name = None  # a declaration may replace the chain
+        if kind == "blank":
+            continue
+        # the spans _build makes of the tokens of the line (fwlint.parse.lines.read_lines)
+        at = m.start() - 1
+        if kind == "comment":
+            comments.append(Comment(m.group("comment"), Span(path, line, m.start("comment") - at, line,
+                                                             m.end("comment") - at)))
         elif kind == "table":
-            tok = _token("TABLE_NAME", m.group("table"), m.start("table"), line, m.start())
-            name = str(tok)
+            name = m.group("table")
             if current is not None or name not in BUILTIN_CHAINS or name in seen:
                 return None
             seen.add(name)
-            current = _TableBuilder(name, Span(path, tok.line, max(1, tok.column - 1), tok.end_line,
-                                               tok.end_column))
+            current = _TableBuilder(name, Span(path, line, max(1, m.start("table") - at - 1), line,
+                                               m.end("table") - at))
         elif kind in ("chain", "policy", "chain_counters"):
-            at = m.start()
-            name_tok = _token("CHAIN_NAME", m.group("chain"), m.start("chain"), line, at)
-            policy_tok = _token("POLICY", m.group("policy"), m.start("policy"), line, at)
-            last = policy_tok
-            counters = None
-            if m.start("chain_counters") >= 0:
-                last = _token("COUNTERS", m.group("chain_counters"), m.start("chain_counters"), line, at)
-                counters = _counters(last, path)
             if current is None:
                 return None
-            name, policy = str(name_tok), str(policy_tok)
+            name, policy = m.group("chain"), m.group("policy")
+            end = m.end("policy") - at
+            counters = None
+            if m.start("chain_counters") >= 0:
+                written = m.group("chain_counters")
+                packets, _, octets = written[1:-1].partition(":")
+                end = m.end("chain_counters") - at
+                counters = Counters(int(packets), int(octets),
+                                    Span(path, line, m.start("chain_counters") - at, line, end))
             builtin = name in BUILTIN_CHAINS.get(current.name, ())
             if (policy not in ("ACCEPT", "DROP", "-") if builtin else policy != "-"):
                 return None
             earlier = current.chains.get(name)
             if earlier is not None and (earlier.declared or earlier.rules):
                 return None  # declared twice, or rules of a built-in chain dropped
-            span = Span(path, name_tok.line, max(1, name_tok.column - 1), name_tok.end_line, last.end_column)
+            span = Span(path, line, max(1, m.start("chain") - at - 1), line, end)
             current.chains[name] = _ChainBuilder(name, policy if builtin else None, span, builtin, counters)
         elif kind == "commit":
             if current is None:
                 return None
-            tok = _token("COMMIT", m.group("commit"), m.start("commit"), line, m.start())
-            current.commit_span = _tok_span(tok, path)
+            current.commit_span = Span(path, line, m.start("commit") - at, line, m.end("commit") - at)
             tables.append(current.freeze())
             current = None
         else:
@@ -594,14 +619,23 @@ def build_rule(commands: CommandCache, skeleton: Skeleton, index: int) -> Rule |
     """Rule line ``index`` of a skeleton's file built as :func:`_build` builds it, or None when
     it is not what the skeleton took it for (an append to its chain, without a problem)."""
     m, line = skeleton.lines[index]
-    payload = rule_tokens(m, line)
     path = skeleton.ruleset.path
-    words_tok = payload[-1]
-    counters = _counters(payload[0], path) if len(payload) > 1 else None
-    start = payload[0] if counters else words_tok
-    text = str(words_tok).rstrip()
-    line_span = Span(path, start.line, start.column, words_tok.line, words_tok.column + len(text))
-    cmd = commands.build(str(words_tok), words_tok.line, words_tok.column, line_span, text, counters)
+    # as _build reads the tokens of the line (fwlint.parse.lines.rule_tokens), from the match
+    at = m.start()
+    raw = m.group("rule")
+    column = m.start("rule") - at + 1
+    text = raw.rstrip()
+    counters_at = m.start("rule_counters")
+    if counters_at < 0:
+        counters = None
+        line_span = Span(path, line, column, line, column + len(text))
+    else:
+        written = m.group("rule_counters")
+        packets, _, octets = written[1:-1].partition(":")
+        start = counters_at - at + 1
+        counters = Counters(int(packets), int(octets), Span(path, line, start, line, start + len(written)))
+        line_span = Span(path, line, start, line, column + len(text))
+    cmd = commands.build(raw, line, column, line_span, text, counters)
     if cmd is None or cmd.command != "append" or cmd.chain != skeleton.chains[index] or cmd.rule is None \
             or cmd.family is not None or cmd.table is not None or cmd.problems or cmd.warnings \
             or cmd.wait_options or cmd.exits:

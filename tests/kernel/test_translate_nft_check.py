@@ -75,7 +75,8 @@ UNTRANSLATABLE = {
                                                         "would depend on DNS then; write the address, or "
                                                         "translate with --resolve to look it up now"),
     # ufw's partial files jump to chains other files declare: iptables-restore refuses each alone
-    "akcryptoguy__vps-harden__etc__ufw__before.rules": (2, "32:1 iptables refuses this rule (FW106 -j "
+    # (and this one counts recent hits, --hitcount 20, which nft's sets cannot)
+    "akcryptoguy__vps-harden__etc__ufw__before.rules": (4, "32:1 iptables refuses this rule (FW106 -j "
                                                            "ufw-logging-deny: no chain ufw-logging-deny in "
                                                            "*filter and no target of that name)"),
     "noraworld__ufw-conf__etc__ufw__after.rules": (7, "19:1 iptables refuses this rule (FW106 -j "

@@ -252,7 +252,7 @@ def test_a_problem_in_either_part_gives_the_whole_parse(monkeypatch, bad, where)
     _split_patient(monkeypatch, claimed=0)
     rules = _generic_lines(2500)
     rules.insert(where, bad)
-    done, one = _split_and_one(_save_text(rules))
+    done, _ = _split_and_one(_save_text(rules))
     assert done is None  # the one-process path takes it
 
 
@@ -282,7 +282,7 @@ def test_an_error_the_validity_rules_find_in_the_childs_part(monkeypatch):
 ])
 def test_files_the_prepass_is_not_sure_of_are_parsed_whole(monkeypatch, change):
     _split_patient(monkeypatch, claimed=0)
-    done, one = _split_and_one(_save_text(change(_generic_lines(2500))))
+    done, _ = _split_and_one(_save_text(change(_generic_lines(2500))))
     assert done is None
 
 
@@ -301,7 +301,7 @@ def test_blanks_before_a_rule_and_counters(monkeypatch):
 def test_a_builtin_chain_declared_after_its_rules_is_parsed_whole(monkeypatch):
     _split_patient(monkeypatch, claimed=0)
     lines = ["*filter", "-A INPUT -j ACCEPT", ":INPUT DROP [0:0]", *_generic_lines(2500), "COMMIT"]
-    done, one = _split_and_one("\n".join(lines).replace(":c1", ":c0") + "\n")
+    done, _ = _split_and_one("\n".join(lines).replace(":c1", ":c0") + "\n")
     assert done is None
 
 
