@@ -28,6 +28,14 @@ def check(paths: Sequence[str], *, select: Sequence[str], ignore: Sequence[str],
         raise UsageError(f"unknown rule code or prefix: {', '.join(unknown)} (see `fwlint rules`)")
     if config is not None and isolated:
         raise UsageError("--config and --isolated contradict each other: give one of them")
+    if not analysis and (select or extend_select) and not quiet:
+        skipped = [r.code for r in cat.select([*select, *extend_select], ignore)
+                   if getattr(r, "analysis", None) == "required"]
+        if skipped:
+            print(f"fwlint: warning: --no-analysis: {', '.join(skipped)} not run (they need the "
+                  "reachability analysis)" if len(skipped) > 1 else
+                  f"fwlint: warning: --no-analysis: {skipped[0]} not run (it needs the reachability "
+                  "analysis)", file=sys.stderr)
     try:
         configuration = Configuration(select=select, extend_select=extend_select, ignore=ignore,
                                       fail_level=fail_level, config_file=config, isolated=isolated,

@@ -9,6 +9,12 @@ Modules
 ``model``     rules to BDDs (and which rules are left out), chain summaries, the walks
               ("may reach"), the backward pass ("surely decided as").
 ``findings``  FW201-FW204 from the model, with the rules that cause each.
+``effects``   what rules do besides deciding (LOG, MARK, jumps to chains with such rules,
+              matches that change what other packets see: recent --set, hashlimit, nfacct):
+              a rule is not redundant when, without it, its packets would meet one.
+``refusals``  what iptables or the kernel refuses in options the meanings do not read (a
+              ``!`` an option does not take, a refused ``validate`` problem, exclusive or
+              missing options, the other family's options, a syntax error on the line).
 ``native``    "is f within g?" / "do f and g meet?" asked of CUDD without building a BDD.
 ``parallel``  a big table's leaf chains (no jump, no header change) shared with a forked
               child; their findings, summaries and rule models come back as plain values.
@@ -51,7 +57,8 @@ Findings and their precedence (fwlint.analysis.findings): a rule gets at most on
 (after a catch-all), FW204 (duplicate), FW201 (shadowed: never matches, and some of its packets
 surely get another outcome) and FW202 (redundant: never matches with all its packets decided
 its way; or matches, and the rules after it and the policy would decide every one of its
-packets its way), in that order.  ``--no-analysis`` (``without_analysis``) drops FW201/FW202
+packets its way, none of them meeting a rule with an effect on the way: fwlint.analysis.effects),
+in that order.  ``--no-analysis`` (``without_analysis``) drops FW201/FW202
 and makes FW203/FW204 compare rules as written.
 
 API for the packet trace and the cross-checks

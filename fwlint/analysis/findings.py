@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from fwlint.analysis.effects import ChainEffects
 from fwlint.analysis.model import (
     ChainAnalysis,
     Model,
@@ -132,6 +133,7 @@ class _ChainFindings:
         self._next_index: dict[tuple[str, bool], list[int]] = {}
         self._inexact: list[int] | None = None
         self._follow_tables: tuple[list[Any], list[bool], list[Any]] | None = None
+        self.effects = ChainEffects(model, tm, a)  # what rules do besides deciding
 
 
     def run(self) -> list[Finding]:
@@ -155,7 +157,7 @@ class _ChainFindings:
             if catch_all is not None:
                 by_index[i] = self.catch_all(rm, catch_all)
                 continue
-            if first is not None:
+            if first is not None and self.effects.own(i) is None:  # else it has its own effect
                 by_index[i] = Finding("FW204", "duplicate", a, rm,
                                       f"duplicate of the rule at line {first.line} in {a.name}",
                                       blockers=[first])
@@ -175,8 +177,8 @@ class _ChainFindings:
                             by_index[i] = found
                     continue
                 outcome = rule_outcome(rm, a.chain)
-                if outcome is None:
-                    continue
+                if outcome is None or self.effects.own(i) is not None:
+                    continue  # no outcome, or its match has an effect the rules after lack
                 candidates.append((i, None, outcome))
             # Rules never reached are left out when following a rule's packets, if they give the
             # same outcome: without the rule they might take some, and decide them the same way.
@@ -191,6 +193,10 @@ class _ChainFindings:
                                        if rule_outcome(a.rules[j], a.chain) == outcome}
                 found = self.redundant_later(i, a.rules[i], hit, outcome, absent[outcome])
                 if found is not None and not any(b.index in never_reached for b in found.blockers):
+                    if absent[outcome]:
+                        copies = {j for j in absent[outcome] if by_index[j].code in ("FW203", "FW204")}
+                        if copies != absent[outcome]:
+                            found = self.deciders(i, found, outcome, copies)
                     later.append(found)
             for found in later:
                 by_index[found.rule.index] = found
@@ -239,7 +245,8 @@ class _ChainFindings:
                 message = (f"never matches: no packet that reaches {a.name} can match it "
                            f"(the jumps to {a.name} at {word} {lines} send it none)")
                 outcome = rule_outcome(rm, a.chain)
-                if outcome == "RETURN":
+                if outcome == "RETURN" and (self.effects.own(i) is None
+                                            or not a.meets(i, self.effects.region(i))):
                     # returning what never comes changes nothing, harmlessly
                     return Finding("FW202", "redundant-by-callers", a, rm,
                                    "redundant: " + message[len("never matches: "):],
@@ -290,6 +297,9 @@ class _ChainFindings:
         also = self.alternatives(P, start, i, cover)
         approx = _collect_approx(rm.approximations, *(b.approximations for b in blockers),
                                  *(self.chain_approx(b) for b in blockers))
+        if surely_other == false and self.effects.own(i) is not None and \
+                a.meets(i, self.effects.region(i)):
+            return None  # it never matches, but its match with an effect runs for some packets
         if surely_other != false:
             message = "shadowed: every packet it matches is taken first by " + _lines(blockers)
             code, kind = "FW201", "shadowed"
@@ -428,11 +438,27 @@ class _ChainFindings:
             sure = a.sure_after(i)
             if not self.enc.ask.within(hit, sure):
                 return None
+            if not self.enc.ask.disjoint(hit, self.effects.after(i)):
+                return None  # without it, some may meet a rule with an effect on the way
             takers, to_end, approx = self.name_later(i, hit, outcome)
         else:
             takers, to_end, approx = checked
         return self.redundant_finding(rm, hit, outcome, takers, to_end,
                                       _collect_approx(rm.approximations, approx))
+
+    def deciders(self, i: int, found: Finding, outcome: str, copies: set[int]) -> Finding:
+        """``found`` (proven with the never-reached rules of its outcome left out) naming the
+        rules that would decide its packets without rule ``i`` as the chain stands: the
+        shadowed ones included, since they would take the packets first, but not the copies
+        (FW203, FW204): a rule is not called redundant because of its own copy."""
+        again = self.follow(i, outcome, copies)
+        if not isinstance(again, tuple):
+            return found
+        takers, to_end, approx = again
+        if [b.index for b in takers] == [b.index for b in found.blockers] and to_end == found.to_policy:
+            return found
+        return self.redundant_finding(found.rule, found.packets, outcome, takers, to_end,
+                                      _collect_approx(found.rule.approximations, approx))
 
     def next_same(self, outcome: str) -> list[int]:
         """For each rule, the index of the next rule after it that could give its packets
@@ -502,7 +528,7 @@ class _ChainFindings:
         for j in range(i + 1, len(rules)):
             if coarse_key is None:
                 break
-            if j in absent:
+            if j in absent and not self.effects.has(j):  # never reached: but its effect would be
                 continue
             other_protocol = protocols[j]
             if other_protocol is False:  # left out of the model
@@ -513,9 +539,12 @@ class _ChainFindings:
             if protocol is not None and other_protocol is not None and other_protocol != protocol:
                 continue
             if not active[j]:
-                continue  # LOG and the like: they decide nothing and change nothing
+                continue  # a rule without a target: it decides nothing and changes nothing
             if within_keys(coarse_key, outside[j]):  # no packet of coarse it may match
                 continue
+            effect = self.effects.region(j)
+            if effect is not None and a.meets(i, coarse & effect):
+                return None  # without rule i, some of its packets may meet this rule's effect
             other = rules[j]
             action = other.action
             if other.jump is not None or action.steps:
@@ -547,8 +576,9 @@ class _ChainFindings:
 
     def follow_tables(self) -> tuple[list[Any], list[bool], list[Any]]:
         """Per rule of the chain, for ``follow``'s loop: its protocol number (None: any; False:
-        the rule is left out of the model), whether it may decide or change anything (not a
-        LOG and the like), and the key (``ask.key``) of the packets it cannot match."""
+        the rule is left out of the model), whether it may decide or change anything or has an
+        effect (fwlint.analysis.effects), and the key (``ask.key``) of the packets it cannot
+        match (for a match with an effect: of those its effect cannot meet)."""
         tables = self._follow_tables
         if tables is None:
             ask = self.enc.ask
@@ -565,9 +595,10 @@ class _ChainFindings:
                 protocols.append(rm.protocol)
                 action = rm.action
                 moves = rm.jump is not None or bool(action.steps) or action.kind != "continue"
-                active.append(moves)
-                if moves:
-                    u = ~rm.upper
+                effect = self.effects.region(len(active))
+                active.append(moves or effect is not None)
+                if moves or effect is not None:
+                    u = ~(rm.upper if effect is None else effect)
                     self._outside_sets.append(u)
                     outside.append(ask.key(u))
                 else:
@@ -587,11 +618,14 @@ class _ChainFindings:
             if X == false:
                 break
             other = a.rules[j]
-            if other.excluded or j in absent:
+            if other.excluded or (j in absent and not self.effects.has(j)):
                 continue
             steps += 1
             if steps > budget:
                 return _TOO_FAR
+            effect = self.effects.region(j)
+            if effect is not None and (X & effect) != false:
+                return None  # some may meet this rule's effect
             t = X & other.upper
             if t == false:
                 continue

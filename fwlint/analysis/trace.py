@@ -188,7 +188,10 @@ def write_text(t: Trace, out: IO[str]) -> None:
     o = t.primary
     w(f"Packet: {t.packet_text.packet.describe()}\n")
     hooks = " -> ".join(leg.hook for leg in o.legs)
-    w(f"Path: {o.route.why}: {hooks}\n")
+    why = o.route.why
+    if o.rerouted and tuple(leg.hook for leg in o.legs) != PATHS.get(o.route.path):
+        why += f" at first; the route changes after {o.rerouted_after} (see Route below)"
+    w(f"Path: {why}: {hooks}\n")
     if t.local:
         w(f"Local addresses: {', '.join(str(a) for a in t.local)}\n")
     absent = sorted({run.table for leg in o.legs for run in leg.tables if run.status == "absent"},

@@ -15,11 +15,16 @@ What the translation works out from the whole ruleset before its rules (the call
 loops of chains, whether conntrack is in use: fwlint.nft.emitter.Translator.begin) needs every
 rule's target and matches: each process sends the other, for each rule it built, its target's
 name and whether its part uses a conntrack match.  Each then makes the same ruleset: its own
-rules, and for the other's a stand-in with the same span and target name.  The translation is
-then shared as :mod:`fwlint.nft.halves` shares it (the translator from the first rule, the child
-from the last, meeting where they meet); a rule a process translates that the other built is
-built where it is translated, when it is reached.  The findings, the names and the output are
-those of the one-process path, byte for byte (tests/nft/test_halves.py).
+rules, and for the other's stand-ins (one of its own, with the rule's span and target, for a
+rule whose target is a chain of its table; one shared by the others), which is all the
+per-ruleset work reads of them.  The translation is then shared as :mod:`fwlint.nft.halves`
+shares it (the translator from the first rule, the child from the last, meeting where they
+meet; both render the rules they translate as they go); a rule a process translates that the
+other built is built where it is translated, when it is reached.  The findings, the names and
+the output are those of the one-process path, byte for byte (tests/nft/test_halves.py).
+
+Nothing here imports Lark: a big plain file is read without it (fwlint.parse.loader keeps the
+grammars' terminals in a cache of their own).
 """
 
 from __future__ import annotations
@@ -107,18 +112,18 @@ def _translate(text: str, path: str, family: int, options: Options, registry: Re
     shared = mmap.mmap(-1, 16)
     cells = memoryview(shared).cast("q")  # as in fwlint.nft.halves
     cells[0], cells[1] = 0, total
-    to_parent, from_child = os.pipe()
-    to_child, from_parent = os.pipe()
+    parent_reads, child_writes = os.pipe()
+    child_reads, parent_writes = os.pipe()
     _flush_before_fork()
     pid = os.fork()
     if pid == 0:  # the child: the later part
         status = 1
         try:
-            os.close(to_parent)
-            os.close(from_parent)
+            os.close(parent_reads)
+            os.close(parent_writes)
             gc.disable()
-            out = halves.Pipe(from_child)
-            inbox = halves.Pipe(to_child)
+            out = halves.Pipe(child_writes)
+            inbox = halves.Pipe(child_reads)
             mine = _build_part(commands, skeleton, order, middle, total, base)
             out.send(mine[1] if mine is not None else None)
             if mine is not None:
@@ -135,9 +140,10 @@ def _translate(text: str, path: str, family: int, options: Options, registry: Re
             pass
         finally:
             os._exit(status)
-    os.close(from_child)
-    os.close(to_child)
-    inbox = halves.Pipe(to_parent)
+    os.close(child_writes)
+    os.close(child_reads)
+    inbox = halves.Pipe(parent_reads)
+    out = halves.Pipe(parent_writes)
     finalizer = weakref.finalize(inbox, _stop, pid, inbox)
     try:
         mine = _build_part(commands, skeleton, order, 0, middle, base)
@@ -148,7 +154,6 @@ def _translate(text: str, path: str, family: int, options: Options, registry: Re
             theirs = inbox.recv()
         except (EOFError, OSError):
             theirs = None
-        out = halves.Pipe(from_parent)
         try:
             out.send(mine[1] if mine is not None and theirs is not None else None)
         except OSError:
@@ -170,6 +175,7 @@ def _translate(text: str, path: str, family: int, options: Options, registry: Re
         translator.rendered_as = translator.output_format
         translator.leftovers(work.ruleset)
     finally:
+        out.close()
         finalizer()
         cells.release()
         shared.close()

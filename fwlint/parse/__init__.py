@@ -71,7 +71,25 @@ def source_format(path: str, text: str, requested: str = "auto") -> str:
         return requested
     from fwlint.parse.script import looks_like_script
 
-    return "script" if looks_like_script(path, text) else "save"
+    return "script" if looks_like_script(path, _head(text)) else "save"
+
+
+def _head(text: str) -> str:
+    """``text`` up to its first line that is neither blank nor a comment, when that line is one
+    an iptables-save file starts with (then fwlint.parse.script.looks_like_script reads no
+    further, and needs not split the whole text into lines); else the whole text."""
+    from fwlint.parse.script import _SAVE_LINE
+
+    consumed = 0
+    for line in text[:4096].splitlines(keepends=True):
+        consumed += len(line)
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if _SAVE_LINE.match(stripped) and consumed < 4096:
+            return text[:consumed]
+        break
+    return text
 
 
 def parse_text(text: str, path: str = "-", family: int | None = None,

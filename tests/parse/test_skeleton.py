@@ -11,8 +11,15 @@ import pytest
 
 from fwlint.extensions import default_registry
 from fwlint.parse import detect_family, parse_text, read_source
-from fwlint.parse.save import (_REFUSED_BLANKS, CommandCache, _blank_problems, build_rule, filled,
-                               rule_span, save_skeleton)
+from fwlint.parse.save import (
+    _REFUSED_BLANKS,
+    CommandCache,
+    _blank_problems,
+    build_rule,
+    filled,
+    rule_span,
+    save_skeleton,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT.parent / "shared" / "corpus" / "real"

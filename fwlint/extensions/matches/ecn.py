@@ -15,25 +15,41 @@ def _placement(options: tuple[Option, ...], rule: Rule) -> Iterator[Placement]:
             yield Placement(opt.name, protocols=frozenset({"tcp", "6"}))
 
 
+_LATER_FRAGMENT = ("-m ecn --ecn-tcp-cwr/--ecn-tcp-ece on a later fragment (the kernel reads "
+                   "the fragment's payload as a TCP header, if it is long enough)")
+
+
 def _meaning(match, enc):
-    """--ecn-ip-ect: the low two bits of the TOS byte; --ecn-tcp-cwr/--ecn-tcp-ece: the TCP
-    flag (read from the TCP header, fragment or not)."""
+    """--ecn-ip-ect: the low two bits of the TOS byte.  --ecn-tcp-cwr/--ecn-tcp-ece: the TCP
+    flag, each inverted by its `!`; xt_ecn reads the TCP header at the transport offset
+    without looking at the fragment offset, and returns false (whatever the `!`) when fewer
+    bytes than a TCP header are there: in a first fragment the flag (the model has no
+    truncated headers, as for the tcp match's ports), in a later one whatever its payload
+    holds there, or false (not modelled: may match, surely does not)."""
+    from fwlint.analysis.meaning import Meaning
+
     opts = enc.options(match)
     if not opts:
         enc.refuse("-m ecn needs an option")
     out = enc.true
+    tcp = None
     for name, opt in opts.items():
         if name == "ecn-ip-ect":
             out &= enc.negate(enc.masked("tos", enc.value(opt), 0x03), opt)
         else:
             flag = "CWR" if name == "ecn-tcp-cwr" else "ECE"
-            out &= enc.negate(enc.tcp_flags((flag,), (flag,)), opt)
-    return out
+            cond = enc.negate(enc.tcp_flags((flag,), (flag,)), opt)
+            tcp = cond if tcp is None else tcp & cond
+    if tcp is None:
+        return out
+    later = enc.fragment()
+    return Meaning(out & (tcp | later), out & tcp & ~later, (_LATER_FRAGMENT,))
 
 
 def _concrete(match, pkt):
     """As ecn_mt: the ECN field (the TOS byte's low two bits) equals --ecn-ip-ect; the TCP
-    header's ECE / CWR flag is set; each inverted by its !."""
+    header's ECE / CWR flag is set, each inverted by its !; in a later fragment the TCP
+    flags are read from its payload: unknown."""
     opts = pkt.options(match)
     if not opts:
         pkt.refuse("-m ecn needs an option")
@@ -44,7 +60,10 @@ def _concrete(match, pkt):
             results.append(pkt.invert(pkt.test("tos", lambda tos: tos & 0x03 == ect), opt))
         else:
             bit = 0x80 if name == "ecn-tcp-cwr" else 0x40
-            results.append(pkt.invert(pkt.test("tcpflags", lambda flags: bool(flags & bit)), opt))
+            flag = pkt.invert(pkt.test("tcpflags", lambda flags: bool(flags & bit)), opt)
+            first = pkt.first_fragment()
+            results.append(pkt.any(pkt.all(first, flag),
+                                   pkt.all(pkt.invert(first), pkt.unknown(_LATER_FRAGMENT))))
     return pkt.all(*results)
 
 

@@ -17,8 +17,15 @@ class RedundantRule(Rule):
       it is FW201 instead);
     - it does take packets, but the rules after it and the chain's policy
       (or the end of a user chain) would decide every one of them the same
-      way. An ACCEPT rule in a chain whose policy is ACCEPT, with nothing
-      after it that drops, restricts nothing: the message says so.
+      way, and none of them would meet a rule with an effect on the way:
+      a LOG or NFLOG (an ACCEPT that keeps trusted traffic out of the log
+      is not redundant), a MARK, CONNMARK, SET or any other target that lets
+      packets go on, a jump into a chain holding one, or a match that
+      changes what other packets see (`-m recent --set`, `-m hashlimit`,
+      `-m nfacct`). A rule with such a match itself is reported only when
+      earlier rules take all its packets (then it never runs). An ACCEPT
+      rule in a chain whose policy is ACCEPT, with nothing after it that
+      drops, restricts nothing: the message says so.
 
     The message names the rules (and the policy) that decide its packets;
     the JSON output lists the rules as `related` locations. A rule made
