@@ -22,6 +22,7 @@ translation in one process, byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import mmap
@@ -37,6 +38,11 @@ from fwlint.nft.expr import NftRule
 if TYPE_CHECKING:
     from fwlint.nft.emitter import NftChain, Translator
     from fwlint.nft.names import ChainNames
+
+# _take makes NftRules with their fields in this order (positional arguments: half the time)
+assert [f.name for f in dataclasses.fields(NftRule)] == [
+    "parts", "actions", "comment", "counters", "counter", "source", "spans", "family", "note", "text_only",
+    "comments_by_element", "rendered"], "fwlint.nft.halves._take: NftRule's fields changed"
 
 SPLIT_FROM = 2000
 """Rules in a ruleset from which a second process takes part (forking costs some milliseconds)."""
@@ -255,6 +261,6 @@ def _take(translator: Translator, work: list[Work], family: int, names: ChainNam
             translator.diagnostics.extend(diagnostics)
             translator.untranslated += untranslated
         spans = (rule.span,)
-        for item in done:
-            nft_chain.rules.append(NftRule([], [], source=rule, spans=spans, rendered=item,
-                                           text_only=not isinstance(item, str)))
+        for item in done:  # NftRule(parts, actions, source=, spans=, text_only=, rendered=)
+            nft_chain.rules.append(NftRule([], [], None, None, False, rule, spans, None, None,
+                                           not isinstance(item, str), (), item))

@@ -54,6 +54,9 @@ class TranslationRefusal(ValidityRefusal):
         self._covered = all(a or b for a, b in zip(self._by_shape, self._by_values))
         self._shape_count = sum(self._by_shape)
         self._tables: dict[int, tuple[Table, frozenset[str]]] = {}
+        self._free: dict[str, bool] = {}  # a match's name -> no option of it limits where it stands
+        self._targets: dict[str, tuple[bool, bool]] = {}  # a -j name -> (a target, placeable)
+        self._callers: dict[int, tuple[Table, dict]] = {}  # the chain callers of a table, by id
 
     def __call__(self, rule: Rule, table: Table, chain: Chain | None, family: int) -> str | None:
         ctx = self._context(table, family, rule.span.file)
@@ -108,41 +111,55 @@ class TranslationRefusal(ValidityRefusal):
         if chain is None or rule.unresolved or rule.unclaimed or rule.chain.startswith(("$", "`")):
             return None
         user_chains = self._user_chains(table)  # (which keeps the table, so its id stays its own)
-        registry = self.registry
+        free = self._free  # an extension's name -> whether no option of it limits where it stands
         matches = []
         for m in rule.matches:
-            builtin = m.name == "builtin"
-            ext = registry.builtin if builtin else registry.match(m.name)
-            if ext is not None and ext.placement is not None:
+            name = m.name
+            placeable = free.get(name)
+            if placeable is None:
+                ext = self.registry.builtin if name == "builtin" else self.registry.match(name)
+                placeable = free[name] = ext is None or ext.placement is None
+            if not placeable:
                 return None
-            options = []
-            for o in m.options:
+            options = m.options
+            for o in options:
                 if o.unresolved:
                     return None
-                values = o.values if builtin and o.name not in _ADDRESSES else len(o.values)
-                options.append((o.name, o.known, o.negated, values))
-            matches.append((m.name, m.known, m.implicit, tuple(options)))
+            if name == "builtin":
+                shapes = tuple((o.name, o.known, o.negated, o.values if o.name not in _ADDRESSES
+                                else len(o.values)) for o in options)
+            else:
+                shapes = tuple((o.name, o.known, o.negated, len(o.values)) for o in options)
+            matches.append((name, m.known, m.implicit, shapes))
         target = rule.target
         target_shape = None
         if target is not None:
             name = target.name
             if name.startswith(("$", "`")):
                 return None
-            ext = registry.target(name)
-            if ext is not None and ext.placement is not None:
+            known = self._targets.get(name)
+            if known is None:
+                ext = self.registry.target(name)
+                known = self._targets[name] = (ext is not None, ext is None or ext.placement is None)
+            if not known[1]:
                 return None
-            if ext is None and name in user_chains:
+            if not known[0] and name in user_chains:
                 name = _USER_CHAIN  # which user chain does not matter, only that it is one
-            options = []
-            for o in target.options:
+            options = target.options
+            for o in options:
                 if o.unresolved:
                     return None
-                options.append((o.name, o.known, o.negated, len(o.values)))
-            target_shape = (name, target.goto, tuple(options))
-        from fwlint.lint.facts import chain_callers
+            target_shape = (name, target.goto, tuple((o.name, o.known, o.negated, len(o.values))
+                                                      for o in options))
+        if chain.builtin:
+            where = (True, chain.name)
+        else:
+            callers = self._callers.get(id(table))
+            if callers is None or callers[0] is not table:
+                from fwlint.lint.facts import chain_callers
 
-        where = (True, chain.name) if chain.builtin else \
-            (False, chain_callers(ctx, table).get(chain.name, frozenset()))
+                callers = self._callers[id(table)] = (table, chain_callers(ctx, table))
+            where = (False, callers[1].get(chain.name, frozenset()))
         return (id(table), family, where, tuple(matches), target_shape)
 
 
