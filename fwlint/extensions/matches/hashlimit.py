@@ -11,8 +11,28 @@ from fwlint.extensions.values import (
     PREFIX_LENGTH,
     PROC_NAME,
     UINT32,
-    choice_list,
+    BadValue,
+    ValueType,
 )
+
+_MODES = ("srcip", "srcport", "dstip", "dstport")
+
+
+def _modes(text: str, family: int) -> frozenset[str]:
+    """--hashlimit-mode as libxt_hashlimit reads it: words split at ``,`` and ``|``, empty
+    ones skipped (so ``""`` is no mode at all), each one of the four names in lower case."""
+    found = set()
+    for word in text.replace("|", ",").split(","):
+        if not word:
+            continue
+        if word not in _MODES:
+            hint = " (in lower case)" if word.lower() in _MODES else ""
+            raise BadValue(f"{word!r} is not a hashlimit mode (one of {', '.join(_MODES)}){hint}")
+        found.add(word.upper())
+    return frozenset(found)
+
+
+HASHLIMIT_MODE = ValueType("hashlimit mode[,hashlimit mode]...", _modes)
 
 _NFT_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 _NFT_BYTES = {"b": "bytes", "kb": "kbytes", "mb": "mbytes", "gb": "gbytes"}
@@ -212,8 +232,7 @@ EXTENSION = match(
                help="match once the group's rate exceeds this"),
     OptionSpec("hashlimit-burst", value=HASHLIMIT_BURST,
                help="initial allowance, packets (or bytes for byte rates); 5 by default"),
-    OptionSpec("hashlimit-mode", value=choice_list("srcip", "srcport", "dstip", "dstport",
-                                                   what="hashlimit mode"),
+    OptionSpec("hashlimit-mode", value=HASHLIMIT_MODE,
                help="what makes a group: srcip, srcport, dstip, dstport, comma-separated"),
     OptionSpec("hashlimit-srcmask", value=PREFIX_LENGTH,
                help="prefix length source addresses are grouped by (with mode srcip)"),
