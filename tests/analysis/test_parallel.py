@@ -258,3 +258,13 @@ def test_no_child_to_be_had_means_one_process(shared, monkeypatch):
     both = one_process(text)
     assert described(both) == expected
     assert not any(isinstance(f, RemoteFinding) for f in both.findings)
+
+
+def test_claims_go_on_without_a_lock_the_child_died_holding(monkeypatch):
+    monkeypatch.setattr(parallel._Claims, "LOCK_WAIT", 0.05)
+    claims = parallel._Claims(5)
+    assert claims.front() == 0
+    claims._lock.acquire()  # as if a child had died holding it
+    assert claims.back() == 4 and not claims._locking
+    assert [claims.front(), claims.back(), claims.front(), claims.back()] == [1, 3, 2, None]
+    assert claims.front() is None and claims.child_claimed() == 3
