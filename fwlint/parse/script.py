@@ -30,6 +30,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from fwlint.ast import (Comment, Option, Rule, Ruleset, ScriptFacts, ScriptNote, Span, SyntaxProblem,
                         Word)
@@ -97,7 +98,7 @@ def looks_like_script(path: str, text: str) -> bool:
     head = text[:4096]
     if _SHEBANG.match(head):
         return True
-    for line in text.splitlines():
+    for line in _lines_lazily(text):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -107,6 +108,20 @@ def looks_like_script(path: str, text: str) -> bool:
     else:
         return bool(_SCRIPT_NAMES.search(Path(path).name))
     return bool(_SCRIPT_NAMES.search(Path(path).name)) or calls_iptables(text)
+
+
+def _lines_lazily(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time (the first one is all most callers read: a big file
+    is not split whole for it); a line keeps a ``\r`` before its ``\n``."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            if start < len(text):
+                yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 
 
 # --- values and fields ---------------------------------------------------------------------------
