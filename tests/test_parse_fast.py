@@ -224,8 +224,8 @@ def test_a_shape_whose_values_the_builder_reads_is_left_to_it(monkeypatch):
 
     real_build = shapes.build_command
 
-    def reading(words, registry, line_span, text, counters=None):
-        cmd = real_build(words, registry, line_span, text, counters)
+    def reading(words, registry, line_span, text, counters=None, family=None):
+        cmd = real_build(words, registry, line_span, text, counters, family)
         dport = next((w.text for i, w in enumerate(words) if i and words[i - 1].text == "--dport"), None)
         if cmd.rule is not None and dport is not None:
             cmd.rule = dataclasses.replace(cmd.rule, position=len(dport))

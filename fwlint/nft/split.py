@@ -98,7 +98,7 @@ def _translate(text: str, path: str, family: int, options: Options, registry: Re
     total = len(order)
     if not halves.can_split(total):
         return None
-    commands = CommandCache(registry, path)
+    commands = CommandCache(registry, path, family)
     built: dict[int, Rule] = {}
     for table in base.tables:
         for n in table.undeclared_rules:

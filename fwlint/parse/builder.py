@@ -143,8 +143,10 @@ def _getopt_split(w: Word, registry: Registry) -> tuple[list[Word], int | None]:
 
 
 def build_command(words: list[Word], registry: Registry, line_span: Span, text: str,
-                  counters=None) -> CommandLine:
-    """Build the command a line of words spells."""
+                  counters=None, family: int | None = None) -> CommandLine:
+    """Build the command a line of words spells; ``family`` (4 or 6, when the program reading
+    the line is known) leaves the other family's options out of abbreviations, as that
+    family's iptables has none of them."""
     cmd = CommandLine()
     words = list(words)
     attached_in: dict[int, Word] = {}  # index of a value given attached -> the word it was in
@@ -222,7 +224,7 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
             core_prefix = current_unknown is None
             if is_long:
                 spec, owner, on_target, core = _find_long(key, builtin, loaded, target, merged,
-                                                          core_prefix)
+                                                          core_prefix, family)
             else:
                 spec = registry.builtin.short_option(key) if registry.builtin else None
                 owner = builtin if spec else None
@@ -237,7 +239,7 @@ def build_command(words: list[Word], registry: Registry, line_span: Span, text: 
                 if implied is not None and implied not in merged:
                     mb = _MatchBuilder(implied, implied.name, w.span, implicit=True)
                     s, found, _, _ = _find_long(key, builtin, [*loaded, mb], target,
-                                                [*merged, implied], core_prefix)
+                                                [*merged, implied], core_prefix, family)
                     if s is not None and found is mb:
                         loaded.append(mb)
                         merged.append(implied)
@@ -451,13 +453,14 @@ def _delete_by_number(cmd: CommandLine) -> bool:
 
 
 def _find_long(key: str, builtin: _MatchBuilder, loaded: list[_MatchBuilder],
-               target: Extension | None, merged: list[Extension], core_prefix: bool
+               target: Extension | None, merged: list[Extension], core_prefix: bool,
+               family: int | None = None
                ) -> tuple[OptionSpec | None, _MatchBuilder | None, bool, CoreOption | None]:
     """What getopt_long makes of ``--key`` (iptables' own exact names are looked up before):
     an exact name of the built-in match, else of the most recently merged extension that has
     it; else the one option (or iptables' own option, when ``core_prefix``) it is a prefix of.
-    Two different options with that prefix make it ambiguous: nothing.  An extension's option
-    goes to its latest instance (`-m tcp --dport 1 -m tcp --dport 2` is two tcp matches)."""
+    Two different options with that prefix make it ambiguous: nothing; an option of the other
+    family than ``family`` is no candidate.  An extension's option goes to its latest instance (`-m tcp --dport 1 -m tcp --dport 2` is two tcp matches)."""
     def owned(ext: Extension, spec: OptionSpec
               ) -> tuple[OptionSpec | None, _MatchBuilder | None, bool, CoreOption | None]:
         if ext is builtin.ext:
@@ -483,7 +486,7 @@ def _find_long(key: str, builtin: _MatchBuilder, loaded: list[_MatchBuilder],
                 hits.setdefault(id(core), (None, core))
     for ext in extensions:
         for name, spec in ext.long_names():
-            if name.startswith(key):
+            if name.startswith(key) and (family is None or spec.family in (None, family)):
                 hits.setdefault(id(spec), (ext, spec))
     if len(hits) != 1:
         return None, None, False, None

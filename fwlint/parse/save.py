@@ -309,7 +309,7 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
     comments: list[Comment] = []
     tables: list[Table] = []
     current: _TableBuilder | None = None
-    commands = CommandCache(registry, path)
+    commands = CommandCache(registry, path, family)
 
     def problem(message: str, span: Span) -> None:
         problems.append(SyntaxProblem(message, span))
@@ -383,7 +383,7 @@ def _build(parsed: ParsedSave, family: int, registry: Registry, dual: bool) -> R
                     col = words_tok.column + err.column_offset
                     problem(str(err), Span(path, words_tok.line, col, words_tok.line, col + 1))
                     continue
-                cmd = build_command(words, registry, line_span, text, counters)
+                cmd = build_command(words, registry, line_span, text, counters, family)
             if cmd.family is not None and cmd.family != family:
                 continue
             for message, span in cmd.problems:

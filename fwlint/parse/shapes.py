@@ -60,9 +60,10 @@ class CommandCache:
     ``build`` gives what ``build_command(split_words(...), ...)`` gives, or None when the words
     do not split (the caller then splits them itself and reports why)."""
 
-    def __init__(self, registry: Registry, path: str) -> None:
+    def __init__(self, registry: Registry, path: str, family: int | None = None) -> None:
         self.registry = registry
         self.path = path
+        self.family = family
         self.shapes: dict[tuple, _Shape] = {}
         self.option_words: dict[str, bool] = {}
         self.hits = 0
@@ -172,7 +173,7 @@ class CommandCache:
             words = split_words(raw, self.path, line, column)
         except WordError:
             return None
-        cmd = build_command(words, self.registry, line_span, text, counters)
+        cmd = build_command(words, self.registry, line_span, text, counters, self.family)
         self.built += 1
         if learn and (len(self.shapes) < _MAX_SHAPES or self._shape_key(words, counters) in self.shapes):
             self._learn(words, cmd, line, line_span, text, counters)
@@ -237,7 +238,7 @@ class CommandCache:
         for p in recipe.data:
             w = words[p]
             changed[p] = Word(w.text + _PERTURB, w.raw + _PERTURB, w.span, w.kind)
-        expected = build_command(changed, self.registry, line_span, text, counters)
+        expected = build_command(changed, self.registry, line_span, text, counters, self.family)
         got = make([w.text for w in changed], [w.raw for w in changed], starts, ends, line, line_span,
                    text, counters)
         if got != expected:

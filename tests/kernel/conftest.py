@@ -87,3 +87,16 @@ def netns_factory():
     finally:
         for name in made:
             _delete(name)
+
+
+def linked_pair(make) -> tuple[Netns, Netns]:
+    """Two namespaces from ``make`` (``netns_factory``) joined by a veth pair, up: veth-a
+    192.0.2.1/24 in the first, veth-b 192.0.2.2/24 in the second."""
+    a, b = make(), make()
+    subprocess.run(["ip", "link", "add", "veth-a", "netns", a.name, "type", "veth", "peer", "name",
+                    "veth-b", "netns", b.name], check=True, capture_output=True)
+    a.run("ip", "addr", "add", "192.0.2.1/24", "dev", "veth-a", check=True)
+    b.run("ip", "addr", "add", "192.0.2.2/24", "dev", "veth-b", check=True)
+    a.run("ip", "link", "set", "veth-a", "up", check=True)
+    b.run("ip", "link", "set", "veth-b", "up", check=True)
+    return a, b

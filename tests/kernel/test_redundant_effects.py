@@ -9,13 +9,12 @@ to the second, whose rules are loaded with the rule and then without it; the cou
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 
 from fwlint.testing import run_rule
 from tests.kernel._restore import packet_counts
-from tests.kernel.conftest import require_root_and
+from tests.kernel.conftest import linked_pair, require_root_and
 
 SEND = """
 import socket, sys, time
@@ -49,13 +48,7 @@ COMMIT
 
 
 def _pair(netns_factory):
-    a, b = netns_factory(), netns_factory()
-    subprocess.run(["ip", "link", "add", "veth-a", "netns", a.name, "type", "veth", "peer", "name",
-                    "veth-b", "netns", b.name], check=True, capture_output=True)
-    a.run("ip", "addr", "add", "192.0.2.1/24", "dev", "veth-a", check=True)
-    b.run("ip", "addr", "add", "192.0.2.2/24", "dev", "veth-b", check=True)
-    a.run("ip", "link", "set", "veth-a", "up", check=True)
-    b.run("ip", "link", "set", "veth-b", "up", check=True)
+    a, b = linked_pair(netns_factory)
     # resolve the neighbour first: no datagram of the test waits for ARP
     a.run(sys.executable, "-c", SEND, "9", timeout=30)
     return a, b

@@ -12,7 +12,7 @@ import sys
 
 from fwlint.testing import run_rule
 from tests.kernel._restore import packet_counts
-from tests.kernel.conftest import require_root_and
+from tests.kernel.conftest import linked_pair, require_root_and
 
 ECHO_SERVER = """
 import socket, sys
@@ -60,13 +60,7 @@ COMMIT
 
 def test_connection_states_in_raw_and_filter(netns_factory):
     require_root_and("iptables-legacy-restore", "iptables-legacy-save")
-    a, b = netns_factory(), netns_factory()
-    subprocess.run(["ip", "link", "add", "veth-a", "netns", a.name, "type", "veth", "peer", "name",
-                    "veth-b", "netns", b.name], check=True, capture_output=True)
-    a.run("ip", "addr", "add", "192.0.2.1/24", "dev", "veth-a", check=True)
-    b.run("ip", "addr", "add", "192.0.2.2/24", "dev", "veth-b", check=True)
-    a.run("ip", "link", "set", "veth-a", "up", check=True)
-    b.run("ip", "link", "set", "veth-b", "up", check=True)
+    a, b = linked_pair(netns_factory)
     loaded = b.run("iptables-legacy-restore", input=RULES)
     assert loaded.returncode == 0, loaded.stderr
 

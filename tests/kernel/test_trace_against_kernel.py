@@ -12,7 +12,6 @@ SYN,ECE segment (ALL is FIN,SYN,RST,PSH,ACK,URG) and ``--tcp-flags SYN SYN,ACK``
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import time
 
@@ -21,7 +20,7 @@ import pytest
 from fwlint.analysis.evaluate import PathEvaluator, RuleStep
 from fwlint.analysis.packet import parse_packet
 from fwlint.parse import parse_text
-from tests.kernel.conftest import require_root_and
+from tests.kernel.conftest import linked_pair, require_root_and
 
 RULES = """\
 *mangle
@@ -149,13 +148,7 @@ def _evaluated(evaluator: PathEvaluator, text: str) -> set[tuple[str, str, int]]
 
 def test_the_evaluator_matches_what_the_kernel_matches(netns_factory) -> None:
     require_root_and("iptables-legacy-restore", "iptables-legacy-save", "iptables-legacy")
-    a, b = netns_factory(), netns_factory()
-    subprocess.run(["ip", "link", "add", "veth-a", "netns", a.name, "type", "veth", "peer", "name",
-                    "veth-b", "netns", b.name], check=True, capture_output=True)
-    a.run("ip", "addr", "add", "192.0.2.1/24", "dev", "veth-a", check=True)
-    b.run("ip", "addr", "add", "192.0.2.2/24", "dev", "veth-b", check=True)
-    a.run("ip", "link", "set", "veth-a", "up", check=True)
-    b.run("ip", "link", "set", "veth-b", "up", check=True)
+    a, b = linked_pair(netns_factory)
     loaded = b.run("iptables-legacy-restore", input=RULES)
     assert loaded.returncode == 0, loaded.stderr
     evaluator = PathEvaluator(parse_text(RULES, "rules.v4")[0])
