@@ -33,11 +33,13 @@ import gc
 import mmap
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
+
+from fwlint.forking import flush_before_fork
+from fwlint.forking import processors as _processors
 
 PARALLEL_FROM = 4000
 """Rules in the deferred chains of a table block from which a child takes part (forking and
@@ -47,13 +49,6 @@ FAULT_AFTER: int | None = None
 """Tests only: the child leaves without a word after sending this many chains."""
 
 _END = "end"
-
-
-def _processors() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def available(rules: int) -> bool:
@@ -168,11 +163,7 @@ def share_chains(names: list[str], work: Callable[[str], list[Any]],
         read_fd, write_fd = os.pipe()
     except OSError:
         return {}  # no shared memory or pipe to be had: the caller works them all out
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
+    flush_before_fork()
     try:
         pid = os.fork()
     except OSError:

@@ -22,11 +22,12 @@ import gc
 import mmap
 import os
 import signal
-import sys
 import weakref
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from fwlint.ast import Chain, Rule, Ruleset, Table
+from fwlint.forking import flush_before_fork as _flush_before_fork
+from fwlint.forking import processors as _processors
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -40,22 +41,6 @@ milliseconds; below this the pass takes about as long)."""
 _BATCH = 32
 _LEAD = 16  # how far ahead of the translator a child that fell behind starts again
 _MISSING = object()
-
-
-def _processors() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def _flush_before_fork() -> None:
-    """Write out what stdout and stderr hold, so that a forked child does not write it again."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
 
 
 def refusals_ahead(refusal: Refusal, ruleset: Ruleset,
