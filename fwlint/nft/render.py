@@ -84,15 +84,22 @@ def _chain_header(chain: NftChain) -> str | None:
     return f"type {chain.base.type} hook {chain.base.hook} priority {prio}; policy {chain.policy};"
 
 
-def to_text(tables: Sequence[NftTable], header: str | None = None) -> str:
-    """The tables in nft's block syntax, ready for ``nft -f``."""
+def to_text(tables: Sequence[NftTable], header: str | None = None,
+            origins: list[Any] | None = None) -> str:
+    """The tables in nft's block syntax, ready for ``nft -f``.  ``origins``, when given, is
+    filled with the iptables rule (:class:`~fwlint.ast.Rule`) each output line comes from, or
+    None, one entry per line (``fwlint apply`` points the kernel's errors at the user's line)."""
     out: list[str] = []
     if header:
         out.extend(f"# {line}" for line in header.splitlines())
     for i, table in enumerate(tables):
         if i:
             out.append("")
-        out.extend(_table_text(table))
+        if origins is not None:
+            origins.extend([None] * (len(out) - len(origins)))
+        out.extend(_table_text(table, origins))
+    if origins is not None:
+        origins.extend([None] * (len(out) - len(origins)))
     return "\n".join(out) + "\n"
 
 
@@ -101,8 +108,10 @@ def _rendered_as(table: NftTable, form: str) -> None:
         raise ValueError(f"the rules of table {table.name} were rendered for --format {table.rendered_as}")
 
 
-def _table_text(table: NftTable) -> list[str]:
+def _table_text(table: NftTable, origins: list[Any] | None = None) -> list[str]:
+    """The table's lines; ``origins`` (see :func:`to_text`) gets an entry for each."""
     _rendered_as(table, "nft")
+    rule_lines: dict[int, Any] = {}  # (block, line in block) -> the iptables rule, when asked
     out: list[str] = []
     spec = f"{table.family} {table.name}"
     out.append(f"table {spec}")
@@ -143,6 +152,7 @@ def _table_text(table: NftTable) -> list[str]:
         if header_line:
             block.append(f"\t\t{header_line}")
         for rule in chain.rules:
+            first = len(block)
             if rule.rendered is not None:
                 if rule.text_only:
                     block.extend(f"\t\t{line}" for line in rule.rendered)
@@ -152,13 +162,24 @@ def _table_text(table: NftTable) -> list[str]:
                 block.extend(f"\t\t{line}" for line in commented_lines(rule))
             else:
                 block.append(f"\t\t{rule_text(rule)}")
+            if origins is not None and rule.source is not None:
+                for line in range(first, len(block)):
+                    rule_lines[(len(blocks), line)] = rule.source
         block.append("\t}")
         blocks.append(block)
+    if origins is not None:
+        origins.extend([None] * len(out))
     for i, block in enumerate(blocks):
         if i:
             out.append("")
+            if origins is not None:
+                origins.append(None)
         out.extend(block)
+        if origins is not None:
+            origins.extend(rule_lines.get((i, line)) for line in range(len(block)))
     out.append("}")
+    if origins is not None:
+        origins.append(None)
     return out
 
 

@@ -211,9 +211,11 @@ class Side:
                     out[(family, table, chain, index)] = (int(found.group(1)), text)
         return out
 
-    def start_trace(self) -> subprocess.Popen:
+    def start_trace(self, handles: bool = False) -> subprocess.Popen:
+        """Trace every packet (``handles``: each traced rule ends in ``# handle N``)."""
         self.load_nft(TRACE_RULESET)
-        monitor = subprocess.Popen(["ip", "netns", "exec", self.name, "nft", "monitor", "trace"],
+        argv = ["nft", "-a", "monitor", "trace"] if handles else ["nft", "monitor", "trace"]
+        monitor = subprocess.Popen(["ip", "netns", "exec", self.name, *argv],
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         time.sleep(0.2)  # the monitor subscribes before the probe is sent
         return monitor

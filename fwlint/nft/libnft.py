@@ -1,0 +1,148 @@
+"""The one way fwlint talks to libnftables, whichever bindings the interpreter can reach.
+
+The official bindings (``import nftables``, Debian's and Fedora's ``python3-nftables``) are not
+on PyPI: they are installed for the system interpreter only, never inside a venv, pipx or
+pre-commit environment, where fwlint usually runs.  So :func:`open_nftables` uses the module
+when it imports and otherwise loads ``libnftables.so.1`` itself with ctypes.  Either way the
+rest of fwlint sees one :class:`Nftables`: :meth:`Nftables.run` hands libnftables a buffer of
+commands (nft's block syntax or JSON, as ``nft -f`` reads them) and returns its status, its
+output and its error text, optionally as a dry run (checked by the kernel, nothing committed)
+and with JSON output.
+
+libnftables' C interface used by the ctypes path (libnftables(3)): ``nft_ctx_new``,
+``nft_ctx_free``, ``nft_ctx_buffer_output`` / ``nft_ctx_buffer_error`` and their
+``nft_ctx_get_*_buffer`` readers, ``nft_run_cmd_from_buffer``, ``nft_ctx_set_dry_run``,
+``nft_ctx_output_get_flags`` / ``nft_ctx_output_set_flags`` (JSON output is the flag 1 << 4).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+LIBRARY = "libnftables.so.1"
+"""The shared library the ctypes path loads."""
+
+INSTALL_HINT = ("install it with `apt install libnftables1` (Debian, Ubuntu), `dnf install nftables` "
+                "(Fedora, RHEL) or `pacman -S nftables` (Arch)")
+
+OUTPUT_JSON = 1 << 4
+"""libnftables' NFT_CTX_OUTPUT_JSON."""
+
+
+class NftUnavailable(RuntimeError):
+    """Neither the nftables module nor libnftables.so.1 can be loaded."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What libnftables returned for one buffer: its status (0 is success), output and errors."""
+
+    rc: int
+    output: str
+    error: str
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0
+
+
+class Nftables(ABC):
+    """A libnftables context.  ``binding`` says which way it was reached."""
+
+    binding = ""
+
+    @abstractmethod
+    def run(self, commands: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        """Run ``commands`` (block syntax or JSON) as one transaction."""
+
+
+class ModuleNftables(Nftables):
+    """Through the distribution's ``nftables`` module (python3-nftables)."""
+
+    binding = "the nftables module (python3-nftables)"
+
+    def __init__(self, module: Any) -> None:
+        self._nft = module.Nftables()
+
+    def run(self, commands: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        self._nft.set_dry_run(dry_run)
+        self._nft.set_json_output(json_output)
+        rc, output, error = self._nft.cmd(commands)
+        return Result(rc, output or "", error or "")
+
+
+class CtypesNftables(Nftables):
+    """Through ``libnftables.so.1``, loaded with ctypes."""
+
+    binding = f"{LIBRARY} through ctypes"
+
+    def __init__(self, library: str = LIBRARY) -> None:
+        try:
+            lib = ctypes.CDLL(library)
+        except OSError as exc:
+            raise NftUnavailable(f"libnftables is not installed ({library}: {exc}); {INSTALL_HINT}") from None
+        self._lib = lib
+        self._bind("nft_ctx_new", ctypes.c_void_p, [ctypes.c_uint32])
+        self._bind("nft_ctx_free", None, [ctypes.c_void_p])
+        self._bind("nft_ctx_buffer_output", ctypes.c_int, [ctypes.c_void_p])
+        self._bind("nft_ctx_buffer_error", ctypes.c_int, [ctypes.c_void_p])
+        self._bind("nft_ctx_get_output_buffer", ctypes.c_char_p, [ctypes.c_void_p])
+        self._bind("nft_ctx_get_error_buffer", ctypes.c_char_p, [ctypes.c_void_p])
+        self._bind("nft_run_cmd_from_buffer", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p])
+        self._bind("nft_ctx_set_dry_run", None, [ctypes.c_void_p, ctypes.c_bool])
+        self._bind("nft_ctx_output_get_flags", ctypes.c_uint, [ctypes.c_void_p])
+        self._bind("nft_ctx_output_set_flags", None, [ctypes.c_void_p, ctypes.c_uint])
+        ctx = lib.nft_ctx_new(0)  # NFT_CTX_DEFAULT
+        if not ctx:
+            raise NftUnavailable(f"{library}: nft_ctx_new failed")
+        self._ctx = ctypes.c_void_p(ctx)
+        if lib.nft_ctx_buffer_output(self._ctx) or lib.nft_ctx_buffer_error(self._ctx):
+            raise NftUnavailable(f"{library}: cannot buffer its output")
+
+    def _bind(self, name: str, restype: Any, argtypes: list[Any]) -> None:
+        try:
+            function = getattr(self._lib, name)
+        except AttributeError:
+            raise NftUnavailable(f"{LIBRARY} has no {name}: too old a libnftables; {INSTALL_HINT}") from None
+        function.restype = restype
+        function.argtypes = argtypes
+
+    def run(self, commands: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        lib, ctx = self._lib, self._ctx
+        lib.nft_ctx_set_dry_run(ctx, dry_run)
+        flags = lib.nft_ctx_output_get_flags(ctx)
+        lib.nft_ctx_output_set_flags(ctx, flags | OUTPUT_JSON if json_output else flags & ~OUTPUT_JSON)
+        rc = lib.nft_run_cmd_from_buffer(ctx, commands.encode())
+        output = lib.nft_ctx_get_output_buffer(ctx) or b""
+        error = lib.nft_ctx_get_error_buffer(ctx) or b""
+        return Result(rc, output.decode(errors="replace"), error.decode(errors="replace"))
+
+    def __del__(self) -> None:
+        ctx = getattr(self, "_ctx", None)
+        if ctx is not None:
+            self._lib.nft_ctx_free(ctx)
+            self._ctx = None
+
+
+def open_nftables(binding: str | None = None, library: str = LIBRARY) -> Nftables:
+    """A libnftables context: through the nftables module when it imports (``binding`` None or
+    "module"), else through ctypes (or ``binding`` "ctypes").  :class:`NftUnavailable` when
+    neither works, with the install hint."""
+    if binding not in (None, "module", "ctypes"):
+        raise ValueError(f"binding {binding!r}: expected module or ctypes")
+    if binding in (None, "module"):
+        try:
+            module = importlib.import_module("nftables")
+            return ModuleNftables(module)
+        except ImportError:
+            if binding == "module":
+                raise NftUnavailable("the nftables module (python3-nftables) does not import") from None
+        except OSError as exc:  # the module is there, but cannot load libnftables.so.1
+            if binding == "module":
+                raise NftUnavailable(f"the nftables module cannot load libnftables ({exc}); "
+                                     f"{INSTALL_HINT}") from None
+    return CtypesNftables(library)
