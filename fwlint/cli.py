@@ -9,7 +9,7 @@ from typing import Sequence
 from fwlint import __version__
 from fwlint.report import FORMAT_NAMES
 
-SUBCOMMANDS = ("check", "rules", "rule", "convert", "trace", "translate")
+SUBCOMMANDS = ("check", "rules", "rule", "convert", "trace", "translate", "apply")
 
 EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "check": (
@@ -34,6 +34,13 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
          "libnftables JSON; rules nftables cannot express are reported, not written"),
         ("fwlint translate --verify rules.v4 -o rules.nft",
          "then compare both on the kernel, packet by packet, in two private network namespaces (root)"),
+    ),
+    "apply": (
+        ("fwlint apply --dry-run rules.v4", "lint, translate and check with libnftables; say what would change"),
+        ("fwlint apply --confirm 30 rules.v4 rules.v6",
+         "apply both families, then restore the previous tables unless `yes` is typed within 30 s"),
+        ("fwlint apply rules.nft --backup /root/before.json", "an nft file, saving what it replaces there"),
+        ("fwlint apply --restore /var/lib/fwlint/backup-20261121T101500Z.json", "put a backup back"),
     ),
     "trace": (
         ("fwlint trace rules.v4 --packet 'tcp 203.0.113.7:40000 -> 192.0.2.1:22 in eth0'",
@@ -206,6 +213,40 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
                            help=argparse.SUPPRESS)
 
+    apply = sub.add_parser(
+        "apply", help="put a ruleset into the kernel through libnftables (root)",
+        description="Put a ruleset into the running kernel: an nft file, or iptables rulesets (linted "
+                    "and translated first).  The tables the input names are replaced in one "
+                    "transaction (checked first by libnftables' dry run); other tables (Docker's, "
+                    "iptables-nft's) are left as they are, and a table fwlint did not create is "
+                    "replaced only with --force.  What it replaces is saved first (--backup).  Exit "
+                    "status: 0 applied (or, with --confirm, confirmed), 1 refused and nothing changed, "
+                    "2 usage errors and missing root or libnftables, 3 applied and then rolled back.")
+    apply.add_argument("sources", nargs="*", metavar="FILE",
+                       help="an nft file (- for stdin), or an IPv4 and/or an IPv6 iptables ruleset")
+    apply.add_argument("--dry-run", action="store_true",
+                       help="check only (lint, translation, libnftables' dry run) and say what would change")
+    apply.add_argument("--force", action="store_true",
+                       help="apply despite error findings, a lockout warning or a table that is not fwlint's "
+                            "(each is said); never despite FW1xx or FW601")
+    apply.add_argument("--backup", metavar="PATH",
+                       help="save the tables it replaces here (default: /var/lib/fwlint/backup-TIME.json)")
+    apply.add_argument("--restore", metavar="BACKUP",
+                       help="put a backup back (the tables it holds as they were; those the apply created "
+                            "deleted) instead of applying a file")
+    apply.add_argument("--confirm", type=float, metavar="SECONDS",
+                       help="after applying, wait this long for `yes` on the terminal; without it (no "
+                            "answer, another answer, end of input, Ctrl-C, a hangup) restore the "
+                            "previous ruleset and exit 3")
+    apply.add_argument("--family", choices=("4", "6", "inet"),
+                       help="iptables input: as for translate (default: a table per family)")
+    apply.add_argument("--table", default="fwlint", metavar="NAME",
+                       help="iptables input: the nft table's name (default: fwlint)")
+    apply.add_argument("--input-format", choices=("auto", "save", "script"), default="auto",
+                       dest="source_format", help="iptables input: as for check (default: auto)")
+    apply.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
+
     rules = sub.add_parser("rules", help="list every rule", description="List every rule.")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
     rules.add_argument("--no-plugins", action="store_true", default=argparse.SUPPRESS,
@@ -287,6 +328,20 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                                   ipset_files=args.ipset or (), resolve=args.resolve,
                                   source_format=args.source_format, quiet=args.quiet,
                                   verify=args.verify)
+    if args.command == "apply":
+        from fwlint.apply.command import apply_command, restore_command
+
+        if args.restore is not None:
+            if args.sources:
+                print("fwlint: error: --restore takes a backup and no FILE", file=sys.stderr)
+                return 2
+            return restore_command(args.restore, dry_run=args.dry_run)
+        if not args.sources:
+            print("fwlint: error: give a FILE to apply (or --restore BACKUP)", file=sys.stderr)
+            return 2
+        return apply_command(args.sources, force=args.force, dry_run=args.dry_run, backup_path=args.backup,
+                             confirm=args.confirm, family=args.family, table=args.table,
+                             source_format=args.source_format)
     if args.command == "rules":
         return commands.list_rules(args.output_format)
     if args.command == "rule":

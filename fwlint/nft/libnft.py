@@ -57,7 +57,11 @@ class Nftables(ABC):
 
     @abstractmethod
     def run(self, commands: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
-        """Run ``commands`` (block syntax or JSON) as one transaction."""
+        """Run ``commands`` (block syntax, or JSON with ``json_output``) as one transaction."""
+
+    @abstractmethod
+    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        """Run the file ``path`` as one transaction (as ``nft -f``): errors name ``path:line:column``."""
 
 
 class ModuleNftables(Nftables):
@@ -72,6 +76,12 @@ class ModuleNftables(Nftables):
         self._nft.set_dry_run(dry_run)
         self._nft.set_json_output(json_output)
         rc, output, error = self._nft.cmd(commands)
+        return Result(rc, output or "", error or "")
+
+    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        self._nft.set_dry_run(dry_run)
+        self._nft.set_json_output(json_output)
+        rc, output, error = self._nft.cmd_from_file(path)
         return Result(rc, output or "", error or "")
 
 
@@ -93,6 +103,7 @@ class CtypesNftables(Nftables):
         self._bind("nft_ctx_get_output_buffer", ctypes.c_char_p, [ctypes.c_void_p])
         self._bind("nft_ctx_get_error_buffer", ctypes.c_char_p, [ctypes.c_void_p])
         self._bind("nft_run_cmd_from_buffer", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p])
+        self._bind("nft_run_cmd_from_filename", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p])
         self._bind("nft_ctx_set_dry_run", None, [ctypes.c_void_p, ctypes.c_bool])
         self._bind("nft_ctx_output_get_flags", ctypes.c_uint, [ctypes.c_void_p])
         self._bind("nft_ctx_output_set_flags", None, [ctypes.c_void_p, ctypes.c_uint])
@@ -112,11 +123,17 @@ class CtypesNftables(Nftables):
         function.argtypes = argtypes
 
     def run(self, commands: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        return self._run(self._lib.nft_run_cmd_from_buffer, commands, dry_run, json_output)
+
+    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        return self._run(self._lib.nft_run_cmd_from_filename, path, dry_run, json_output)
+
+    def _run(self, function: Any, argument: str, dry_run: bool, json_output: bool) -> Result:
         lib, ctx = self._lib, self._ctx
         lib.nft_ctx_set_dry_run(ctx, dry_run)
         flags = lib.nft_ctx_output_get_flags(ctx)
         lib.nft_ctx_output_set_flags(ctx, flags | OUTPUT_JSON if json_output else flags & ~OUTPUT_JSON)
-        rc = lib.nft_run_cmd_from_buffer(ctx, commands.encode())
+        rc = function(ctx, argument.encode())
         output = lib.nft_ctx_get_output_buffer(ctx) or b""
         error = lib.nft_ctx_get_error_buffer(ctx) or b""
         return Result(rc, output.decode(errors="replace"), error.decode(errors="replace"))

@@ -1,0 +1,151 @@
+"""What ``fwlint apply`` saves before it changes anything, and how ``--restore`` (and a
+``--confirm`` that gets no answer) puts it back.
+
+A backup is a JSON file::
+
+    {"fwlint-backup": 1, "created": "2026-11-21T10:15:00Z", "applied": ["rules.v4"],
+     "tables": [{"family": "ip", "name": "fwlint", "existed": true}, ...],
+     "ruleset": "table ip fwlint {\\n\\tcomment ...",       # nft list table, block syntax
+     "nftables": {"nftables": [{"table": ...}, {"chain": ...}, {"rule": ...}, ...]}}
+
+``tables`` are the tables the apply replaces (or creates: ``existed`` false); ``ruleset`` and
+``nftables`` hold those of them that existed, as libnftables lists them in its block syntax
+and in its JSON.  Restoring is one transaction: each of ``tables`` made empty and deleted, then
+``ruleset`` loaded.  The block syntax is what is loaded: it restores exactly, where libnftables
+1.0.6's JSON leaves out table comments and a set's ``dynamic`` flag; the JSON is loaded only
+when the block syntax is refused (a libnftables of another version), and is there for other
+tools to read.  Tables the apply left alone are in neither and stay as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fwlint.apply.kernel import Listing, replace_prefix, run_transaction
+from fwlint.nft.libnft import Nftables, Result
+
+FORMAT = 1
+DEFAULT_DIRECTORY = "/var/lib/fwlint"
+
+
+class BackupError(ValueError):
+    """A file that is no backup of fwlint apply (or a damaged one)."""
+
+
+@dataclass
+class Backup:
+    tables: list[dict[str, Any]]  # family, name, existed
+    ruleset: str
+    nftables: dict[str, Any]
+    applied: list[str]
+    created: str
+
+    @property
+    def specs(self) -> list[str]:
+        return [f"{t['family']} {t['name']}" for t in self.tables]
+
+    def to_json(self) -> str:
+        return json.dumps({"fwlint-backup": FORMAT, "created": self.created, "applied": self.applied,
+                           "tables": self.tables, "ruleset": self.ruleset, "nftables": self.nftables},
+                          indent=1) + "\n"
+
+
+def make_backup(replaced: list[tuple[str, str]], listings: dict[tuple[str, str], Listing],
+                applied: list[str]) -> Backup:
+    """The backup of the tables ``replaced`` (family, name), ``listings`` those that exist."""
+    tables = [{"family": f, "name": n, "existed": (f, n) in listings} for f, n in replaced]
+    present = [listings[key] for key in replaced if key in listings]
+    items: list[Any] = []
+    for one in present:
+        items.extend(one.json)
+    return Backup(tables, "".join(one.text for one in present), {"nftables": items}, list(applied),
+                  time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+
+def default_path(directory: str = DEFAULT_DIRECTORY) -> str:
+    """``/var/lib/fwlint/backup-20261121T101500Z.json`` (a number added if it exists)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    path = os.path.join(directory, f"backup-{stamp}.json")
+    n = 1
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(directory, f"backup-{stamp}-{n}.json")
+    return path
+
+
+def write_backup(backup: Backup, path: str) -> None:
+    """Write the backup (mode 0600: a ruleset says much about a host), its directory made if
+    missing (0700), in one rename."""
+    from fwlint.check import write_atomically
+
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    old_umask = os.umask(0o077)
+    try:
+        write_atomically(path, backup.to_json())
+    finally:
+        os.umask(old_umask)
+
+
+def read_backup(path: str) -> Backup:
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        raise BackupError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise BackupError(f"{path}:{err.lineno}:{err.colno}: not JSON: {err.msg}") from None
+    if not isinstance(data, dict) or data.get("fwlint-backup") != FORMAT:
+        raise BackupError(f"{path}:1:1: not a backup written by fwlint apply (no \"fwlint-backup\": {FORMAT})")
+    tables = data.get("tables")
+    ok = isinstance(tables, list) and all(
+        isinstance(t, dict) and isinstance(t.get("family"), str) and isinstance(t.get("name"), str)
+        for t in tables)
+    if not ok or not isinstance(data.get("ruleset"), str) or not isinstance(data.get("nftables"), dict):
+        raise BackupError(f"{path}:1:1: a damaged backup: \"tables\", \"ruleset\" or \"nftables\" is missing "
+                          "or of the wrong kind")
+    from fwlint.nft.names import is_identifier
+
+    for t in tables:
+        if t["family"] not in ("ip", "ip6", "inet", "arp", "bridge", "netdev") or not is_identifier(t["name"]):
+            raise BackupError(f"{path}:1:1: a damaged backup: table {t['family']!r} {t['name']!r}")
+    return Backup(tables, data["ruleset"], data["nftables"], list(data.get("applied") or []),
+                  str(data.get("created", "")))
+
+
+def restore_text(backup: Backup) -> str:
+    """The transaction that puts the backup back, in block syntax."""
+    lines = ["# fwlint apply --restore", *replace_prefix(backup.specs, mark=False)]
+    return "\n".join(lines) + "\n" + backup.ruleset
+
+
+def restore_json(backup: Backup) -> str:
+    """The same transaction in libnftables JSON (when the block syntax is refused)."""
+    commands: list[Any] = []
+    for t in backup.tables:
+        body = {"family": t["family"], "name": t["name"]}
+        commands.append({"add": {"table": dict(body)}})
+        commands.append({"delete": {"table": dict(body)}})
+    for item in backup.nftables.get("nftables", []):
+        if isinstance(item, dict) and "metainfo" not in item:
+            commands.append({"add": item})
+    return json.dumps({"nftables": commands})
+
+
+def restore(nft: Nftables, backup: Backup, *, dry_run: bool = False) -> tuple[Result, str]:
+    """Put the backup back in one transaction (block syntax, else JSON); the result and which
+    form was loaded."""
+    checked, _ = run_transaction(nft, restore_text(backup), dry_run=True)
+    if checked.ok:
+        result = checked if dry_run else run_transaction(nft, restore_text(backup), dry_run=False)[0]
+        return result, "text"
+    as_json = restore_json(backup)
+    if nft.run(as_json, dry_run=True, json_output=True).ok:
+        return (nft.run(as_json, dry_run=dry_run, json_output=True), "json")
+    return checked, "text"

@@ -1,0 +1,299 @@
+"""``fwlint apply FILE``: see :mod:`fwlint.apply`."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import IO, Sequence
+
+from fwlint.apply.backup import Backup, BackupError, default_path, make_backup, read_backup, restore, write_backup
+from fwlint.apply.kernel import KernelError, KernelTable, Listing, listing, replace_prefix, run_transaction, tables
+from fwlint.apply.source import Prepared, SourceError, prepare
+from fwlint.check import UsageError
+from fwlint.nft.libnft import Nftables, NftUnavailable, Result, open_nftables
+
+EXIT_REFUSED = 1
+EXIT_PREREQUISITE = 2
+EXIT_ROLLED_BACK = 3
+CAP_NET_ADMIN = 12
+
+
+def has_net_admin() -> bool:
+    """Whether this process may change the kernel's ruleset (root, or CAP_NET_ADMIN)."""
+    if os.geteuid() == 0:
+        return True
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("CapEff:"):
+                    return bool(int(line.split()[1], 16) >> CAP_NET_ADMIN & 1)
+    except (OSError, ValueError, IndexError):
+        return False
+    return False
+
+
+def _connect(command: str, err: IO[str]) -> Nftables | None:
+    """libnftables, when this process may use it; else one line for each thing missing."""
+    missing = []
+    if not has_net_admin():
+        missing.append(f"fwlint {command}: needs root (CAP_NET_ADMIN) to read and change the kernel's "
+                       f"ruleset: run it as root, e.g. sudo fwlint {command} ...")
+    nft = None
+    try:
+        nft = open_nftables()
+    except NftUnavailable as exc:
+        missing.append(f"fwlint {command}: {exc}")
+    for line in missing:
+        print(line, file=err)
+    return None if missing else nft
+
+
+_ERROR_HEAD = re.compile(r"^(?P<file>[^\n:]+):(?P<line>\d+):(?P<col>\d+)(?:-\d+)?: (?P<kind>Error|Warning): "
+                         r"(?P<message>.*)$")
+
+
+def kernel_errors(result: Result, path: str, prefix_lines: int, prepared: Prepared | None) -> list[str]:
+    """libnftables' errors, each pointed at the user's line.  After the kernel refuses a rule,
+    libnftables may blame the rules behind it too: only the first such error is the cause."""
+    out: list[str] = []
+    refused_rule = False
+    lines = result.error.splitlines()
+    for i, raw in enumerate(lines):
+        head = _ERROR_HEAD.match(raw)
+        if head is None or head["file"] != path:
+            if head is None and raw.startswith("Error:"):
+                out.append(f"fwlint: libnftables: {raw[len('Error: '):]}")
+            continue
+        message = head["message"]
+        kernel = message.startswith("Could not process rule")
+        if kernel and refused_rule:
+            continue
+        refused_rule = refused_rule or kernel
+        line = int(head["line"]) - prefix_lines
+        who = "the kernel refuses it" if kernel else "libnftables refuses it"
+        if line <= 0 or prepared is None:
+            out.append(f"fwlint: {who} (fwlint's own command, line {head['line']}): {message}")
+            continue
+        where, text = prepared.where(line)
+        if prepared.kind == "iptables":
+            nft_line = prepared.text.splitlines()[line - 1].strip() if line <= len(prepared.text.splitlines()) else ""
+            if text is not None:
+                out.append(f"{where}: error: {who}: {message}")
+                out.append(f"    {text}")
+                out.append(f"    translated to: {nft_line}")
+            else:
+                out.append(f"{where}: error: {who}: {message}: {nft_line}")
+        else:
+            column = int(head["col"])
+            out.append(f"{where}:{column}: error: {who}: {message}")
+            if i + 2 < len(lines) + 1 and text is not None:
+                out.append(f"    {text}")
+                if i + 2 < len(lines) and set(lines[i + 2].strip()) <= {"^", "~"}:
+                    out.append(f"    {lines[i + 2]}")
+    if not out and not result.ok:
+        out.append(f"fwlint: libnftables refuses it: {result.error.strip() or f'status {result.rc}'}")
+    return out
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _summary(prepared: Prepared, present: dict[tuple[str, str], KernelTable], replaced: list[tuple[str, str]],
+             owned: dict[tuple[str, str], bool]) -> list[str]:
+    out = []
+    for key in replaced:
+        use = prepared.nft.tables[key]
+        after = f"{_count(len(use.chains), 'chain')}, {_count(use.rules, 'rule')}"
+        if key in present:
+            now = present[key]
+            whose = "" if owned.get(key) else " (was not fwlint's: --force)"
+            out.append(f"  table {use.spec}: replaced{whose}: {_count(now.chains, 'chain')}, "
+                       f"{_count(now.rules, 'rule')} now; {after} after")
+        else:
+            out.append(f"  table {use.spec}: created: {after}")
+    left = [t.spec for key, t in sorted(present.items()) if key not in prepared.nft.tables]
+    if left:
+        out.append(f"  left as they are: table {', table '.join(left)}")
+    return out
+
+
+def apply_command(sources: Sequence[str], *, force: bool = False, dry_run: bool = False,
+                  backup_path: str | None = None, confirm: float | None = None, family: str | None = None,
+                  table: str = "fwlint", source_format: str = "auto",
+                  stdout: IO[str] | None = None, stderr: IO[str] | None = None,
+                  answers: IO[str] | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    if confirm is not None and not 0 < confirm <= 86400:
+        raise UsageError(f"--confirm {confirm:g}: expected a number of seconds from 1 to 86400")
+    if confirm is not None and dry_run:
+        raise UsageError("--confirm and --dry-run contradict each other: a dry run changes nothing")
+    nft = _connect("apply", err)
+    if nft is None:
+        return EXIT_PREREQUISITE
+    try:
+        prepared = prepare(sources, force=force, family=family, table=table, source_format=source_format)
+    except SourceError as exc:
+        for line in exc.lines:
+            print(line, file=err)
+        return EXIT_REFUSED
+    for line in prepared.notes:
+        print(line, file=err)
+    for d in prepared.overridden:
+        from fwlint.report.text import format_line
+
+        print(f"{format_line(d)} (overridden by --force)", file=err)
+    try:
+        return _apply(nft, prepared, force=force, dry_run=dry_run, backup_path=backup_path, confirm=confirm,
+                      out=out, err=err, answers=answers or sys.stdin)
+    except KernelError as exc:
+        print(f"fwlint apply: {exc}", file=err)
+        return EXIT_REFUSED
+
+
+def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, backup_path: str | None,
+           confirm: float | None, out: IO[str], err: IO[str], answers: IO[str]) -> int:
+    present = tables(nft)
+    replaced = list(prepared.nft.tables)
+    listings: dict[tuple[str, str], Listing] = {key: listing(nft, *key) for key in replaced if key in present}
+    owned = {key: one.owned for key, one in listings.items()}
+    foreign = [key for key, mine in owned.items() if not mine]
+    if foreign and not force:
+        for key in foreign:
+            use = prepared.nft.tables[key]
+            where = f"{prepared.paths[0]}:{use.line}" if prepared.kind == "nft" else " and ".join(prepared.paths)
+            print(f"{where}: table {use.spec} is in the kernel and is not fwlint's (it has no comment "
+                  f"\"managed by fwlint\"): another tool's, iptables-nft's or one loaded by hand; apply would "
+                  f"replace it (--force does)", file=err)
+        print("fwlint: nothing applied", file=err)
+        return EXIT_REFUSED
+    for key in foreign:
+        print(f"fwlint: replacing table {key[0]} {key[1]}, which is not fwlint's (--force)", file=err)
+    specs = [f"{f} {n}" for f, n in replaced]
+    prefix = ["# fwlint apply", *replace_prefix(specs)]
+    body = prepared.text.split("\n")
+    for line in prepared.nft.left_out:
+        body[line - 1] = ""
+    batch = "\n".join(prefix) + "\n" + "\n".join(body)
+    checked, path = run_transaction(nft, batch, dry_run=True)
+    if not checked.ok:
+        for line in kernel_errors(checked, path, len(prefix), prepared):
+            print(line, file=err)
+        print("fwlint: nothing applied (libnftables' check refused it)", file=err)
+        return EXIT_REFUSED
+    refusal = _lockout(prepared, force, err)
+    if refusal:
+        return EXIT_REFUSED
+    summary = _summary(prepared, present, replaced, owned)
+    if dry_run:
+        print(f"fwlint apply --dry-run: libnftables accepts it ({nft.binding}); nothing changed. It would do:",
+              file=out)
+        for line in summary:
+            print(line, file=out)
+        return 0
+    backup = make_backup(replaced, listings, prepared.paths)
+    restorable, _ = restore(nft, backup, dry_run=True)
+    if not restorable.ok:
+        print("fwlint: nothing applied: what it would replace cannot be restored from a backup (libnftables "
+              f"refuses its own listing of it: {restorable.error.strip()})", file=err)
+        return EXIT_REFUSED
+    path_written = backup_path or default_path()
+    try:
+        write_backup(backup, path_written)
+    except OSError as exc:
+        print(f"fwlint: nothing applied: cannot write the backup {path_written}: {exc.strerror or exc}", file=err)
+        return EXIT_REFUSED
+    print(f"fwlint: saved what it replaces to {path_written} (fwlint apply --restore {path_written} puts it back)",
+          file=err)
+    applied, path = run_transaction(nft, batch, dry_run=False)
+    if not applied.ok:
+        for line in kernel_errors(applied, path, len(prefix), prepared):
+            print(line, file=err)
+        print("fwlint: nothing applied (the kernel refused the transaction; the ruleset is as it was)", file=err)
+        return EXIT_REFUSED
+    print(f"fwlint: applied {' and '.join(prepared.paths)} in one transaction:", file=out)
+    for line in summary:
+        print(line, file=out)
+    out.flush()
+    if confirm is None:
+        return 0
+    return _confirm(nft, backup, confirm, answers, err)
+
+
+def _confirm(nft: Nftables, backup: Backup, seconds: float, answers: IO[str], err: IO[str]) -> int:
+    from fwlint.apply.confirm import signals_held, wait_for_yes
+
+    kept, why = wait_for_yes(seconds, answers, err)
+    if kept:
+        _tell(err, "fwlint: kept.\n")
+        return 0
+    with signals_held():
+        result, _ = restore(nft, backup)
+    if result.ok:
+        _tell(err, f"fwlint: {why}: the previous ruleset is restored.\n")
+    else:
+        _tell(err, f"fwlint: {why}, and restoring the previous ruleset FAILED: {result.error.strip()}\n")
+    return EXIT_ROLLED_BACK
+
+
+def _tell(err: IO[str], text: str) -> None:
+    try:
+        err.write(text)
+        err.flush()
+    except (OSError, ValueError):
+        pass  # the terminal is gone (a lost session): the restore happened all the same
+
+
+def _lockout(prepared: Prepared, force: bool, err: IO[str]) -> bool:
+    """Whether the lockout guard refuses the ruleset (SSH_CONNECTION set)."""
+    from fwlint.apply import guard
+
+    try:
+        session = guard.session_from_environment()
+    except guard.GuardError as exc:
+        print(f"fwlint: SSH_CONNECTION: {exc}; the lockout guard cannot run", file=err)
+        return not force
+    if session is None:
+        return False
+    if prepared.kind == "iptables":
+        found = guard.lockouts_of_rulesets(prepared.rulesets, session)
+    else:
+        found = guard.lockouts_of_nft(prepared.text, session,
+                                      lines=lambda n: f"{prepared.paths[0]}:{n}: {prepared.where(n)[1] or ''}")
+    for lockout in found:
+        print(f"fwlint: {lockout.message()}" + (" (overridden by --force)" if force else ""), file=err)
+    if found and not force:
+        print("fwlint: nothing applied: it would lock this SSH session out (--force applies anyway)", file=err)
+        return True
+    return False
+
+
+def restore_command(backup_file: str, *, dry_run: bool = False, stdout: IO[str] | None = None,
+                    stderr: IO[str] | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        backup = read_backup(backup_file)
+    except BackupError as exc:
+        print(f"fwlint: {exc}", file=err)
+        return EXIT_REFUSED
+    nft = _connect("apply --restore", err)
+    if nft is None:
+        return EXIT_PREREQUISITE
+    result, form = restore(nft, backup, dry_run=dry_run)
+    if not result.ok:
+        print(f"fwlint: {backup_file}: libnftables refuses to restore it: {result.error.strip()}", file=err)
+        print("fwlint: nothing changed", file=err)
+        return EXIT_REFUSED
+    back = [t for t in backup.tables if t.get("existed")]
+    gone = [t for t in backup.tables if not t.get("existed")]
+    verb = "would put back" if dry_run else "put back"
+    print(f"fwlint: {verb} {backup_file} ({backup.created}) in one transaction"
+          + (" (from its JSON)" if form == "json" else "") + ":", file=out)
+    for t in back:
+        print(f"  table {t['family']} {t['name']}: as it was", file=out)
+    for t in gone:
+        print(f"  table {t['family']} {t['name']}: deleted (it did not exist before)", file=out)
+    return 0
