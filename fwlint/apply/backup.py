@@ -8,10 +8,12 @@ A backup is a JSON file::
      "ruleset": "table ip fwlint {\\n\\tcomment ...",       # nft list table, block syntax
      "nftables": {"nftables": [{"table": ...}, {"chain": ...}, {"rule": ...}, ...]}}
 
-``tables`` are the tables the apply replaces (or creates: ``existed`` false); ``ruleset`` and
-``nftables`` hold those of them that existed, as libnftables lists them in its block syntax
-and in its JSON.  Restoring is one transaction: each of ``tables`` made empty and deleted, then
-``ruleset`` loaded.  The block syntax is what is loaded: it restores exactly, where libnftables
+``tables`` are the tables the apply replaces (or creates: ``existed`` false; ``comment``: the
+table's comment then); ``ruleset`` and ``nftables`` hold those of them that existed, as
+libnftables lists them in its block syntax and in its JSON.  Restoring is one transaction: a
+table that did not exist is deleted; one that did is emptied (its rules, sets, chains and
+objects deleted, the table kept: ``nft list ruleset`` shows it in its old place), or deleted
+when it is no longer the same table (its comment differs), then ``ruleset`` is loaded.  The block syntax is what is loaded: it restores exactly, where libnftables
 1.0.6's JSON leaves out table comments and a set's ``dynamic`` flag; the JSON is loaded only
 when the block syntax is refused (a libnftables of another version), and is there for other
 tools to read.  Tables the apply left alone are in neither and stay as they are.
@@ -25,7 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fwlint.apply.kernel import Listing, replace_prefix, run_transaction
+from fwlint.apply.kernel import Listing, emptying, listing, replace_prefix, run_transaction, table_comment, tables
 from fwlint.nft.libnft import Nftables, Result
 
 FORMAT = 1
@@ -57,7 +59,9 @@ class Backup:
 def make_backup(replaced: list[tuple[str, str]], listings: dict[tuple[str, str], Listing],
                 applied: list[str]) -> Backup:
     """The backup of the tables ``replaced`` (family, name), ``listings`` those that exist."""
-    tables = [{"family": f, "name": n, "existed": (f, n) in listings} for f, n in replaced]
+    tables = [{"family": f, "name": n, "existed": (f, n) in listings,
+               "comment": table_comment(listings[(f, n)].text) if (f, n) in listings else None}
+              for f, n in replaced]
     present = [listings[key] for key in replaced if key in listings]
     items: list[Any] = []
     for one in present:
@@ -119,9 +123,17 @@ def read_backup(path: str) -> Backup:
                   str(data.get("created", "")))
 
 
-def restore_text(backup: Backup) -> str:
-    """The transaction that puts the backup back, in block syntax."""
-    lines = ["# fwlint apply --restore", *replace_prefix(backup.specs, mark=False)]
+def restore_text(backup: Backup, now: dict[tuple[str, str], Listing]) -> str:
+    """The transaction that puts the backup back, in block syntax; ``now``: the listings of its
+    tables that are in the kernel now."""
+    lines = ["# fwlint apply --restore"]
+    for t in backup.tables:
+        key = (t["family"], t["name"])
+        current = now.get(key)
+        if t.get("existed") and current is not None and table_comment(current.text) == t.get("comment"):
+            lines.extend(emptying(current))
+        elif current is not None:
+            lines.extend(replace_prefix([current.spec], mark=False))
     return "\n".join(lines) + "\n" + backup.ruleset
 
 
@@ -141,9 +153,12 @@ def restore_json(backup: Backup) -> str:
 def restore(nft: Nftables, backup: Backup, *, dry_run: bool = False) -> tuple[Result, str]:
     """Put the backup back in one transaction (block syntax, else JSON); the result and which
     form was loaded."""
-    checked, _ = run_transaction(nft, restore_text(backup), dry_run=True)
+    present = tables(nft)
+    now = {key: listing(nft, *key) for key in ((t["family"], t["name"]) for t in backup.tables) if key in present}
+    text = restore_text(backup, now)
+    checked, _ = run_transaction(nft, text, dry_run=True)
     if checked.ok:
-        result = checked if dry_run else run_transaction(nft, restore_text(backup), dry_run=False)[0]
+        result = checked if dry_run else run_transaction(nft, text, dry_run=False)[0]
         return result, "text"
     as_json = restore_json(backup)
     if nft.run(as_json, dry_run=True, json_output=True).ok:

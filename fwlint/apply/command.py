@@ -8,7 +8,8 @@ import sys
 from typing import IO, Sequence
 
 from fwlint.apply.backup import Backup, BackupError, default_path, make_backup, read_backup, restore, write_backup
-from fwlint.apply.kernel import KernelError, KernelTable, Listing, listing, replace_prefix, run_transaction, tables
+from fwlint.apply.kernel import (KernelError, KernelTable, Listing, emptying, listing, replace_prefix, run_transaction,
+                                 tables)
 from fwlint.apply.source import Prepared, SourceError, prepare
 from fwlint.check import UsageError
 from fwlint.nft.libnft import Nftables, NftUnavailable, Result, open_nftables
@@ -171,8 +172,9 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
         return EXIT_REFUSED
     for key in foreign:
         print(f"fwlint: replacing table {key[0]} {key[1]}, which is not fwlint's (--force)", file=err)
-    specs = [f"{f} {n}" for f, n in replaced]
-    prefix = ["# fwlint apply", *replace_prefix(specs)]
+    prefix = ["# fwlint apply"]
+    for key in replaced:  # fwlint's own tables are emptied in place, the others (re)made with the mark
+        prefix.extend(emptying(listings[key]) if owned.get(key) else replace_prefix([f"{key[0]} {key[1]}"]))
     body = prepared.text.split("\n")
     for line in prepared.nft.left_out:
         body[line - 1] = ""

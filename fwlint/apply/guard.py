@@ -355,3 +355,437 @@ def _lockout(what: str, results: list[tuple[str, str]]) -> Lockout:
         if who not in whom:
             whom.append(who)
     return Lockout(what, verdict, " and ".join(whom))
+
+
+# --- nftables text: the kernel as the oracle -------------------------------------------------------
+
+NFT_FAMILIES = frozenset({"ip", "ip6", "inet", "arp", "bridge", "netdev"})
+_TABLE_OBJECTS = frozenset({"set", "map", "flowtable", "counter", "quota", "ct", "limit", "secmark", "synproxy",
+                            "tunnel"})
+_CHAIN_PROPERTIES = frozenset({"type", "policy", "comment", "devices", "device"})
+
+KEEPER_TABLE = "fwlint_guard_ct"
+KEEPER_RULESET = f"""table inet {KEEPER_TABLE} {{
+  chain prerouting {{
+    type filter hook prerouting priority -300; policy accept;
+    ct state new
+  }}
+  chain output {{
+    type filter hook output priority -300; policy accept;
+    ct state new
+  }}
+}}
+"""
+"""Keeps conntrack running in the namespace (a ``ct`` expression registers it) while the session's
+connection is opened, before the ruleset is loaded."""
+
+LIBERAL = "/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal"
+"""Set in the namespace: the segments the guard makes do not carry the sequence numbers the
+listener chose, and conntrack must not take them for out-of-window (INVALID) packets."""
+
+
+@dataclass
+class NftSource:
+    """Where the rules of an nftables text stand: each rule's line in the order nft adds them,
+    with its table and chain; each chain's ``policy`` line.  ``mappable``: the text can be mapped
+    (it includes no other file)."""
+
+    rules: list[tuple[int, str, str]]
+    policies: dict[tuple[str, str], int]
+    mappable: bool = True
+
+
+def _nft_tokens(text: str) -> Iterable[tuple[str, int]]:
+    """Words, strings (with their quotes), ``{ } ;`` and newlines (``"\\n"``), with their line;
+    comments and line continuations left out."""
+    i, line, n = 0, 1, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            yield "\n", line
+            line += 1
+            i += 1
+        elif c == "\\" and text.startswith("\n", i + 1):
+            line += 1
+            i += 2
+        elif c.isspace():
+            i += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end == -1 else end
+        elif c in "{};":
+            yield c, line
+            i += 1
+        elif c == '"':
+            end = text.find('"', i + 1)
+            end = n if end == -1 else end + 1
+            yield text[i:end], line
+            line += text.count("\n", i, end)
+            i = end
+        else:
+            start = i
+            while i < n and not text[i].isspace() and text[i] not in '{};"#':
+                i += 1
+            if i == start:
+                i += 1
+                continue
+            yield text[start:i], line
+
+
+def _unquoted(word: str) -> str:
+    return word[1:-1] if len(word) >= 2 and word[0] == word[-1] == '"' else word
+
+
+def _table_of(words: Sequence[str]) -> str:
+    """The table's name from ``[FAMILY] NAME ...``."""
+    if len(words) >= 2 and words[0] in NFT_FAMILIES:
+        return _unquoted(words[1])
+    return _unquoted(words[0]) if words else ""
+
+
+def _table_chain(words: Sequence[str]) -> tuple[str, str]:
+    """(table, chain) from ``[FAMILY] TABLE CHAIN ...``."""
+    rest = list(words[1:]) if words and words[0] in NFT_FAMILIES else list(words)
+    table = _unquoted(rest[0]) if rest else ""
+    chain = _unquoted(rest[1]) if len(rest) > 1 else ""
+    return table, chain
+
+
+def scan_nft(text: str) -> NftSource:
+    """The rules of an nftables text, in the order ``nft -f`` adds them (see :class:`NftSource`)."""
+    out = NftSource([], {})
+    stack: list[tuple[str, ...]] = [("top",)]
+    words: list[str] = []
+    first_line = 0
+    depth = 0  # braces inside the statement (an anonymous set, a verdict map)
+
+    def finish() -> None:
+        nonlocal words
+        if words:
+            _statement(stack[-1], words, first_line, out)
+        words = []
+
+    for token, line in _nft_tokens(text):
+        if depth > 0:
+            words.append(token)
+            depth += 1 if token == "{" else -1 if token == "}" else 0
+            continue
+        if token in ("\n", ";"):
+            finish()
+        elif token == "}":
+            finish()
+            if len(stack) > 1:
+                stack.pop()
+        elif token == "{":
+            block = _block(stack[-1], words)
+            if block is not None:
+                words = []
+                stack.append(block)
+            else:
+                words.append(token)
+                depth = 1
+        else:
+            if not words:
+                first_line = line
+            words.append(token)
+    finish()
+    return out
+
+
+def _block(context: tuple[str, ...], words: Sequence[str]) -> tuple[str, ...] | None:
+    """The block a ``{`` after ``words`` opens, or None when the brace is the statement's."""
+    if not words:
+        return None
+    kind = context[0]
+    if kind == "top":
+        if words[0] == "table":
+            return ("table", _table_of(words[1:]))
+        if words[0] in ("add", "create") and len(words) > 1:
+            if words[1] == "table":
+                return ("table", _table_of(words[2:]))
+            if words[1] == "chain":
+                return ("chain", *_table_chain(words[2:]))
+            if words[1] in _TABLE_OBJECTS:
+                return ("other",)
+        return None
+    if kind == "table":
+        if words[0] == "chain" and len(words) > 1:
+            return ("chain", context[1], _unquoted(words[1]))
+        if words[0] in _TABLE_OBJECTS:
+            return ("other",)
+    return None
+
+
+def _statement(context: tuple[str, ...], words: Sequence[str], line: int, out: NftSource) -> None:
+    kind = context[0]
+    if words[0] == "include":
+        out.mappable = False
+        return
+    if kind == "chain":
+        if words[0] == "policy":
+            out.policies[(context[1], context[2])] = line
+        elif words[0] not in _CHAIN_PROPERTIES:
+            out.rules.append((line, context[1], context[2]))
+        return
+    if kind == "top" and len(words) > 2 and words[0] in ("add", "insert", "replace") and words[1] == "rule":
+        table, chain = _table_chain(words[2:])
+        out.rules.append((line, table, chain))
+
+
+_ECHOED_RULE = re.compile(r"^(?:add|insert|replace) rule (\S+) (\S+) (\S+) .*# handle (\d+)\s*$")
+
+
+def rule_lines(source: NftSource, echoed: str) -> dict[tuple[str, str, str, int], int]:
+    """(family, table, chain, handle) -> line of the text, from what ``nft -e -a -f`` echoed when
+    it loaded the text; empty when the two do not agree rule for rule."""
+    added = []
+    for text in echoed.splitlines():
+        found = _ECHOED_RULE.match(text.strip())
+        if found:
+            added.append((found.group(1), _unquoted(found.group(2)), _unquoted(found.group(3)),
+                          int(found.group(4))))
+    if not source.mappable or len(added) != len(source.rules):
+        return {}
+    out: dict[tuple[str, str, str, int], int] = {}
+    for (family, table, chain, handle), (line, scanned_table, scanned_chain) in zip(added, source.rules):
+        if (table, chain) != (scanned_table, scanned_chain):
+            return {}
+        out[(family, table, chain, handle)] = line
+    return out
+
+
+_NFT_INTERFACE = re.compile(r'\b(?:iifname|oifname|iif|oif)\s+(?:!=\s*|==\s*)?(\{[^}]*\}|"[^"]*"|[^\s;{}]+)')
+
+
+def nft_interfaces(text: str) -> list[str]:
+    """The interface names an nftables text matches on (``eth*`` as written)."""
+    out: list[str] = []
+    for found in _NFT_INTERFACE.finditer(text):
+        value = found.group(1)
+        items = value.strip("{}").split(",") if value.startswith("{") else [value]
+        for item in items:
+            name = _unquoted(item.strip())
+            if name and not name.startswith(("$", "@")) and re.fullmatch(r"[\w.*+-]{1,15}", name) \
+                    and name not in out:
+                out.append(name)
+    return out
+
+
+def missing_kernel_prerequisites() -> str | None:
+    """Why the kernel check cannot run here (one line), or None."""
+    if os.geteuid() != 0:
+        return "root is needed (the check runs in a throwaway network namespace)"
+    for tool in ("ip", "nft"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    if not os.path.exists("/dev/net/tun"):
+        return "/dev/net/tun is missing (the kernel has no TUN driver)"
+    return None
+
+
+_TRACED_RULE = re.compile(r"^(\S+) (\S+) (\S+): rule (.*?)(?: # handle (\d+))? \(verdict (\S+)\)$")
+_TRACED_POLICY = re.compile(r"^(\S+) (\S+) (\S+): policy (\S+)$")
+
+
+class _Namespace:
+    """A throwaway network namespace with the verification agent in it."""
+
+    def __init__(self) -> None:
+        from fwlint.verify.lab import Side
+
+        self.side = Side("guard", f"fwlint-g-{uuid.uuid4().hex[:8]}")
+        self.made = False
+
+    def __enter__(self) -> "_Namespace":
+        try:
+            done = subprocess.run(["ip", "netns", "add", self.side.name], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise GuardUnavailable(f"ip netns add: {done.stderr.strip()}")
+            self.made = True
+            up = self.side.run("ip", "link", "set", "lo", "up")
+            if up.returncode != 0:
+                raise GuardUnavailable(f"ip link set lo up: {up.stderr.strip()}")
+            self.side.start_agent()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.side.stop()
+        if self.made:
+            subprocess.run(["ip", "netns", "delete", self.side.name], capture_output=True)
+            self.made = False
+
+    def call(self, op: str, **arguments: object) -> dict:
+        from fwlint.verify.lab import LabError
+
+        try:
+            return self.side.call(op, **arguments)
+        except LabError as err:
+            raise GuardUnavailable(str(err)) from None
+
+    def nft(self, text: str, *options: str) -> subprocess.CompletedProcess:
+        return self.side.run("nft", *options, "-f", "-", input=text)
+
+
+@dataclass
+class _Kernel:
+    """One run of the session's packets through the ruleset in the namespace."""
+
+    ns: _Namespace
+    session: Session
+    wait: float
+    settle: float
+    batch: int = 0
+
+    def probe(self, kind: str, interface: str, flags: int, inbound: bool, pad: int = 16) -> dict:
+        from fwlint.verify.packets import ACK, SYN
+
+        s = self.session
+        if inbound:
+            packet = {"src": str(s.client), "dst": str(s.server), "sport": s.client_port, "dport": s.server_port}
+        else:
+            packet = {"src": str(s.server), "dst": str(s.client), "sport": s.server_port, "dport": s.client_port}
+        packet.update(proto=6, flags=flags, seq=1 if flags & SYN else 5001, ack=1001 if flags & ACK else 0,
+                      tos=0, ttl=64, pad=pad)
+        return {"index": 0, "family": s.family, "kind": kind, "iif": interface if inbound else "",
+                "oif": "" if inbound else interface, "packet": packet}
+
+    def send(self, probe: dict) -> list[str]:
+        self.batch += 1
+        reply = self.ns.call("run", batch=self.batch, probes=[probe], wait=self.wait, settle=self.settle)
+        return list(reply["results"][0]["events"])
+
+    def traced(self, probe: dict, start_hook: str) -> tuple[list[str], list[str]]:
+        """The probe sent with ``nft monitor trace`` running: (what was observed, the verdicts
+        traced for it)."""
+        from fwlint.verify.lab import LabError
+
+        try:
+            monitor = self.ns.side.start_trace(handles=True)
+        except LabError as err:
+            raise GuardUnavailable(str(err)) from None
+        try:
+            events = self.send(probe)
+        finally:
+            verdicts = self.ns.side.stop_trace(monitor, start_hook)
+        return events, verdicts
+
+
+def _traced_drop(verdicts: Sequence[str], place: Callable[[str, str, str, int | None, str], str]
+                 ) -> tuple[str, str] | None:
+    """(verdict, who) of the traced drop, or None when the trace shows none."""
+    for text in verdicts:
+        found = _TRACED_RULE.match(text)
+        if found:
+            family, table, chain, rule, handle, verdict = found.groups()
+            if table == KEEPER_TABLE or verdict != "drop":
+                continue
+            shown = "REJECT" if re.search(r"(?:^|\s)reject(?:\s|$)", rule) else "DROP"
+            return shown, place(family, table, chain, int(handle) if handle else None, rule)
+        found = _TRACED_POLICY.match(text)
+        if found and found.group(4) == "drop" and found.group(2) != KEEPER_TABLE:
+            family, table, chain, _ = found.groups()
+            return "DROP", place(family, table, chain, None, "")
+    return None
+
+
+def lockouts_of_nft(nft_text: str, session: Session, lines: Callable[[int], str] | None = None, *,
+                    route: Callable[[IPAddress], str | None] = route_interface, wait: float = 0.3,
+                    settle: float = 0.15) -> list[Lockout]:
+    """The session's packets an nftables text drops, found by the kernel in a throwaway network
+    namespace (see the module docstring), one :class:`Lockout` per check.  ``lines`` maps a line
+    of ``nft_text`` to what to show for it (default: ``line N: TEXT``).  A session from this host
+    itself (a loopback client, or one routed through ``lo``) is not checked.  Raises
+    :class:`GuardUnavailable` when the check cannot be made."""
+    why = missing_kernel_prerequisites()
+    if why is not None:
+        raise GuardUnavailable(why)
+    interface = route(session.client)
+    if session.client.is_loopback or session.client == session.server or interface == "lo":
+        return []
+    from fwlint.verify.probes import RESERVED_V4, RESERVED_V6
+
+    text_lines = nft_text.splitlines()
+    show = lines or (lambda n: f"line {n}: {text_lines[n - 1].strip()}" if 0 < n <= len(text_lines)
+                     else f"line {n}")
+    source = scan_nft(nft_text)
+    interfaces = [interface] if interface else _candidates(nft_interfaces(nft_text), session)
+    if len(interfaces) > 31:
+        raise GuardUnavailable(f"the route to {session.client} is unknown and the ruleset names "
+                               f"{len(interfaces) - 1} interfaces: more than a namespace is given")
+    addressed = [[name, str(RESERVED_V4.network_address + k + 1), str(RESERVED_V6.network_address + k + 1)]
+                 for k, name in enumerate(interfaces)]
+    checks = (describe_inbound(session), describe_replies(session), describe_new(session))
+    results: dict[str, list[tuple[str, str] | None]] = {what: [] for what in checks}
+    with _Namespace() as ns:
+        ns.call("setup", interfaces=addressed, default_out=interfaces[0])
+        kernel = _Kernel(ns, session, wait, settle)
+        for name in interfaces:
+            found = _kernel_run(kernel, name, nft_text, source, show)
+            for what, result in zip(checks, found):
+                results[what].append(result)
+    out = []
+    for what in checks:
+        found = results[what]
+        if found and all(r is not None for r in found):
+            out.append(_lockout(what, [r for r in found if r is not None]))
+    return out
+
+
+def _kernel_run(kernel: _Kernel, interface: str, nft_text: str, source: NftSource,
+                show: Callable[[int], str]) -> list[tuple[str, str] | None]:
+    """The three checks with the client behind ``interface``: (verdict, who) of each drop."""
+    from fwlint.verify.packets import ACK, PSH, SYN
+
+    ns, session = kernel.ns, kernel.session
+    ns.side.run("nft", "flush", "ruleset")
+    _must(ns.nft(KEEPER_RULESET), "the conntrack table")
+    liberal = ns.side.run("sh", "-c", f"echo 1 > {LIBERAL}")
+    if liberal.returncode != 0:
+        raise GuardUnavailable(f"cannot set {LIBERAL} in the namespace: {liberal.stderr.strip()}")
+    listen = {f"tcp{session.family}": [session.server_port]}
+    ns.call("configure", local=[str(session.server)], routes=[[str(session.client), interface]], listen=listen)
+    ns.call("flush")
+    # the session's connection, opened before the ruleset is loaded (a listener answers the SYN)
+    opened = kernel.send(kernel.probe("peer-open", interface, 0, inbound=False, pad=0))
+    if not any(e.startswith(f"{interface}: tcp ") and "SYN,ACK" in e for e in opened):
+        raise GuardUnavailable("the session's connection could not be opened in the namespace "
+                               f"({'; '.join(opened) or 'no answer'})")
+    loaded = ns.nft(nft_text, "-e", "-a")
+    if loaded.returncode != 0:
+        first = (loaded.stderr.strip().splitlines() or [f"exit status {loaded.returncode}"])[0]
+        raise GuardUnavailable(f"the ruleset does not load in a throwaway namespace: {first}")
+    if ns.side.run("nft", "list", "table", "inet", KEEPER_TABLE).returncode != 0:
+        _must(ns.nft(KEEPER_RULESET), "the conntrack table")  # the text flushed the ruleset
+    handles = rule_lines(source, loaded.stdout)
+
+    def place(family: str, table: str, chain: str, handle: int | None, rule: str) -> str:
+        if handle is None:
+            line = source.policies.get((table, chain))
+            where = f"the policy of {family} {table} {chain}"
+            return f"{where} ({show(line)})" if line is not None else where
+        line = handles.get((family, table, chain, handle))
+        return show(line) if line is not None else f"{family} {table} {chain}: {rule}"
+
+    # the replies first: the session's next segment from the client completes its handshake
+    events, verdicts = kernel.traced(kernel.probe("send", interface, ACK | PSH, inbound=False), "output")
+    left = any(e.startswith(f"{interface}: tcp ") for e in events)
+    replies = None if left else _traced_drop(verdicts, place)
+    events, verdicts = kernel.traced(kernel.probe("inject", interface, ACK | PSH, inbound=True), "prerouting")
+    delivered = any(e.startswith("delivered: tcp ") for e in events)
+    inbound = None if delivered else _traced_drop(verdicts, place)
+    ns.call("flush")  # a new connection: conntrack forgets the session's
+    events, verdicts = kernel.traced(kernel.probe("inject", interface, SYN, inbound=True, pad=0), "prerouting")
+    delivered = any(e.startswith("delivered: tcp ") for e in events)
+    new = None if delivered else _traced_drop(verdicts, place)
+    return [inbound, replies, new]
+
+
+def _must(done: subprocess.CompletedProcess, what: str) -> None:
+    if done.returncode != 0:
+        raise GuardUnavailable(f"{what} does not load in the namespace: {done.stderr.strip()}")

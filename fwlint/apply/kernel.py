@@ -54,8 +54,7 @@ class Listing:
     @property
     def owned(self) -> bool:
         """Created by ``fwlint apply`` (its comment is :data:`MARK`)."""
-        first = _COMMENT.search(self.text.split("\n\tchain ", 1)[0])
-        return first is not None and first.group(1) == MARK
+        return table_comment(self.text) == MARK
 
 
 class KernelError(RuntimeError):
@@ -112,6 +111,41 @@ def replace_prefix(specs: list[str], mark: bool = True) -> list[str]:
         if mark:
             lines.append(f'table {spec} {{ comment "{MARK}"; }}')
     return lines
+
+
+OBJECT_KINDS = ("counter", "quota", "limit", "ct helper", "ct timeout", "ct expectation", "secmark", "synproxy")
+"""A table's named stateful objects, as libnftables' JSON names them (and nft's commands)."""
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*\Z")
+
+
+def _quoted(name: str) -> str:
+    """A name as a delete command takes it: bare (keywords too: ``delete chain inet t in``),
+    quoted only when it holds other characters."""
+    return name if _NAME.match(name) else '"' + name.replace('"', '\\"') + '"'
+
+
+def emptying(table: Listing) -> list[str]:
+    """The commands that take everything out of a table and keep the table itself, with its
+    flags, comment and place in ``nft list ruleset``: its rules, then its sets and maps (a
+    verdict map refers to chains), flowtables, chains, and named objects."""
+    spec = table.spec
+    lines = [f"flush table {spec}"]
+    by_kind: dict[str, list[str]] = {}
+    for item in table.json:
+        for kind, body in item.items():
+            if isinstance(body, dict) and "name" in body and kind != "table":
+                by_kind.setdefault(kind, []).append(body["name"])
+    for kind in ("map", "set", "flowtable", "chain", *OBJECT_KINDS):
+        lines.extend(f"delete {kind} {spec} {_quoted(name)}" for name in by_kind.get(kind, ()))
+    return lines
+
+
+def table_comment(text: str) -> str | None:
+    """The comment of the table ``text`` lists, or None."""
+    first = _COMMENT.search(text)  # one tab: the table's own (a chain's or a set's has two)
+    return first.group(1) if first else None
 
 
 def run_transaction(nft: Nftables, text: str, *, dry_run: bool) -> tuple[Result, str]:
