@@ -142,6 +142,10 @@ def apply_command(sources: Sequence[str], *, force: bool = False, dry_run: bool 
         return EXIT_REFUSED
     for line in prepared.notes:
         print(line, file=err)
+    if prepared.warnings:
+        n = prepared.warnings
+        print(f"fwlint: {n} warning or info finding{'s' if n != 1 else ''} not shown (fwlint check "
+              f"{' '.join(prepared.paths)} shows {'them' if n != 1 else 'it'})", file=err)
     for d in prepared.overridden:
         from fwlint.report.text import format_line
 
@@ -207,17 +211,19 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
     except OSError as exc:
         print(f"fwlint: nothing applied: cannot write the backup {path_written}: {exc.strerror or exc}", file=err)
         return EXIT_REFUSED
-    print(f"fwlint: saved what it replaces to {path_written} (fwlint apply --restore {path_written} puts it back)",
-          file=err)
     applied, path = run_transaction(nft, batch, dry_run=False)
     if not applied.ok:
         for line in kernel_errors(applied, path, len(prefix), prepared):
             print(line, file=err)
         print("fwlint: nothing applied (the kernel refused the transaction; the ruleset is as it was)", file=err)
+        if backup_path is None:  # nothing was replaced: the backup made for it goes
+            os.unlink(path_written)
         return EXIT_REFUSED
     print(f"fwlint: applied {' and '.join(prepared.paths)} in one transaction:", file=out)
     for line in summary:
         print(line, file=out)
+    print(f"  what it replaced is saved in {path_written} (fwlint apply --restore {path_written} puts it back)",
+          file=out)
     out.flush()
     if confirm is None:
         return 0

@@ -198,13 +198,16 @@ def _prepare_iptables(texts: dict[str, str], *, force: bool, family: str | None,
         result = translate(loaded.rulesets, options, "inet" if family == "inet" else None)
     except TranslateError as err:
         raise UsageError(str(err)) from None
-    untranslatable = [d for d in (*loaded.diagnostics, *result.diagnostics) if d.code == "FW601"]
+    refused_at = {(d.span.file, d.span.line) for d in blocking}
+    # the translation's "iptables refuses this rule (FW1xx ...)" restates a finding shown already
+    untranslatable = [d for d in (*loaded.diagnostics, *result.diagnostics)
+                      if d.code == "FW601" and (d.span.file, d.span.line) not in refused_at]
     stopping = sorted({*blocking, *untranslatable}, key=lambda d: d.sort_key)
     if stopping:
         lines = [format_line(d) for d in stopping]
-        lines.append(f"fwlint: nothing applied: {len(stopping)} rule{'s' if len(stopping) != 1 else ''} "
-                     "iptables refuses (FW1xx) or nftables cannot express (FW601); --force does not "
-                     "override these")
+        count = len({(d.span.file, d.span.line) for d in stopping})
+        lines.append(f"fwlint: nothing applied: {count} line{'s' if count != 1 else ''} iptables refuses (FW1xx) "
+                     "or nftables cannot express (FW601); --force does not override these")
         raise SourceError(lines)
     if errors and not force:
         lines = [format_line(d) for d in errors]

@@ -90,12 +90,14 @@ class CtypesNftables(Nftables):
 
     binding = f"{LIBRARY} through ctypes"
 
-    def __init__(self, library: str = LIBRARY) -> None:
+    def __init__(self, library: str | None = None) -> None:
+        library = library or LIBRARY
         try:
             lib = ctypes.CDLL(library)
         except OSError as exc:
             raise NftUnavailable(f"libnftables is not installed ({library}: {exc}); {INSTALL_HINT}") from None
         self._lib = lib
+        self._name = library
         self._bind("nft_ctx_new", ctypes.c_void_p, [ctypes.c_uint32])
         self._bind("nft_ctx_free", None, [ctypes.c_void_p])
         self._bind("nft_ctx_buffer_output", ctypes.c_int, [ctypes.c_void_p])
@@ -109,7 +111,7 @@ class CtypesNftables(Nftables):
         self._bind("nft_ctx_output_set_flags", None, [ctypes.c_void_p, ctypes.c_uint])
         ctx = lib.nft_ctx_new(0)  # NFT_CTX_DEFAULT
         if not ctx:
-            raise NftUnavailable(f"{library}: nft_ctx_new failed")
+            raise NftUnavailable(f"{library}: nft_ctx_new failed (out of memory?)")
         self._ctx = ctypes.c_void_p(ctx)
         if lib.nft_ctx_buffer_output(self._ctx) or lib.nft_ctx_buffer_error(self._ctx):
             raise NftUnavailable(f"{library}: cannot buffer its output")
@@ -118,7 +120,7 @@ class CtypesNftables(Nftables):
         try:
             function = getattr(self._lib, name)
         except AttributeError:
-            raise NftUnavailable(f"{LIBRARY} has no {name}: too old a libnftables; {INSTALL_HINT}") from None
+            raise NftUnavailable(f"{self._name} has no {name}: too old a libnftables; {INSTALL_HINT}") from None
         function.restype = restype
         function.argtypes = argtypes
 
@@ -145,7 +147,7 @@ class CtypesNftables(Nftables):
             self._ctx = None
 
 
-def open_nftables(binding: str | None = None, library: str = LIBRARY) -> Nftables:
+def open_nftables(binding: str | None = None, library: str | None = None) -> Nftables:
     """A libnftables context: through the nftables module when it imports (``binding`` None or
     "module"), else through ctypes (or ``binding`` "ctypes").  :class:`NftUnavailable` when
     neither works, with the install hint."""

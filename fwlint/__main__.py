@@ -1,0 +1,3 @@
+from fwlint.cli import entry
+
+entry()

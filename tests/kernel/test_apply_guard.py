@@ -1,0 +1,257 @@
+"""The lockout guard's nftables path (fwlint.apply.guard.lockouts_of_nft): the kernel is the oracle.
+
+Each check makes a throwaway network namespace of its own (TUN devices only, the verification
+agent in it), opens the session's connection there, loads the text and sends the session's
+packets; the rule or policy that drops them is named from ``nft monitor trace``, by its line.
+Then the guard run as `fwlint apply` runs it: inside a namespace (from ``netns_factory``) whose
+route to the client is a veth, with ``SSH_CONNECTION`` set to addresses of that namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fwlint.apply.guard import (GuardUnavailable, Lockout, lockouts_of_nft, nft_interfaces, parse_session,
+                                rule_lines, scan_nft)
+from tests.kernel.conftest import linked_pair, require, require_root_and
+
+ROOT = Path(__file__).resolve().parents[2]
+SESSION = parse_session("203.0.113.7 50022 192.0.2.1 22")
+INBOUND = "this SSH session's packets from 203.0.113.7:50022 to 192.0.2.1:22"
+REPLIES = "this SSH session's replies from 192.0.2.1:22 to 203.0.113.7:50022"
+NEW = "a new SSH connection from 203.0.113.7 to 192.0.2.1:22"
+
+
+@pytest.fixture(autouse=True)
+def _kernel():
+    require_root_and("nft")
+    require(os.path.exists("/dev/net/tun"), "/dev/net/tun is missing")
+
+
+def guard(text: str, session=SESSION, interface: str | None = "eth0", lines=None) -> list[Lockout]:
+    return lockouts_of_nft(text, session, lines, route=lambda address: interface)
+
+
+def nft(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def test_policy_drop_without_established_accept_names_the_policy():
+    text = nft("table ip filter {",
+               "  chain input {",
+               "    type filter hook input priority 0; policy drop;",
+               '    iifname "lo" accept',
+               "    tcp dport 80 accept",
+               "  }",
+               "}")
+    policy = "the policy of ip filter input (line 3: type filter hook input priority 0; policy drop;)"
+    assert guard(text) == [Lockout(INBOUND, "DROP", policy), Lockout(NEW, "DROP", policy)]
+
+
+def test_a_drop_of_the_client_names_its_line():
+    text = nft("table inet filter {",
+               "  chain input {",
+               "    type filter hook input priority 0; policy accept;",
+               "    ct state established,related accept",
+               "    ip saddr 203.0.113.7 drop",
+               "  }",
+               "}")
+    assert guard(text) == [Lockout(NEW, "DROP", "line 5: ip saddr 203.0.113.7 drop")]
+
+
+def test_a_ruleset_that_lets_the_session_through_gives_nothing():
+    text = nft("table inet filter {",
+               "  chain input {",
+               "    type filter hook input priority 0; policy drop;",
+               "    ct state established,related accept",
+               '    iifname "lo" accept',
+               "    tcp dport 22 accept",
+               "  }",
+               "  chain output {",
+               "    type filter hook output priority 0; policy drop;",
+               "    ct state established accept",
+               "  }",
+               "}")
+    assert guard(text) == []
+
+
+def test_output_policy_drop_names_the_replies_and_lines_maps_the_line():
+    text = nft("flush ruleset",
+               "table inet filter {",
+               "  chain output {",
+               "    type filter hook output priority 0",
+               "    policy drop",
+               '    oifname "lo" accept',
+               "  }",
+               "}")
+    found = guard(text, lines=lambda n: f"host.nft:{n}: {text.splitlines()[n - 1].strip()}")
+    assert found == [Lockout(REPLIES, "DROP", "the policy of inet filter output (host.nft:5: policy drop)")]
+
+
+def test_established_allowed_new_ssh_rejected_in_a_user_chain():
+    text = nft("define admin = 198.51.100.0/24",
+               "table ip filter {",
+               "  set blocked {",
+               "    type ipv4_addr",
+               "    elements = { 198.51.100.1,",
+               "                 198.51.100.2 }",
+               "  }",
+               "  chain input {",
+               "    type filter hook input priority 0; policy accept;",
+               "    ct state established,related accept",
+               "    tcp dport { 22,",
+               "                2222 } jump ssh",
+               "  }",
+               "  chain ssh {",
+               "    ip saddr $admin accept",
+               "    ip saddr @blocked drop",
+               "    reject with tcp reset",
+               "  }",
+               "}")
+    assert guard(text) == [Lockout(NEW, "REJECT", "line 17: reject with tcp reset")]
+
+
+def test_rules_added_by_commands_are_named_too():
+    text = nft("add table ip filter",
+               "add chain ip filter input { type filter hook input priority 0; policy accept; }",
+               "add rule ip filter input tcp dport 80 accept",
+               "insert rule ip filter input ip saddr 203.0.113.0/24 tcp dport 22 drop")
+    rule = "line 4: insert rule ip filter input ip saddr 203.0.113.0/24 tcp dport 22 drop"
+    assert guard(text) == [Lockout(INBOUND, "DROP", rule), Lockout(NEW, "DROP", rule)]
+
+
+def test_dnat_elsewhere_is_not_a_drop():
+    text = nft("table ip nat {",
+               "  chain prerouting {",
+               "    type nat hook prerouting priority -100; policy accept;",
+               "    tcp dport 22 dnat to 198.51.100.9",
+               "  }",
+               "}",
+               "table ip filter {",
+               "  chain input {",
+               "    type filter hook input priority 0; policy drop;",
+               "    ct state established accept",
+               "  }",
+               "  chain forward {",
+               "    type filter hook forward priority 0; policy drop;",
+               "  }",
+               "}")
+    assert guard(text) == []
+
+
+def test_ipv6_session():
+    session = parse_session("2001:db8::7 40000 2001:db8::1 22")
+    text = nft("table inet filter {",
+               "  chain input {",
+               "    type filter hook input priority 0; policy accept;",
+               "    ip saddr 203.0.113.7 drop",
+               "    ip6 saddr 2001:db8::/64 tcp dport 22 drop",
+               "  }",
+               "}")
+    rule = "line 5: ip6 saddr 2001:db8::/64 tcp dport 22 drop"
+    assert guard(text, session) == [
+        Lockout("this SSH session's packets from [2001:db8::7]:40000 to [2001:db8::1]:22", "DROP", rule),
+        Lockout("a new SSH connection from 2001:db8::7 to [2001:db8::1]:22", "DROP", rule)]
+    # an IPv4-only ruleset cannot lock out an IPv6 session
+    assert guard(nft("table ip filter {", "  chain input {",
+                     "    type filter hook input priority 0; policy drop;", "  }", "}"), session) == []
+
+
+def test_unknown_route_reports_only_a_drop_on_every_interface():
+    on_eth1 = nft("table inet filter {",
+                  "  chain input {",
+                  "    type filter hook input priority 0; policy accept;",
+                  '    iifname "eth1" ip saddr 203.0.113.7 drop',
+                  "  }",
+                  "}")
+    assert guard(on_eth1, interface=None) == []
+    everywhere = nft("table inet filter {",
+                     "  chain input {",
+                     "    type filter hook input priority 0; policy accept;",
+                     '    iifname "lo" accept',
+                     '    iifname "eth1" udp dport 53 accept',
+                     "    ip saddr 203.0.113.7 drop",
+                     "  }",
+                     "}")
+    rule = "line 6: ip saddr 203.0.113.7 drop"
+    assert guard(everywhere, interface=None) == [Lockout(INBOUND, "DROP", rule), Lockout(NEW, "DROP", rule)]
+
+
+def test_a_text_the_kernel_refuses_is_unavailable():
+    with pytest.raises(GuardUnavailable) as raised:
+        guard(nft("table ip filter {", "  chain input {",
+                  "    type filter hook input priority 0; policy drop;",
+                  "    tcp dport 22 jump nowhere", "  }", "}"))
+    assert str(raised.value).startswith("the ruleset does not load in a throwaway namespace: ")
+
+
+def test_no_namespace_is_left_behind():
+    before = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    guard(nft("table ip filter {", "  chain input {", "    type filter hook input priority 0; policy drop;",
+              "  }", "}"))
+    after = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert [line for line in after.splitlines() if "fwlint-g-" in line] == \
+        [line for line in before.splitlines() if "fwlint-g-" in line]
+
+
+def test_in_a_namespace_with_ssh_connection_set(netns_factory):
+    # `fwlint apply` runs in namespace a; the client 192.0.2.2 (namespace b) is reached by veth-a
+    a, _ = linked_pair(netns_factory)
+    text = nft("table ip filter {",
+               "  chain input {",
+               "    type filter hook input priority 0; policy accept;",
+               '    iifname "veth-a" ip saddr 192.0.2.0/24 tcp dport 22 drop',
+               "  }",
+               "}")
+    script = ("import json, sys\n"
+              "from fwlint.apply.guard import lockouts_of_nft, route_interface, session_from_environment\n"
+              "session = session_from_environment()\n"
+              "found = lockouts_of_nft(sys.stdin.read(), session)\n"
+              "print(json.dumps([route_interface(session.client), [l.message() for l in found]]))\n")
+    env = {**os.environ, "SSH_CONNECTION": "192.0.2.2 50022 192.0.2.1 22", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(["ip", "netns", "exec", a.name, sys.executable, "-c", script], input=text,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rule = 'line 4: iifname "veth-a" ip saddr 192.0.2.0/24 tcp dport 22 drop'
+    assert json.loads(done.stdout) == ["veth-a", [
+        f"this SSH session's packets from 192.0.2.2:50022 to 192.0.2.1:22 would be dropped by {rule}",
+        f"a new SSH connection from 192.0.2.2 to 192.0.2.1:22 would be dropped by {rule}"]]
+
+
+# --- the text's rules and lines (no kernel needed, but they belong with the path) ---------------
+
+def test_scan_and_echo_map_handles_to_lines():
+    text = nft("table inet t {",
+               "  chain c { type filter hook input priority 0; policy drop; tcp dport 22 accept; }",
+               "  chain d {",
+               "    udp dport { 53,",
+               "      123 } accept   # comment { not a brace",
+               '    meta l4proto tcp comment "a ; b" counter',
+               "  }",
+               "}",
+               "add rule inet t d drop")
+    source = scan_nft(text)
+    assert source.rules == [(2, "t", "c"), (4, "t", "d"), (6, "t", "d"), (9, "t", "d")]
+    assert source.policies == {("t", "c"): 2}
+    echoed = "\n".join(["add table inet t # handle 1",
+                        "add chain inet t c { type filter hook input priority filter; policy drop; } # handle 1",
+                        "add chain inet t d # handle 2",
+                        "add rule inet t c tcp dport 22 accept # handle 3",
+                        "add rule inet t d udp dport { 53, 123 } accept # handle 4",
+                        'add rule inet t d meta l4proto tcp comment "a ; b" counter packets 0 bytes 0 # handle 5',
+                        "add rule inet t d drop # handle 6"])
+    assert rule_lines(source, echoed) == {("inet", "t", "c", 3): 2, ("inet", "t", "d", 4): 4,
+                                          ("inet", "t", "d", 5): 6, ("inet", "t", "d", 6): 9}
+    # a disagreement (one rule fewer echoed) maps nothing rather than something wrong
+    assert rule_lines(source, "\n".join(echoed.splitlines()[:-1])) == {}
+
+
+def test_interfaces_of_a_text():
+    text = 'iifname "eth0" accept\noifname { "wg0", "ppp*" } accept\niif lo accept\niifname $wan drop\n'
+    assert nft_interfaces(text) == ["eth0", "wg0", "ppp*", "lo"]
