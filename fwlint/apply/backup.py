@@ -144,9 +144,14 @@ def restore_json(backup: Backup) -> str:
         body = {"family": t["family"], "name": t["name"]}
         commands.append({"add": {"table": dict(body)}})
         commands.append({"delete": {"table": dict(body)}})
-    for item in backup.nftables.get("nftables", []):
-        if isinstance(item, dict) and "metainfo" not in item:
-            commands.append({"add": item})
+    items = [item for item in backup.nftables.get("nftables", []) if isinstance(item, dict) and "metainfo" not in item]
+    # in JSON each command runs in turn: chains before the verdict maps and rules that name them
+    order = {"table": 0, "chain": 1, "rule": 3}
+    for item in sorted(items, key=lambda item: order.get(next(iter(item), ""), 2)):
+        kind, body = next(iter(item.items()))
+        if isinstance(body, dict):
+            body = {key: value for key, value in body.items() if key != "handle"}
+        commands.append({"add": {kind: body}})
     return json.dumps({"nftables": commands})
 
 

@@ -53,7 +53,7 @@ def signals_held() -> Iterator[None]:
 def wait_for_yes(seconds: float, answers: IO[str], prompt: IO[str]) -> tuple[bool, str]:
     """Whether ``yes`` came in time, and what happened otherwise (for the message)."""
     _say(prompt, f"Type {ANSWER} within {seconds:g} seconds to keep the new ruleset; anything else, "
-                 "or nothing, restores the previous one: ")
+                 "or nothing, restores the previous one.\n")
     deadline = time.monotonic() + seconds
     typed = b""
     try:
@@ -65,7 +65,6 @@ def wait_for_yes(seconds: float, answers: IO[str], prompt: IO[str]) -> tuple[boo
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    _say(prompt, "\n")
                     return False, f"no answer within {seconds:g} seconds"
                 ready, _, _ = select.select([fd], [], [], left)
                 if not ready:

@@ -360,8 +360,8 @@ def _lockout(what: str, results: list[tuple[str, str]]) -> Lockout:
 # --- nftables text: the kernel as the oracle -------------------------------------------------------
 
 NFT_FAMILIES = frozenset({"ip", "ip6", "inet", "arp", "bridge", "netdev"})
-_TABLE_OBJECTS = frozenset({"set", "map", "flowtable", "counter", "quota", "ct", "limit", "secmark", "synproxy",
-                            "tunnel"})
+_TABLE_OBJECTS = frozenset({"set", "map", "flowtable", "counter", "quota", "ct", "limit", "secmark",
+                            "synproxy", "tunnel"})
 _CHAIN_PROPERTIES = frozenset({"type", "policy", "comment", "devices", "device"})
 
 KEEPER_TABLE = "fwlint_guard_ct"
@@ -584,6 +584,7 @@ def missing_kernel_prerequisites() -> str | None:
 
 
 _TRACED_RULE = re.compile(r"^(\S+) (\S+) (\S+): rule (.*?)(?: # handle (\d+))? \(verdict (\S+)\)$")
+_SENT_ELSEWHERE = re.compile(r"(?:^|\s)(?:dnat|redirect|tproxy)(?:\s|$)")
 _TRACED_POLICY = re.compile(r"^(\S+) (\S+) (\S+): policy (\S+)$")
 
 
@@ -647,9 +648,11 @@ class _Kernel:
 
         s = self.session
         if inbound:
-            packet = {"src": str(s.client), "dst": str(s.server), "sport": s.client_port, "dport": s.server_port}
+            packet = {"src": str(s.client), "dst": str(s.server), "sport": s.client_port,
+                      "dport": s.server_port}
         else:
-            packet = {"src": str(s.server), "dst": str(s.client), "sport": s.server_port, "dport": s.client_port}
+            packet = {"src": str(s.server), "dst": str(s.client), "sport": s.server_port,
+                      "dport": s.client_port}
         packet.update(proto=6, flags=flags, seq=1 if flags & SYN else 5001, ack=1001 if flags & ACK else 0,
                       tos=0, ttl=64, pad=pad)
         return {"index": 0, "family": s.family, "kind": kind, "iif": interface if inbound else "",
@@ -683,6 +686,8 @@ def _traced_drop(verdicts: Sequence[str], place: Callable[[str, str, str, int | 
         found = _TRACED_RULE.match(text)
         if found:
             family, table, chain, rule, handle, verdict = found.groups()
+            if table != KEEPER_TABLE and _SENT_ELSEWHERE.search(rule):
+                return None  # DNAT, REDIRECT: the packet goes elsewhere, it is not dropped here
             if table == KEEPER_TABLE or verdict != "drop":
                 continue
             shown = "REJECT" if re.search(r"(?:^|\s)reject(?:\s|$)", rule) else "DROP"
@@ -749,7 +754,8 @@ def _kernel_run(kernel: _Kernel, interface: str, nft_text: str, source: NftSourc
     if liberal.returncode != 0:
         raise GuardUnavailable(f"cannot set {LIBERAL} in the namespace: {liberal.stderr.strip()}")
     listen = {f"tcp{session.family}": [session.server_port]}
-    ns.call("configure", local=[str(session.server)], routes=[[str(session.client), interface]], listen=listen)
+    ns.call("configure", local=[str(session.server)], routes=[[str(session.client), interface]],
+            listen=listen)
     ns.call("flush")
     # the session's connection, opened before the ruleset is loaded (a listener answers the SYN)
     opened = kernel.send(kernel.probe("peer-open", interface, 0, inbound=False, pad=0))
@@ -780,7 +786,8 @@ def _kernel_run(kernel: _Kernel, interface: str, nft_text: str, source: NftSourc
     delivered = any(e.startswith("delivered: tcp ") for e in events)
     inbound = None if delivered else _traced_drop(verdicts, place)
     ns.call("flush")  # a new connection: conntrack forgets the session's
-    events, verdicts = kernel.traced(kernel.probe("inject", interface, SYN, inbound=True, pad=0), "prerouting")
+    syn = kernel.probe("inject", interface, SYN, inbound=True, pad=0)
+    events, verdicts = kernel.traced(syn, "prerouting")
     delivered = any(e.startswith("delivered: tcp ") for e in events)
     new = None if delivered else _traced_drop(verdicts, place)
     return [inbound, replies, new]

@@ -51,7 +51,11 @@ class Result:
 
 
 class Nftables(ABC):
-    """A libnftables context.  ``binding`` says which way it was reached."""
+    """A libnftables context.  ``binding`` says which way it was reached.
+
+    A dry run leaves libnftables' cache holding what it checked as if it were in the kernel
+    (a second check of the same interval set then fails with "conflicting intervals"): the
+    command after a dry run gets a fresh context."""
 
     binding = ""
 
@@ -70,15 +74,24 @@ class ModuleNftables(Nftables):
     binding = "the nftables module (python3-nftables)"
 
     def __init__(self, module: Any) -> None:
+        self._module = module
         self._nft = module.Nftables()
+        self._stale = False
+
+    def _context(self, dry_run: bool) -> None:
+        if self._stale:
+            self._nft = self._module.Nftables()
+        self._stale = dry_run
 
     def run(self, commands: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        self._context(dry_run)
         self._nft.set_dry_run(dry_run)
         self._nft.set_json_output(json_output)
         rc, output, error = self._nft.cmd(commands)
         return Result(rc, output or "", error or "")
 
     def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        self._context(dry_run)
         self._nft.set_dry_run(dry_run)
         self._nft.set_json_output(json_output)
         rc, output, error = self._nft.cmd_from_file(path)
@@ -109,12 +122,21 @@ class CtypesNftables(Nftables):
         self._bind("nft_ctx_set_dry_run", None, [ctypes.c_void_p, ctypes.c_bool])
         self._bind("nft_ctx_output_get_flags", ctypes.c_uint, [ctypes.c_void_p])
         self._bind("nft_ctx_output_set_flags", None, [ctypes.c_void_p, ctypes.c_uint])
+        self._ctx = None
+        self._stale = False
+        self._new_context()
+
+    def _new_context(self) -> None:
+        lib = self._lib
+        if self._ctx is not None:
+            lib.nft_ctx_free(self._ctx)
+            self._ctx = None
         ctx = lib.nft_ctx_new(0)  # NFT_CTX_DEFAULT
         if not ctx:
-            raise NftUnavailable(f"{library}: nft_ctx_new failed (out of memory?)")
+            raise NftUnavailable(f"{self._name}: nft_ctx_new failed (out of memory?)")
         self._ctx = ctypes.c_void_p(ctx)
         if lib.nft_ctx_buffer_output(self._ctx) or lib.nft_ctx_buffer_error(self._ctx):
-            raise NftUnavailable(f"{library}: cannot buffer its output")
+            raise NftUnavailable(f"{self._name}: cannot buffer its output")
 
     def _bind(self, name: str, restype: Any, argtypes: list[Any]) -> None:
         try:
@@ -131,6 +153,9 @@ class CtypesNftables(Nftables):
         return self._run(self._lib.nft_run_cmd_from_filename, path, dry_run, json_output)
 
     def _run(self, function: Any, argument: str, dry_run: bool, json_output: bool) -> Result:
+        if self._stale:
+            self._new_context()
+        self._stale = dry_run
         lib, ctx = self._lib, self._ctx
         lib.nft_ctx_set_dry_run(ctx, dry_run)
         flags = lib.nft_ctx_output_get_flags(ctx)

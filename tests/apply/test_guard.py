@@ -7,8 +7,14 @@ from ipaddress import IPv4Address, IPv6Address
 
 import pytest
 
-from fwlint.apply.guard import (GuardError, Lockout, Session, lockouts_of_rulesets, parse_session,
-                                session_from_environment)
+from fwlint.apply.guard import (
+    GuardError,
+    Lockout,
+    Session,
+    lockouts_of_rulesets,
+    parse_session,
+    session_from_environment,
+)
 from fwlint.parse import parse_text
 
 SESSION = Session(IPv4Address("203.0.113.7"), 50022, IPv4Address("192.0.2.1"), 22)
@@ -172,13 +178,15 @@ def test_an_ipv6_session_against_an_ipv6_ruleset():
     session = parse_session("2001:db8::7 40000 2001:db8::1 22")
     found = lockouts(save("-A INPUT -s 2001:db8::/64 -p tcp --dport 22 -j DROP"), session, family=6)
     rule = "rules.v6:5: -A INPUT -s 2001:db8::/64 -p tcp --dport 22 -j DROP"
-    assert found == [Lockout("this SSH session's packets from [2001:db8::7]:40000 to [2001:db8::1]:22", "DROP", rule),
+    inbound = "this SSH session's packets from [2001:db8::7]:40000 to [2001:db8::1]:22"
+    assert found == [Lockout(inbound, "DROP", rule),
                      Lockout("a new SSH connection from 2001:db8::7 to [2001:db8::1]:22", "DROP", rule)]
 
 
 def test_recent_guarded_drop_is_nothing():
     # the drop depends on -m recent, which fwlint cannot judge: some outcomes accept
-    assert lockouts(save("-A INPUT -p tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 -j DROP")) == []
+    drop = "-A INPUT -p tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 -j DROP"
+    assert lockouts(save(drop)) == []
 
 
 def test_unknown_before_an_unconditional_drop_still_drops():

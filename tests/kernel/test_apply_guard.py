@@ -17,8 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from fwlint.apply.guard import (GuardUnavailable, Lockout, lockouts_of_nft, nft_interfaces, parse_session,
-                                rule_lines, scan_nft)
+from fwlint.apply.guard import (
+    GuardUnavailable,
+    Lockout,
+    lockouts_of_nft,
+    nft_interfaces,
+    parse_session,
+    rule_lines,
+    scan_nft,
+)
 from tests.kernel.conftest import linked_pair, require, require_root_and
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,11 +247,13 @@ def test_scan_and_echo_map_handles_to_lines():
     assert source.rules == [(2, "t", "c"), (4, "t", "d"), (6, "t", "d"), (9, "t", "d")]
     assert source.policies == {("t", "c"): 2}
     echoed = "\n".join(["add table inet t # handle 1",
-                        "add chain inet t c { type filter hook input priority filter; policy drop; } # handle 1",
+                        "add chain inet t c { type filter hook input priority filter; policy drop; }"
+                        " # handle 1",
                         "add chain inet t d # handle 2",
                         "add rule inet t c tcp dport 22 accept # handle 3",
                         "add rule inet t d udp dport { 53, 123 } accept # handle 4",
-                        'add rule inet t d meta l4proto tcp comment "a ; b" counter packets 0 bytes 0 # handle 5',
+                        'add rule inet t d meta l4proto tcp comment "a ; b" counter packets 0 bytes 0'
+                        " # handle 5",
                         "add rule inet t d drop # handle 6"])
     assert rule_lines(source, echoed) == {("inet", "t", "c", 3): 2, ("inet", "t", "d", 4): 4,
                                           ("inet", "t", "d", 5): 6, ("inet", "t", "d", 6): 9}
