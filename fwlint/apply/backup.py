@@ -40,9 +40,9 @@ class BackupError(ValueError):
 
 @dataclass
 class Backup:
-    tables: list[dict[str, Any]]  # family, name, existed
+    tables: list[dict[str, Any]]  # family, name, existed, comment
     ruleset: str
-    nftables: dict[str, Any]
+    nftables: str  # libnftables' JSON document, as text
     applied: list[str]
     created: str
 
@@ -51,9 +51,31 @@ class Backup:
         return [f"{t['family']} {t['name']}" for t in self.tables]
 
     def to_json(self) -> str:
-        return json.dumps({"fwlint-backup": FORMAT, "created": self.created, "applied": self.applied,
-                           "tables": self.tables, "ruleset": self.ruleset, "nftables": self.nftables},
-                          indent=1) + "\n"
+        """The backup file (libnftables' JSON put in as it wrote it: a big table's is not read
+        and written again)."""
+        head = json.dumps({"fwlint-backup": FORMAT, "created": self.created, "applied": self.applied,
+                           "tables": self.tables, "ruleset": self.ruleset}, indent=1)
+        return head[:-2] + ',\n "nftables": ' + self.nftables + "\n}\n"
+
+
+_DOCUMENT_START = '{"nftables": ['
+
+
+def joined_documents(documents: list[str]) -> str:
+    """libnftables' JSON listings of several tables as one document (one metainfo)."""
+    decoder = json.JSONDecoder()
+    items: list[str] = []
+    for i, document in enumerate(documents):
+        if not (document.startswith(_DOCUMENT_START) and document.endswith("]}")):
+            parsed = json.loads(document).get("nftables", [])  # another layout: read it
+            document = _DOCUMENT_START + ", ".join(json.dumps(item) for item in parsed) + "]}"
+        inner = document[len(_DOCUMENT_START):-2]
+        if i and inner.startswith('{"metainfo"'):
+            _, end = decoder.raw_decode(inner)
+            inner = inner[end:].lstrip(", ")
+        if inner:
+            items.append(inner)
+    return _DOCUMENT_START + ", ".join(items) + "]}"
 
 
 def make_backup(replaced: list[tuple[str, str]], listings: dict[tuple[str, str], Listing],
@@ -63,11 +85,8 @@ def make_backup(replaced: list[tuple[str, str]], listings: dict[tuple[str, str],
                "comment": table_comment(listings[(f, n)].text) if (f, n) in listings else None}
               for f, n in replaced]
     present = [listings[key] for key in replaced if key in listings]
-    items: list[Any] = []
-    for one in present:
-        items.extend(one.json)
-    return Backup(tables, "".join(one.text for one in present), {"nftables": items}, list(applied),
-                  time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    return Backup(tables, "".join(one.text for one in present), joined_documents([one.json_text for one in present]),
+                  list(applied), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
 
 def default_path(directory: str = DEFAULT_DIRECTORY) -> str:
@@ -119,7 +138,7 @@ def read_backup(path: str) -> Backup:
     for t in tables:
         if t["family"] not in ("ip", "ip6", "inet", "arp", "bridge", "netdev") or not is_identifier(t["name"]):
             raise BackupError(f"{path}:1:1: a damaged backup: table {t['family']!r} {t['name']!r}")
-    return Backup(tables, data["ruleset"], data["nftables"], list(data.get("applied") or []),
+    return Backup(tables, data["ruleset"], json.dumps(data["nftables"]), list(data.get("applied") or []),
                   str(data.get("created", "")))
 
 
@@ -144,7 +163,8 @@ def restore_json(backup: Backup) -> str:
         body = {"family": t["family"], "name": t["name"]}
         commands.append({"add": {"table": dict(body)}})
         commands.append({"delete": {"table": dict(body)}})
-    items = [item for item in backup.nftables.get("nftables", []) if isinstance(item, dict) and "metainfo" not in item]
+    items = [item for item in json.loads(backup.nftables).get("nftables", [])
+             if isinstance(item, dict) and "metainfo" not in item]
     # in JSON each command runs in turn: chains before the verdict maps and rules that name them
     order = {"table": 0, "chain": 1, "rule": 3}
     for item in sorted(items, key=lambda item: order.get(next(iter(item), ""), 2)):
@@ -155,11 +175,14 @@ def restore_json(backup: Backup) -> str:
     return json.dumps({"nftables": commands})
 
 
-def restore(nft: Nftables, backup: Backup, *, dry_run: bool = False) -> tuple[Result, str]:
+def restore(nft: Nftables, backup: Backup, *, dry_run: bool = False,
+            now: dict[tuple[str, str], Listing] | None = None) -> tuple[Result, str]:
     """Put the backup back in one transaction (block syntax, else JSON); the result and which
-    form was loaded."""
-    present = tables(nft)
-    now = {key: listing(nft, *key) for key in ((t["family"], t["name"]) for t in backup.tables) if key in present}
+    form was loaded.  ``now``: the listings of the backup's tables in the kernel now, when known."""
+    if now is None:
+        present = tables(nft)
+        keys = [(t["family"], t["name"]) for t in backup.tables]
+        now = {key: listing(nft, *key) for key in keys if key in present}
     text = restore_text(backup, now)
     checked, _ = run_transaction(nft, text, dry_run=True)
     if checked.ok:

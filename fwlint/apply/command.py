@@ -102,16 +102,16 @@ def _count(n: int, word: str) -> str:
 
 
 def _summary(prepared: Prepared, present: dict[tuple[str, str], KernelTable], replaced: list[tuple[str, str]],
-             owned: dict[tuple[str, str], bool]) -> list[str]:
+             listings: dict[tuple[str, str], Listing]) -> list[str]:
     out = []
     for key in replaced:
         use = prepared.nft.tables[key]
         after = f"{_count(len(use.chains), 'chain')}, {_count(use.rules, 'rule')}"
-        if key in present:
-            now = present[key]
-            whose = "" if owned.get(key) else " (was not fwlint's: --force)"
-            out.append(f"  table {use.spec}: replaced{whose}: {_count(now.chains, 'chain')}, "
-                       f"{_count(now.rules, 'rule')} now; {after} after")
+        if key in listings:
+            chains, rules = listings[key].counts()
+            whose = "" if listings[key].owned else " (was not fwlint's: --force)"
+            out.append(f"  table {use.spec}: replaced{whose}: {_count(chains, 'chain')}, "
+                       f"{_count(rules, 'rule')} now; {after} after")
         else:
             out.append(f"  table {use.spec}: created: {after}")
     left = [t.spec for key, t in sorted(present.items()) if key not in prepared.nft.tables]
@@ -142,10 +142,6 @@ def apply_command(sources: Sequence[str], *, force: bool = False, dry_run: bool 
         return EXIT_REFUSED
     for line in prepared.notes:
         print(line, file=err)
-    if prepared.warnings:
-        n = prepared.warnings
-        print(f"fwlint: {n} warning or info finding{'s' if n != 1 else ''} not shown (fwlint check "
-              f"{' '.join(prepared.paths)} shows {'them' if n != 1 else 'it'})", file=err)
     for d in prepared.overridden:
         from fwlint.report.text import format_line
 
@@ -192,7 +188,7 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
     refusal = _lockout(prepared, force, err)
     if refusal:
         return EXIT_REFUSED
-    summary = _summary(prepared, present, replaced, owned)
+    summary = _summary(prepared, present, replaced, listings)
     if dry_run:
         print(f"fwlint apply --dry-run: libnftables accepts it ({nft.binding}); nothing changed. It would do:",
               file=out)
@@ -200,7 +196,7 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
             print(line, file=out)
         return 0
     backup = make_backup(replaced, listings, prepared.paths)
-    restorable, _ = restore(nft, backup, dry_run=True)
+    restorable, _ = restore(nft, backup, dry_run=True, now=listings)
     if not restorable.ok:
         print("fwlint: nothing applied: what it would replace cannot be restored from a backup (libnftables "
               f"refuses its own listing of it: {restorable.error.strip()})", file=err)

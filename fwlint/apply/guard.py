@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
@@ -379,6 +380,9 @@ KEEPER_RULESET = f"""table inet {KEEPER_TABLE} {{
 """Keeps conntrack running in the namespace (a ``ct`` expression registers it) while the session's
 connection is opened, before the ruleset is loaded."""
 
+ATTEMPTS = 3
+"""How often a packet that did not pass, with no drop traced, is sent again."""
+
 LIBERAL = "/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal"
 """Set in the namespace: the segments the guard makes do not carry the sequence numbers the
 listener chose, and conntrack must not take them for out-of-window (INVALID) packets."""
@@ -663,9 +667,9 @@ class _Kernel:
         reply = self.ns.call("run", batch=self.batch, probes=[probe], wait=self.wait, settle=self.settle)
         return list(reply["results"][0]["events"])
 
-    def traced(self, probe: dict, start_hook: str) -> tuple[list[str], list[str]]:
+    def traced(self, probe: dict, start_hook: str, extra: float = 0.0) -> tuple[list[str], list[str]]:
         """The probe sent with ``nft monitor trace`` running: (what was observed, the verdicts
-        traced for it)."""
+        traced for it).  ``extra``: seconds more for the monitor to subscribe."""
         from fwlint.verify.lab import LabError
 
         try:
@@ -673,6 +677,7 @@ class _Kernel:
         except LabError as err:
             raise GuardUnavailable(str(err)) from None
         try:
+            time.sleep(extra)
             events = self.send(probe)
         finally:
             verdicts = self.ns.side.stop_trace(monitor, start_hook)
@@ -778,18 +783,25 @@ def _kernel_run(kernel: _Kernel, interface: str, nft_text: str, source: NftSourc
         line = handles.get((family, table, chain, handle))
         return show(line) if line is not None else f"{family} {table} {chain}: {rule}"
 
+    def check(probe: dict, start_hook: str, passed: str) -> tuple[str, str] | None:
+        """(verdict, who) when the probe is dropped and the trace names who dropped it.  A probe
+        that did not pass with no drop traced (the monitor subscribed late, a busy machine) is
+        sent again; when it never shows a drop, it is not one."""
+        for attempt in range(ATTEMPTS):
+            events, verdicts = kernel.traced(probe, start_hook, extra=0.3 * attempt)
+            if any(e.startswith(passed) for e in events):
+                return None
+            dropped = _traced_drop(verdicts, place)
+            if dropped is not None:
+                return dropped
+        return None
+
     # the replies first: the session's next segment from the client completes its handshake
-    events, verdicts = kernel.traced(kernel.probe("send", interface, ACK | PSH, inbound=False), "output")
-    left = any(e.startswith(f"{interface}: tcp ") for e in events)
-    replies = None if left else _traced_drop(verdicts, place)
-    events, verdicts = kernel.traced(kernel.probe("inject", interface, ACK | PSH, inbound=True), "prerouting")
-    delivered = any(e.startswith("delivered: tcp ") for e in events)
-    inbound = None if delivered else _traced_drop(verdicts, place)
+    replies = check(kernel.probe("send", interface, ACK | PSH, inbound=False), "output", f"{interface}: tcp ")
+    delivered = "delivered: tcp "
+    inbound = check(kernel.probe("inject", interface, ACK | PSH, inbound=True), "prerouting", delivered)
     ns.call("flush")  # a new connection: conntrack forgets the session's
-    syn = kernel.probe("inject", interface, SYN, inbound=True, pad=0)
-    events, verdicts = kernel.traced(syn, "prerouting")
-    delivered = any(e.startswith("delivered: tcp ") for e in events)
-    new = None if delivered else _traced_drop(verdicts, place)
+    new = check(kernel.probe("inject", interface, SYN, inbound=True, pad=0), "prerouting", delivered)
     return [inbound, replies, new]
 
 

@@ -26,26 +26,30 @@ _COMMENT = re.compile(r'^\tcomment "((?:[^"\\]|\\.)*)"$', re.M)
 
 @dataclass
 class KernelTable:
-    """A table in the kernel: its chains and rules (counted from the JSON listing)."""
+    """A table in the kernel (its name: ``list tables`` says no more)."""
 
     family: str
     name: str
-    chains: int = 0
-    rules: int = 0
 
     @property
     def spec(self) -> str:
         return f"{self.family} {self.name}"
 
 
+_BLOCK = re.compile(r"^\t(chain|set|map|flowtable|counter|quota|limit|ct helper|ct timeout|ct expectation|secmark|"
+                    r"synproxy) (\S+) \{$")
+CHAIN_PROPERTIES = ("type ", "policy ", "comment ", "devices ")
+
+
 @dataclass
 class Listing:
-    """One table's text (nft's block syntax) and JSON (libnftables') as the kernel has it."""
+    """One table as the kernel has it: nft's text (block syntax) and libnftables' JSON (as
+    libnftables wrote it: a backup keeps it without reading it)."""
 
     family: str
     name: str
     text: str
-    json: list = field(default_factory=list)
+    json_text: str = ""
 
     @property
     def spec(self) -> str:
@@ -55,6 +59,30 @@ class Listing:
     def owned(self) -> bool:
         """Created by ``fwlint apply`` (its comment is :data:`MARK`)."""
         return table_comment(self.text) == MARK
+
+    def objects(self) -> list[tuple[str, str]]:
+        """The table's chains, sets, maps and named objects: (kind, name) in listing order."""
+        found = []
+        for line in self.text.split("\n"):
+            if line.startswith("\t") and not line.startswith("\t\t"):
+                block = _BLOCK.match(line)
+                if block:
+                    found.append((block.group(1), block.group(2)))
+        return found
+
+    def counts(self) -> tuple[int, int]:
+        """Its chains and rules."""
+        chains = rules = 0
+        in_chain = False
+        for line in self.text.split("\n"):
+            if line.startswith("\t\t"):
+                if in_chain and not line.startswith("\t\t\t") and not line[2:].startswith(CHAIN_PROPERTIES):
+                    rules += 1
+            elif line.startswith("\t"):
+                block = _BLOCK.match(line)
+                in_chain = block is not None and block.group(1) == "chain"
+                chains += in_chain
+        return chains, rules
 
 
 class KernelError(RuntimeError):
@@ -68,36 +96,23 @@ def _checked(result: Result, what: str) -> Result:
 
 
 def tables(nft: Nftables) -> dict[tuple[str, str], KernelTable]:
-    """Every table of this network namespace, with its chain and rule counts."""
-    result = _checked(nft.run("list ruleset", json_output=True), "nft list ruleset")
+    """Every table of this network namespace, in ``nft list ruleset``'s order."""
+    result = _checked(nft.run("list tables", json_output=True), "nft list tables")
     found: dict[tuple[str, str], KernelTable] = {}
-    for item in _json_items(result.output):
-        if "table" in item:
-            t = item["table"]
-            found[(t["family"], t["name"])] = KernelTable(t["family"], t["name"])
-        elif "chain" in item or "rule" in item:
-            body = item.get("chain") or item.get("rule")
-            table = found.get((body["family"], body["table"]))
-            if table is not None:
-                if "chain" in item:
-                    table.chains += 1
-                else:
-                    table.rules += 1
+    if result.output.strip():
+        for item in json.loads(result.output).get("nftables", []):
+            if isinstance(item, dict) and "table" in item:
+                t = item["table"]
+                found[(t["family"], t["name"])] = KernelTable(t["family"], t["name"])
     return found
-
-
-def _json_items(output: str) -> list[dict]:
-    if not output.strip():
-        return []
-    return [item for item in json.loads(output).get("nftables", []) if isinstance(item, dict)]
 
 
 def listing(nft: Nftables, family: str, name: str) -> Listing:
     """One table's text and JSON listing."""
     command = f"list table {family} {name}"
     text = _checked(nft.run(command), f"nft {command}").output
-    items = _json_items(_checked(nft.run(command, json_output=True), f"nft -j {command}").output)
-    return Listing(family, name, text, [i for i in items if "metainfo" not in i])
+    as_json = _checked(nft.run(command, json_output=True), f"nft -j {command}").output
+    return Listing(family, name, text, as_json.strip())
 
 
 def replace_prefix(specs: list[str], mark: bool = True) -> list[str]:
@@ -117,28 +132,15 @@ OBJECT_KINDS = ("counter", "quota", "limit", "ct helper", "ct timeout", "ct expe
 """A table's named stateful objects, as libnftables' JSON names them (and nft's commands)."""
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*\Z")
-
-
-def _quoted(name: str) -> str:
-    """A name as a delete command takes it: bare (keywords too: ``delete chain inet t in``),
-    quoted only when it holds other characters."""
-    return name if _NAME.match(name) else '"' + name.replace('"', '\\"') + '"'
-
-
 def emptying(table: Listing) -> list[str]:
     """The commands that take everything out of a table and keep the table itself, with its
     flags, comment and place in ``nft list ruleset``: its rules, then its sets and maps (a
     verdict map refers to chains), flowtables, chains, and named objects."""
     spec = table.spec
     lines = [f"flush table {spec}"]
-    by_kind: dict[str, list[str]] = {}
-    for item in table.json:
-        for kind, body in item.items():
-            if isinstance(body, dict) and "name" in body and kind != "table":
-                by_kind.setdefault(kind, []).append(body["name"])
+    objects = table.objects()
     for kind in ("map", "set", "flowtable", "chain", *OBJECT_KINDS):
-        lines.extend(f"delete {kind} {spec} {_quoted(name)}" for name in by_kind.get(kind, ()))
+        lines.extend(f"delete {kind} {spec} {name}" for k, name in objects if k == kind)
     return lines
 
 

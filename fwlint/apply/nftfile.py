@@ -18,6 +18,7 @@ continuations) and the block structure, enough to know
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 FAMILIES = ("ip", "ip6", "inet", "arp", "bridge", "netdev")
@@ -78,49 +79,32 @@ class NftFileError(ValueError):
         self.column = column
 
 
+_TOKEN = re.compile(r'(?P<cont>\\\n)|(?P<end>\n)|(?P<space>[ \t\r]+)|(?P<comment>#[^\n]*)|(?P<string>"[^"\n]*")'
+                    r'|(?P<open_string>")|(?P<brace>[{};])|(?P<word>(?:[^ \t\r\n{};"#\\]|\\(?!\n))+)')
+_BRACES = {"{": "open", "}": "close", ";": "end"}
+
+
 def tokens(text: str) -> list[Token]:
     out: list[Token] = []
-    line, column, i, n = 1, 1, 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\" and text.startswith("\n", i + 1):
-            i += 2
-            line, column = line + 1, 1
+    append = out.append
+    line, line_start = 1, 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "space" or kind == "comment":
             continue
-        if c == "\n":
-            out.append(Token("\n", line, column, "end"))
-            i += 1
-            line, column = line + 1, 1
-            continue
-        if c in " \t\r":
-            i += 1
-            column += 1
-            continue
-        if c == "#":
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            column += end - i
-            i = end
-            continue
-        if c == '"':
-            end = text.find('"', i + 1)
-            newline = text.find("\n", i + 1)
-            if end < 0 or (0 <= newline < end):
-                raise NftFileError("a string that is not closed on its line", line, column)
-            out.append(Token(text[i:end + 1], line, column, "string"))
-            column += end + 1 - i
-            i = end + 1
-            continue
-        if c in "{};":
-            out.append(Token(c, line, column, {"{": "open", "}": "close", ";": "end"}[c]))
-            i += 1
-            column += 1
-            continue
-        start = i
-        while i < n and text[i] not in ' \t\r\n{};"#' and not (text[i] == "\\" and text.startswith("\n", i + 1)):
-            i += 1
-        out.append(Token(text[start:i], line, column, "word"))
-        column += i - start
+        start = m.start()
+        if kind == "end":
+            append(Token("\n", line, start - line_start + 1, "end"))
+            line, line_start = line + 1, m.end()
+        elif kind == "cont":
+            line, line_start = line + 1, m.end()
+        elif kind == "word" or kind == "string":
+            append(Token(m.group(), line, start - line_start + 1, kind))
+        elif kind == "brace":
+            c = m.group()
+            append(Token(c, line, start - line_start + 1, _BRACES[c]))
+        else:  # a quote with no closing quote on its line
+            raise NftFileError("a string that is not closed on its line", line, start - line_start + 1)
     return out
 
 

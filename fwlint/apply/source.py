@@ -46,7 +46,6 @@ class Prepared:
     rulesets: list[Ruleset] = field(default_factory=list)  # iptables input
     origins: list[Any] = field(default_factory=list)  # iptables input: the rule of each line of text
     overridden: list[Diagnostic] = field(default_factory=list)  # error findings --force let through
-    warnings: int = 0  # lint findings below error severity (not shown: `fwlint check` shows them)
     notes: list[str] = field(default_factory=list)
 
     def where(self, line: int) -> tuple[str, str | None]:
@@ -144,34 +143,59 @@ def _prepare_nft(path: str, text: str) -> Prepared:
     return prepared
 
 
-def _lint(paths: Sequence[str], texts: dict[str, str], source_format: str) -> list[Diagnostic]:
-    """``fwlint check``'s findings on the files, under their configuration; the reachability
-    analysis only when the configuration makes one of its rules an error."""
+def _lint(texts: dict[str, str], rulesets: Sequence[Ruleset], source_format: str) -> list[Diagnostic]:
+    """The error findings of ``fwlint check`` on the files, under their configuration (its
+    selection, suppressions and severities).  Only the rules that can stop the apply run: those
+    of error severity, but the validity rules (FW1xx) and the translation's, whose errors the
+    translation finds itself (what iptables refuses is FW601 there)."""
     from fwlint.analysis import without_analysis
     from fwlint.check import check_source
     from fwlint.lint.config import ConfigError, Configuration
-    from fwlint.lint.engine import catalogue
+    from fwlint.lint.engine import catalogue, lint_rulesets
+    from fwlint.parse import source_format as detect
 
     try:
         configuration = Configuration(catalogue=catalogue())
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     found: list[Diagnostic] = []
-    for path in paths:
+    for path, text in texts.items():
         settings = configuration.settings_for(path)
-        rules = configuration.rules_for(path, settings)
-        needs_model = [r for r in rules if getattr(r, "analysis", None) == "required"
-                       and (settings.severity_for(r.code) or r.severity) >= Severity.ERROR]
-        if not needs_model:
+        rules = [r for r in configuration.rules_for(path, settings)
+                 if (settings.severity_for(r.code) or r.severity) >= Severity.ERROR
+                 and not r.code.startswith(("FW1", "FW6"))]
+        if not rules:
+            continue
+        if not any(getattr(r, "analysis", None) == "required" for r in rules):
             rules = without_analysis(rules)
-        found.extend(check_source(texts[path], path, rules, None, settings, source_format=source_format))
-    return found
+        if detect(path, text, source_format) == "script":
+            found.extend(check_source(text, path, rules, None, settings, source_format=source_format))
+        else:
+            mine = [rs for rs in rulesets if rs.path == path]
+            found.extend(lint_rulesets(mine, rules, settings=settings))
+    return [d for d in found if d.severity >= Severity.ERROR]
+
+
+def _translation_structure(tables: Sequence[Any], text: str) -> NftFile:
+    """What :func:`~fwlint.apply.nftfile.read_nft` would read in the translation, from the
+    tables themselves (reading a 50,000-rule translation again would take a second)."""
+    structure = NftFile()
+    for table in tables:
+        use = structure.table(table.family, table.name, 1)
+        use.chains = {chain.name for chain in table.chains}
+        use.rules = sum(1 for chain in table.chains for rule in chain.rules if not rule.text_only)
+        use.filled = True
+        own = f"delete table {table.family} {table.name}"
+        line = text.split("\n").index(own) + 1  # the translation's second line for the table
+        structure.own_deletes.append(line)
+        structure.left_out.add(line)
+    return structure
 
 
 def _prepare_iptables(texts: dict[str, str], *, force: bool, family: str | None, table: str,
                       source_format: str) -> Prepared:
     from fwlint.nft import TranslateError, translate
-    from fwlint.nft.command import IPTABLES_NFT_TABLES, load_sources
+    from fwlint.nft.command import IPTABLES_NFT_TABLES, _translate_big, load_sources
     from fwlint.nft.emitter import Options
     from fwlint.nft.names import is_identifier
     from fwlint.nft.render import to_text
@@ -187,22 +211,22 @@ def _prepare_iptables(texts: dict[str, str], *, force: bool, family: str | None,
     paths = list(texts)
     if "-" in paths:
         raise UsageError("apply reads iptables rulesets from files (standard input is for nft files)")
-    findings = _lint(paths, texts, source_format)
-    blocking = [d for d in findings if d.code.startswith("FW1") and d.severity >= Severity.ERROR]
-    errors = [d for d in findings if d.severity >= Severity.ERROR and d not in blocking]
-    loaded = load_sources(paths, int(family) if family in ("4", "6") else None, source_format)
-    if not loaded.rulesets:
-        raise SourceError([format_line(d) for d in loaded.diagnostics] or [f"no rules in {', '.join(paths)}"])
     options = Options(table=table, parallel=True)
-    try:
-        result = translate(loaded.rulesets, options, "inet" if family == "inet" else None)
-    except TranslateError as err:
-        raise UsageError(str(err)) from None
-    refused_at = {(d.span.file, d.span.line) for d in blocking}
-    # the translation's "iptables refuses this rule (FW1xx ...)" restates a finding shown already
-    untranslatable = [d for d in (*loaded.diagnostics, *result.diagnostics)
-                      if d.code == "FW601" and (d.span.file, d.span.line) not in refused_at]
-    stopping = sorted({*blocking, *untranslatable}, key=lambda d: d.sort_key)
+    big = _translate_big(paths[0], family, source_format, options) \
+        if len(paths) == 1 and family != "inet" else None
+    if big is not None:  # a big save file: parsed and translated by two processes, as translate does
+        loaded, result = big
+    else:
+        loaded = load_sources(paths, int(family) if family in ("4", "6") else None, source_format)
+        if not loaded.rulesets:
+            raise SourceError([format_line(d) for d in loaded.diagnostics] or [f"no rules in {', '.join(paths)}"])
+        try:
+            result = translate(loaded.rulesets, options, "inet" if family == "inet" else None)
+        except TranslateError as err:
+            raise UsageError(str(err)) from None
+    errors = _lint(texts, loaded.rulesets, source_format)
+    stopping = sorted((d for d in (*loaded.diagnostics, *result.diagnostics) if d.code == "FW601"),
+                      key=lambda d: d.sort_key)
     if stopping:
         lines = [format_line(d) for d in stopping]
         count = len({(d.span.file, d.span.line) for d in stopping})
@@ -216,9 +240,8 @@ def _prepare_iptables(texts: dict[str, str], *, force: bool, family: str | None,
         raise SourceError(lines)
     origins: list[Any] = []
     text = to_text(result.tables, f"Translated by fwlint apply from {' and '.join(paths)}", origins)
-    prepared = Prepared("iptables", list(paths), text, _read_structure("(translation)", text),
-                        rulesets=list(loaded.rulesets), origins=origins, overridden=errors,
-                        warnings=sum(1 for d in findings if d.severity < Severity.ERROR))
+    prepared = Prepared("iptables", list(paths), text, _translation_structure(result.tables, text),
+                        rulesets=list(loaded.rulesets), origins=origins, overridden=errors)
     approximations = [d for d in result.diagnostics if d.code == "FW602"]
     prepared.notes.extend(format_line(d) for d in approximations)
     return prepared

@@ -332,7 +332,7 @@ def test_restore_from_a_backup(ns, tmp_path):
     assert saved["tables"] == [{"family": "inet", "name": "mine", "existed": True, "comment": "managed by fwlint"}]
     assert saved["ruleset"] == OWNED
     assert [next(iter(item)) for item in saved["nftables"]["nftables"]] == [
-        "table", "counter", "set", "map", "chain", "chain", "rule", "rule", "rule"]
+        "metainfo", "table", "counter", "set", "map", "chain", "chain", "rule", "rule", "rule"]
     restored = fwlint(ns, "apply", "--restore", str(backup))
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.splitlines()[1:] == ["  table inet mine: as it was"]

@@ -198,13 +198,28 @@ def test_a_text_the_kernel_refuses_is_unavailable():
     assert str(raised.value).startswith("the ruleset does not load in a throwaway namespace: ")
 
 
-def test_no_namespace_is_left_behind():
-    before = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    guard(nft("table ip filter {", "  chain input {", "    type filter hook input priority 0; policy drop;",
-              "  }", "}"))
-    after = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert [line for line in after.splitlines() if "fwlint-g-" in line] == \
-        [line for line in before.splitlines() if "fwlint-g-" in line]
+def test_no_namespace_is_left_behind(monkeypatch):
+    import uuid
+
+    from fwlint.apply import guard as module
+
+    fixed = uuid.uuid4()
+    name = f"fwlint-g-{fixed.hex[:8]}"
+    monkeypatch.setattr(module.uuid, "uuid4", lambda: fixed)
+    made = []
+    real_run = subprocess.run
+
+    def run(argv, *args, **kwargs):
+        if argv[:3] == ["ip", "netns", "add"]:
+            made.append(argv[3])
+        return real_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(module.subprocess, "run", run)
+    assert guard(nft("table ip filter {", "  chain input {",
+                     "    type filter hook input priority 0; policy accept;", "  }", "}")) == []
+    assert made == [name]
+    listed = real_run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert name not in listed
 
 
 def test_in_a_namespace_with_ssh_connection_set(netns_factory):
