@@ -98,6 +98,13 @@ def memory_budget() -> int:
     return max(64 << 20, min(1 << 30, total // 2))
 
 
+SCRATCH_MEMORY = 64 << 20
+"""The memory a scratch manager plans for (CUDD sizes its tables' growth by it; not a limit)."""
+
+SCRATCH_CACHE = 1 << 14
+"""The computed table a scratch manager starts with (CUDD grows it when it pays)."""
+
+
 class InterfaceSymbols:
     """The interface names and ``+`` prefixes a ruleset uses, each with a code.
 
@@ -186,11 +193,13 @@ def _cudd():
 class Encoding:
     """One BDD manager with every header field declared, and encoders for their values.
 
-    ``family`` fixes the address width; ``interfaces`` the interface codes.  All sets
-    of packets of one ruleset's analysis live in one Encoding, so they share nodes.
+    ``family`` fixes the address width; ``interfaces`` the interface codes.  The sets of
+    packets of one ruleset's analysis live in one Encoding, so they share nodes; a ``scratch``
+    one (small tables, the same variables in the same order) serves leaf chains worked out
+    apart, whose results are moved to the main one (fwlint.analysis.scratch).
     """
 
-    def __init__(self, family: int, interfaces: InterfaceSymbols) -> None:
+    def __init__(self, family: int, interfaces: InterfaceSymbols, scratch: bool = False) -> None:
         cudd = _cudd()
 
         self.family = family
@@ -198,7 +207,10 @@ class Encoding:
         self.widths: dict[str, int] = dict(FIXED_WIDTHS)
         self.widths["iif"] = self.widths["oif"] = interfaces.width
         self.widths["src"] = self.widths["dst"] = 32 if family == 4 else 128
-        self.bdd = cudd.BDD(memory_budget())
+        if scratch:  # small tables for a short-lived manager (fwlint.analysis.scratch)
+            self.bdd = cudd.BDD(SCRATCH_MEMORY, SCRATCH_CACHE)
+        else:
+            self.bdd = cudd.BDD(memory_budget())
         self.bdd.configure(reordering=False)
         self.names: dict[str, tuple[str, ...]] = {}
         order: list[str] = []

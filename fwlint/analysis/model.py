@@ -450,6 +450,20 @@ class TableModel:
         self.analyses: dict[str, ChainAnalysis] = {}
         self.order: list[str] = []  # callers before callees
 
+    def apart(self, model: Model) -> TableModel:
+        """An empty table model of the same table block for ``model`` (one over a scratch
+        manager: fwlint.analysis.scratch), sharing the chains and the table's effect facts."""
+        from fwlint.analysis.effects import _table_facts
+
+        other = TableModel.__new__(TableModel)
+        other.model = weakref.proxy(model)
+        other.table = self.table
+        other.chains = self.chains
+        other.rules, other.summaries, other.walks, other.analyses = {}, {}, {}, {}
+        other.order = []
+        other._effect_facts = _table_facts(self.model, self)
+        return other
+
 
 class Model:
     """The reachability model of one ruleset (one address family).
@@ -476,6 +490,21 @@ class Model:
         self._target_cache: dict[tuple, Action | str] = {}
         self._by_rule: dict[int, tuple[TableModel, RuleModel]] = {}
         self._syntax_lines = syntax_lines(ruleset)  # lines with a syntax error (FW109)
+
+    def apart(self, encoding: Encoding) -> Model:
+        """A model of the same ruleset over another manager declaring the same variables in
+        the same order (a scratch one: fwlint.analysis.scratch), sharing what holds no BDD."""
+        other = Model.__new__(Model)
+        other.ruleset, other.registry, other.family = self.ruleset, self.registry, self.family
+        other.encoding = other.enc = encoding
+        other.tables, other.findings = [], []
+        other._ctx, other._placement = self._ctx, self._placement
+        other._protocol = None
+        other._match_cache = {}
+        other._target_cache = self._target_cache  # actions and refusals: no BDD in them
+        other._by_rule = {}
+        other._syntax_lines = self._syntax_lines
+        return other
 
     # --- public look-ups ------------------------------------------------------------------
 
@@ -1145,6 +1174,7 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
     """Encode every rule of ``ruleset``, then, chain by chain (callees first), walk it, summarise
     it and work out its findings (FW201-FW204, ``Model.findings``)."""
     from fwlint.analysis import parallel
+    from fwlint.analysis.scratch import Scratch
 
     model = Model(ruleset, registry, ctx)
     for table in ruleset.tables:
@@ -1161,16 +1191,18 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
         tm.order = _topological(tm)
         entries, callers = _entries(model, tm)
         work = functools.partial(_work_out_chain, model, tm, deferred, entries, callers)
+        # the chains nothing depends on but through their summaries: each in a small manager
+        apart = Scratch(model, tm, deferred, entries, callers, work)
         found: dict[str, list[Any]] = {}
         leaves = [name for name in reversed(tm.order) if name in deferred]
         if parallel.available(sum(len(deferred[name].rules) for name in leaves)):
-            # the chains nothing depends on but through their summaries: shared with a child
+            # ... and shared with a child
             found = parallel.share_chains(
-                leaves, work, functools.partial(parallel.describe_chain, model, tm),
+                leaves, apart.work, apart.values,
                 functools.partial(parallel.apply_chain, model, tm, entries, callers, work))
         for name in reversed(tm.order):
             if name not in found:
-                found[name] = work(name)
+                found[name] = apart.work(name)
         live = _entered(model, tm)
         for chain in table.chains:  # in the order the chains are declared
             if chain.name in live:

@@ -1,5 +1,5 @@
 """Questions about BDDs answered inside CUDD without building a BDD: "is f within g?", "do f
-and g share a packet?".
+and g share a packet?"; and a set moved from one manager to another with the same variables.
 
 ``dd.cudd`` answers them by building ``f & ~g`` and comparing it with false: the whole
 conjunction is built (and its nodes later collected) when one path of it settles the question.
@@ -11,6 +11,11 @@ from the ``dd.cudd.BDD`` object, where Cython lays out its C fields; the layout 
 against what CUDD itself reports (the constant ``one``, the number of variables, the node a
 ``Function`` wraps, and ``Cudd_bddLeq`` on known functions) before it is used, and
 :class:`Plain` (the same questions with dd's operators) is used when anything differs.
+
+``transfer`` moves a set to another manager declaring the same variables in the same order
+(fwlint.analysis.scratch): CUDD's transfer with the identity renaming, called the same way
+(``dd.cudd.BDD.copy`` does the same after work in Python that costs more than the transfer of
+a small set); ``nodes`` is how many nodes the manager holds, dead ones included.
 """
 
 from __future__ import annotations
@@ -48,16 +53,28 @@ class Plain:
     def within_keys(self, f: Any, g: Any) -> bool:
         return (f & ~g) == self.false
 
+    def transfer(self, u: Any, target: Plain, target_bdd: Any) -> Any:
+        """``u`` (of this manager) in the manager ``target_bdd`` (whose questions are
+        ``target``), which declares the same variables in the same order."""
+        return u.bdd.copy(u, target_bdd)
+
+    def nodes(self) -> int | None:
+        """The nodes the manager holds, live and dead (None: not known)."""
+        return None
+
 
 class Native(Plain):
     """The questions through ``Cudd_bddLeq`` (builds nothing)."""
 
     native = True
 
-    def __init__(self, bdd: Any, manager: int, leq: Any) -> None:
+    def __init__(self, bdd: Any, manager: int, lib: Any, variables: int) -> None:
         super().__init__(bdd)
         self._manager = manager
-        self._leq = leq
+        self._leq = lib.Cudd_bddLeq
+        self._lib = lib
+        self._variables = variables
+        self._renaming: Any = None
 
     def within(self, f: Any, g: Any) -> bool:
         return bool(self._leq(self._manager, int(f) - 2, int(g) - 2))
@@ -71,6 +88,21 @@ class Native(Plain):
     def within_keys(self, f: Any, g: Any) -> bool:
         return bool(self._leq(self._manager, f, g))
 
+    def transfer(self, u: Any, target: Plain, target_bdd: Any) -> Any:
+        move = self._lib.fwlint_move
+        if move is None or not isinstance(target, Native) or target._variables != self._variables:
+            return super().transfer(u, target, target_bdd)
+        if self._renaming is None:
+            self._renaming = (ctypes.c_int * self._variables)(*range(self._variables))
+        node = move(self._manager, target._manager, int(u) - 2, self._renaming)
+        if not node:
+            raise MemoryError("CUDD could not move a set to another manager")
+        return target_bdd._add_int(node + 2)  # referenced at once: nothing ran in between
+
+    def nodes(self) -> int | None:
+        keys = self._lib.fwlint_keys
+        return None if keys is None else int(keys(self._manager))
+
 
 def _library(module: Any) -> Any | None:
     path = getattr(module, "__file__", None)
@@ -83,6 +115,17 @@ def _library(module: Any) -> Any | None:
         return None
     leq.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
     leq.restype = ctypes.c_int
+    lib.fwlint_move = lib.fwlint_keys = None  # set when CUDD exports them
+    move = getattr(lib, "Cudd_bddTransferRename", None)  # dd's own addition to CUDD
+    if move is not None:
+        move.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+        move.restype = ctypes.c_void_p
+        lib.fwlint_move = move
+    keys = getattr(lib, "Cudd_ReadKeys", None)
+    if keys is not None:
+        keys.argtypes = [ctypes.c_void_p]
+        keys.restype = ctypes.c_uint
+        lib.fwlint_keys = keys
     read_one.argtypes = [ctypes.c_void_p]
     read_one.restype = ctypes.c_void_p
     read_size.argtypes = [ctypes.c_void_p]
@@ -115,7 +158,7 @@ def questions(bdd: Any, variables: int) -> Plain:
         return Plain(bdd)
     if lib.Cudd_ReadOne(manager) != int(true) - 2 or lib.Cudd_ReadSize(manager) != variables:
         return Plain(bdd)
-    out = Native(bdd, manager, lib.Cudd_bddLeq)
+    out = Native(bdd, manager, lib, variables)
     # the answers on functions whose answers are known
     names = list(bdd.vars)[:2]
     if len(names) == 2:

@@ -29,6 +29,7 @@ deferred chains hold ``PARALLEL_FROM`` rules or more.
 
 from __future__ import annotations
 
+import functools
 import gc
 import mmap
 import os
@@ -151,13 +152,13 @@ class _Claims:
 
 
 def share_chains(names: list[str], work: Callable[[str], list[Any]],
-                 describe: Callable[[str, list[Any]], Any],
+                 produce: Callable[[str], Any],
                  apply: Callable[[Any], tuple[str, list[Any]]]) -> dict[str, list[Any]]:
     """Work out the chains ``names`` with a forked child: ``work(name)`` analyses one chain
-    (in either process) and gives its findings; ``describe(name, findings)`` turns them, in
-    the child, into plain values; ``apply(values)``, here, sets the chain up in this process
-    and gives its name and findings.  Returns name -> findings for every chain of ``names``,
-    or nothing when no child could be forked (the caller works them out)."""
+    here and gives its findings; ``produce(name)`` analyses one in the child and gives what
+    it found as plain values (``describe_chain``); ``apply(values)``, here, sets the chain up
+    in this process and gives its name and findings.  Returns name -> findings for every
+    chain of ``names``, or nothing when no child could be forked (the caller works them out)."""
     try:
         claims = _Claims(len(names))
         read_fd, write_fd = os.pipe()
@@ -183,7 +184,7 @@ def share_chains(names: list[str], work: Callable[[str], list[Any]],
                     break
                 if FAULT_AFTER is not None and sent >= FAULT_AFTER:
                     os._exit(3)
-                conn.send(describe(names[k], work(names[k])))
+                conn.send(produce(names[k]))
                 sent += 1
             conn.send(_END)
             conn.close()
@@ -242,21 +243,25 @@ def share_chains(names: list[str], work: Callable[[str], list[Any]],
 # --- a chain as plain values, and back ----------------------------------------------------
 
 
-def describe_chain(model: Any, tm: Any, name: str, findings: list[Any]) -> tuple:
-    """What this process (the child) found for chain ``name``, as plain values."""
+def describe_chain(model: Any, tm: Any, name: str, findings: list[Any],
+                   carry: Callable[[Any], Any] | None = None) -> tuple:
+    """What was found for chain ``name`` (in the child, or in a scratch manager), as plain
+    values but for the summary's sets: ``carry(u)`` gives what stands for each (default:
+    ``dump_bdd``'s node lists)."""
     analysis = tm.analyses[name]
     walk = tm.walks[name]
     if not walk.pure or walk.calls or analysis._walk is not walk or name not in tm.summaries:
         return ("again", name)  # not a leaf as expected: the other process works it out
-    bdd = model.encoding.bdd
+    if carry is None:
+        carry = functools.partial(dump_bdd, model.encoding.bdd)
     summary = tm.summaries[name]
     if summary.coarse:
         sets = None
     else:
-        returned = None if summary.returned == summary.may_return else dump_bdd(bdd, summary.returned)
+        returned = None if summary.returned == summary.may_return else carry(summary.returned)
         decided = None if summary._may_decide is None else \
-            {label: dump_bdd(bdd, u) for label, u in summary._may_decide.items()}
-        sets = (dump_bdd(bdd, summary.may_return), returned, decided)
+            {label: carry(u) for label, u in summary._may_decide.items()}
+        sets = (carry(summary.may_return), returned, decided)
     described_summary = (tuple(sorted(summary.labels)), summary.approximations, tuple(sorted(summary.modifies)),
                          summary.coarse, summary.small, sets)
     rules = [(rm.excluded, rm.approximations, rm.action, rm.jump, rm.goto, rm.protocol) for rm in tm.rules[name]]
@@ -268,9 +273,11 @@ def describe_chain(model: Any, tm: Any, name: str, findings: list[Any]) -> tuple
 
 
 def apply_chain(model: Any, tm: Any, entries: dict[str, Any], callers: dict[str, list[Any]],
-                work: Callable[[str], list[Any]], values: tuple) -> tuple[str, list[Any]]:
+                work: Callable[[str], list[Any]], values: tuple,
+                load: Callable[[Any], Any] | None = None) -> tuple[str, list[Any]]:
     """Set chain ``values`` (from ``describe_chain``) up in this process, as ``work`` would
-    have; its name and findings."""
+    have; its name and findings.  ``load(carried)`` gives the set a carried one stands for, in
+    this process's manager (default: ``load_bdd`` of node lists)."""
     from fwlint.analysis.findings import RemoteFinding
     from fwlint.analysis.model import ChainAnalysis, ChainSummary, RuleModel, _Reencode, _Walk
 
@@ -279,6 +286,8 @@ def apply_chain(model: Any, tm: Any, entries: dict[str, Any], callers: dict[str,
     _, name, rules, segment, widened, context_free, described_summary, found = values
     enc = model.encoding
     bdd, true, false = enc.bdd, enc.true, enc.false
+    if load is None:
+        load = functools.partial(load_bdd, bdd)
     chain = tm.chains[name]
     encode = _Reencode(model, tm, chain)
     models = []
@@ -304,10 +313,10 @@ def apply_chain(model: Any, tm: Any, entries: dict[str, Any], callers: dict[str,
         summary.may_return = summary.returned = true
     else:
         may_return, returned, decided = sets
-        summary.may_return = load_bdd(bdd, may_return)
-        summary.returned = summary.may_return if returned is None else load_bdd(bdd, returned)
+        summary.may_return = load(may_return)
+        summary.returned = summary.may_return if returned is None else load(returned)
         if decided is not None:
-            summary._may_decide = {label: load_bdd(bdd, u) for label, u in decided.items()}
+            summary._may_decide = {label: load(u) for label, u in decided.items()}
     tm.summaries[name] = summary
 
     walk = _Walk(model, tm, chain, enc.universe)  # released: walked again when asked for

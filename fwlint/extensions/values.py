@@ -52,6 +52,10 @@ class NeedsProtocol(BadValue):
 
 
 class Unresolved(ValueError):
+    """A name iptables looks up when the rules are loaded (a host, a user, a label ...)."""
+
+
+class HostName(Unresolved):
     """A host name: iptables resolves it (DNS, /etc/hosts) when the rules are loaded."""
 
 
@@ -458,7 +462,7 @@ def _not_an_address(text: str, family: int, what: str = "address") -> ValueError
             family == 6 and re.fullmatch(r"\d+\.\d+\.\d+\.\d+", text) and _inet_aton(text) is not None):
         return WrongFamily(f"{text} is an IPv{other} address, in an IPv{family} rule", other)
     if len(text) <= 253 and _HOST_NAME.fullmatch(text) and not re.fullmatch(r"[0-9][0-9a-fA-FxX.]*", text):
-        return Unresolved(f"{text!r} is a host name: iptables looks it up (DNS, /etc/hosts) when the "
+        return HostName(f"{text!r} is a host name: iptables looks it up (DNS, /etc/hosts) when the "
                           "rules are loaded, fails if it does not resolve then, and matches only the "
                           "addresses it resolved to")
     if text.startswith("[") and text.endswith("]"):

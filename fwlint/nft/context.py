@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable, NoReturn, Sequence
 
 from fwlint.ast import Span
 from fwlint.extensions import Extension
-from fwlint.extensions.values import BadValue, MaskedNetwork, Unresolved
+from fwlint.extensions.values import BadValue, HostName, MaskedNetwork, Unresolved
 from fwlint.nft.expr import (
     ACTION,
     MATCHING,
@@ -179,8 +179,10 @@ class RuleContext:
                 out.append(vt.check(text, self.family, self.protocol)[0])
             except BadValue as err:
                 self.refuse(f"{opt.written} {text}: {err} (iptables refuses it)", opt, refused=True)
-            except Unresolved:
+            except HostName:
                 out.append(self.resolve_one(text, opt))
+            except Unresolved as err:  # a name only the loading host knows (a user, a helper ...)
+                self.refuse(f"{opt.written} {text}: {err}", opt)
         return tuple(out)
 
     def value(self, opt: "Option") -> Any:
