@@ -127,10 +127,18 @@ def apply_command(sources: Sequence[str], *, force: bool = False, dry_run: bool 
                   answers: IO[str] | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    if confirm is not None and not 0 < confirm <= 86400:
+    if confirm is not None and not 1 <= confirm <= 86400:
         raise UsageError(f"--confirm {confirm:g}: expected a number of seconds from 1 to 86400")
     if confirm is not None and dry_run:
         raise UsageError("--confirm and --dry-run contradict each other: a dry run changes nothing")
+    if answers is None:
+        answers = sys.stdin
+        if confirm is not None and "-" in sources:  # the ruleset comes on standard input: answer on the terminal
+            try:
+                answers = open("/dev/tty", encoding="utf-8", errors="replace")
+            except OSError:
+                raise UsageError("--confirm with the ruleset on standard input needs a terminal to type the "
+                                 "answer on (/dev/tty cannot be opened)") from None
     nft = _connect("apply", err)
     if nft is None:
         return EXIT_PREREQUISITE
@@ -148,7 +156,7 @@ def apply_command(sources: Sequence[str], *, force: bool = False, dry_run: bool 
         print(f"{format_line(d)} (overridden by --force)", file=err)
     try:
         return _apply(nft, prepared, force=force, dry_run=dry_run, backup_path=backup_path, confirm=confirm,
-                      out=out, err=err, answers=answers or sys.stdin)
+                      out=out, err=err, answers=answers)
     except KernelError as exc:
         print(f"fwlint apply: {exc}", file=err)
         return EXIT_REFUSED

@@ -187,3 +187,88 @@ def test_usage_errors_come_before_the_kernel(monkeypatch, options, message):
         apply_command(["rules.nft"], stdout=out, stderr=err, **options)
     assert str(caught.value) == message
     assert (out.getvalue(), err.getvalue()) == ("", "")
+
+
+# --- the transaction apply builds, with a stand-in for libnftables ----------------------------------------
+
+class FakeNftables:
+    """Answers `list tables` and `list table` from ``tables`` (family, name) -> listing text, accepts every
+    transaction, and keeps the text of each file it is handed."""
+
+    binding = "a stand-in"
+
+    def __init__(self, tables: dict[tuple[str, str], str]) -> None:
+        self.tables = tables
+        self.files: list[tuple[str, bool]] = []
+
+    def run(self, commands: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        import json
+
+        if commands == "list tables" and json_output:
+            items = [{"table": {"family": f, "name": n, "handle": i}} for i, (f, n) in enumerate(self.tables, 1)]
+            return Result(0, json.dumps({"nftables": [{"metainfo": {"json_schema_version": 1}}, *items]}), "")
+        if commands.startswith("list table "):
+            family, name = commands.split()[2:]
+            if json_output:
+                return Result(0, json.dumps({"nftables": [{"table": {"family": family, "name": name}}]}), "")
+            return Result(0, self.tables[(family, name)], "")
+        raise AssertionError(f"unexpected command {commands!r}")
+
+    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+        with open(path, encoding="utf-8") as f:
+            self.files.append((f.read(), dry_run))
+        return Result(0, "", "")
+
+
+FOREIGN = "table ip foreign {\n\tchain input {\n\t\tdrop\n\t}\n}\n"
+OWNED = ('table inet mine {\n\tcomment "managed by fwlint"\n\tset s {\n\t\ttype ipv4_addr\n\t}\n\n'
+         '\tchain old {\n\t\tdrop\n\t\taccept\n\t}\n}\n')
+
+
+def run_apply(monkeypatch, tables, sources, **options) -> tuple[int, str, str, FakeNftables]:
+    nft = FakeNftables(tables)
+    monkeypatch.setattr(command, "has_net_admin", lambda: True)
+    monkeypatch.setattr(command, "open_nftables", lambda: nft)
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    status = apply_command(sources, stdout=out, stderr=err, **options)
+    return status, out.getvalue(), err.getvalue(), nft
+
+
+def test_a_dry_run_checks_one_batch_that_creates_the_table_and_leaves_flush_ruleset_out(monkeypatch, tmp_path):
+    path = tmp_path / "k.nft"
+    path.write_text(NFT_FILE)
+    status, out, err, nft = run_apply(monkeypatch, {("ip", "foreign"): FOREIGN}, [str(path)], dry_run=True)
+    assert status == 0, err
+    assert nft.files == [(
+        '# fwlint apply\ntable inet mine\ndelete table inet mine\ntable inet mine { comment "managed by fwlint"; }\n'
+        + NFT_FILE.replace("flush ruleset\n", "\n"), True)]
+    assert out == ("fwlint apply --dry-run: libnftables accepts it (a stand-in); nothing changed. It would do:\n"
+                   "  table inet mine: created: 1 chain, 3 rules\n"
+                   "  left as they are: table ip foreign\n")
+    assert err == (f"{path}:2: `flush ruleset` left out: it would delete every table, other tools' too; apply "
+                   "replaces only the tables this file names\n")
+
+
+def test_fwlints_own_table_is_emptied_in_place(monkeypatch, tmp_path):
+    path = tmp_path / "k.nft"
+    path.write_text(NFT_FILE)
+    status, out, err, nft = run_apply(monkeypatch, {("inet", "mine"): OWNED}, [str(path)], dry_run=True)
+    assert status == 0, err
+    assert nft.files[0][0] == (
+        "# fwlint apply\nflush table inet mine\ndelete set inet mine s\ndelete chain inet mine old\n"
+        + NFT_FILE.replace("flush ruleset\n", "\n"))
+    assert out.splitlines()[1:] == ["  table inet mine: replaced: 1 chain, 2 rules now; 1 chain, 3 rules after"]
+
+
+def test_a_table_that_is_not_fwlints_is_refused_at_the_line_naming_it(monkeypatch, tmp_path):
+    path = tmp_path / "k.nft"
+    path.write_text(NFT_FILE)
+    status, out, err, nft = run_apply(monkeypatch, {("inet", "mine"): FOREIGN.replace("ip foreign", "inet mine")},
+                                      [str(path)], dry_run=True)
+    assert status == 1
+    assert (out, nft.files) == ("", [])
+    assert err.splitlines()[1:] == [
+        f"{path}:3: table inet mine is in the kernel and is not fwlint's (it has no comment \"managed by "
+        "fwlint\"): another tool's, iptables-nft's or one loaded by hand; apply would replace it (--force does)",
+        "fwlint: nothing applied"]
