@@ -214,10 +214,16 @@ def check_paths(paths: Sequence[str], rules: Sequence[Rule] | Configuration, fam
 def write_atomically(path: str, text: str, encoding: str = "utf-8") -> None:
     """Replace ``path`` with ``text`` in one rename, keeping its permissions (or create it).
 
-    A symbolic link is followed: the file it points to is replaced, the link stays."""
+    A symbolic link is followed: the file it points to is replaced, the link stays.  What is not
+    a regular file (``/dev/null``, ``/dev/stdout``, a named pipe) is written to, never replaced."""
+    import stat
     import tempfile
 
     target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_dir() and not stat.S_ISREG(target.stat().st_mode):
+        with open(target, "w", encoding=encoding, newline="") as f:
+            f.write(text)
+        return
     if target.exists():
         mode = target.stat().st_mode & 0o7777
     else:  # a new file (`-o rules.nft`) gets the usual permissions

@@ -102,7 +102,10 @@ SCRATCH_MEMORY = 64 << 20
 """The memory a scratch manager plans for (CUDD sizes its tables' growth by it; not a limit)."""
 
 SCRATCH_CACHE = 1 << 14
-"""The computed table a scratch manager starts with (CUDD grows it when it pays)."""
+"""The computed table a scratch manager starts with (CUDD grows it when it pays) ..."""
+
+SCRATCH_CACHE_MAX = 1 << 14
+"""... up to this many entries (a larger one misses the processor's caches)."""
 
 
 class InterfaceSymbols:
@@ -207,11 +210,12 @@ class Encoding:
         self.widths: dict[str, int] = dict(FIXED_WIDTHS)
         self.widths["iif"] = self.widths["oif"] = interfaces.width
         self.widths["src"] = self.widths["dst"] = 32 if family == 4 else 128
-        if scratch:  # small tables for a short-lived manager (fwlint.analysis.scratch)
+        if scratch:  # small tables, dead nodes collected early (fwlint.analysis.scratch)
             self.bdd = cudd.BDD(SCRATCH_MEMORY, SCRATCH_CACHE)
+            self.bdd.configure(reordering=False, loose_up_to=1, max_cache_hard=SCRATCH_CACHE_MAX)
         else:
             self.bdd = cudd.BDD(memory_budget())
-        self.bdd.configure(reordering=False)
+            self.bdd.configure(reordering=False)
         self.names: dict[str, tuple[str, ...]] = {}
         order: list[str] = []
         for f in FIELD_ORDER:

@@ -15,7 +15,9 @@ against what CUDD itself reports (the constant ``one``, the number of variables,
 ``transfer`` moves a set to another manager declaring the same variables in the same order
 (fwlint.analysis.scratch): CUDD's transfer with the identity renaming, called the same way
 (``dd.cudd.BDD.copy`` does the same after work in Python that costs more than the transfer of
-a small set); ``nodes`` is how many nodes the manager holds, dead ones included.
+a small set); ``nodes`` is how many nodes the manager holds, dead ones included, and
+``collect`` frees the dead ones now (CUDD's ``cuddGarbageCollect``, which CUDD itself calls
+when its tables fill; exported by dd's build though not part of CUDD's API).
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ class Plain:
         """The nodes the manager holds, live and dead (None: not known)."""
         return None
 
+    def collect(self) -> bool:
+        """Free the dead nodes now (CUDD's own garbage collection, computed table included);
+        False when it cannot be asked for."""
+        return False
+
 
 class Native(Plain):
     """The questions through ``Cudd_bddLeq`` (builds nothing)."""
@@ -103,6 +110,13 @@ class Native(Plain):
         keys = self._lib.fwlint_keys
         return None if keys is None else int(keys(self._manager))
 
+    def collect(self) -> bool:
+        collect = self._lib.fwlint_collect
+        if collect is None:
+            return False
+        collect(self._manager, 1)  # the referenced nodes (every live Function) stay
+        return True
+
 
 def _library(module: Any) -> Any | None:
     path = getattr(module, "__file__", None)
@@ -115,7 +129,7 @@ def _library(module: Any) -> Any | None:
         return None
     leq.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
     leq.restype = ctypes.c_int
-    lib.fwlint_move = lib.fwlint_keys = None  # set when CUDD exports them
+    lib.fwlint_move = lib.fwlint_keys = lib.fwlint_collect = None  # set when CUDD exports them
     move = getattr(lib, "Cudd_bddTransferRename", None)  # dd's own addition to CUDD
     if move is not None:
         move.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
@@ -126,6 +140,11 @@ def _library(module: Any) -> Any | None:
         keys.argtypes = [ctypes.c_void_p]
         keys.restype = ctypes.c_uint
         lib.fwlint_keys = keys
+    collect = getattr(lib, "cuddGarbageCollect", None)  # internal, but exported by dd's build
+    if collect is not None:
+        collect.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        collect.restype = ctypes.c_int
+        lib.fwlint_collect = collect
     read_one.argtypes = [ctypes.c_void_p]
     read_one.restype = ctypes.c_void_p
     read_size.argtypes = [ctypes.c_void_p]

@@ -104,8 +104,13 @@ class Scratch:
     def _manager(self) -> Any:
         apart = self._apart
         if apart is not None:
-            nodes = apart.encoding.ask.nodes()
-            full = self._served >= SCRATCH_CHAINS if nodes is None else nodes > SCRATCH_NODES
+            ask = apart.encoding.ask
+            nodes = ask.nodes()
+            if nodes is not None and nodes > SCRATCH_NODES and ask.collect():
+                nodes = ask.nodes()  # what the caches of encoded values keep
+                full = nodes is None or nodes > SCRATCH_NODES // 2
+            else:
+                full = self._served >= SCRATCH_CHAINS if nodes is None else nodes > SCRATCH_NODES
             if not full:
                 self._served += 1
                 return apart

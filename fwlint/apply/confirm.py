@@ -52,7 +52,7 @@ def signals_held() -> Iterator[None]:
 
 def wait_for_yes(seconds: float, answers: IO[str], prompt: IO[str]) -> tuple[bool, str]:
     """Whether ``yes`` came in time, and what happened otherwise (for the message)."""
-    _say(prompt, f"Type {ANSWER} within {seconds:g} seconds to keep the new ruleset; anything else, "
+    _say(prompt, f"Type {ANSWER} within {_seconds(seconds)} to keep the new ruleset; anything else, "
                  "or nothing, restores the previous one.\n")
     deadline = time.monotonic() + seconds
     typed = b""
@@ -65,7 +65,7 @@ def wait_for_yes(seconds: float, answers: IO[str], prompt: IO[str]) -> tuple[boo
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return False, f"no answer within {seconds:g} seconds"
+                    return False, f"no answer within {_seconds(seconds)}"
                 ready, _, _ = select.select([fd], [], [], left)
                 if not ready:
                     continue
@@ -83,6 +83,10 @@ def wait_for_yes(seconds: float, answers: IO[str], prompt: IO[str]) -> tuple[boo
         return False, what.get(str(sig), f"stopped by {sig}")
     except OSError as exc:  # the terminal is gone
         return False, f"the terminal cannot be read ({exc.strerror or exc})"
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
 
 
 def _say(out: IO[str], text: str) -> None:

@@ -20,12 +20,17 @@ Two ways of deciding:
   (:mod:`fwlint.analysis.evaluate`, as ``fwlint trace`` runs it).  Where it cannot tell (a
   match it does not model: ``-m recent``, ``-m limit`` ...), every combination of answers is
   followed and a lockout is reported only when every one of them drops: never a false refusal.
+  When there are too many combinations to follow (:data:`FULL_ENUMERATION`,
+  :data:`STEP_BUDGET`), the guard cannot tell and says nothing.
 * :func:`lockouts_of_nft`, for nftables text: fwlint has no nft evaluator, so the kernel is the
   oracle.  In a throwaway network namespace (:mod:`fwlint.verify.lab`'s agent, TUN devices) a
   TCP connection from the client to a listener on the server's port is opened with no ruleset
   but a conntrack table, the text is loaded, and the session's packets are sent: what is not
   delivered (or refused leaving) was dropped, and ``nft monitor trace`` names the rule or the
-  chain policy that dropped it, mapped back to its line of the text.
+  chain policy that dropped it, mapped back to its line of the text (``nft -e -a`` echoes each
+  rule's handle as it adds them, in the order of the text).  A packet that does not pass but
+  whose drop the trace does not show is not reported (never a false refusal).  Every device
+  the text names is made (as a TUN device), so ``iif`` and netdev chains load.
 
 A DNAT or REDIRECT that sends the packets elsewhere is not a drop; nor is a queue to user space.
 """
@@ -54,6 +59,13 @@ DROPPING = frozenset({"DROP", "REJECT"})
 RUN_LIMIT = 256
 """At most this many combinations of answers to what the evaluator cannot tell; past that the
 guard cannot tell, and says nothing."""
+
+FULL_ENUMERATION = 8
+"""A packet whose first run meets more unknowns than this cannot have every combination followed
+(2**n runs): the guard cannot tell, and says nothing."""
+
+STEP_BUDGET = 400_000
+"""The runs of one packet stop (the guard cannot tell) once they have met this many rules."""
 
 
 class GuardError(ValueError):
@@ -280,17 +292,20 @@ def _always_dropped(evaluator: object, ruleset: Ruleset, packet: object, local: 
         return evaluator.follow(packet, False, local, choices)  # type: ignore[arg-type]
 
     first: tuple[str, str] | None = None
-    runs = 0
     complete = False
+    budget = evaluator.steps + STEP_BUDGET
     for outcome, choices in all_runs(follow, RUN_LIMIT):
-        runs += 1
         dropped = _dropped_by(outcome, ruleset)
         if dropped is None:
             return None
         if first is None:
             first = dropped
+            if len(choices.made) > FULL_ENUMERATION:
+                return None
         if all(answer for answer, _ in choices.made):
             complete = True  # the last combination (every answer "yes") has been run
+        elif evaluator.steps > budget:
+            return None
     return first if complete else None
 
 
@@ -558,7 +573,8 @@ def rule_lines(source: NftSource, echoed: str) -> dict[tuple[str, str, str, int]
     return out
 
 
-_NFT_INTERFACE = re.compile(r'\b(?:iifname|oifname|iif|oif)\s+(?:!=\s*|==\s*)?(\{[^}]*\}|"[^"]*"|[^\s;{}]+)')
+_NFT_INTERFACE = re.compile(r'\b(?:(?:iifname|oifname|iif|oif|device)\b|devices\s*=)\s*(?:!=\s*|==\s*)?'
+                            r'(\{[^}]*\}|"[^"]*"|[^\s;{}]+)')
 
 
 def nft_interfaces(text: str) -> list[str]:
@@ -680,8 +696,29 @@ class _Kernel:
             time.sleep(extra)
             events = self.send(probe)
         finally:
-            verdicts = self.ns.side.stop_trace(monitor, start_hook)
-        return events, verdicts
+            output = self.ns.side.stop_monitor(monitor)
+        return events, probe_verdicts(output, probe["packet"], start_hook)
+
+
+def probe_verdicts(output: str, packet: Mapping[str, object], start_hook: str) -> list[str]:
+    """The verdicts ``nft monitor trace`` (``output``) gives the probe's own packet: the first
+    traced at ``start_hook`` with its addresses and ports (not a reset or an error the kernel
+    sent in answer, which may start at the same hook)."""
+    from fwlint.verify.lab import TRACE_TABLE, traced_verdicts
+
+    wanted = [f"saddr {packet['src']} ", f"daddr {packet['dst']} ", f"sport {packet['sport']} ",
+              f"dport {packet['dport']} "]
+    chosen = None
+    for line in output.splitlines():
+        found = re.match(r"trace id (\S+) \S+ (\S+) (\S+) packet: (.*)$", line.strip())
+        if found and found.group(2) == TRACE_TABLE and found.group(3) == start_hook and \
+                all(w in found.group(4) + " " for w in wanted):
+            chosen = found.group(1)
+            break
+    if chosen is None:
+        return []
+    own = [line for line in output.splitlines() if line.strip().startswith(f"trace id {chosen} ")]
+    return traced_verdicts("\n".join(own))
 
 
 def _traced_drop(verdicts: Sequence[str], place: Callable[[str, str, str, int | None, str], str]
@@ -728,8 +765,11 @@ def lockouts_of_nft(nft_text: str, session: Session, lines: Callable[[int], str]
     if len(interfaces) > 31:
         raise GuardUnavailable(f"the route to {session.client} is unknown and the ruleset names "
                                f"{len(interfaces) - 1} interfaces: more than a namespace is given")
+    # every device the text names exists (``iif``, a netdev chain's ``devices`` need it to load)
+    devices = interfaces + [name for name in nft_interfaces(nft_text)
+                            if name not in interfaces and name != "lo" and not name.endswith(("*", "+"))]
     addressed = [[name, str(RESERVED_V4.network_address + k + 1), str(RESERVED_V6.network_address + k + 1)]
-                 for k, name in enumerate(interfaces)]
+                 for k, name in enumerate(devices[:31])]
     checks = (describe_inbound(session), describe_replies(session), describe_new(session))
     results: dict[str, list[tuple[str, str] | None]] = {what: [] for what in checks}
     with _Namespace() as ns:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 
 from fwlint.nft.libnft import Nftables, Result
@@ -151,17 +150,15 @@ def table_comment(text: str) -> str | None:
 
 
 def run_transaction(nft: Nftables, text: str, *, dry_run: bool) -> tuple[Result, str]:
-    """Run ``text`` as one transaction from a private file (so that libnftables' errors name
-    ``file:line:column``; a buffer's name only the first line).  Returns the result and the
-    file's name as the errors give it."""
-    directory = tempfile.mkdtemp(prefix="fwlint-apply-")
-    path = os.path.join(directory, "ruleset.nft")
+    """Run ``text`` as one transaction from a file (so that libnftables' errors name
+    ``file:line:column``; a buffer's name only the first line): an anonymous in-memory file,
+    which goes with the process however it ends.  Returns the result and the file's name as
+    the errors give it."""
+    fd = os.memfd_create("fwlint-apply")
     try:
-        with open(path, "w", encoding="utf-8") as f:
+        with open(os.dup(fd), "w", encoding="utf-8") as f:
             f.write(text)
+        path = f"/proc/self/fd/{fd}"
         return nft.run_file(path, dry_run=dry_run), path
     finally:
-        try:
-            os.unlink(path)
-        finally:
-            os.rmdir(directory)
+        os.close(fd)

@@ -224,6 +224,14 @@ def _prepare_iptables(texts: dict[str, str], *, force: bool, family: str | None,
             result = translate(loaded.rulesets, options, "inet" if family == "inet" else None)
         except TranslateError as err:
             raise UsageError(str(err)) from None
+    from fwlint.nft.emitter import _tables
+
+    empty = [rs for rs in loaded.rulesets if not _tables(rs)]
+    if empty:  # its empty table would delete the rules of an earlier apply
+        raise SourceError([f"{rs.path or '-'}:1:1: no table: "
+                           + ("read as a script, it runs no iptables command" if rs.script is not None else
+                              "it holds no table iptables-restore applies (*filter ... COMMIT)")
+                           + "; nothing applied" for rs in empty])
     errors = _lint(texts, loaded.rulesets, source_format)
     stopping = sorted((d for d in (*loaded.diagnostics, *result.diagnostics) if d.code == "FW601"),
                       key=lambda d: d.sort_key)

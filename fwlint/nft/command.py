@@ -312,7 +312,8 @@ def translate_command(sources: Sequence[str], output: str | None = None, *, outp
             else:
                 write_output(output, body)
         except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+            where = "standard output" if output is None or output == "-" else output
+            raise UsageError(f"cannot write {where}: {exc.strerror or exc}") from None
     if result.rules >= KEEP_FROM:
         KEPT.append((loaded, result))
     return 1 if untranslated or refused or empty else 0

@@ -221,6 +221,10 @@ class Side:
         return monitor
 
     def stop_trace(self, monitor: subprocess.Popen, start_hook: str | None = None) -> list[str]:
+        return traced_verdicts(self.stop_monitor(monitor), start_hook)
+
+    def stop_monitor(self, monitor: subprocess.Popen) -> str:
+        """Stop the trace :meth:`start_trace` started; what ``nft monitor trace`` wrote."""
         time.sleep(0.15)
         monitor.terminate()
         try:
@@ -229,7 +233,7 @@ class Side:
             monitor.kill()
             output, _ = monitor.communicate()
         self.run("nft", "delete", "table", "inet", TRACE_TABLE)
-        return traced_verdicts(output, start_hook)
+        return output
 
 
 def traced_verdicts(output: str, start_hook: str | None = None) -> list[str]:

@@ -205,7 +205,8 @@ class FakeNftables:
         import json
 
         if commands == "list tables" and json_output:
-            items = [{"table": {"family": f, "name": n, "handle": i}} for i, (f, n) in enumerate(self.tables, 1)]
+            items = [{"table": {"family": f, "name": n, "handle": i}}
+                     for i, (f, n) in enumerate(self.tables, 1)]
             return Result(0, json.dumps({"nftables": [{"metainfo": {"json_schema_version": 1}}, *items]}), "")
         if commands.startswith("list table "):
             family, name = commands.split()[2:]
@@ -235,19 +236,21 @@ def run_apply(monkeypatch, tables, sources, **options) -> tuple[int, str, str, F
     return status, out.getvalue(), err.getvalue(), nft
 
 
-def test_a_dry_run_checks_one_batch_that_creates_the_table_and_leaves_flush_ruleset_out(monkeypatch, tmp_path):
+def test_a_dry_run_checks_one_batch_that_creates_the_table_without_flush_ruleset(monkeypatch, tmp_path):
     path = tmp_path / "k.nft"
     path.write_text(NFT_FILE)
-    status, out, err, nft = run_apply(monkeypatch, {("ip", "foreign"): FOREIGN}, [str(path)], dry_run=True)
+    status, out, err, nft = run_apply(monkeypatch, {("ip", "foreign"): FOREIGN}, [str(path)],
+                                      dry_run=True)
     assert status == 0, err
-    assert nft.files == [(
-        '# fwlint apply\ntable inet mine\ndelete table inet mine\ntable inet mine { comment "managed by fwlint"; }\n'
-        + NFT_FILE.replace("flush ruleset\n", "\n"), True)]
-    assert out == ("fwlint apply --dry-run: libnftables accepts it (a stand-in); nothing changed. It would do:\n"
+    prefix = ('# fwlint apply\ntable inet mine\ndelete table inet mine\n'
+              'table inet mine { comment "managed by fwlint"; }\n')
+    assert nft.files == [(prefix + NFT_FILE.replace("flush ruleset\n", "\n"), True)]
+    assert out == ("fwlint apply --dry-run: libnftables accepts it (a stand-in); nothing changed. It would "
+                   "do:\n"
                    "  table inet mine: created: 1 chain, 3 rules\n"
                    "  left as they are: table ip foreign\n")
-    assert err == (f"{path}:2: `flush ruleset` left out: it would delete every table, other tools' too; apply "
-                   "replaces only the tables this file names\n")
+    assert err == (f"{path}:2: `flush ruleset` left out: it would delete every table, other tools' too; "
+                   "apply replaces only the tables this file names\n")
 
 
 def test_fwlints_own_table_is_emptied_in_place(monkeypatch, tmp_path):
@@ -258,17 +261,19 @@ def test_fwlints_own_table_is_emptied_in_place(monkeypatch, tmp_path):
     assert nft.files[0][0] == (
         "# fwlint apply\nflush table inet mine\ndelete set inet mine s\ndelete chain inet mine old\n"
         + NFT_FILE.replace("flush ruleset\n", "\n"))
-    assert out.splitlines()[1:] == ["  table inet mine: replaced: 1 chain, 2 rules now; 1 chain, 3 rules after"]
+    assert out.splitlines()[1:] == [
+        "  table inet mine: replaced: 1 chain, 2 rules now; 1 chain, 3 rules after"]
 
 
 def test_a_table_that_is_not_fwlints_is_refused_at_the_line_naming_it(monkeypatch, tmp_path):
     path = tmp_path / "k.nft"
     path.write_text(NFT_FILE)
-    status, out, err, nft = run_apply(monkeypatch, {("inet", "mine"): FOREIGN.replace("ip foreign", "inet mine")},
-                                      [str(path)], dry_run=True)
+    theirs = FOREIGN.replace("ip foreign", "inet mine")
+    status, out, err, nft = run_apply(monkeypatch, {("inet", "mine"): theirs}, [str(path)], dry_run=True)
     assert status == 1
     assert (out, nft.files) == ("", [])
     assert err.splitlines()[1:] == [
-        f"{path}:3: table inet mine is in the kernel and is not fwlint's (it has no comment \"managed by "
-        "fwlint\"): another tool's, iptables-nft's or one loaded by hand; apply would replace it (--force does)",
+        (f"{path}:3: table inet mine is in the kernel and is not fwlint's (it has no comment \"managed by "
+         "fwlint\"): another tool's, iptables-nft's or one loaded by hand; apply would replace it (--force "
+         "does)"),
         "fwlint: nothing applied"]

@@ -232,3 +232,25 @@ def test_script_policy_names_its_line():
     found = lockouts_of_rulesets(rulesets, SESSION, route=on("eth0"))
     policy = "the policy of filter INPUT (firewall.sh:5: $IPT -P INPUT DROP)"
     assert found == [Lockout(INBOUND, "DROP", policy), Lockout(NEW, "DROP", policy)]
+
+
+def test_too_many_unknowns_is_nothing():
+    # every outcome drops, but nine unknowns are more combinations than the guard follows
+    limits = [f"-A INPUT -p tcp -m limit --limit {n}/sec -j DROP" for n in range(1, 10)]
+    assert lockouts(save(*limits, "-A INPUT -j DROP")) == []
+    rule = "rules.v4:13: -A INPUT -j DROP"
+    assert lockouts(save(*limits[:8], "-A INPUT -j DROP")) == [Lockout(INBOUND, "DROP", rule),
+                                                               Lockout(NEW, "DROP", rule)]
+
+
+def test_a_client_on_this_host_comes_in_on_lo():
+    session = parse_session("192.0.2.1 50022 192.0.2.1 22")
+    text = save("-A INPUT -i lo -j ACCEPT", "-A INPUT -s 192.0.2.1 -j DROP")
+    assert lockouts(text, session, interface="lo") == []
+    # the replies loop back through lo into INPUT too
+    rule = "rules.v4:6: -A INPUT -s 192.0.2.1 -j DROP"
+    assert lockouts(save("-A INPUT -i eth0 -j ACCEPT", "-A INPUT -s 192.0.2.1 -j DROP"), session,
+                    interface="lo") == [
+        Lockout("this SSH session's packets from 192.0.2.1:50022 to 192.0.2.1:22", "DROP", rule),
+        Lockout("this SSH session's replies from 192.0.2.1:22 to 192.0.2.1:50022", "DROP", rule),
+        Lockout("a new SSH connection from 192.0.2.1 to 192.0.2.1:22", "DROP", rule)]

@@ -190,6 +190,24 @@ def test_unknown_route_reports_only_a_drop_on_every_interface():
     assert guard(everywhere, interface=None) == [Lockout(INBOUND, "DROP", rule), Lockout(NEW, "DROP", rule)]
 
 
+def test_devices_the_text_names_exist_in_the_namespace():
+    # iif and a netdev chain need their devices when the text is loaded; the client is on eth0
+    text = nft("table netdev edge {",
+               "  chain ingress {",
+               '    type filter hook ingress devices = { "eth0", "eth9" } priority 0; policy accept;',
+               "  }",
+               "}",
+               "table inet filter {",
+               "  chain input {",
+               "    type filter hook input priority 0; policy accept;",
+               "    iif eth9 accept",
+               "    ip saddr 203.0.113.7 drop",
+               "  }",
+               "}")
+    rule = "line 10: ip saddr 203.0.113.7 drop"
+    assert guard(text) == [Lockout(INBOUND, "DROP", rule), Lockout(NEW, "DROP", rule)]
+
+
 def test_a_text_the_kernel_refuses_is_unavailable():
     with pytest.raises(GuardUnavailable) as raised:
         guard(nft("table ip filter {", "  chain input {",
@@ -277,5 +295,25 @@ def test_scan_and_echo_map_handles_to_lines():
 
 
 def test_interfaces_of_a_text():
-    text = 'iifname "eth0" accept\noifname { "wg0", "ppp*" } accept\niif lo accept\niifname $wan drop\n'
-    assert nft_interfaces(text) == ["eth0", "wg0", "ppp*", "lo"]
+    text = ('iifname "eth0" accept\noifname { "wg0", "ppp*" } accept\niif lo accept\niifname $wan drop\n'
+            'meta iiftype ether accept\ntype filter hook ingress devices = { "eth2", eth3 } priority 0;\n')
+    assert nft_interfaces(text) == ["eth0", "wg0", "ppp*", "lo", "eth2", "eth3"]
+
+
+CORPUS = ROOT / "corpus"
+
+
+@pytest.mark.parametrize("name", sorted(p.name.removesuffix(".nft") for p in CORPUS.glob("*.nft")))
+def test_the_evaluator_and_the_kernel_agree_on_the_corpus(name):
+    # the iptables path (fwlint's evaluator) and the nft path (the kernel, on fwlint's translation)
+    # find the same lockouts with the same verdicts
+    from fwlint.apply.guard import lockouts_of_rulesets
+    from fwlint.parse import parse_text
+
+    path = CORPUS / name
+    rulesets = parse_text(path.read_text(), str(path), None)
+    session = SESSION if rulesets[0].family == 4 else parse_session("2001:db8::7 50022 2001:db8::1 22")
+    evaluated = lockouts_of_rulesets(rulesets, session, route=lambda address: "eth0")
+    kernel = guard((CORPUS / f"{name}.nft").read_text(), session)
+    assert [(lockout.packets, lockout.verdict) for lockout in kernel] == \
+        [(lockout.packets, lockout.verdict) for lockout in evaluated]
