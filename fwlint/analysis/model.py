@@ -1194,7 +1194,8 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
         # the chains nothing depends on but through their summaries: each in a small manager
         apart = Scratch(model, tm, deferred, entries, callers, work)
         found: dict[str, list[Any]] = {}
-        leaves = [name for name in reversed(tm.order) if name in deferred]
+        leaves = [name for name in reversed(tm.order)
+                  if name in deferred and len(deferred[name].rules) >= parallel.SHARED_FROM]
         if parallel.available(sum(len(deferred[name].rules) for name in leaves)):
             # ... and shared with a child
             found = parallel.share_chains(

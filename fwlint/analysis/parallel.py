@@ -23,8 +23,9 @@ Every value is the one this process would compute: the child runs the same code 
 the same model.  Chains the child claimed but whose results never came (it died, or failed)
 are worked out here, so the findings are always complete.
 
-Used only where ``os.fork`` exists, with two processors or more, and for a table whose
-deferred chains hold ``PARALLEL_FROM`` rules or more.
+Used only where ``os.fork`` exists, with two processors or more, and for a table whose leaf
+chains of ``SHARED_FROM`` rules or more (the others stay here) hold ``PARALLEL_FROM`` rules or
+more.  The chains are worked out in scratch managers on both sides (fwlint.analysis.scratch).
 """
 
 from __future__ import annotations
@@ -43,8 +44,13 @@ from fwlint.forking import flush_before_fork
 from fwlint.forking import processors as _processors
 
 PARALLEL_FROM = 4000
-"""Rules in the deferred chains of a table block from which a child takes part (forking and
-sending the results back cost some milliseconds)."""
+"""Rules in the leaf chains the child may take (``SHARED_FROM``) of a table block from which a
+child takes part (forking and sending the results back cost some milliseconds)."""
+
+SHARED_FROM = 8
+"""Rules in a leaf chain from which the child may take it: a shorter one costs this process
+more to set up from the child's values than to work out (kube-proxy's one-rule endpoint
+chains)."""
 
 FAULT_AFTER: int | None = None
 """Tests only: the child leaves without a word after sending this many chains."""

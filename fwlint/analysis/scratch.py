@@ -14,11 +14,12 @@ with its sets moved to the main manager (CUDD's transfer: ``native.Plain.transfe
 findings with their rules as (chain, index), the chain's analysis set up released (walked
 again in the main manager when asked for; a finding's packets likewise).
 
-A scratch manager serves chain after chain until it holds more than ``SCRATCH_NODES`` nodes
-(dead ones included: CUDD collects them only when its tables fill), then it is dropped with
-everything in it and a new one is made (~1.5 ms).  Chains of fewer than ``SCRATCH_FROM``
-rules stay in the main manager: their few operations do not pay for moving the entry set over
-and the results back.
+A scratch manager serves chain after chain: once it holds more than ``SCRATCH_NODES`` nodes
+(dead ones included) its dead nodes are collected, and if the caches of encoded values still
+keep half of that alive, it is dropped with everything in it and a new one is made (~1.5 ms).
+Chains of fewer than ``SCRATCH_FROM`` rules stay in the main manager (their few operations do
+not pay for moving the entry set over and the results back), and so do chains of more than
+``SCRATCH_UPTO`` (their sets may outgrow a scratch manager's small computed table).
 
 The sets are the same BDDs (canonical for the variable order), so every size a budget compares
 (``SUMMARY_BUDGET``, ``EXACT_JUMP_BUDGET``), every finding and every message is the one the
@@ -35,6 +36,10 @@ from fwlint.analysis.fields import Encoding
 
 SCRATCH_FROM = 8
 """Rules in a leaf chain from which it is worked out in a scratch manager."""
+
+SCRATCH_UPTO = 2000
+"""Rules in a leaf chain up to which it is worked out in a scratch manager (a longer chain's
+sets may outgrow a small computed table: it stays in the main manager)."""
 
 SCRATCH_NODES = 60_000
 """Nodes (live and dead) past which a scratch manager is replaced by a new one."""
@@ -66,7 +71,7 @@ class Scratch:
     def apart(self, name: str) -> bool:
         """Chain ``name`` is worked out in a scratch manager."""
         chain = self.deferred.get(name)
-        return chain is not None and len(chain.rules) >= SCRATCH_FROM
+        return chain is not None and SCRATCH_FROM <= len(chain.rules) <= SCRATCH_UPTO
 
     def work(self, name: str) -> list[Any]:
         from fwlint.analysis.parallel import apply_chain

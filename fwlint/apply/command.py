@@ -215,38 +215,63 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
     except OSError as exc:
         print(f"fwlint: nothing applied: cannot write the backup {path_written}: {exc.strerror or exc}", file=err)
         return EXIT_REFUSED
-    applied, path = run_transaction(nft, batch, dry_run=False)
-    if not applied.ok:
-        for line in kernel_errors(applied, path, len(prefix), prepared):
-            print(line, file=err)
-        print("fwlint: nothing applied (the kernel refused the transaction; the ruleset is as it was)", file=err)
-        if backup_path is None:  # nothing was replaced: the backup made for it goes
-            os.unlink(path_written)
-        return EXIT_REFUSED
-    print(f"fwlint: applied {' and '.join(prepared.paths)} in one transaction:", file=out)
-    for line in summary:
-        print(line, file=out)
-    print(f"  what it replaced is saved in {path_written} (fwlint apply --restore {path_written} puts it back)",
-          file=out)
-    out.flush()
-    if confirm is None:
-        return 0
-    return _confirm(nft, backup, confirm, answers, err)
+    from fwlint.apply.confirm import Watchdog, signals_held
+
+    watchdog = None
+    with signals_held():  # from here a signal waits: it cannot cut the apply and the confirmation apart
+        if confirm is not None:
+            try:
+                watchdog = Watchdog(confirm, lambda: restore(open_nftables(), backup)[0].ok,
+                                    f"{' and '.join(prepared.paths)} (backup {path_written})")
+            except OSError as exc:
+                print(f"fwlint: nothing applied: cannot start the process that restores the previous ruleset "
+                      f"if fwlint dies before the answer: {exc.strerror or exc}", file=err)
+                return EXIT_REFUSED
+        applied, path = run_transaction(nft, batch, dry_run=False)
+        if not applied.ok:
+            if watchdog is not None:
+                watchdog.tell(b"d")
+                watchdog.close()
+            for line in kernel_errors(applied, path, len(prefix), prepared):
+                print(line, file=err)
+            print("fwlint: nothing applied (the kernel refused the transaction; the ruleset is as it was)", file=err)
+            if backup_path is None:  # nothing was replaced: the backup made for it goes
+                os.unlink(path_written)
+            return EXIT_REFUSED
+        if watchdog is not None:
+            watchdog.tell(b"a")
+        # what is printed now must not stop the confirmation (a pipe whose reader is gone)
+        _tell(out, f"fwlint: applied {' and '.join(prepared.paths)} in one transaction:\n"
+              + "".join(f"{line}\n" for line in summary)
+              + f"  what it replaced is saved in {path_written} (fwlint apply --restore {path_written} puts it "
+                "back)\n")
+        if watchdog is None:
+            return 0
+        return _confirm(nft, backup, confirm, answers, err, watchdog)
 
 
-def _confirm(nft: Nftables, backup: Backup, seconds: float, answers: IO[str], err: IO[str]) -> int:
-    from fwlint.apply.confirm import signals_held, wait_for_yes
+def _confirm(nft: Nftables, backup: Backup, seconds: float, answers: IO[str], err: IO[str], watchdog) -> int:
+    """Wait for ``yes`` (signals let through meanwhile); restore without it (signals held)."""
+    from fwlint.apply.confirm import wait_for_yes
 
     kept, why = wait_for_yes(seconds, answers, err)
     if kept:
+        watchdog.tell(b"k")
+        watchdog.close()
         _tell(err, "fwlint: kept.\n")
         return 0
-    with signals_held():
-        result, _ = restore(nft, backup)
+    watchdog.tell(b"r")
+    result, _ = restore(nft, backup)
+    from fwlint.apply.confirm import SIGNALS, signal
+
+    for number in SIGNALS:  # one that came meanwhile is dropped: the exit status says "rolled back"
+        signal.signal(number, signal.SIG_IGN)
     if result.ok:
+        watchdog.tell(b"d")
         _tell(err, f"fwlint: {why}: the previous ruleset is restored.\n")
-    else:
+    else:  # the watchdog will try again
         _tell(err, f"fwlint: {why}, and restoring the previous ruleset FAILED: {result.error.strip()}\n")
+    watchdog.close()
     return EXIT_ROLLED_BACK
 
 

@@ -3,8 +3,14 @@
 As iptables-apply: once the ruleset is in, the user must type ``yes`` (and Enter) on the
 terminal within the time.  Anything else restores the previous ruleset: another answer, no
 answer in time, the end of the input, Ctrl-C, a hangup (the SSH session that ran fwlint is
-gone: its terminal's SIGHUP), SIGTERM.  While waiting, those signals end the wait instead of
-fwlint; while restoring, they are held back until it is done.
+gone: its terminal's SIGHUP), SIGTERM.  Those signals are held back from before the
+transaction until the wait begins (one that comes while the ruleset goes in ends the wait at
+once) and while the previous ruleset is put back; while waiting, they end the wait.
+
+fwlint itself may die without running any of that (``kill -9``, the out-of-memory killer):
+:class:`Watchdog` is a process of its own, started before the transaction, in a session of its
+own (a terminal's hangup does not reach it), which puts the previous ruleset back unless told
+in time that the user said yes, or that fwlint has put it back itself.
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ from __future__ import annotations
 import os
 import select
 import signal
+import syslog
 import time
 from contextlib import contextmanager
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 ANSWER = "yes"
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
@@ -32,10 +39,16 @@ def _interrupt(signum: int, frame: object) -> None:
 
 @contextmanager
 def signals_end_the_wait() -> Iterator[None]:
+    """While the block runs, the signals (held back before, or new) raise :class:`Interrupted`.
+    However it ends (a signal may arrive as soon as they are let through), they are held back
+    again first, then their handlers put back."""
     previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         for s, handler in previous.items():
             signal.signal(s, handler)
 
@@ -95,3 +108,83 @@ def _say(out: IO[str], text: str) -> None:
         out.flush()
     except (OSError, ValueError):
         pass  # a terminal that is gone: the restore goes on all the same
+
+
+GRACE = 5.0
+"""The watchdog waits this long past the confirmation time before it acts: fwlint itself, alive,
+acts first."""
+
+
+class Watchdog:
+    """A forked process that runs ``restore`` unless fwlint says, in time, that there is no need.
+
+    It is told over a pipe: ``a`` the ruleset is in (the countdown starts), ``k`` the user said
+    yes, ``r`` fwlint is putting the previous ruleset back itself (wait for the end), ``d`` done
+    (restored, or nothing applied).  The pipe's end without ``k`` or ``d`` (fwlint died) makes it
+    restore at once; no word within the time plus :data:`GRACE` after ``a``, too."""
+
+    def __init__(self, seconds: float, restore: Callable[[], bool], what: str) -> None:
+        self.pid = 0
+        read_end, self._write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(self._write_end)
+            raise
+        if pid == 0:  # the watchdog
+            status = 1
+            try:
+                os.close(self._write_end)
+                status = _watch(read_end, seconds, restore, what)
+            finally:
+                os._exit(status)
+        self.pid = pid
+        os.close(read_end)
+
+    def tell(self, word: bytes) -> None:
+        try:
+            os.write(self._write_end, word)
+        except OSError:
+            pass  # it is gone; the ruleset is what fwlint made it
+
+    def close(self) -> None:
+        """fwlint is done with it (after ``k`` or ``d``): it leaves, and is waited for."""
+        try:
+            os.close(self._write_end)
+        except OSError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _watch(read_end: int, seconds: float, restore: Callable[[], bool], what: str) -> int:
+    os.setsid()  # no terminal, no hangup from it
+    for s in SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    deadline = None
+    restoring = False
+    while True:
+        wait = None if deadline is None or restoring else max(0.0, deadline - time.monotonic())
+        ready, _, _ = select.select([read_end], [], [], wait)
+        if not ready:  # no word in time: fwlint is stuck, or stopped
+            break
+        word = os.read(read_end, 1)
+        if word in (b"k", b"d"):
+            return 0
+        if word == b"a":
+            deadline = time.monotonic() + seconds + GRACE
+        elif word == b"r":
+            restoring = True
+        elif not word:  # fwlint is gone without a word
+            break
+    done = restore()
+    syslog.syslog(syslog.LOG_WARNING, f"fwlint apply: {what}: no confirmation from fwlint (it died or hung): "
+                                      + ("the previous ruleset is restored" if done else "restoring it FAILED"))
+    return 0 if done else 1

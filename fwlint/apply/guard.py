@@ -42,14 +42,20 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from fwlint.ast import Rule, Ruleset
+
+if TYPE_CHECKING:  # the evaluator is imported when an iptables ruleset is judged
+    from fwlint.analysis.evaluate import Outcome, PathEvaluator
+    from fwlint.analysis.packet import Packet
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -262,11 +268,8 @@ def _policy_words(ruleset: Ruleset, table: str, hook: str) -> str:
     return words
 
 
-def _dropped_by(outcome: object, ruleset: Ruleset) -> tuple[str, str] | None:
+def _dropped_by(outcome: Outcome, ruleset: Ruleset) -> tuple[str, str] | None:
     """(verdict, who) when the outcome is a drop or a reject, else None."""
-    from fwlint.analysis.evaluate import Outcome
-
-    assert isinstance(outcome, Outcome)
     if any(rewrite.side == "destination" for _, rewrite in outcome.rewrites):
         return None  # sent elsewhere (DNAT, REDIRECT): not a drop
     run = outcome.table
@@ -280,16 +283,14 @@ def _dropped_by(outcome: object, ruleset: Ruleset) -> tuple[str, str] | None:
     return verdict, _policy_words(ruleset, run.table, run.hook)
 
 
-def _always_dropped(evaluator: object, ruleset: Ruleset, packet: object, local: Sequence[IPAddress]
+def _always_dropped(evaluator: PathEvaluator, ruleset: Ruleset, packet: Packet, local: Sequence[IPAddress]
                     ) -> tuple[str, str] | None:
     """(verdict, who) when every run of the packet (every answer to what the evaluator cannot
     tell) is dropped; who: the rule of the run that takes every unknown as "no"."""
-    from fwlint.analysis.evaluate import Choices, PathEvaluator, all_runs
+    from fwlint.analysis.evaluate import Choices, all_runs
 
-    assert isinstance(evaluator, PathEvaluator)
-
-    def follow(choices: Choices) -> object:
-        return evaluator.follow(packet, False, local, choices)  # type: ignore[arg-type]
+    def follow(choices: Choices) -> Outcome:
+        return evaluator.follow(packet, False, local, choices)
 
     first: tuple[str, str] | None = None
     complete = False
@@ -312,14 +313,15 @@ def _always_dropped(evaluator: object, ruleset: Ruleset, packet: object, local: 
 _ESTABLISHED_STATUS = frozenset({"SEEN_REPLY", "ASSURED", "CONFIRMED"})
 
 
-def _session_packets(session: Session, interface: str | None) -> list[tuple[str, object]]:
+def _session_packets(session: Session, interface: str | None) -> list[tuple[str, Packet]]:
     """(what, packet) of the three checks, for the evaluator."""
     from fwlint.analysis.fields import TCP_FLAG_BITS
     from fwlint.analysis.packet import Packet
 
     ack, syn = TCP_FLAG_BITS["ACK"], TCP_FLAG_BITS["SYN"]
-    on_wire = interface != "lo"
-    unknown = {"length": None, "ttl": None, "tos": None, "mac": None, "hasmac": on_wire or None}
+    # no link layer on lo; elsewhere one is not known (a tunnel, wg0, ppp0 has none)
+    unknown = {"length": None, "ttl": None, "tos": None, "mac": None,
+               "hasmac": False if interface == "lo" else None}
     family = session.family
     inbound = Packet(family, proto=6, src=session.client, dst=session.server, sport=session.client_port,
                      dport=session.server_port, iif=interface, ctstate="ESTABLISHED", snat=None, dnat=None,
@@ -616,8 +618,14 @@ class _Namespace:
 
         self.side = Side("guard", f"fwlint-g-{uuid.uuid4().hex[:8]}")
         self.made = False
+        self.previous_handler: object = None
 
     def __enter__(self) -> "_Namespace":
+        from fwlint.verify.lab import _terminated
+
+        if threading.current_thread() is threading.main_thread():
+            # a SIGTERM unwinds the stack as Ctrl-C does, so the namespace still goes
+            self.previous_handler = signal.signal(signal.SIGTERM, _terminated)
         try:
             done = subprocess.run(["ip", "netns", "add", self.side.name], capture_output=True, text=True)
             if done.returncode != 0:
@@ -636,10 +644,15 @@ class _Namespace:
         self.close()
 
     def close(self) -> None:
-        self.side.stop()
-        if self.made:
-            subprocess.run(["ip", "netns", "delete", self.side.name], capture_output=True)
-            self.made = False
+        try:
+            self.side.stop()
+            if self.made:
+                subprocess.run(["ip", "netns", "delete", self.side.name], capture_output=True)
+                self.made = False
+        finally:
+            if self.previous_handler is not None:
+                signal.signal(signal.SIGTERM, self.previous_handler)  # type: ignore[arg-type]
+                self.previous_handler = None
 
     def call(self, op: str, **arguments: object) -> dict:
         from fwlint.verify.lab import LabError

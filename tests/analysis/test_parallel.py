@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from fwlint.analysis import build_model, parallel
+from fwlint.analysis import build_model, parallel, scratch
 from fwlint.analysis import model as model_module
 from fwlint.analysis.findings import RemoteFinding
 from fwlint.parse import parse_text
@@ -75,6 +75,7 @@ def shared(monkeypatch):
     """Every table shared with a child, whatever its size and the machine's processors; this
     process slow to start each chain, so that the child works out most of them."""
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "SHARED_FROM", 1)
     monkeypatch.setattr(parallel, "_processors", lambda: 2)
     parent = os.getpid()
     real = parallel.share_chains
@@ -117,6 +118,7 @@ def test_a_ruleset_worked_out_by_two_processes_has_the_findings_of_one(monkeypat
         f"{line_of('-A UNION -p tcp --dport 1024:65535 -j DROP')} (-j DROP)")
 
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "SHARED_FROM", 1)
     monkeypatch.setattr(parallel, "_processors", lambda: 2)
     parent = os.getpid()
     real = parallel.share_chains
@@ -175,11 +177,12 @@ def test_a_child_that_fails_leaves_no_finding_out(shared, monkeypatch):
     text = special_ruleset(5)
     expected = described(one_process(text))
     real = parallel.describe_chain
+    parent = os.getpid()
 
-    def failing(model, tm, name, findings):
-        if name == "BOX-2":
+    def failing(model, tm, name, findings, carry=None):
+        if name == "BOX-2" and os.getpid() != parent:
             raise RuntimeError("a chain the child cannot describe")
-        return real(model, tm, name, findings)
+        return real(model, tm, name, findings, carry)
 
     monkeypatch.setattr(parallel, "describe_chain", failing)
     assert described(one_process(text)) == expected
@@ -188,7 +191,8 @@ def test_a_child_that_fails_leaves_no_finding_out(shared, monkeypatch):
 def test_a_chain_the_child_finds_is_no_leaf_is_worked_out_here(shared, monkeypatch):
     text = special_ruleset(6)
     expected = described(one_process(text))
-    monkeypatch.setattr(parallel, "describe_chain", lambda model, tm, name, findings: ("again", name))
+    # in the child, and in the scratch managers of this process (fwlint.analysis.scratch)
+    monkeypatch.setattr(parallel, "describe_chain", lambda model, tm, name, findings, carry=None: ("again", name))
     both = one_process(text)
     assert described(both) == expected
     assert not any(isinstance(f, RemoteFinding) for f in both.findings)
@@ -239,6 +243,26 @@ def test_bdds_as_plain_values_come_back_the_same():
         assert moved.count(len(other.bdd.vars)) == u.count(len(enc.bdd.vars))
 
 
+def test_short_leaf_chains_stay_in_this_process(monkeypatch):
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "_processors", lambda: 2)
+    shared = []
+    real = parallel.share_chains
+
+    def recording(names, work, produce, apply):
+        shared.append(list(names))
+        return real(names, work, produce, apply)
+
+    monkeypatch.setattr(parallel, "share_chains", recording)
+    text = special_ruleset(10)
+    model = one_process(text)
+    assert len(shared) == 1
+    lengths = {name: len(model.chain("filter", name).rules) for name in model.table("filter").chains}
+    assert {name for name, n in lengths.items() if n < parallel.SHARED_FROM} >= {"SSH", "RET", "UNION"}
+    assert not set(shared[0]) & {name for name, n in lengths.items() if n < parallel.SHARED_FROM}
+    assert set(shared[0]) == {f"BOX-{k}" for k in range(8)}  # 20 rules each
+
+
 def test_small_tables_and_single_processors_stay_in_one_process(monkeypatch):
     monkeypatch.setattr(parallel, "_processors", lambda: 1)
     assert not parallel.available(10**6)
@@ -255,6 +279,8 @@ def test_no_child_to_be_had_means_one_process(shared, monkeypatch):
         raise OSError("Resource temporarily unavailable")
 
     monkeypatch.setattr(os, "fork", no_fork)
+    # every chain worked out in this process's main manager, none sent by a child
+    monkeypatch.setattr(scratch, "SCRATCH_FROM", 10**9)
     both = one_process(text)
     assert described(both) == expected
     assert not any(isinstance(f, RemoteFinding) for f in both.findings)

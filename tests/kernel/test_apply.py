@@ -545,3 +545,92 @@ def test_without_libnftables_one_line_with_the_install_hint(ns):
     assert done.stderr.endswith("); install it with `apt install libnftables1` (Debian, Ubuntu), `dnf install "
                                 "nftables` (Fedora, RHEL) or `pacman -S nftables` (Arch)\n")
     assert done.stderr.count("\n") == 1
+
+
+def test_a_killed_fwlint_is_rolled_back_by_its_watchdog(ns, tmp_path):
+    """kill -9 during the wait: fwlint cannot act, its watchdog (a process of its own) sees it gone
+    and restores the previous ruleset."""
+    load(ns, OWNED + FOREIGN)
+    before = ruleset(ns)
+    nft_file = tmp_path / "new.nft"
+    nft_file.write_text(NEW_MINE)
+    process = subprocess.Popen(
+        ["ip", "netns", "exec", ns.name, sys.executable, "-m", "fwlint", "apply", "--confirm", "1",
+         "--backup", str(tmp_path / "b.json"), str(nft_file)],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(), cwd=ROOT)
+    _wait_for(lambda: "policy drop" in ruleset(ns))
+    process.kill()  # `ip netns exec` runs fwlint in its own place: this is fwlint, not its watchdog
+    process.wait(timeout=30)
+    _wait_for(lambda: ruleset(ns) == before, timeout=20)
+    process.stdin.close()
+
+
+def test_a_stopped_fwlint_is_rolled_back_by_its_watchdog_after_the_time(ns, tmp_path):
+    """fwlint stopped (SIGSTOP, a hung process): the watchdog restores once the time and its grace
+    are over."""
+    from fwlint.apply.confirm import GRACE
+
+    load(ns, OWNED + FOREIGN)
+    before = ruleset(ns)
+    nft_file = tmp_path / "new.nft"
+    nft_file.write_text(NEW_MINE)
+    process = subprocess.Popen(
+        ["ip", "netns", "exec", ns.name, sys.executable, "-m", "fwlint", "apply", "--confirm", "1",
+         "--backup", str(tmp_path / "b.json"), str(nft_file)],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(), cwd=ROOT)
+    _wait_for(lambda: "policy drop" in ruleset(ns))
+    process.send_signal(signal.SIGSTOP)
+    stopped = time.monotonic()
+    try:
+        _wait_for(lambda: ruleset(ns) == before, timeout=1 + GRACE + 15)
+        assert time.monotonic() - stopped >= GRACE - 1  # the watchdog waited for the time and its grace
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        process.stdin.close()
+
+
+def test_a_signal_while_the_ruleset_goes_in_still_rolls_it_back(ns, tmp_path):
+    """SIGINT (or a hangup) that comes during the transaction waits, then ends the wait at once."""
+    load(ns, OWNED + FOREIGN)
+    before = ruleset(ns)
+    nft_file = tmp_path / "new.nft"
+    nft_file.write_text(NEW_MINE)
+    # the signal comes before the transaction: it is held back, and delivered when the wait begins
+    # (and a second one, while the previous ruleset is put back, waits too: then it is let go)
+    code = ("import os, signal, sys; from fwlint.apply import kernel; run = kernel.run_transaction\n"
+            "def signalled(nft, text, dry_run):\n"
+            "    if not dry_run: os.kill(os.getpid(), signal.SIGHUP)\n"
+            "    return run(nft, text, dry_run=dry_run)\n"
+            "kernel.run_transaction = signalled\n"
+            "import fwlint.apply.command as c\n"
+            "from fwlint.cli import main; sys.exit(main(sys.argv[1:]))")
+    process = subprocess.Popen(["ip", "netns", "exec", ns.name, sys.executable, "-c", code, "apply", "--confirm", "20",
+                                "--backup", str(tmp_path / "b.json"), str(nft_file)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
+                               cwd=ROOT)
+    started = time.monotonic()
+    process.wait(timeout=30)
+    err = process.stderr.read().decode()
+    assert process.returncode == 3, err
+    assert time.monotonic() - started < 15  # not the 20 s of the confirmation
+    assert err.splitlines()[-1] == "fwlint: the terminal hung up (a lost session?): the previous ruleset is restored."
+    assert ruleset(ns) == before
+    for stream in (process.stdin, process.stdout, process.stderr):
+        stream.close()
+
+
+def test_an_output_nobody_reads_does_not_skip_the_confirmation(ns, tmp_path):
+    load(ns, OWNED)
+    before = ruleset(ns)
+    nft_file = tmp_path / "new.nft"
+    nft_file.write_text(NEW_MINE)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # standard output: a pipe whose reader is gone
+    done = subprocess.run(["ip", "netns", "exec", ns.name, sys.executable, "-m", "fwlint", "apply", "--confirm", "1",
+                           "--backup", str(tmp_path / "b.json"), str(nft_file)],
+                          stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE, text=True, env=_env(),
+                          cwd=ROOT)
+    os.close(write_end)
+    assert done.returncode == 3, done.stderr
+    assert ruleset(ns) == before

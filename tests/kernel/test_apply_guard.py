@@ -101,6 +101,19 @@ def test_output_policy_drop_names_the_replies_and_lines_maps_the_line():
     assert found == [Lockout(REPLIES, "DROP", "the policy of inet filter output (host.nft:5: policy drop)")]
 
 
+def test_replies_rejected_in_output_are_named_not_the_reset_the_reject_sends():
+    # the reset the reject sends back to this host starts at the output hook too: the trace must
+    # be the reply's own
+    text = nft("table inet filter {",
+               "  chain output {",
+               "    type filter hook output priority 0; policy accept;",
+               '    oifname "lo" accept',
+               "    tcp sport 22 reject with tcp reset",
+               "  }",
+               "}")
+    assert guard(text) == [Lockout(REPLIES, "REJECT", "line 5: tcp sport 22 reject with tcp reset")]
+
+
 def test_established_allowed_new_ssh_rejected_in_a_user_chain():
     text = nft("define admin = 198.51.100.0/24",
                "table ip filter {",
@@ -238,6 +251,42 @@ def test_no_namespace_is_left_behind(monkeypatch):
     assert made == [name]
     listed = real_run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert name not in listed
+
+
+def test_a_sigterm_still_deletes_the_namespace():
+    import time
+    import uuid
+
+    fixed = uuid.uuid4()
+    name = f"fwlint-g-{fixed.hex[:8]}"
+    script = ("import signal, sys, uuid\n"
+              "from fwlint.apply import guard\n"
+              f"guard.uuid.uuid4 = lambda: uuid.UUID({str(fixed)!r})\n"
+              "session = guard.parse_session('203.0.113.7 50022 192.0.2.1 22')\n"
+              "try:\n"
+              "    guard.lockouts_of_nft(sys.stdin.read(), session, route=lambda a: 'eth0', wait=5,\n"
+              "                          settle=5)\n"
+              "except KeyboardInterrupt:\n"
+              "    sys.exit(3)\n")
+    text = nft("table ip filter {", "  chain input {", "    type filter hook input priority 0; policy drop;",
+               "  }", "}")
+    child = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child.stdin.write(text)
+    child.stdin.close()
+    try:
+        deadline = time.monotonic() + 30
+        while name not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout:
+            assert time.monotonic() < deadline and child.poll() is None, "the namespace never appeared"
+            time.sleep(0.05)
+        time.sleep(0.5)
+        child.terminate()
+        assert child.wait(timeout=30) == 3
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert name not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
 
 
 def test_in_a_namespace_with_ssh_connection_set(netns_factory):
