@@ -16,8 +16,11 @@ Modules
               ``!`` an option does not take, a refused ``validate`` problem, exclusive or
               missing options, the other family's options, a syntax error on the line).
 ``native``    "is f within g?" / "do f and g meet?" asked of CUDD without building a BDD.
-``parallel``  a big table's leaf chains (no jump, no header change) shared with a forked
-              child; their findings, summaries and rule models come back as plain values.
+``scratch``   leaf chains (no jump, no header change) worked out in a small BDD manager of
+              their own (CUDD's operations several times faster there), their results moved
+              back to the main manager.
+``parallel``  a big table's leaf chains shared with a forked child; their findings, summaries
+              and rule models come back as plain values.
 (``evaluate``, ``packet`` and ``trace`` are the concrete evaluator and ``fwlint trace``.)
 
 The model

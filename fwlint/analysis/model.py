@@ -18,9 +18,10 @@ Per table block:
    from the walk and its entry, and the per-rule sets are then released (walked again if
    asked for), and so are its rules' BDDs (encoded again if read): CUDD slows down as the
    set of live nodes grows, and its garbage collections cost in proportion to it.
-   In a big table the leaf chains (those encoded in their turn: no jump, no header change)
-   are shared out with a forked child first (fwlint.analysis.parallel); the other chains
-   read only their summaries, which come back with their findings.
+   The leaf chains (those encoded in their turn: no jump, no header change) are worked out
+   in small scratch managers (fwlint.analysis.scratch), and in a big table shared out with
+   a forked child first (fwlint.analysis.parallel); the other chains read only their
+   summaries, which come back with their findings.
 
 Emptiness and inclusion questions ("does this set meet the packets reaching rule i?") are
 asked with ``Encoding.ask`` (fwlint.analysis.native: CUDD's ``Cudd_bddLeq``), which stops at
@@ -37,6 +38,7 @@ what surely does): ``SUMMARY_BUDGET``, ``REACH_BUDGET`` and ``EXACT_JUMP_BUDGET`
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import ipaddress
@@ -866,12 +868,13 @@ def _topological(table_model: TableModel) -> list[str]:
             if rm.jump is not None and not rm.excluded and rm.jump not in edges[name]:
                 edges[name].add(rm.jump)
                 indegree[rm.jump] += 1
-    ready = [n for n in names if indegree[n] == 0]
+    position = {n: k for k, n in enumerate(names)}
+    ready = collections.deque(n for n in names if indegree[n] == 0)
     order: list[str] = []
     while ready:
-        n = ready.pop(0)
+        n = ready.popleft()
         order.append(n)
-        for d in sorted(edges[n], key=names.index):
+        for d in sorted(edges[n], key=position.__getitem__):
             indegree[d] -= 1
             if indegree[d] == 0:
                 ready.append(d)

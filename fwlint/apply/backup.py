@@ -107,6 +107,8 @@ def write_backup(backup: Backup, path: str) -> None:
 
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, mode=0o700, exist_ok=True)
+    if os.path.isfile(path):  # an earlier file keeps its mode through the rename: make it private first
+        os.chmod(path, 0o600)
     old_umask = os.umask(0o077)
     try:
         write_atomically(path, backup.to_json())

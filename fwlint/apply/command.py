@@ -10,6 +10,7 @@ from typing import IO, Sequence
 from fwlint.apply.backup import Backup, BackupError, default_path, make_backup, read_backup, restore, write_backup
 from fwlint.apply.kernel import (KernelError, KernelTable, Listing, emptying, listing, replace_prefix, run_transaction,
                                  tables)
+from fwlint.apply.nftfile import blanked
 from fwlint.apply.source import Prepared, SourceError, prepare
 from fwlint.check import UsageError
 from fwlint.nft.libnft import Nftables, NftUnavailable, Result, open_nftables
@@ -183,10 +184,7 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
     prefix = ["# fwlint apply"]
     for key in replaced:  # fwlint's own tables are emptied in place, the others (re)made with the mark
         prefix.extend(emptying(listings[key]) if owned.get(key) else replace_prefix([f"{key[0]} {key[1]}"]))
-    body = prepared.text.split("\n")
-    for line in prepared.nft.left_out:
-        body[line - 1] = ""
-    batch = "\n".join(prefix) + "\n" + "\n".join(body)
+    batch = "\n".join(prefix) + "\n" + blanked(prepared.text, prepared.nft.left_out)
     checked, path = run_transaction(nft, batch, dry_run=True)
     if not checked.ok:
         for line in kernel_errors(checked, path, len(prefix), prepared):
@@ -290,15 +288,23 @@ def _lockout(prepared: Prepared, force: bool, err: IO[str]) -> bool:
     try:
         session = guard.session_from_environment()
     except guard.GuardError as exc:
-        print(f"fwlint: SSH_CONNECTION: {exc}; the lockout guard cannot run", file=err)
+        print(f"fwlint: {exc}; the lockout guard cannot run" + (" (--force: applied without it)" if force else
+                                                                 " (--force applies without it)"), file=err)
         return not force
     if session is None:
         return False
-    if prepared.kind == "iptables":
-        found = guard.lockouts_of_rulesets(prepared.rulesets, session)
-    else:
-        found = guard.lockouts_of_nft(prepared.text, session,
-                                      lines=lambda n: f"{prepared.paths[0]}:{n}: {prepared.where(n)[1] or ''}")
+    try:
+        if prepared.kind == "iptables":
+            found = guard.lockouts_of_rulesets(prepared.rulesets, session)
+        else:
+            found = guard.lockouts_of_nft(prepared.text, session,
+                                          lines=lambda n: f"{prepared.paths[0]}:{n}: {prepared.where(n)[1] or ''}")
+    except guard.GuardUnavailable as exc:
+        print(f"fwlint: the lockout guard cannot tell whether this SSH session survives: {exc}"
+              + (" (--force: applied without it)" if force else ""), file=err)
+        if not force:
+            print("fwlint: nothing applied (--force applies without the guard)", file=err)
+        return not force
     for lockout in found:
         print(f"fwlint: {lockout.message()}" + (" (overridden by --force)" if force else ""), file=err)
     if found and not force:

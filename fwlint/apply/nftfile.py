@@ -26,8 +26,12 @@ FAMILIES = ("ip", "ip6", "inet", "arp", "bridge", "netdev")
 OBJECT_BLOCKS = frozenset({"set", "map", "flowtable", "counter", "quota", "limit", "secmark", "synproxy"})
 """Named objects of a table whose ``NAME { ... }`` block holds no rules."""
 
-CHAIN_PROPERTIES = frozenset({"type", "policy", "comment", "devices", "device", "flags"})
+CHAIN_PROPERTIES = frozenset({"type", "policy", "comment", "devices", "device", "flags", "define", "redefine",
+                              "undefine"})
 """A chain block's statements that are no rule."""
+
+NOT_RULESET = frozenset({"reset", "list", "monitor", "describe", "export", "import"})
+"""Commands that are no part of a ruleset (``reset counters`` resets every table's)."""
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,19 @@ class TableUse:
     family: str
     name: str
     line: int
+    column: int = 1  # of the name, where first named
     chains: set[str] = field(default_factory=set)
     rules: int = 0
     filled: bool = False  # something was put in it (chains, sets, rules ...)
+    mentions: int = 0  # commands and blocks that make or fill it (not those that delete it)
 
     @property
     def spec(self) -> str:
         return f"{self.family} {self.name}"
+
+
+Place = tuple[int, int, int]
+"""A command's place on its line: line, first column, the column after it."""
 
 
 @dataclass
@@ -59,15 +69,28 @@ class NftFile:
     tables: dict[tuple[str, str], TableUse] = field(default_factory=dict)
     flush_ruleset: list[int] = field(default_factory=list)  # lines
     includes: list[tuple[int, int]] = field(default_factory=list)  # line, column
-    own_deletes: list[int] = field(default_factory=list)  # lines of `delete table` apply does itself
+    not_ruleset: list[tuple[int, int, str]] = field(default_factory=list)  # line, column, the command's word
     table_comments: list[tuple[int, str]] = field(default_factory=list)  # line, table spec
-    left_out: set[int] = field(default_factory=set)  # lines apply blanks (flush ruleset, own deletes)
+    left_out: list[Place] = field(default_factory=list)  # what apply blanks (flush ruleset, own deletes)
+    own_deletes: list[tuple[tuple[str, str], Place]] = field(default_factory=list)  # see read_nft
+    _candidates: list[tuple[tuple[str, str], Place, int]] = field(default_factory=list)
 
-    def table(self, family: str, name: str, line: int) -> TableUse:
+    def table(self, family: str, name: str, line: int, column: int = 1) -> TableUse:
         key = (family, name)
         if key not in self.tables:
-            self.tables[key] = TableUse(family, name, line)
+            self.tables[key] = TableUse(family, name, line, column)
         return self.tables[key]
+
+
+def blanked(text: str, places: list[Place]) -> str:
+    """``text`` with each place turned into spaces (line numbers and columns stay as they were)."""
+    if not places:
+        return text
+    lines = text.split("\n")
+    for line, start, end in places:
+        row = lines[line - 1]
+        lines[line - 1] = row[:start - 1] + " " * (end - start) + row[end - 1:]
+    return "\n".join(lines)
 
 
 class NftFileError(ValueError):
@@ -157,12 +180,28 @@ def _family_name(words: list[str]) -> tuple[str, str] | None:
 def read_nft(text: str) -> NftFile:
     toks = tokens(text)
     result = NftFile()
-    for words, brace, _ in _statements(toks, 0, len(toks)):
-        _top_level(result, toks, words, brace)
+    for words, brace, stop in _statements(toks, 0, len(toks)):
+        _top_level(result, toks, words, brace, stop)
+    # `delete table T` before T is filled, where the file makes T again after it: what `fwlint
+    # translate` writes first, and what apply does itself; a table the file only deletes stays deleted
+    result.own_deletes = [(key, place) for key, place, mentions in result._candidates
+                          if result.tables[key].mentions > mentions]
+    result.left_out.extend(place for _, place in result.own_deletes)
     return result
 
 
-def _top_level(result: NftFile, toks: list[Token], words: list[Token], brace: int | None) -> None:
+def _place(toks: list[Token], words: list[Token], stop: int) -> Place | None:
+    """Where a command is, with the ``;`` that ends it; None when it is not on one line."""
+    first, last = words[0], words[-1]
+    end = last.column + len(last.text)
+    if stop < len(toks) and toks[stop].text == ";" and toks[stop].line == last.line:
+        end = toks[stop].column + 1
+    if first.line != last.line:
+        return None
+    return first.line, first.column, end
+
+
+def _top_level(result: NftFile, toks: list[Token], words: list[Token], brace: int | None, stop: int) -> None:
     if not words:
         return
     texts = [w.text for w in words]
@@ -173,9 +212,15 @@ def _top_level(result: NftFile, toks: list[Token], words: list[Token], brace: in
         return
     if verb in ("define", "redefine", "undefine"):
         return
+    if verb in NOT_RULESET:
+        result.not_ruleset.append((first.line, first.column, verb))
+        return
     if verb == "flush" and texts[1:2] == ["ruleset"]:
+        place = _place(toks, words, stop)
+        if place is None:
+            raise NftFileError("`flush ruleset` over several lines", first.line, first.column)
         result.flush_ruleset.append(first.line)
-        result.left_out.add(first.line)
+        result.left_out.append(place)
         return
     command = verb if verb in ("add", "create", "insert", "replace", "delete", "destroy", "flush", "reset",
                                "list", "rename") else None
@@ -187,12 +232,16 @@ def _top_level(result: NftFile, toks: list[Token], words: list[Token], brace: in
         spec = _family_name(rest[1:])
         if spec is None:
             return
-        table = result.table(*spec, first.line)
+        names = rest[1:]
+        family_given = names[0] in FAMILIES and len(names) > 1
+        name_token = words[(1 if command else 0) + 1 + (1 if family_given else 0)]
+        table = result.table(*spec, name_token.line, name_token.column)
         if command in ("delete", "destroy"):
-            if not table.filled and _alone_on_line(toks, words):
-                result.own_deletes.append(first.line)
-                result.left_out.add(first.line)
+            place = _place(toks, words, stop)
+            if not table.filled and place is not None:
+                result._candidates.append(((table.family, table.name), place, table.mentions))
             return
+        table.mentions += 1
         if brace is not None:
             _table_block(result, table, toks, brace)
         return
@@ -206,20 +255,14 @@ def _top_level(result: NftFile, toks: list[Token], words: list[Token], brace: in
         if command in ("delete", "destroy", "list", "reset"):
             return
         table.filled = True
+        table.mentions += 1
         offset = 1 if names and names[0] in FAMILIES else 0
         if kind == "chain" and len(names) > offset + 1:
             table.chains.add(names[offset + 1])
             if brace is not None:
-                table.rules += _chain_rules(toks, brace)
+                table.rules += _chain_rules(result, toks, brace)
         elif kind == "rule" and command in ("add", "insert", "replace", None):
             table.rules += 1
-
-
-def _alone_on_line(toks: list[Token], words: list[Token]) -> bool:
-    """No other statement shares the line of ``words`` (so that blanking the line leaves it out alone)."""
-    line = words[0].line
-    on_line = [t for t in toks if t.line == line and t.kind != "end"]
-    return len(on_line) == len(words)
 
 
 def _table_block(result: NftFile, table: TableUse, toks: list[Token], brace: int) -> None:
@@ -228,6 +271,9 @@ def _table_block(result: NftFile, table: TableUse, toks: list[Token], brace: int
         if not words:
             continue
         texts = [w.text for w in words]
+        if texts[0] == "include":
+            result.includes.append((words[0].line, words[0].column))
+            continue
         if texts[0] == "comment":
             result.table_comments.append((words[0].line, table.spec))
             continue
@@ -237,13 +283,15 @@ def _table_block(result: NftFile, table: TableUse, toks: list[Token], brace: int
         if texts[0] == "chain" and len(texts) > 1:
             table.chains.add(texts[1].strip('"'))
             if inner is not None:
-                table.rules += _chain_rules(toks, inner)
+                table.rules += _chain_rules(result, toks, inner)
 
 
-def _chain_rules(toks: list[Token], brace: int) -> int:
+def _chain_rules(result: NftFile, toks: list[Token], brace: int) -> int:
     close = _matching(toks, brace)
     count = 0
     for words, _, _ in _statements(toks, brace + 1, close):
-        if words and words[0].text not in CHAIN_PROPERTIES:
+        if words and words[0].text == "include":
+            result.includes.append((words[0].line, words[0].column))
+        elif words and words[0].text not in CHAIN_PROPERTIES:
             count += 1
     return count

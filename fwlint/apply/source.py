@@ -133,6 +133,15 @@ def _prepare_nft(path: str, text: str) -> Prepared:
                            for line, column in structure.includes])
     if not structure.tables:
         raise SourceError([f"{path}:1:1: no table: the file names no nft table to apply"])
+    from fwlint.nft.names import is_identifier
+
+    problems = [f"{path}:{line}:{column}: `{word}` is no part of a ruleset (it would act on every table, other "
+                "tools' too): apply loads tables; leave it out" for line, column, word in structure.not_ruleset]
+    problems.extend(f"{path}:{use.line}:{use.column}: table name {use.name!r}: apply takes names nft reads bare "
+                    "(letters, digits, _ . - /, not a keyword such as counter or filter's families)"
+                    for use in structure.tables.values() if not is_identifier(use.name))
+    if problems:
+        raise SourceError(problems)
     prepared = Prepared("nft", [path], text, structure)
     for line in structure.flush_ruleset:
         prepared.notes.append(f"{path}:{line}: `flush ruleset` left out: it would delete every table, other "
@@ -161,9 +170,11 @@ def _lint(texts: dict[str, str], rulesets: Sequence[Ruleset], source_format: str
     found: list[Diagnostic] = []
     for path, text in texts.items():
         settings = configuration.settings_for(path)
+        # the translation runs the validity rules that check each rule (FW1xx: what iptables
+        # refuses is FW601 there) and is FW6xx itself; the others (CRLF line ends, FW115) run here
         rules = [r for r in configuration.rules_for(path, settings)
                  if (settings.severity_for(r.code) or r.severity) >= Severity.ERROR
-                 and not r.code.startswith(("FW1", "FW6"))]
+                 and not (r.code.startswith("FW1") and r.checks_rules()) and not r.code.startswith("FW6")]
         if not rules:
             continue
         if not any(getattr(r, "analysis", None) == "required" for r in rules):
@@ -187,8 +198,9 @@ def _translation_structure(tables: Sequence[Any], text: str) -> NftFile:
         use.filled = True
         own = f"delete table {table.family} {table.name}"
         line = text.split("\n").index(own) + 1  # the translation's second line for the table
-        structure.own_deletes.append(line)
-        structure.left_out.add(line)
+        place = (line, 1, len(own) + 1)
+        structure.own_deletes.append(((table.family, table.name), place))
+        structure.left_out.append(place)
     return structure
 
 
@@ -232,9 +244,11 @@ def _prepare_iptables(texts: dict[str, str], *, force: bool, family: str | None,
                            + ("read as a script, it runs no iptables command" if rs.script is not None else
                               "it holds no table iptables-restore applies (*filter ... COMMIT)")
                            + "; nothing applied" for rs in empty])
-    errors = _lint(texts, loaded.rulesets, source_format)
-    stopping = sorted((d for d in (*loaded.diagnostics, *result.diagnostics) if d.code == "FW601"),
-                      key=lambda d: d.sort_key)
+    found = _lint(texts, loaded.rulesets, source_format)
+    errors = [d for d in found if not d.code.startswith("FW1")]
+    # what iptables refuses (FW1xx: CRLF line ends; the rules' own, FW601 of the translation)
+    stopping = sorted((d for d in (*found, *loaded.diagnostics, *result.diagnostics)
+                       if d.code == "FW601" or d.code.startswith("FW1")), key=lambda d: d.sort_key)
     if stopping:
         lines = [format_line(d) for d in stopping]
         count = len({(d.span.file, d.span.line) for d in stopping})

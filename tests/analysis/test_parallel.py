@@ -192,7 +192,8 @@ def test_a_chain_the_child_finds_is_no_leaf_is_worked_out_here(shared, monkeypat
     text = special_ruleset(6)
     expected = described(one_process(text))
     # in the child, and in the scratch managers of this process (fwlint.analysis.scratch)
-    monkeypatch.setattr(parallel, "describe_chain", lambda model, tm, name, findings, carry=None: ("again", name))
+    monkeypatch.setattr(parallel, "describe_chain",
+                        lambda model, tm, name, findings, carry=None: ("again", name))
     both = one_process(text)
     assert described(both) == expected
     assert not any(isinstance(f, RemoteFinding) for f in both.findings)

@@ -72,7 +72,8 @@ def test_leaf_chains_worked_out_apart_give_what_the_main_manager_gives(monkeypat
 
     union = by_line[line_of("-A UNION -p tcp --dport 1000:2000 -j ACCEPT")]
     assert union.code == "FW201" and [b.line for b in union.blockers] == [
-        line_of("-A UNION -p tcp --dport 0:1023 -j DROP"), line_of("-A UNION -p tcp --dport 1024:65535 -j DROP")]
+        line_of("-A UNION -p tcp --dport 0:1023 -j DROP"),
+        line_of("-A UNION -p tcp --dport 1024:65535 -j DROP")]
     assert by_line[line_of("-A RET -s 192.0.2.7 -p tcp -j DROP")].code == "FW201"
     # an approximated match (-m limit) leaves the ACCEPT after it reachable: no finding
     assert line_of("-A APPROX -p tcp --dport 443 -j ACCEPT") not in by_line
@@ -172,12 +173,14 @@ def test_which_chains_are_worked_out_apart(monkeypatch):
     monkeypatch.setattr(scratch, "SCRATCH_FROM", 4)
     monkeypatch.setattr(scratch, "SCRATCH_UPTO", 5)
     lines = ["*filter", ":INPUT ACCEPT [0:0]", ":SHORT - [0:0]", ":FITS - [0:0]", ":LONG - [0:0]",
-             ":JUMPS - [0:0]", "-A INPUT -j SHORT", "-A INPUT -j FITS", "-A INPUT -j LONG", "-A INPUT -j JUMPS"]
+             ":JUMPS - [0:0]", "-A INPUT -j SHORT", "-A INPUT -j FITS", "-A INPUT -j LONG",
+             "-A INPUT -j JUMPS"]
     for name, count in (("SHORT", 2), ("FITS", 4), ("LONG", 6)):
         lines += [f"-A {name} -p tcp --dport {20 + k} -j DROP" for k in range(count)]
         lines.append(f"-A {name} -p tcp --dport 20 -j ACCEPT")  # shadowed: one finding per chain
-    lines += ["-A JUMPS -p udp -j SHORT", "-A JUMPS -p tcp --dport 21 -j DROP", "-A JUMPS -p tcp --dport 21 -j DROP",
-              "-A JUMPS -p tcp --dport 22 -j DROP", "-A JUMPS -p tcp --dport 22 -j ACCEPT", "COMMIT"]
+    lines += ["-A JUMPS -p udp -j SHORT", "-A JUMPS -p tcp --dport 21 -j DROP",
+              "-A JUMPS -p tcp --dport 21 -j DROP", "-A JUMPS -p tcp --dport 22 -j DROP",
+              "-A JUMPS -p tcp --dport 22 -j ACCEPT", "COMMIT"]
     model = build_model(parse_text("\n".join(lines) + "\n", "rules.v4")[0])
     kinds = {f.rule.chain: isinstance(f, RemoteFinding) for f in model.findings}
     # SHORT (3 rules) and LONG (7) in the main manager, FITS (5) apart; JUMPS jumps: no leaf

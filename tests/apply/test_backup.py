@@ -190,8 +190,6 @@ def test_write_backup_makes_the_file_0600_and_its_directory_0700(tmp_path):
     assert os.listdir(path.parent) == ["b.json"]  # no temporary file left
 
 
-@pytest.mark.xfail(strict=True, reason="write_backup over an existing file keeps that file's mode (0644 "
-                                       "here): the backup is readable by everyone")
 def test_write_backup_over_an_existing_file_makes_it_0600(tmp_path):
     path = tmp_path / "b.json"
     path.write_text("old")

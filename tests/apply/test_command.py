@@ -244,7 +244,7 @@ def test_a_dry_run_checks_one_batch_that_creates_the_table_without_flush_ruleset
     assert status == 0, err
     prefix = ('# fwlint apply\ntable inet mine\ndelete table inet mine\n'
               'table inet mine { comment "managed by fwlint"; }\n')
-    assert nft.files == [(prefix + NFT_FILE.replace("flush ruleset\n", "\n"), True)]
+    assert nft.files == [(prefix + NFT_FILE.replace("flush ruleset\n", " " * len("flush ruleset") + "\n"), True)]
     assert out == ("fwlint apply --dry-run: libnftables accepts it (a stand-in); nothing changed. It would "
                    "do:\n"
                    "  table inet mine: created: 1 chain, 3 rules\n"
@@ -260,7 +260,7 @@ def test_fwlints_own_table_is_emptied_in_place(monkeypatch, tmp_path):
     assert status == 0, err
     assert nft.files[0][0] == (
         "# fwlint apply\nflush table inet mine\ndelete set inet mine s\ndelete chain inet mine old\n"
-        + NFT_FILE.replace("flush ruleset\n", "\n"))
+        + NFT_FILE.replace("flush ruleset\n", " " * len("flush ruleset") + "\n"))
     assert out.splitlines()[1:] == [
         "  table inet mine: replaced: 1 chain, 2 rules now; 1 chain, 3 rules after"]
 
