@@ -19,9 +19,10 @@ Per table block:
    asked for), and so are its rules' BDDs (encoded again if read): CUDD slows down as the
    set of live nodes grows, and its garbage collections cost in proportion to it.
    The leaf chains (those encoded in their turn: no jump, no header change) are worked out
-   in small scratch managers (fwlint.analysis.scratch), and in a big table shared out with
-   a forked child first (fwlint.analysis.parallel); the other chains read only their
-   summaries, which come back with their findings.
+   in small scratch managers (fwlint.analysis.scratch), and in a big ruleset the long ones
+   of every table block are shared out with a forked child (fwlint.analysis.parallel), while
+   this process first works out the chains that need none of them; the other chains read
+   only their summaries, which come back with their findings.
 
 Emptiness and inclusion questions ("does this set meet the packets reaching rule i?") are
 asked with ``Encoding.ask`` (fwlint.analysis.native: CUDD's ``Cudd_bddLeq``), which stops at
@@ -1180,6 +1181,7 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
     from fwlint.analysis.scratch import Scratch
 
     model = Model(ruleset, registry, ctx)
+    blocks: list[tuple[TableModel, dict[str, Chain], Scratch]] = []
     for table in ruleset.tables:
         tm = TableModel(model, table)
         model.tables.append(tm)
@@ -1194,26 +1196,57 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
         tm.order = _topological(tm)
         entries, callers = _entries(model, tm)
         work = functools.partial(_work_out_chain, model, tm, deferred, entries, callers)
-        # the chains nothing depends on but through their summaries: each in a small manager
-        apart = Scratch(model, tm, deferred, entries, callers, work)
-        found: dict[str, list[Any]] = {}
-        leaves = [name for name in reversed(tm.order)
-                  if name in deferred and len(deferred[name].rules) >= parallel.SHARED_FROM]
-        if parallel.available(sum(len(deferred[name].rules) for name in leaves)):
-            # ... and shared with a child
-            found = parallel.share_chains(
-                leaves, apart.work, apart.values,
-                functools.partial(parallel.apply_chain, model, tm, entries, callers, work))
+        # the leaf chains (nothing depends on them but through their summaries): each worked
+        # out in a small manager of its own, the other chains in the model's
+        blocks.append((tm, deferred, Scratch(model, tm, deferred, entries, callers, work)))
+    found: list[dict[str, list[Any]]] = [{} for _ in blocks]
+    # ... and the long ones of every table shared with a child, while this process first works
+    # out the chains that need none of them (another table's, the short leaf chains)
+    shared = [(k, name) for k, (tm, deferred, _) in enumerate(blocks) for name in reversed(tm.order)
+              if name in deferred and len(deferred[name].rules) >= parallel.SHARED_FROM]
+
+    def first() -> None:
+        for k, (tm, _, apart) in enumerate(blocks):
+            waiting = _waiting(tm, {name for j, name in shared if j == k})
+            for name in reversed(tm.order):
+                if name not in waiting:
+                    found[k][name] = apart.work(name)
+
+    def produce(key: tuple[int, str]) -> tuple:
+        return key[0], blocks[key[0]][2].values(key[1])
+
+    def apply(values: tuple) -> tuple[tuple[int, str], list[Any]]:
+        k, described = values
+        apart = blocks[k][2]
+        name, findings = parallel.apply_chain(model, apart.tm, apart.entries, apart.callers,
+                                              apart.main_work, described)
+        return (k, name), findings
+
+    if parallel.available(sum(len(blocks[k][1][name].rules) for k, name in shared)):
+        got = parallel.share_chains(shared, lambda key: blocks[key[0]][2].work(key[1]), produce, apply,
+                                    first=first)
+        for (k, name), findings in got.items():
+            found[k][name] = findings
+    for k, (tm, _, apart) in enumerate(blocks):
         for name in reversed(tm.order):
-            if name not in found:
-                found[name] = apart.work(name)
+            if name not in found[k]:
+                found[k][name] = apart.work(name)
         live = _entered(model, tm)
-        for chain in table.chains:  # in the order the chains are declared
+        for chain in tm.table.chains:  # in the order the chains are declared
             if chain.name in live:
-                model.findings.extend(found.get(chain.name, ()))
+                model.findings.extend(found[k].get(chain.name, ()))
     model._ctx = None
     model._placement = {}
     return model
+
+
+def _waiting(tm: TableModel, shared: set[str]) -> set[str]:
+    """The chains ``shared`` and those that jump to them, directly or through other chains."""
+    out = set(shared)
+    for name in reversed(tm.order):  # callees first
+        if any(rm.jump is not None and rm.jump in out for rm in tm.rules[name]):
+            out.add(name)
+    return out
 
 
 def _work_out_chain(model: Model, tm: TableModel, deferred: dict[str, Chain], entries: dict[str, Any],

@@ -1,14 +1,17 @@
-"""Both processors on a big table: the chains nothing else depends on, shared with a forked child.
+"""Both processors on a big ruleset: the chains nothing else depends on, shared with a forked child.
 
 A user chain with no jump and no header change (``model._deferrable``) is a leaf of the chain
 graph: its rules are encoded when its turn comes, its walk, summary and findings depend only on
 its own rules and its entry set, and the only thing of it another chain reads is its summary.
 gen_ruleset.py-like rulesets keep most of their rules in such chains.  So once the entry sets
-are known (``model._entries``), a child is forked with the whole model in memory and the two
-processes share those chains out: the child takes them from the front of the list, this
-process from the back, each claiming the next under a lock in shared memory (so a process
-slowed down by the machine's other work leaves more to the other).  The child sends, per chain,
-what this process needs of it, as plain values:
+of every table block are known (``model._entries``), one child is forked with the whole model
+in memory and the two processes share the long leaf chains of all the blocks out: the child
+takes them from the front of the list; this process first works out what needs none of them
+(the other chains of a block without such chains, the short leaf chains: ``first``), then
+takes them from the back, each claiming the next under a lock in shared memory (so a process
+slowed down by the machine's other work leaves more to the other).  The chains that jump to
+shared ones come after.  The child sends, per chain, what this process needs of it, as plain
+values:
 
 * each rule's model without its BDDs (why it is left out, approximations, action, protocol:
   the BDDs are encoded again here if anything reads them, as for every released rule);
@@ -23,7 +26,7 @@ Every value is the one this process would compute: the child runs the same code 
 the same model.  Chains the child claimed but whose results never came (it died, or failed)
 are worked out here, so the findings are always complete.
 
-Used only where ``os.fork`` exists, with two processors or more, and for a table whose leaf
+Used only where ``os.fork`` exists, with two processors or more, and for a ruleset whose leaf
 chains of ``SHARED_FROM`` rules or more (the others stay here) hold ``PARALLEL_FROM`` rules or
 more.  The chains are worked out in scratch managers on both sides (fwlint.analysis.scratch).
 """
@@ -44,8 +47,8 @@ from fwlint.forking import flush_before_fork
 from fwlint.forking import processors as _processors
 
 PARALLEL_FROM = 4000
-"""Rules in the leaf chains the child may take (``SHARED_FROM``) of a table block from which a
-child takes part (forking and sending the results back cost some milliseconds)."""
+"""Rules in the leaf chains the child may take (``SHARED_FROM``), all table blocks together,
+from which a child takes part (forking and sending the results back cost some milliseconds)."""
 
 SHARED_FROM = 8
 """Rules in a leaf chain from which the child may take it: a shorter one costs this process
@@ -157,14 +160,17 @@ class _Claims:
 # --- the two halves -----------------------------------------------------------------------
 
 
-def share_chains(names: list[str], work: Callable[[str], list[Any]],
-                 produce: Callable[[str], Any],
-                 apply: Callable[[Any], tuple[str, list[Any]]]) -> dict[str, list[Any]]:
+def share_chains(names: list[Any], work: Callable[[Any], list[Any]],
+                 produce: Callable[[Any], Any],
+                 apply: Callable[[Any], tuple[Any, list[Any]]],
+                 first: Callable[[], None] | None = None) -> dict[Any, list[Any]]:
     """Work out the chains ``names`` with a forked child: ``work(name)`` analyses one chain
     here and gives its findings; ``produce(name)`` analyses one in the child and gives what
     it found as plain values (``describe_chain``); ``apply(values)``, here, sets the chain up
-    in this process and gives its name and findings.  Returns name -> findings for every
-    chain of ``names``, or nothing when no child could be forked (the caller works them out)."""
+    in this process and gives its name and findings.  ``first()`` runs here once the child is
+    at work, before this process takes its part (work that needs none of ``names``).
+    Returns name -> findings for every chain of ``names``, or nothing when no child could be
+    forked (the caller works them out, and does what ``first`` would have)."""
     try:
         claims = _Claims(len(names))
         read_fd, write_fd = os.pipe()
@@ -218,6 +224,8 @@ def share_chains(names: list[str], work: Callable[[str], list[Any]],
             ended = True
 
     try:
+        if first is not None:
+            first()
         while True:
             k = claims.back()
             if k is None:

@@ -102,8 +102,14 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
+def _where(prepared: Prepared, key: tuple[str, str]) -> str:
+    """Where the input names the table: its line in an nft file, the files for iptables input."""
+    use = prepared.nft.tables[key]
+    return f"{prepared.paths[0]}:{use.line}:{use.column}" if prepared.kind == "nft" else " and ".join(prepared.paths)
+
+
 def _summary(prepared: Prepared, present: dict[tuple[str, str], KernelTable], replaced: list[tuple[str, str]],
-             listings: dict[tuple[str, str], Listing]) -> list[str]:
+             listings: dict[tuple[str, str], Listing], stale: list[tuple[str, str]]) -> list[str]:
     out = []
     for key in replaced:
         use = prepared.nft.tables[key]
@@ -115,7 +121,11 @@ def _summary(prepared: Prepared, present: dict[tuple[str, str], KernelTable], re
                        f"{_count(rules, 'rule')} now; {after} after")
         else:
             out.append(f"  table {use.spec}: created: {after}")
-    left = [t.spec for key, t in sorted(present.items()) if key not in prepared.nft.tables]
+    for key in stale:
+        chains, rules = listings[key].counts()
+        out.append(f"  table {key[0]} {key[1]}: deleted: fwlint's, {_count(chains, 'chain')}, {_count(rules, 'rule')}, "
+                   "for packets the input's tables see")
+    left = [t.spec for key, t in sorted(present.items()) if key not in prepared.nft.tables and key not in stale]
     if left:
         out.append(f"  left as they are: table {', table '.join(left)}")
     return out
@@ -132,6 +142,13 @@ def apply_command(sources: Sequence[str], *, force: bool = False, dry_run: bool 
         raise UsageError(f"--confirm {confirm:g}: expected a number of seconds from 1 to 86400")
     if confirm is not None and dry_run:
         raise UsageError("--confirm and --dry-run contradict each other: a dry run changes nothing")
+    if backup_path is not None:
+        if not backup_path:
+            raise UsageError("--backup: an empty path")
+        if os.path.isdir(backup_path):
+            raise UsageError(f"--backup {backup_path}: is a directory; give a file name")
+        if os.path.exists(backup_path) and not os.path.isfile(backup_path):
+            raise UsageError(f"--backup {backup_path}: not a regular file (a backup must be kept to be restored)")
     if answers is None:
         answers = sys.stdin
         if confirm is not None and "-" in sources:  # the ruleset comes on standard input: answer on the terminal
@@ -163,27 +180,76 @@ def apply_command(sources: Sequence[str], *, force: bool = False, dry_run: bool 
         return EXIT_REFUSED
 
 
+COVERS = {"ip": frozenset({"ip"}), "ip6": frozenset({"ip6"}), "inet": frozenset({"ip", "ip6"})}
+"""The families of packets a table of each family sees (an inet table sees both)."""
+
+IPTABLES_NFT = frozenset({*((f, n) for f in ("ip", "ip6") for n in ("filter", "nat", "mangle", "raw", "security")),
+                          ("arp", "filter"), *(("bridge", n) for n in ("filter", "nat", "broute"))})
+IPTABLES_CHAINS = frozenset({"INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING", "BROUTING"})
+
+
+def _covers(family: str) -> frozenset[str]:
+    return COVERS.get(family, frozenset({family}))
+
+
+def iptables_nfts(one: Listing) -> bool:
+    """A table iptables-nft (or ebtables-nft, arptables-nft) made: one of its names, with its
+    built-in chains.  Replaced through nft, iptables-nft would no longer read it back
+    (Docker's rules live in ip nat and ip filter)."""
+    return (one.family, one.name) in IPTABLES_NFT and any(
+        kind == "chain" and name in IPTABLES_CHAINS for kind, name in one.objects())
+
+
+def _stale(nft: Nftables, present: dict[tuple[str, str], KernelTable], named: list[tuple[str, str]]
+           ) -> dict[tuple[str, str], Listing]:
+    """fwlint's tables the input does not name whose packets the input's tables all see (an ip
+    fwlint when an inet fwlint comes, a table of another --table name): left, they would filter
+    the same packets again.  A table of a family the input does not cover stays (rules.v6
+    applied alone leaves rules.v4's table)."""
+    covered = frozenset().union(*(_covers(family) for family, _ in named))
+    found = {}
+    for key in present:
+        if key in named or not _covers(key[0]) <= covered:
+            continue
+        text = nft.run(f"list table {key[0]} {key[1]}").output
+        if Listing(*key, text).owned:
+            found[key] = listing(nft, *key)
+    return found
+
+
 def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, backup_path: str | None,
            confirm: float | None, out: IO[str], err: IO[str], answers: IO[str]) -> int:
     present = tables(nft)
-    replaced = list(prepared.nft.tables)
-    listings: dict[tuple[str, str], Listing] = {key: listing(nft, *key) for key in replaced if key in present}
+    named = list(prepared.nft.tables)
+    listings: dict[tuple[str, str], Listing] = {key: listing(nft, *key) for key in named if key in present}
+    theirs = [key for key, one in listings.items() if iptables_nfts(one)]
+    if theirs:
+        for key in theirs:
+            print(f"{_where(prepared, key)}: table {key[0]} {key[1]} is iptables-nft's (its built-in chains are "
+                  "there; Docker's rules live in ip nat and ip filter): apply does not replace it, even with "
+                  "--force, since iptables-nft could not read it back; give your table another name", file=err)
+        print("fwlint: nothing applied", file=err)
+        return EXIT_REFUSED
     owned = {key: one.owned for key, one in listings.items()}
     foreign = [key for key, mine in owned.items() if not mine]
     if foreign and not force:
         for key in foreign:
             use = prepared.nft.tables[key]
-            where = f"{prepared.paths[0]}:{use.line}" if prepared.kind == "nft" else " and ".join(prepared.paths)
-            print(f"{where}: table {use.spec} is in the kernel and is not fwlint's (it has no comment "
+            print(f"{_where(prepared, key)}: table {use.spec} is in the kernel and is not fwlint's (it has no comment "
                   f"\"managed by fwlint\"): another tool's, iptables-nft's or one loaded by hand; apply would "
                   f"replace it (--force does)", file=err)
         print("fwlint: nothing applied", file=err)
         return EXIT_REFUSED
     for key in foreign:
         print(f"fwlint: replacing table {key[0]} {key[1]}, which is not fwlint's (--force)", file=err)
+    stale = _stale(nft, present, named)
+    listings.update(stale)
+    replaced = named + list(stale)
     prefix = ["# fwlint apply"]
-    for key in replaced:  # fwlint's own tables are emptied in place, the others (re)made with the mark
-        prefix.extend(emptying(listings[key]) if owned.get(key) else replace_prefix([f"{key[0]} {key[1]}"]))
+    for key in named:  # fwlint's own tables are emptied in place, the others (re)made with the mark
+        keep = owned.get(key) and not re.search(r"^\tflags ", listings[key].text, re.M)  # dormant: made again
+        prefix.extend(emptying(listings[key]) if keep else replace_prefix([f"{key[0]} {key[1]}"]))
+    prefix.extend(f"delete table {family} {name}" for family, name in stale)
     batch = "\n".join(prefix) + "\n" + blanked(prepared.text, prepared.nft.left_out)
     checked, path = run_transaction(nft, batch, dry_run=True)
     if not checked.ok:
@@ -194,7 +260,7 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
     refusal = _lockout(prepared, force, err)
     if refusal:
         return EXIT_REFUSED
-    summary = _summary(prepared, present, replaced, listings)
+    summary = _summary(prepared, present, named, listings, list(stale))
     if dry_run:
         print(f"fwlint apply --dry-run: libnftables accepts it ({nft.binding}); nothing changed. It would do:",
               file=out)

@@ -398,7 +398,17 @@ KEEPER_RULESET = f"""table inet {KEEPER_TABLE} {{
 connection is opened, before the ruleset is loaded."""
 
 ATTEMPTS = 3
-"""How often a packet that did not pass, with no drop traced, is sent again."""
+"""How often a packet that did not pass, with no drop traced, is sent (it is a drop all the same
+when it never passes)."""
+
+MARKER_PORT = 9
+"""The UDP port (discard) of the packets that show the trace monitor has subscribed."""
+
+MONITOR_DEADLINE = 60.0
+"""Seconds the trace monitor is given to show its first packet."""
+
+UNTRACED = "the ruleset (the kernel did not let the packets through; the trace named no rule)"
+"""Who dropped a packet that never passed when the trace named no rule or policy."""
 
 LIBERAL = "/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal"
 """Set in the namespace: the segments the guard makes do not carry the sequence numbers the
@@ -696,21 +706,89 @@ class _Kernel:
         reply = self.ns.call("run", batch=self.batch, probes=[probe], wait=self.wait, settle=self.settle)
         return list(reply["results"][0]["events"])
 
-    def traced(self, probe: dict, start_hook: str, extra: float = 0.0) -> tuple[list[str], list[str]]:
-        """The probe sent with ``nft monitor trace`` running: (what was observed, the verdicts
-        traced for it).  ``extra``: seconds more for the monitor to subscribe."""
+    def marker(self, interface: str) -> dict:
+        """A UDP packet this host sends (not one of the session's): its trace shows that the
+        monitor has subscribed."""
+        s = self.session
+        packet = {"src": str(s.server), "dst": str(s.client), "sport": MARKER_PORT, "dport": MARKER_PORT,
+                  "proto": 17, "tos": 0, "ttl": 64, "pad": 8}
+        return {"index": 0, "family": s.family, "kind": "send", "iif": "", "oif": interface, "packet": packet}
+
+
+class _Trace:
+    """``nft -a monitor trace`` running in the namespace, its output read as it comes.
+
+    The monitor reads the whole ruleset before it subscribes to trace events (a second and more
+    with 50,000 rules): :meth:`ready` sends marker packets until one shows in its output, so no
+    probe is sent before the monitor can see it."""
+
+    def __init__(self, kernel: _Kernel) -> None:
         from fwlint.verify.lab import LabError
 
+        self.kernel = kernel
         try:
-            monitor = self.ns.side.start_trace(handles=True)
+            self.monitor = kernel.ns.side.start_trace(handles=True)
         except LabError as err:
             raise GuardUnavailable(str(err)) from None
+        self.lines: list[str] = []
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.monitor.stdout is not None
+        for line in self.monitor.stdout:
+            with self.lock:
+                self.lines.append(line.rstrip("\n"))
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.lines)
+
+    def since(self, start: int) -> list[str]:
+        with self.lock:
+            return self.lines[start:]
+
+    def ready(self, interface: str, deadline: float = MONITOR_DEADLINE) -> None:
+        """Wait until the monitor shows a marker packet's trace (:class:`GuardUnavailable` when
+        it shows none within ``deadline`` seconds)."""
+        until = time.monotonic() + deadline
+        while True:
+            self.kernel.send(self.kernel.marker(interface))
+            quiet = time.monotonic() + 0.5
+            while time.monotonic() < quiet:
+                if any(f" udp sport {MARKER_PORT} udp dport {MARKER_PORT} " in line for line in self.since(0)):
+                    return
+                time.sleep(0.02)
+            if time.monotonic() > until:
+                raise GuardUnavailable(f"nft monitor trace showed no packet within {deadline:g} s")
+
+    def traced(self, probe: dict, start_hook: str) -> tuple[list[str], list[str]]:
+        """The probe sent: (what was observed, the verdicts traced for it)."""
+        start = self.count()
+        events = self.kernel.send(probe)
+        # the monitor prints what the kernel traced a moment later: wait until it is quiet
+        last, quiet_since, until = self.count(), time.monotonic(), time.monotonic() + 5
+        while time.monotonic() < until and time.monotonic() - quiet_since < 0.15:
+            time.sleep(0.02)
+            now = self.count()
+            if now != last:
+                last, quiet_since = now, time.monotonic()
+        return events, probe_verdicts("\n".join(self.since(start)), probe["packet"], start_hook)
+
+    def close(self) -> None:
+        from fwlint.verify.lab import TRACE_TABLE
+
+        self.monitor.terminate()
         try:
-            time.sleep(extra)
-            events = self.send(probe)
-        finally:
-            output = self.ns.side.stop_monitor(monitor)
-        return events, probe_verdicts(output, probe["packet"], start_hook)
+            self.monitor.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.monitor.kill()
+            self.monitor.wait()
+        self.reader.join(timeout=5)
+        if self.monitor.stdout is not None:
+            self.monitor.stdout.close()
+        self.kernel.ns.side.run("nft", "delete", "table", "inet", TRACE_TABLE)
 
 
 def probe_verdicts(output: str, packet: Mapping[str, object], start_hook: str) -> list[str]:
@@ -734,16 +812,22 @@ def probe_verdicts(output: str, packet: Mapping[str, object], start_hook: str) -
     return traced_verdicts("\n".join(own))
 
 
-def _traced_drop(verdicts: Sequence[str], place: Callable[[str, str, str, int | None, str], str]
-                 ) -> tuple[str, str] | None:
-    """(verdict, who) of the traced drop, or None when the trace shows none."""
+ELSEWHERE = "elsewhere"
+
+
+def _traced_fate(verdicts: Sequence[str], place: Callable[[str, str, str, int | None, str], str]
+                 ) -> tuple[str, str] | str | None:
+    """(verdict, who) of the traced drop; :data:`ELSEWHERE` when the trace shows the packet sent
+    elsewhere (DNAT, REDIRECT, TPROXY) or to user space (a queue); None when it shows neither."""
     for text in verdicts:
         found = _TRACED_RULE.match(text)
         if found:
             family, table, chain, rule, handle, verdict = found.groups()
-            if table != KEEPER_TABLE and _SENT_ELSEWHERE.search(rule):
-                return None  # DNAT, REDIRECT: the packet goes elsewhere, it is not dropped here
-            if table == KEEPER_TABLE or verdict != "drop":
+            if table == KEEPER_TABLE:
+                continue
+            if _SENT_ELSEWHERE.search(rule) or verdict == "queue":
+                return ELSEWHERE  # the packet goes elsewhere, it is not dropped here
+            if verdict != "drop":
                 continue
             shown = "REJECT" if re.search(r"(?:^|\s)reject(?:\s|$)", rule) else "DROP"
             return shown, place(family, table, chain, int(handle) if handle else None, rule)
@@ -836,25 +920,35 @@ def _kernel_run(kernel: _Kernel, interface: str, nft_text: str, source: NftSourc
         line = handles.get((family, table, chain, handle))
         return show(line) if line is not None else f"{family} {table} {chain}: {rule}"
 
-    def check(probe: dict, start_hook: str, passed: str) -> tuple[str, str] | None:
-        """(verdict, who) when the probe is dropped and the trace names who dropped it.  A probe
-        that did not pass with no drop traced (the monitor subscribed late, a busy machine) is
-        sent again; when it never shows a drop, it is not one."""
-        for attempt in range(ATTEMPTS):
-            events, verdicts = kernel.traced(probe, start_hook, extra=0.3 * attempt)
+    def check(trace: _Trace, probe: dict, start_hook: str, passed: str) -> tuple[str, str] | None:
+        """(verdict, who) when the probe does not pass.  One that did not pass with no drop
+        traced is sent again (an answer seen late, a busy machine); one that never passes is
+        dropped, named by the trace when it shows who dropped it."""
+        for _ in range(ATTEMPTS):
+            events, verdicts = trace.traced(probe, start_hook)
             if any(e.startswith(passed) for e in events):
                 return None
-            dropped = _traced_drop(verdicts, place)
-            if dropped is not None:
-                return dropped
-        return None
+            fate = _traced_fate(verdicts, place)
+            if fate == ELSEWHERE:
+                return None
+            if fate is not None:
+                return fate  # type: ignore[return-value]
+        return "DROP", UNTRACED
 
-    # the replies first: the session's next segment from the client completes its handshake
-    replies = check(kernel.probe("send", interface, ACK | PSH, inbound=False), "output", f"{interface}: tcp ")
-    delivered = "delivered: tcp "
-    inbound = check(kernel.probe("inject", interface, ACK | PSH, inbound=True), "prerouting", delivered)
-    ns.call("flush")  # a new connection: conntrack forgets the session's
-    new = check(kernel.probe("inject", interface, SYN, inbound=True, pad=0), "prerouting", delivered)
+    trace = _Trace(kernel)
+    try:
+        trace.ready(interface)
+        # the replies first: the session's next segment from the client completes its handshake
+        replies = check(trace, kernel.probe("send", interface, ACK | PSH, inbound=False), "output",
+                        f"{interface}: tcp ")
+        delivered = "delivered: tcp "
+        inbound = check(trace, kernel.probe("inject", interface, ACK | PSH, inbound=True), "prerouting",
+                        delivered)
+        ns.call("flush")  # a new connection: conntrack forgets the session's
+        new = check(trace, kernel.probe("inject", interface, SYN, inbound=True, pad=0), "prerouting",
+                    delivered)
+    finally:
+        trace.close()
     return [inbound, replies, new]
 
 

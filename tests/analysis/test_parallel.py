@@ -80,12 +80,12 @@ def shared(monkeypatch):
     parent = os.getpid()
     real = parallel.share_chains
 
-    def slow_here(names, work, describe, apply):
+    def slow_here(names, work, produce, apply, first=None):
         def slowed(name):
             if os.getpid() == parent:
                 time.sleep(0.05)
             return work(name)
-        return real(names, slowed, describe, apply)
+        return real(names, slowed, produce, apply, first)
 
     monkeypatch.setattr(parallel, "share_chains", slow_here)
 
@@ -124,14 +124,14 @@ def test_a_ruleset_worked_out_by_two_processes_has_the_findings_of_one(monkeypat
     real = parallel.share_chains
     calls = []
 
-    def slow_here(names, work, describe, apply):
-        calls.append(list(names))
+    def slow_here(names, work, produce, apply, first=None):
+        calls.append([name for _, name in names])  # (table block, chain)
 
         def slowed(name):
             if os.getpid() == parent:
                 time.sleep(0.05)
             return work(name)
-        return real(names, slowed, describe, apply)
+        return real(names, slowed, produce, apply, first)
 
     monkeypatch.setattr(parallel, "share_chains", slow_here)
     both = one_process(text)
@@ -250,9 +250,9 @@ def test_short_leaf_chains_stay_in_this_process(monkeypatch):
     shared = []
     real = parallel.share_chains
 
-    def recording(names, work, produce, apply):
-        shared.append(list(names))
-        return real(names, work, produce, apply)
+    def recording(names, work, produce, apply, first=None):
+        shared.append([name for _, name in names])
+        return real(names, work, produce, apply, first)
 
     monkeypatch.setattr(parallel, "share_chains", recording)
     text = special_ruleset(10)
@@ -295,3 +295,39 @@ def test_claims_go_on_without_a_lock_the_child_died_holding(monkeypatch):
     assert claims.back() == 4 and not claims._locking
     assert [claims.front(), claims.back(), claims.front(), claims.back()] == [1, 3, 2, None]
     assert claims.front() is None and claims.child_claimed() == 3
+
+
+def test_the_tables_share_one_child_while_this_process_works_out_what_needs_none(shared, monkeypatch):
+    nat = ["*nat", ":PREROUTING ACCEPT [0:0]", ":SVC - [0:0]", ":BIG - [0:0]", ":SMALL - [0:0]",
+           "-A PREROUTING -d 192.0.2.1 -p tcp --dport 80 -j SVC",
+           "-A PREROUTING -d 192.0.2.2 -p tcp --dport 80 -j SMALL",
+           "-A SVC -m statistic --mode random --probability 0.5 -j BIG"]
+    nat += [f"-A BIG -p tcp -s 203.0.113.{k} -j DNAT --to-destination 198.51.100.{k}:8080" for k in range(12)]
+    nat += ["-A BIG -p tcp -s 203.0.113.3 -j DNAT --to-destination 198.51.100.99:8080",  # FW201
+            "-A SMALL -p tcp -j DNAT --to-destination 198.51.100.1:80",
+            "-A SMALL -p tcp -j DNAT --to-destination 198.51.100.2:80", "COMMIT"]  # FW201
+    text = "\n".join(nat) + "\n" + special_ruleset(14)
+    expected = described(build_model_alone(text))
+    assert [line for code, _, line, *_ in expected if code == "FW201"][:2] == [21, 23]
+    monkeypatch.setattr(parallel, "SHARED_FROM", 8)  # BIG (13 rules) and the BOX chains (20)
+    calls = []
+    firsts = []
+    real = parallel.share_chains
+
+    def recording(names, work, produce, apply, first=None):
+        calls.append(list(names))
+
+        def logged():
+            firsts.append(os.getpid())
+            first()
+        return real(names, work, produce, apply, logged)
+
+    monkeypatch.setattr(parallel, "share_chains", recording)
+    both = one_process(text)
+    assert described(both) == expected
+    assert len(calls) == 1  # one child for both tables
+    assert {name for k, name in calls[0] if k == 0} == {"BIG"}
+    assert {name for k, name in calls[0] if k == 1} >= {f"BOX-{k}" for k in range(8)}
+    assert firsts == [os.getpid()]  # run once, here
+    waiting = model_module._waiting(both.tables[0], {"BIG"})
+    assert waiting == {"BIG", "SVC", "PREROUTING"}  # SMALL and the others need none of the shared

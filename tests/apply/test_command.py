@@ -273,7 +273,7 @@ def test_a_table_that_is_not_fwlints_is_refused_at_the_line_naming_it(monkeypatc
     assert status == 1
     assert (out, nft.files) == ("", [])
     assert err.splitlines()[1:] == [
-        (f"{path}:3: table inet mine is in the kernel and is not fwlint's (it has no comment \"managed by "
+        (f"{path}:3:12: table inet mine is in the kernel and is not fwlint's (it has no comment \"managed by "
          "fwlint\"): another tool's, iptables-nft's or one loaded by hand; apply would replace it (--force "
          "does)"),
         "fwlint: nothing applied"]
