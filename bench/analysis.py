@@ -30,75 +30,75 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 GEN = HERE.parent.parent / "shared" / "bench" / "gen_ruleset.py"
 
-NOTES = """Issue 5 asks for the 50,000-rule case under 5 s: not met. In one process it takes 16.2 s CPU
-(17.2 s wall; 38 s two rounds ago). With the leaf chains shared with a forked child (this
-round) it takes 9.2-10.6 s CPU here + 6.6-9.3 s in the child, and the wall time is what the
-machine leaves: while measuring, another job held one of the two processors throughout
-(`top` showed the analysis's two processes at ~50% each on the other), so the 50k wall figures
-here (15-20 s) are about the CPU total; with the processors free the wall time is about the
-larger of the two CPU figures (~9-10 s at 50k; an earlier run of the 100k case, at a quieter
-moment, got 25.3 s wall for 42.8 s of CPU, and a 10k `fwlint check` 2.6 s wall for 3.7 s). `fwlint check /tmp/g50k.v4` end to
-end (parse, every rule, the analysis): 15.4 s wall, 19.8 s user CPU, peak RSS 402 MiB, on the
-busy machine. Findings do not depend on the split: `fwlint check --output-format json` on the
-10k and 50k rulesets gives the same bytes with the child and without it, and gave the same bytes
-as before this round on those and on every file of corpus/ and ../shared/corpus/real (until
-another change to FW202, rules with effects on the way, dropped 56 findings at 50k).
+NOTES = """Issue 5 asks for the 50,000-rule case under 5 s on this machine: see the table (the wall
+figure is only meaningful when `uptime` showed a load under ~1.2 while it ran: other helpers'
+kernel tests share the two processors; the CPU figures are this process's and the child's).
+This round: 50,000 rules, CPU in one process (no child) from 18.0 s to 8.8-10.5 s; with the
+child, from 9.8 s + 8.6 s to 5.7-6.1 s + 4.0-4.8 s (load 2-3 while measuring). Findings:
+`fwlint check --output-format json` gives the same bytes as before this round on the 10k and 50k
+rulesets and on every file of corpus/ and ../shared/corpus/real.
+
+## Where the time went (measured at the start of this round, 50k rules, one process, 18.0 s)
+
+Encoding 4.0 s, walks and summaries 6.5 s, findings 6.1 s (FW202's follow() 4.1 s, the
+blockers of shadowed rules 1.1 s), entries 0.1 s; CUDD's garbage collection 1.9 s of those
+(12 collections). `perf`: 69% of the samples in CUDD (cuddUniqueInter 33%, cuddCacheLookup2
+13%, cuddGarbageCollect 10%), 25% in the interpreter. The forked child did the same work for
+its half (9.8 s + 8.6 s). The profile's lesson, missed by the earlier rounds: the operations
+were slow because of where their nodes were, not how many. In the main manager (500k live
+nodes, 2.4M allocated, a 2M-entry computed table: ~150 MB) an AND of two ~60-node rule sets
+took a median 25 µs (2 µs in a small manager), and 200 leaf chains' walks took 1.27 s against
+0.28 s in fresh small managers, the same operations on the same sets.
 
 ## What this round changed
 
-- fwlint/analysis/parallel.py: once the entry sets are known, a table's leaf chains (no jump,
-  no header change: ~80% of gen_ruleset.py's rules, in ~50-rule filter chains, and kube-proxy's
-  endpoint chains) are shared with a forked child. The child takes them from the front of the
-  list, this process from the back, each claiming the next under a lock in shared memory (a
-  process slowed down by other work leaves more to the other). The child sends back, per chain,
-  plain values: each rule's model without its BDDs (encoded again here when read, as for every
-  released rule), the chain's summary with its sets as BDD node lists (the two managers have the
-  same variables in the same order), and the findings with their rules as (chain, index). The
-  chain's analysis here is set up released (walked again when asked for); a finding's packets are
-  worked out again here when read. Chains the child claimed but never sent (it died or failed)
-  are worked out here; no fork to be had (no os.fork, one processor, fork failing) means one
-  process. Used from PARALLEL_FROM = 4000 rules in a table's leaf chains.
-- follow() (FW202 "decided the same way later") reads per-rule tables (protocol, "decides or
-  changes anything", the key of the set a rule cannot match) built once per chain, and asks
-  CUDD's Cudd_bddLeq on those keys: a small gain, the loop was not the cost.
+- fwlint/analysis/scratch.py: every leaf chain of 8 to 2,000 rules (no jump, no header change)
+  is encoded, walked, summarised and has its findings worked out in a scratch manager: the same
+  variables in the same order, a 16k-entry computed table (capped: 32k was 20% slower, CUDD's
+  own growth to 2M 30% slower), dead nodes collected early (loose_up_to=1), CUDD's collection
+  called between chains once it holds 60,000 nodes (30,000: 5% slower in all, more
+  collections; 100,000: 15% slower), and a new manager when the caches of encoded values keep
+  half of that alive. What the rest needs comes back as from the child (fwlint/analysis/parallel.py's
+  describe_chain/apply_chain): rules without their BDDs, the summary's sets moved to the main
+  manager by CUDD's transfer (Cudd_bddTransferRename through ctypes, identity renaming; dd's
+  own copy() spends more in Python than the transfer), the findings with their rules as (chain,
+  index). The sets are the same BDDs (canonical for the order), so every budget and finding is
+  the main manager's: tests/analysis/test_scratch.py compares findings, messages, packets,
+  summaries and per-rule sets with scratch managers and without, collected at every chain, and
+  through dd's operators only.
+- fwlint/analysis/parallel.py: one child for all the table blocks (nat and filter), sharing the
+  leaf chains of 8 rules or more; this process first works out what needs none of them (the nat
+  table of gen_ruleset.py, the 1-rule endpoint chains: setting those up from the child's values
+  cost more than working them out), then takes its part. _topological no longer sorts with
+  list.index (0.19 s at 50k rules, before the fork).
+- After (one process, 50k rules, load ~2): encoding 3.5 s (2.05 s of it in the extensions'
+  meaning functions, 0.54 s in the refusal checks: Python), walks 2.3 s, findings 2.7 s, the
+  scratch managers' collections and renewals ~0.6 s; the filter table's 800 leaf chains are
+  7.6 s of 9.3 s, the nat table ~1 s (its 4,177 one-rule chains 0.44 s, SVC-ALL's 1,650 jumps
+  0.42 s), INPUT and FORWARD 0.12 s.
 
-## Where the time goes
+## The brief's directions, measured or thought through
 
-Single-process CPU at 50,000 rules (±20% between runs on this shared machine): encoding ~3.5 s
-(~80-100 µs a rule), the walks ~5-6 s, the findings ~4-5 s (FW202's following ~1.5 s, the
-blockers of shadowed rules ~1 s), summaries and the rest ~1 s; CUDD's garbage collection ~1.8-2 s
-of those (11-15 collections). The nat table is ~1.1 s of it, the filter table's leaf chains
-~13 s, the filter table's other chains (INPUT/FORWARD and their 800 jumps) ~0.5 s.
-
-- Every step is a CUDD operation: an AND of two ~50-node rule sets takes 20 µs (median; ~5 µs
-  when CUDD's cache has it) inside the analysis, a step of a chain's walk (a ~1,500-2,500-node
-  remaining set) 100-200 µs. That is the floor of this design: ~200-350 µs of CPU for each rule
-  of a leaf chain, all told.
-- Forking costs ~20% more CPU in all (each process's CUDD cache and garbage collections, and
-  the pages both write), so the wall time is ~0.55-0.6 of the single-process CPU time on two
-  free processors; the parts before the fork (encoding the chains that jump, the entry sets)
-  and after it (the chains that jump, applying the child's results: 0.1 s for 400 chains) are
-  ~1 s at 50,000 rules.
-- Tried this round, no gain: one fresh CUDD manager per leaf chain or per 10-50 of them (3.1 s
-  -> 3.2-4.2 s for 300 chains: creating a manager costs 70 ms, and the operations were no
-  faster), CUDD garbage collection off (slower, 2.6x the memory), a looser unique table or a
-  capped cache (equal within the noise), and, measured on its own over 60 filter chains,
-  updating the remaining set once per block of 2-16 rules with each rule's "takes something"
-  asked by Cudd_bddLeq against it (equal within the noise).
-- Tried before (see earlier rounds): other variable orders (equal or up to 2x worse), a balanced
-  tree of unions with witness packets in place of the running set (at most 1.5x on the walk).
-- Not tried, for lack of time: witnesses first (direction 2 of the brief: one concrete packet
-  per rule, evaluated against the earlier rules with Cudd_Eval, proving "not shadowed, not
-  redundant" without the remaining set). The catch found on paper: a leaf chain's summary
-  needs its exact "may come back" set (whether it is coarse, SUMMARY_BUDGET, depends on its
-  size, and the callers' findings on that), so the remaining set at the chain's end must be
-  computed exactly anyway; the per-rule sets could then be skipped for rules with a witness,
-  and the blockers of the ~5% without one found from the rules whose may-sets meet theirs.
+- Witnesses first: a leaf chain's summary needs its exact end set (whether it is coarse decides
+  the callers' findings), and the fastest exact end set found, a balanced union of the kills
+  sorted by top variable, cost 0.45-0.65x of the walk it would replace; the per-rule witness
+  search (Cudd_bddPickOneCube and one Cudd_Eval per earlier rule through ctypes) ~20 µs a rule;
+  and follow()'s "do these packets reach rule i" questions would need the reach sets or an exact
+  local fallback (one Cudd_bddLeq per earlier rule, ~5 µs each in the main manager). At best ~2 s
+  of 18 s: set aside once the scratch managers made every operation 3-4x faster, the walk's
+  included.
+- Lazy encoding: every rule of a leaf chain is read by its walk (its "surely matches" set), and
+  the encoding's cost is Python in the extensions' meaning functions (outside this task's
+  files) and value parsing, not BDD work: nothing to skip.
+- Tried, no gain: sharing the 1-rule nat chains with the child (0.58 s of this process's time
+  for 0.44 s of work), a scratch manager per chain without reuse (1.2 ms each to create:
+  declaring 317 variables through dd), replacing one only once it holds 150,000-800,000 nodes
+  instead of collecting it (45-70% slower: the locality is lost).
 - Kept linear by design: a built-in chain that jumps to hundreds of chains stops taking their
   decisions off its set past REACH_BUDGET nodes; a chain whose "comes back" set is large is
   used coarsely at its jumps (SUMMARY_BUDGET); a shadowed rule deep in a long chain finds its
   blockers by bisecting the reach sets; a rule's packets are followed at most FOLLOW_BUDGET
-  rules before one backward pass decides.
+  rules before one backward pass decides. "peak live BDD nodes" counts the main manager only.
 - `fwlint check --no-analysis` skips the model (FW201/FW202 off, FW203/FW204 as written).
 """
 

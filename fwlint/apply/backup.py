@@ -140,8 +140,42 @@ def read_backup(path: str) -> Backup:
     for t in tables:
         if t["family"] not in ("ip", "ip6", "inet", "arp", "bridge", "netdev") or not is_identifier(t["name"]):
             raise BackupError(f"{path}:1:1: a damaged backup: table {t['family']!r} {t['name']!r}")
+        if not isinstance(t.get("existed"), bool) or not isinstance(t.get("comment"), (str, type(None))):
+            raise BackupError(f"{path}:1:1: a damaged backup: \"existed\" of table {t['family']} {t['name']} is "
+                              "not true or false, or its \"comment\" is no string")
+    _check_contents(path, tables, data["ruleset"], data["nftables"])
     return Backup(tables, data["ruleset"], json.dumps(data["nftables"]), list(data.get("applied") or []),
                   str(data.get("created", "")))
+
+
+def _check_contents(path: str, tables: list[dict[str, Any]], ruleset: str, document: dict[str, Any]) -> None:
+    """The text and the JSON hold exactly the tables that existed: a backup whose text names
+    another table (or misses one) would put rules where they do not belong, or delete a table."""
+    from fwlint.apply.nftfile import NftFileError, read_nft
+
+    existed = {(t["family"], t["name"]) for t in tables if t["existed"]}
+    try:
+        in_text = set(read_nft(ruleset).tables)
+    except NftFileError as err:
+        raise BackupError(f"{path}:1:1: a damaged backup: its \"ruleset\" does not read as nft text (its line "
+                          f"{err.line}: {err})") from None
+    items = document.get("nftables")
+    if not isinstance(items, list):
+        raise BackupError(f"{path}:1:1: a damaged backup: \"nftables\" holds no list")
+    in_json = set()
+    for item in items:
+        if isinstance(item, dict):
+            for kind, body in item.items():
+                if kind != "metainfo" and isinstance(body, dict):
+                    table = (body.get("family"), body.get("name") if kind == "table" else body.get("table"))
+                    in_json.add(table)
+    for what, found in (("\"ruleset\"", in_text), ("\"nftables\"", in_json)):
+        if found != existed:
+            extra = sorted(f"{f} {n}" for f, n in found - existed)
+            missing = sorted(f"{f} {n}" for f, n in existed - found)
+            detail = "; ".join([*(f"it holds table {x}, which the backup does not list as replaced" for x in extra),
+                                *(f"it lacks table {x}" for x in missing)])
+            raise BackupError(f"{path}:1:1: a damaged backup: its {what} does not match its \"tables\": {detail}")
 
 
 def restore_text(backup: Backup, now: dict[tuple[str, str], Listing]) -> str:

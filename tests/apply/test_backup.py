@@ -146,10 +146,34 @@ def test_read_backup_of_a_file_that_is_not_there(tmp_path):
 
 def test_read_backup_without_applied_and_created(tmp_path):
     path = tmp_path / "b.json"
-    path.write_text('{"fwlint-backup": 1, "tables": [{"family": "ip", "name": "fwlint"}], "ruleset": "",\n'
-                    ' "nftables": {"nftables": []}}\n')
-    assert read_backup(str(path)) == Backup([{"family": "ip", "name": "fwlint"}], "", '{"nftables": []}', [],
-                                            "")
+    path.write_text('{"fwlint-backup": 1, "tables": [{"family": "ip", "name": "fwlint", "existed": false}], '
+                    '"ruleset": "",\n "nftables": {"nftables": []}}\n')
+    assert read_backup(str(path)) == Backup([{"family": "ip", "name": "fwlint", "existed": False}], "",
+                                            '{"nftables": []}', [], "")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"tables": [{"family": "ip", "name": "fwlint", "existed": "no"}]},
+     '"existed" of table ip fwlint is not true or false, or its "comment" is no string'),
+    ({"ruleset": "table ip filter {\n}\n"},
+     'its "ruleset" does not match its "tables": it holds table ip filter, which the backup does not list as '
+     'replaced'),
+    ({"tables": [{"family": "ip", "name": "fwlint", "existed": True}]},
+     'its "ruleset" does not match its "tables": it lacks table ip fwlint'),
+    ({"ruleset": "table ip fwlint {\n", "tables": [{"family": "ip", "name": "fwlint", "existed": True}]},
+     'its "ruleset" does not read as nft text (its line 1: a `{` that is never closed)'),
+    ({"nftables": {"nftables": [{"table": {"family": "ip", "name": "nat"}}]}},
+     'its "nftables" does not match its "tables": it holds table ip nat, which the backup does not list as '
+     'replaced'),
+])
+def test_read_backup_refuses_contents_that_do_not_match_its_tables(tmp_path, change, message):
+    data = {"fwlint-backup": 1, "tables": [{"family": "ip", "name": "fwlint", "existed": False}], "ruleset": "",
+            "nftables": {"nftables": []}, **change}
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(BackupError) as caught:
+        read_backup(str(path))
+    assert str(caught.value) == f"{path}:1:1: a damaged backup: {message}"
 
 
 def test_joined_documents_keep_one_metainfo():
