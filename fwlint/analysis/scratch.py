@@ -42,7 +42,8 @@ SCRATCH_UPTO = 2000
 sets may outgrow a small computed table: it stays in the main manager)."""
 
 SCRATCH_NODES = 60_000
-"""Nodes (live and dead) past which a scratch manager is replaced by a new one."""
+"""Nodes (live and dead) past which a scratch manager's dead nodes are collected before the
+next chain; it is replaced by a new one when half of that stays live."""
 
 SCRATCH_CHAINS = 16
 """Chains a scratch manager serves when its node count cannot be read (no native CUDD calls)."""

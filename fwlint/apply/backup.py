@@ -27,7 +27,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fwlint.apply.kernel import Listing, emptying, listing, replace_prefix, run_transaction, table_comment, tables
+from fwlint.apply.kernel import (Listing, emptying, listing, replace_prefix, run_transaction, table_comment,
+                                 table_flags, tables)
 from fwlint.nft.libnft import Nftables, Result
 
 FORMAT = 1
@@ -82,7 +83,8 @@ def make_backup(replaced: list[tuple[str, str]], listings: dict[tuple[str, str],
                 applied: list[str]) -> Backup:
     """The backup of the tables ``replaced`` (family, name), ``listings`` those that exist."""
     tables = [{"family": f, "name": n, "existed": (f, n) in listings,
-               "comment": table_comment(listings[(f, n)].text) if (f, n) in listings else None}
+               "comment": table_comment(listings[(f, n)].text) if (f, n) in listings else None,
+               "flags": table_flags(listings[(f, n)].text) if (f, n) in listings else None}
               for f, n in replaced]
     present = [listings[key] for key in replaced if key in listings]
     return Backup(tables, "".join(one.text for one in present), joined_documents([one.json_text for one in present]),
@@ -140,7 +142,8 @@ def read_backup(path: str) -> Backup:
     for t in tables:
         if t["family"] not in ("ip", "ip6", "inet", "arp", "bridge", "netdev") or not is_identifier(t["name"]):
             raise BackupError(f"{path}:1:1: a damaged backup: table {t['family']!r} {t['name']!r}")
-        if not isinstance(t.get("existed"), bool) or not isinstance(t.get("comment"), (str, type(None))):
+        if not isinstance(t.get("existed"), bool) or not isinstance(t.get("comment"), (str, type(None))) \
+                or not isinstance(t.get("flags"), (str, type(None))):
             raise BackupError(f"{path}:1:1: a damaged backup: \"existed\" of table {t['family']} {t['name']} is "
                               "not true or false, or its \"comment\" is no string")
     _check_contents(path, tables, data["ruleset"], data["nftables"])
@@ -185,7 +188,8 @@ def restore_text(backup: Backup, now: dict[tuple[str, str], Listing]) -> str:
     for t in backup.tables:
         key = (t["family"], t["name"])
         current = now.get(key)
-        if t.get("existed") and current is not None and table_comment(current.text) == t.get("comment"):
+        if t.get("existed") and current is not None and table_comment(current.text) == t.get("comment") \
+                and table_flags(current.text) == t.get("flags") is None:
             lines.extend(emptying(current))
         elif current is not None:
             lines.extend(replace_prefix([current.spec], mark=False))

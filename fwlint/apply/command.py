@@ -9,7 +9,7 @@ from typing import IO, Sequence
 
 from fwlint.apply.backup import Backup, BackupError, default_path, make_backup, read_backup, restore, write_backup
 from fwlint.apply.kernel import (KernelError, KernelTable, Listing, emptying, listing, replace_prefix, run_transaction,
-                                 tables)
+                                 table_flags, tables)
 from fwlint.apply.nftfile import blanked
 from fwlint.apply.source import Prepared, SourceError, prepare
 from fwlint.check import UsageError
@@ -247,7 +247,7 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
     replaced = named + list(stale)
     prefix = ["# fwlint apply"]
     for key in named:  # fwlint's own tables are emptied in place, the others (re)made with the mark
-        keep = owned.get(key) and not re.search(r"^\tflags ", listings[key].text, re.M)  # dormant: made again
+        keep = owned.get(key) and table_flags(listings[key].text) is None  # a dormant one is made again
         prefix.extend(emptying(listings[key]) if keep else replace_prefix([f"{key[0]} {key[1]}"]))
     prefix.extend(f"delete table {family} {name}" for family, name in stale)
     batch = "\n".join(prefix) + "\n" + blanked(prepared.text, prepared.nft.left_out)

@@ -149,6 +149,15 @@ def table_comment(text: str) -> str | None:
     return first.group(1) if first else None
 
 
+_FLAGS = re.compile(r"^\tflags (.+)$", re.M)
+
+
+def table_flags(text: str) -> str | None:
+    """The flags of the table ``text`` lists (``dormant``), or None."""
+    found = _FLAGS.search(text)
+    return found.group(1) if found else None
+
+
 def run_transaction(nft: Nftables, text: str, *, dry_run: bool) -> tuple[Result, str]:
     """Run ``text`` as one transaction from a file (so that libnftables' errors name
     ``file:line:column``; a buffer's name only the first line): an anonymous in-memory file,

@@ -79,9 +79,9 @@ def test_make_backup_of_tables_that_exist_and_one_that_does_not():
     backup = make_backup([("inet", "mine"), ("ip", "fwlint"), ("netdev", "edge")],
                          {("inet", "mine"): MINE, ("netdev", "edge"): EDGE}, ["rules.v4", "rules.v6"])
     assert backup.tables == [
-        {"family": "inet", "name": "mine", "existed": True, "comment": "managed by fwlint"},
-        {"family": "ip", "name": "fwlint", "existed": False, "comment": None},
-        {"family": "netdev", "name": "edge", "existed": True, "comment": None}]
+        {"family": "inet", "name": "mine", "existed": True, "comment": "managed by fwlint", "flags": None},
+        {"family": "ip", "name": "fwlint", "existed": False, "comment": None, "flags": None},
+        {"family": "netdev", "name": "edge", "existed": True, "comment": None, "flags": None}]
     assert backup.specs == ["inet mine", "ip fwlint", "netdev edge"]
     assert backup.ruleset == MINE_TEXT + EDGE_TEXT
     assert json.loads(backup.nftables) == {"nftables": MINE_ITEMS + EDGE_ITEMS[1:]}
@@ -92,7 +92,7 @@ def test_make_backup_of_tables_that_exist_and_one_that_does_not():
 def test_a_backup_of_nothing_that_existed():
     backup = make_backup([("ip", "fwlint")], {}, ["-"])
     assert (backup.ruleset, backup.nftables) == ("", '{"nftables": []}')
-    assert backup.tables == [{"family": "ip", "name": "fwlint", "existed": False, "comment": None}]
+    assert backup.tables == [{"family": "ip", "name": "fwlint", "existed": False, "comment": None, "flags": None}]
 
 
 def test_to_json_and_read_backup_round_trip(tmp_path):

@@ -329,7 +329,8 @@ def test_restore_from_a_backup(ns, tmp_path):
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     saved = json.loads(backup.read_text())
     assert saved["fwlint-backup"] == 1 and saved["applied"] == ["-"]
-    assert saved["tables"] == [{"family": "inet", "name": "mine", "existed": True, "comment": "managed by fwlint"}]
+    assert saved["tables"] == [{"family": "inet", "name": "mine", "existed": True, "comment": "managed by fwlint",
+                                "flags": None}]
     assert saved["ruleset"] == OWNED
     assert [next(iter(item)) for item in saved["nftables"]["nftables"]] == [
         "metainfo", "table", "counter", "set", "map", "chain", "chain", "rule", "rule", "rule"]
@@ -634,3 +635,70 @@ def test_an_output_nobody_reads_does_not_skip_the_confirmation(ns, tmp_path):
     os.close(write_end)
     assert done.returncode == 3, done.stderr
     assert ruleset(ns) == before
+
+
+def test_fwlints_tables_for_the_same_packets_go_when_new_ones_come(ns, tmp_path):
+    """rules.v4 applied as `ip fwlint`, then both families as one inet table: the ip table would
+    filter the same packets again, so it goes in the same transaction (and comes back with a
+    restore); an ip6 table is left when only IPv4 rules come."""
+    v6 = tmp_path / "rules.v6"
+    v6.write_text("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 80 -j ACCEPT\nCOMMIT\n")
+    first = fwlint(ns, "apply", "--backup", str(tmp_path / "1.json"), "corpus/clean-host.v4", str(v6))
+    assert first.returncode == 0, first.stderr
+    before = ruleset(ns)
+    alone = fwlint(ns, "apply", "--backup", str(tmp_path / "2.json"), "--table", "other", "corpus/clean-host.v4")
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout.splitlines()[1:4] == [
+        "  table ip other: created: 3 chains, 5 rules",
+        "  table ip fwlint: deleted: fwlint's, 3 chains, 5 rules, for packets the input's tables see",
+        "  left as they are: table ip6 fwlint"]
+    assert [line for line in ruleset(ns).splitlines() if line.startswith("table")] == [
+        "table ip6 fwlint {", "table ip other {"]
+    restored = fwlint(ns, "apply", "--restore", str(tmp_path / "2.json"))
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.splitlines()[1:] == ["  table ip fwlint: as it was",
+                                                "  table ip other: deleted (it did not exist before)"]
+    def blocks(text: str) -> list[str]:
+        return sorted(re.split(r"(?m)^(?=table )", text))
+
+    assert blocks(ruleset(ns)) == blocks(before)
+
+
+def test_iptables_nfts_tables_are_never_replaced(ns, tmp_path):
+    require_root_and("iptables-nft")
+    ns.run("iptables-nft", "-t", "nat", "-A", "POSTROUTING", "-s", "192.0.2.0/24", "-j", "MASQUERADE", check=True)
+    before = ruleset(ns)
+    path = tmp_path / "nat.nft"
+    path.write_text("table ip nat {\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat;\n\t}\n}\n")
+    for extra in ((), ("--force",)):
+        done = fwlint(ns, "apply", *extra, "--backup", str(tmp_path / "b.json"), str(path))
+        assert done.returncode == 1
+        assert done.stderr.splitlines() == [
+            f"{path}:1:10: table ip nat is iptables-nft's (its built-in chains are there; Docker's rules live in ip "
+            "nat and ip filter): apply does not replace it, even with --force, since iptables-nft could not read it "
+            "back; give your table another name",
+            "fwlint: nothing applied"]
+    assert ruleset(ns) == before
+    assert "MASQUERADE" in ns.run("iptables-nft-save", "-t", "nat", check=True).stdout
+
+
+def test_a_dormant_fwlint_table_is_replaced(ns, tmp_path):
+    assert fwlint(ns, "apply", "--backup", str(tmp_path / "b.json"), "corpus/clean-host.v4").returncode == 0
+    ns.run("nft", "add", "table", "ip", "fwlint", "{", "flags", "dormant;", "}", check=True)
+    again = fwlint(ns, "apply", "--backup", str(tmp_path / "b.json"), "corpus/clean-host.v4")
+    assert again.returncode == 0, again.stderr
+    assert ruleset(ns) == CLEAN_HOST
+    restored = fwlint(ns, "apply", "--restore", str(tmp_path / "b.json"))
+    assert restored.returncode == 0, restored.stderr
+    assert "\tflags dormant\n" in ruleset(ns)
+
+
+@pytest.mark.parametrize("backup, message", [
+    ("", "--backup: an empty path"),
+    ("/dev/null", "--backup /dev/null: not a regular file (a backup must be kept to be restored)"),
+    ("/tmp", "--backup /tmp: is a directory; give a file name"),
+])
+def test_a_backup_path_that_cannot_keep_a_backup_is_refused(ns, backup, message):
+    done = fwlint(ns, "apply", "--backup", backup, "corpus/clean-host.v4")
+    assert (done.returncode, done.stderr) == (2, f"fwlint: error: {message}\n")
+    assert ruleset(ns) == ""
