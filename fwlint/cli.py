@@ -218,8 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Put a ruleset into the running kernel: an nft file, or iptables rulesets (linted "
                     "and translated first).  The tables the input names are replaced in one "
                     "transaction (checked first by libnftables' dry run); other tables (Docker's, "
-                    "iptables-nft's) are left as they are, and a table fwlint did not create is "
-                    "replaced only with --force.  What it replaces is saved first (--backup).  Exit "
+                    "iptables-nft's) are left as they are, a table fwlint did not create is "
+                    "replaced only with --force (iptables-nft's never), and fwlint's own tables "
+                    "for the same packets go.  What it replaces is saved first (--backup).  Exit "
                     "status: 0 applied (or, with --confirm, confirmed), 1 refused and nothing changed, "
                     "2 usage errors and missing root or libnftables, 3 applied and then rolled back.")
     apply.add_argument("sources", nargs="*", metavar="FILE",
@@ -228,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check only (lint, translation, libnftables' dry run) and say what would change")
     apply.add_argument("--force", action="store_true",
                        help="apply despite error findings, a lockout warning or a table that is not fwlint's "
-                            "(each is said); never despite FW1xx or FW601")
+                            "(each is said); never despite FW1xx or FW601, never over iptables-nft's tables")
     apply.add_argument("--backup", metavar="PATH",
                        help="save the tables it replaces here (default: /var/lib/fwlint/backup-TIME.json)")
     apply.add_argument("--restore", metavar="BACKUP",
@@ -236,8 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "deleted) instead of applying a file")
     apply.add_argument("--confirm", type=float, metavar="SECONDS",
                        help="after applying, wait this long for `yes` on the terminal; without it (no "
-                            "answer, another answer, end of input, Ctrl-C, a hangup) restore the "
-                            "previous ruleset and exit 3")
+                            "answer, another answer, end of input, Ctrl-C, a hangup, fwlint killed: a "
+                            "watchdog process) restore the previous ruleset and exit 3")
     apply.add_argument("--family", choices=("4", "6", "inet"),
                        help="iptables input: as for translate (default: a table per family)")
     apply.add_argument("--table", default="fwlint", metavar="NAME",
