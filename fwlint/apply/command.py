@@ -360,8 +360,12 @@ def _lockout(prepared: Prepared, force: bool, err: IO[str]) -> bool:
     if session is None:
         return False
     try:
-        if prepared.kind == "iptables":
-            found = guard.lockouts_of_rulesets(prepared.rulesets, session)
+        if prepared.kind == "iptables":  # fwlint's evaluator; the kernel, on the translation, where it cannot tell
+            def origin(line: int) -> str:
+                where, text = prepared.where(line)
+                return f"{where}: {text}" if text else where
+
+            found = guard.lockouts_of_translation(prepared.rulesets, prepared.text, session, origin)
         else:
             found = guard.lockouts_of_nft(prepared.text, session,
                                           lines=lambda n: f"{prepared.paths[0]}:{n}: {prepared.where(n)[1] or ''}")

@@ -14,23 +14,31 @@ cannot be found, every interface name the ruleset mentions is tried, plus one it
 only for a client on this host), and a lockout is reported only when the packets are dropped on
 all of them.
 
-Two ways of deciding:
+Three ways of deciding:
 
 * :func:`lockouts_of_rulesets`, for iptables input: fwlint's concrete evaluator
   (:mod:`fwlint.analysis.evaluate`, as ``fwlint trace`` runs it).  Where it cannot tell (a
   match it does not model: ``-m recent``, ``-m limit`` ...), every combination of answers is
-  followed and a lockout is reported only when every one of them drops: never a false refusal.
-  When there are too many combinations to follow (:data:`FULL_ENUMERATION`,
-  :data:`STEP_BUDGET`), the guard cannot tell and says nothing.
+  followed and a lockout is reported only when every one of them drops: never a false refusal
+  for the evaluator's own verdicts.  When there are too many combinations to follow
+  (:data:`FULL_ENUMERATION`, :data:`STEP_BUDGET`), it cannot tell and says nothing.
+* :func:`lockouts_of_translation`, for iptables input as ``fwlint apply`` loads it: the evaluator
+  where it decides, and the kernel on the translation (:func:`lockouts_of_nft`) for the checks it
+  cannot tell (the 50,000-rule benchmark's ``-m mac`` rules), named by the iptables lines.
 * :func:`lockouts_of_nft`, for nftables text: fwlint has no nft evaluator, so the kernel is the
   oracle.  In a throwaway network namespace (:mod:`fwlint.verify.lab`'s agent, TUN devices) a
   TCP connection from the client to a listener on the server's port is opened with no ruleset
-  but a conntrack table, the text is loaded, and the session's packets are sent: what is not
-  delivered (or refused leaving) was dropped, and ``nft monitor trace`` names the rule or the
-  chain policy that dropped it, mapped back to its line of the text (``nft -e -a`` echoes each
-  rule's handle as it adds them, in the order of the text).  A packet that does not pass but
-  whose drop the trace does not show is not reported (never a false refusal).  Every device
-  the text names is made (as a TUN device), so ``iif`` and netdev chains load.
+  but a conntrack table, the text is loaded, and the session's packets are sent with ``nft
+  monitor trace`` watching.  The monitor reads the whole ruleset before it subscribes (over a
+  second for 50,000 rules), so marker packets are sent until it shows one, and only then the
+  session's.  A packet that is not delivered (or refused leaving) is sent again up to
+  :data:`ATTEMPTS` times; one that never passes is dropped (the kernel's verdict: a lockout,
+  whatever the trace shows), named by the rule or the chain policy the trace shows dropping it,
+  mapped back to its line of the text (``nft -e -a`` echoes each rule's handle as it adds
+  them, in the order of the text), else as :data:`UNTRACED`.  Every device the text names is
+  made (a TUN device), so ``iif``, verdict maps on ``iif`` and netdev chains load; without the
+  nft program (libnftables only), the text is loaded and traced through libnftables by this
+  module run inside the namespace (``python -m fwlint.apply.guard load|monitor``).
 
 A DNAT or REDIRECT that sends the packets elsewhere is not a drop; nor is a queue to user space.
 """
@@ -44,6 +52,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -283,10 +292,16 @@ def _dropped_by(outcome: Outcome, ruleset: Ruleset) -> tuple[str, str] | None:
     return verdict, _policy_words(ruleset, run.table, run.hook)
 
 
-def _always_dropped(evaluator: PathEvaluator, ruleset: Ruleset, packet: Packet, local: Sequence[IPAddress]
-                    ) -> tuple[str, str] | None:
+UNDECIDED = "undecided"
+"""What :func:`_judged` answers when the evaluator cannot tell (too many unknowns to follow)."""
+
+
+def _judged(evaluator: PathEvaluator, ruleset: Ruleset, packet: Packet, local: Sequence[IPAddress]
+            ) -> tuple[str, str] | str | None:
     """(verdict, who) when every run of the packet (every answer to what the evaluator cannot
-    tell) is dropped; who: the rule of the run that takes every unknown as "no"."""
+    tell) is dropped; None when some run is not; :data:`UNDECIDED` when the runs could not all
+    be followed (:data:`FULL_ENUMERATION`, :data:`STEP_BUDGET`, :data:`RUN_LIMIT`).  who: the
+    rule of the run that takes every unknown as "no"."""
     from fwlint.analysis.evaluate import Choices, all_runs
 
     def follow(choices: Choices) -> Outcome:
@@ -302,12 +317,20 @@ def _always_dropped(evaluator: PathEvaluator, ruleset: Ruleset, packet: Packet, 
         if first is None:
             first = dropped
             if len(choices.made) > FULL_ENUMERATION:
-                return None
+                return UNDECIDED
         if all(answer for answer, _ in choices.made):
             complete = True  # the last combination (every answer "yes") has been run
         elif evaluator.steps > budget:
-            return None
-    return first if complete else None
+            return UNDECIDED
+    return first if complete else UNDECIDED
+
+
+def _always_dropped(evaluator: PathEvaluator, ruleset: Ruleset, packet: Packet, local: Sequence[IPAddress]
+                    ) -> tuple[str, str] | None:
+    """(verdict, who) when every run of the packet is dropped (see :func:`_judged`); None when
+    some run is not, or when the evaluator cannot tell."""
+    judged = _judged(evaluator, ruleset, packet, local)
+    return None if judged == UNDECIDED else judged  # type: ignore[return-value]
 
 
 _ESTABLISHED_STATUS = frozenset({"SEEN_REPLY", "ASSURED", "CONFIRMED"})
@@ -337,32 +360,92 @@ def _session_packets(session: Session, interface: str | None) -> list[tuple[str,
             (describe_new(session), new)]
 
 
+def _judge_rulesets(rulesets: Sequence[Ruleset], session: Session, interface: str | None
+                    ) -> dict[str, list[tuple[str, str]] | str | None]:
+    """Per check (its description, in order: inbound, replies, new connection): the drops of
+    every interface tried (a lockout), None (no lockout) or :data:`UNDECIDED`."""
+    from fwlint.analysis.evaluate import PathEvaluator
+
+    checks = (describe_inbound(session), describe_replies(session), describe_new(session))
+    verdicts: dict[str, list[tuple[str, str]] | str | None] = {what: None for what in checks}
+    chosen = [rs for rs in rulesets if rs.family == session.family]
+    for ruleset in chosen:
+        evaluator = PathEvaluator(ruleset)
+        interfaces = [interface] if interface else _candidates(_mentioned_interfaces(ruleset), session)
+        for what in checks:
+            if verdicts[what] is not None:
+                continue  # an earlier ruleset of the family drops it already (or cannot tell)
+            drops: list[tuple[str, str]] = []
+            undecided = False
+            for name in interfaces:
+                packet = dict(_session_packets(session, name))[what]
+                judged = _judged(evaluator, ruleset, packet, (session.server,))
+                if judged is None:
+                    drops, undecided = [], False
+                    break  # passes on this interface: no lockout
+                if judged == UNDECIDED:
+                    undecided = True
+                else:
+                    drops.append(judged)  # type: ignore[arg-type]
+            if undecided:
+                verdicts[what] = UNDECIDED
+            elif drops:
+                verdicts[what] = drops
+    return verdicts
+
+
 def lockouts_of_rulesets(rulesets: Sequence[Ruleset], session: Session, *,
                          route: Callable[[IPAddress], str | None] = route_interface) -> list[Lockout]:
     """The session's packets the iptables rulesets drop (those of the session's family), one
     :class:`Lockout` per check (inbound, replies, new connection), in that order.  ``route``:
-    the interface the client is reached through (None: unknown, every name is tried)."""
-    from fwlint.analysis.evaluate import PathEvaluator
+    the interface the client is reached through (None: unknown, every name is tried).  What the
+    evaluator cannot tell is not reported (see :func:`lockouts_of_translation`)."""
+    if not any(rs.family == session.family for rs in rulesets):
+        return []
+    judged = _judge_rulesets(rulesets, session, route(session.client))
+    return [_lockout(what, drops) for what, drops in judged.items() if isinstance(drops, list)]
 
-    chosen = [rs for rs in rulesets if rs.family == session.family]
-    if not chosen:
+
+_TRANSLATED_BASE_CHAIN = re.compile(r"(raw|mangle|nat|filter|security)_"
+                                    r"(prerouting|input|forward|output|postrouting)")
+"""The name fwlint's translation gives the base chain of an iptables table's built-in chain."""
+
+
+def lockouts_of_translation(rulesets: Sequence[Ruleset], nft_text: str, session: Session,
+                            origin: Callable[[int], str] | None = None, *,
+                            route: Callable[[IPAddress], str | None] = route_interface) -> list[Lockout]:
+    """For iptables input: :func:`lockouts_of_rulesets` where the evaluator decides, and the
+    kernel (:func:`lockouts_of_nft` on ``nft_text``, the translation that will be loaded) for
+    the checks it cannot tell (more unknown matches than can be followed: ``-m mac`` on a
+    50,000-rule ruleset).  ``origin`` maps a line of ``nft_text`` to the iptables line it came
+    from, as shown to the user (``rules.v4:12: -A INPUT ...``).  The kernel is asked only when
+    needed; :class:`GuardUnavailable` when it is and cannot be."""
+    if not any(rs.family == session.family for rs in rulesets):
         return []
     interface = route(session.client)
+    judged = _judge_rulesets(rulesets, session, interface)
+    if any(drops == UNDECIDED for drops in judged.values()):
+        def policy(family: str, table: str, chain: str) -> str | None:
+            """The iptables chain a base chain of fwlint's translation (``filter_input``) stands for."""
+            found = _TRANSLATED_BASE_CHAIN.fullmatch(chain)
+            if found is None:
+                return None
+            for ruleset in rulesets:
+                if ruleset.family == session.family and ruleset.table(found.group(1)) is not None:
+                    return _policy_words(ruleset, found.group(1), found.group(2).upper())
+            return None
+
+        by_kernel = {lockout.packets: lockout
+                     for lockout in lockouts_of_nft(nft_text, session, origin, route=lambda _: interface,
+                                                    policies=policy)}
+    else:
+        by_kernel = {}
     out: list[Lockout] = []
-    for ruleset in chosen:
-        evaluator = PathEvaluator(ruleset)
-        interfaces = [interface] if interface else _candidates(_mentioned_interfaces(ruleset), session)
-        by_check: dict[str, list[tuple[str, str] | None]] = {}
-        for name in interfaces:
-            for what, packet in _session_packets(session, name):
-                seen = by_check.setdefault(what, [])
-                if seen and seen[-1] is None:
-                    continue  # passes on some interface: no lockout
-                seen.append(_always_dropped(evaluator, ruleset, packet, (session.server,)))
-        for what, results in by_check.items():
-            if len(results) != len(interfaces) or any(r is None for r in results):
-                continue
-            out.append(_lockout(what, [r for r in results if r is not None]))
+    for what, drops in judged.items():
+        if isinstance(drops, list):
+            out.append(_lockout(what, drops))
+        elif drops == UNDECIDED and what in by_kernel:
+            out.append(by_kernel[what])
     return out
 
 
@@ -597,7 +680,7 @@ def nft_interfaces(text: str) -> list[str]:
         items = value.strip("{}").split(",") if value.startswith("{") else [value]
         for item in items:
             name = _unquoted(item.strip())
-            if name and not name.startswith(("$", "@")) and re.fullmatch(r"[\w.*+-]{1,15}", name) \
+            if name and re.fullmatch(r"\w[\w.*+-]{0,14}", name) and name not in ("vmap", "map") \
                     and name not in out:
                 out.append(name)
     return out
@@ -607,9 +690,12 @@ def missing_kernel_prerequisites() -> str | None:
     """Why the kernel check cannot run here (one line), or None."""
     if os.geteuid() != 0:
         return "root is needed (the check runs in a throwaway network namespace)"
-    for tool in ("ip", "nft"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed"
+    if shutil.which("ip") is None:
+        return "ip is not installed"
+    if _nft_program() is None:
+        why = _libnftables_missing()
+        if why is not None:
+            return f"neither the nft program nor libnftables can be used ({why})"
     if not os.path.exists("/dev/net/tun"):
         return "/dev/net/tun is missing (the kernel has no TUN driver)"
     return None
@@ -672,8 +758,29 @@ class _Namespace:
         except LabError as err:
             raise GuardUnavailable(str(err)) from None
 
-    def nft(self, text: str, *options: str) -> subprocess.CompletedProcess:
-        return self.side.run("nft", *options, "-f", "-", input=text)
+    def nft(self, text: str, echo: bool = False) -> subprocess.CompletedProcess:
+        """``nft -f -`` of ``text`` in the namespace (``echo``: ``-e -a``, each rule added echoed
+        with its handle); through libnftables in a process started in the namespace when the
+        nft program is not installed."""
+        if _nft_program() is not None:
+            return self.side.run("nft", *(("-e", "-a") if echo else ()), "-f", "-", input=text)
+        return subprocess.run(_runner_argv(self.side.name, "load", *(("--echo",) if echo else ())),
+                              input=text, capture_output=True, text=True, env=_runner_environment(),
+                              timeout=300)
+
+    def start_monitor(self) -> subprocess.Popen:
+        """``nft -a monitor trace`` in the namespace, after loading the table that traces every
+        packet (:data:`fwlint.verify.lab.TRACE_RULESET`)."""
+        from fwlint.verify.lab import TRACE_RULESET, LabError
+
+        if _nft_program() is not None:
+            try:
+                return self.side.start_trace(handles=True)
+            except LabError as err:
+                raise GuardUnavailable(str(err)) from None
+        _must(self.nft(TRACE_RULESET), "the table that traces packets")
+        return subprocess.Popen(_runner_argv(self.side.name, "monitor"), stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, env=_runner_environment())
 
 
 @dataclass
@@ -723,13 +830,8 @@ class _Trace:
     probe is sent before the monitor can see it."""
 
     def __init__(self, kernel: _Kernel) -> None:
-        from fwlint.verify.lab import LabError
-
         self.kernel = kernel
-        try:
-            self.monitor = kernel.ns.side.start_trace(handles=True)
-        except LabError as err:
-            raise GuardUnavailable(str(err)) from None
+        self.monitor = kernel.ns.start_monitor()
         self.lines: list[str] = []
         self.lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -757,7 +859,8 @@ class _Trace:
             self.kernel.send(self.kernel.marker(interface))
             quiet = time.monotonic() + 0.5
             while time.monotonic() < quiet:
-                if any(f" udp sport {MARKER_PORT} udp dport {MARKER_PORT} " in line for line in self.since(0)):
+                marker = f" udp sport {MARKER_PORT} udp dport {MARKER_PORT} "
+                if any(marker in line for line in self.since(0)):
                     return
                 time.sleep(0.02)
             if time.monotonic() > until:
@@ -788,7 +891,7 @@ class _Trace:
         self.reader.join(timeout=5)
         if self.monitor.stdout is not None:
             self.monitor.stdout.close()
-        self.kernel.ns.side.run("nft", "delete", "table", "inet", TRACE_TABLE)
+        self.kernel.ns.nft(f"delete table inet {TRACE_TABLE}\n")
 
 
 def probe_verdicts(output: str, packet: Mapping[str, object], start_hook: str) -> list[str]:
@@ -840,12 +943,14 @@ def _traced_fate(verdicts: Sequence[str], place: Callable[[str, str, str, int | 
 
 def lockouts_of_nft(nft_text: str, session: Session, lines: Callable[[int], str] | None = None, *,
                     route: Callable[[IPAddress], str | None] = route_interface, wait: float = 0.3,
-                    settle: float = 0.15) -> list[Lockout]:
+                    settle: float = 0.15, policies: Callable[[str, str, str], str | None] | None = None
+                    ) -> list[Lockout]:
     """The session's packets an nftables text drops, found by the kernel in a throwaway network
     namespace (see the module docstring), one :class:`Lockout` per check.  ``lines`` maps a line
     of ``nft_text`` to what to show for it (default: ``line N: TEXT``).  A session from this host
-    itself (a loopback client, or one routed through ``lo``) is not checked.  Raises
-    :class:`GuardUnavailable` when the check cannot be made."""
+    itself (a loopback client, or one routed through ``lo``) is not checked.  ``policies``
+    names a chain's policy (family, table, chain) when it can (None: its line of the text).
+    Raises :class:`GuardUnavailable` when the check cannot be made."""
     why = missing_kernel_prerequisites()
     if why is not None:
         raise GuardUnavailable(why)
@@ -873,7 +978,7 @@ def lockouts_of_nft(nft_text: str, session: Session, lines: Callable[[int], str]
         ns.call("setup", interfaces=addressed, default_out=interfaces[0])
         kernel = _Kernel(ns, session, wait, settle)
         for name in interfaces:
-            found = _kernel_run(kernel, name, nft_text, source, show)
+            found = _kernel_run(kernel, name, nft_text, source, show, policies)
             for what, result in zip(checks, found):
                 results[what].append(result)
     out = []
@@ -885,13 +990,13 @@ def lockouts_of_nft(nft_text: str, session: Session, lines: Callable[[int], str]
 
 
 def _kernel_run(kernel: _Kernel, interface: str, nft_text: str, source: NftSource,
-                show: Callable[[int], str]) -> list[tuple[str, str] | None]:
+                show: Callable[[int], str], policies: Callable[[str, str, str], str | None] | None = None
+                ) -> list[tuple[str, str] | None]:
     """The three checks with the client behind ``interface``: (verdict, who) of each drop."""
     from fwlint.verify.packets import ACK, PSH, SYN
 
     ns, session = kernel.ns, kernel.session
-    ns.side.run("nft", "flush", "ruleset")
-    _must(ns.nft(KEEPER_RULESET), "the conntrack table")
+    _must(ns.nft(f"flush ruleset\n{KEEPER_RULESET}"), "the conntrack table")
     liberal = ns.side.run("sh", "-c", f"echo 1 > {LIBERAL}")
     if liberal.returncode != 0:
         raise GuardUnavailable(f"cannot set {LIBERAL} in the namespace: {liberal.stderr.strip()}")
@@ -904,16 +1009,19 @@ def _kernel_run(kernel: _Kernel, interface: str, nft_text: str, source: NftSourc
     if not any(e.startswith(f"{interface}: tcp ") and "SYN,ACK" in e for e in opened):
         raise GuardUnavailable("the session's connection could not be opened in the namespace "
                                f"({'; '.join(opened) or 'no answer'})")
-    loaded = ns.nft(nft_text, "-e", "-a")
+    loaded = _load_naming_devices(ns, nft_text)
     if loaded.returncode != 0:
         first = (loaded.stderr.strip().splitlines() or [f"exit status {loaded.returncode}"])[0]
         raise GuardUnavailable(f"the ruleset does not load in a throwaway namespace: {first}")
-    if ns.side.run("nft", "list", "table", "inet", KEEPER_TABLE).returncode != 0:
+    if ns.nft(f"list table inet {KEEPER_TABLE}\n").returncode != 0:
         _must(ns.nft(KEEPER_RULESET), "the conntrack table")  # the text flushed the ruleset
     handles = rule_lines(source, loaded.stdout)
 
     def place(family: str, table: str, chain: str, handle: int | None, rule: str) -> str:
         if handle is None:
+            named = policies(family, table, chain) if policies is not None else None
+            if named is not None:
+                return named
             line = source.policies.get((table, chain))
             where = f"the policy of {family} {table} {chain}"
             return f"{where} ({show(line)})" if line is not None else where
@@ -955,3 +1063,130 @@ def _kernel_run(kernel: _Kernel, interface: str, nft_text: str, source: NftSourc
 def _must(done: subprocess.CompletedProcess, what: str) -> None:
     if done.returncode != 0:
         raise GuardUnavailable(f"{what} does not load in the namespace: {done.stderr.strip()}")
+
+
+# --- loading: the devices the text names, libnftables without the nft program ---------------------
+
+_MISSING_DEVICE = re.compile(r"^[^:\n]*:(\d+):(\d+)-(\d+): Error: Interface does not exist", re.MULTILINE)
+
+DEVICE_ROUNDS = 32
+"""At most this many devices the text names are made one by one as the kernel asks for them."""
+
+
+def _load_naming_devices(ns: _Namespace, nft_text: str) -> subprocess.CompletedProcess:
+    """Load the text (echoing its rules' handles).  A device the text names that
+    :func:`nft_interfaces` did not find (in a verdict map, a set, a concatenation) is refused as
+    "Interface does not exist" at its place in the text: it is made (a TUN device, up) and the
+    text loaded again (the load is one transaction: nothing of a refused load remains)."""
+    text_lines = nft_text.splitlines()
+    made: list[str] = []
+    for _ in range(DEVICE_ROUNDS):
+        loaded = ns.nft(nft_text, echo=True)
+        found = _MISSING_DEVICE.search(loaded.stderr) if loaded.returncode != 0 else None
+        if found is None:
+            return loaded
+        line, first, last = (int(g) for g in found.groups())
+        written = text_lines[line - 1][first - 1:last] if 0 < line <= len(text_lines) else ""
+        name = _unquoted(written.strip())
+        if not re.fullmatch(r"[\w.+-]{1,15}", name) or name in made:
+            return loaded
+        made.append(name)
+        added = ns.side.run("ip", "tuntap", "add", "dev", name, "mode", "tun")
+        if added.returncode != 0:
+            raise GuardUnavailable(f"the device {name} the ruleset names cannot be made in a throwaway "
+                                   f"namespace: {added.stderr.strip()}")
+        ns.side.run("ip", "link", "set", name, "up")
+    return loaded
+
+
+def _nft_program() -> str | None:
+    """The nft program, None when it is not installed (libnftables is used instead)."""
+    return shutil.which("nft")
+
+
+def _libnftables_missing() -> str | None:
+    """Why libnftables cannot be loaded here, or None."""
+    import ctypes
+
+    from fwlint.nft.libnft import LIBRARY
+
+    try:
+        ctypes.CDLL(LIBRARY)
+    except OSError as err:
+        return f"{LIBRARY}: {err}"
+    return None
+
+
+def _runner_argv(namespace: str, *arguments: str) -> list[str]:
+    """This module run in ``namespace`` (see :func:`_run_in_namespace`)."""
+    return ["ip", "netns", "exec", namespace, sys.executable, "-m", "fwlint.apply.guard", *arguments]
+
+
+def _runner_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+_OUTPUT_HANDLE = 1 << 3  # libnftables' NFT_CTX_OUTPUT_HANDLE
+_OUTPUT_ECHO = 1 << 5  # NFT_CTX_OUTPUT_ECHO
+
+
+def _run_in_namespace(arguments: Sequence[str]) -> int:
+    """What ``nft`` does for the guard, through libnftables (ctypes), for a host with libnftables
+    but not the nft program; run inside the namespace by ``ip netns exec``:
+
+    * ``load [--echo]``: the commands on standard input (as ``nft [-e -a] -f -``): output and
+      errors written out, the status libnftables returned;
+    * ``monitor``: ``monitor trace`` with rule handles, written unbuffered to standard output
+      until the process is terminated.
+    """
+    import ctypes
+
+    from fwlint.nft.libnft import LIBRARY
+
+    lib = ctypes.CDLL(LIBRARY)
+    lib.nft_ctx_new.restype = ctypes.c_void_p
+    lib.nft_ctx_new.argtypes = [ctypes.c_uint32]
+    for name in ("nft_ctx_buffer_output", "nft_ctx_buffer_error"):
+        getattr(lib, name).argtypes = [ctypes.c_void_p]
+    for name in ("nft_ctx_get_output_buffer", "nft_ctx_get_error_buffer"):
+        getattr(lib, name).restype = ctypes.c_char_p
+        getattr(lib, name).argtypes = [ctypes.c_void_p]
+    lib.nft_ctx_output_set_flags.argtypes = [ctypes.c_void_p, ctypes.c_uint]
+    lib.nft_ctx_output_get_flags.restype = ctypes.c_uint
+    lib.nft_ctx_output_get_flags.argtypes = [ctypes.c_void_p]
+    lib.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    ctx = ctypes.c_void_p(lib.nft_ctx_new(0))
+    if arguments and arguments[0] == "monitor":
+        libc = ctypes.CDLL(None)
+        libc.fdopen.restype = ctypes.c_void_p
+        libc.fdopen.argtypes = [ctypes.c_int, ctypes.c_char_p]
+        libc.setvbuf.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_size_t]
+        lib.nft_ctx_set_output.restype = ctypes.c_void_p
+        lib.nft_ctx_set_output.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        out = libc.fdopen(1, b"w")
+        libc.setvbuf(out, None, 2, 0)  # _IONBF: each trace line as it comes
+        lib.nft_ctx_set_output(ctx, out)
+        lib.nft_ctx_output_set_flags(ctx, lib.nft_ctx_output_get_flags(ctx) | _OUTPUT_HANDLE)
+        return int(lib.nft_run_cmd_from_buffer(ctx, b"monitor trace"))
+    lib.nft_ctx_buffer_output(ctx)
+    lib.nft_ctx_buffer_error(ctx)
+    if "--echo" in arguments:
+        lib.nft_ctx_output_set_flags(ctx, lib.nft_ctx_output_get_flags(ctx) | _OUTPUT_HANDLE | _OUTPUT_ECHO)
+    lib.nft_run_cmd_from_filename.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    import tempfile
+
+    # from a file, as ``nft -f``: the errors say where (``FILE:LINE:COLUMNS: Error: ...``)
+    with tempfile.NamedTemporaryFile("w", suffix=".nft", prefix="fwlint-guard-") as commands:
+        commands.write(sys.stdin.read())
+        commands.flush()
+        rc = int(lib.nft_run_cmd_from_filename(ctx, commands.name.encode()))
+    sys.stdout.write((lib.nft_ctx_get_output_buffer(ctx) or b"").decode(errors="replace"))
+    sys.stderr.write((lib.nft_ctx_get_error_buffer(ctx) or b"").decode(errors="replace"))
+    return 0 if rc == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_run_in_namespace(sys.argv[1:]))

@@ -7,11 +7,13 @@ from ipaddress import IPv4Address, IPv6Address
 
 import pytest
 
+from fwlint.apply import guard
 from fwlint.apply.guard import (
     GuardError,
     Lockout,
     Session,
     lockouts_of_rulesets,
+    lockouts_of_translation,
     parse_session,
     session_from_environment,
 )
@@ -254,3 +256,73 @@ def test_a_client_on_this_host_comes_in_on_lo():
         Lockout("this SSH session's packets from 192.0.2.1:50022 to 192.0.2.1:22", "DROP", rule),
         Lockout("this SSH session's replies from 192.0.2.1:22 to 192.0.2.1:50022", "DROP", rule),
         Lockout("a new SSH connection from 192.0.2.1 to 192.0.2.1:22", "DROP", rule)]
+
+
+# --- iptables input: the evaluator, and the kernel on the translation where it cannot tell -------
+
+class FakeKernel:
+    """Stands in for lockouts_of_nft (the kernel path has tests of its own in tests/kernel)."""
+
+    def __init__(self, answer: list[Lockout]) -> None:
+        self.answer = answer
+        self.calls: list[tuple[str, str, str, str | None]] = []
+
+    def __call__(self, nft_text, session, lines=None, *, route, policies=None, **_):
+        self.calls.append((nft_text, str(session.client), lines(7), route(session.client)))
+        return self.answer
+
+
+def translation(text: str, kernel: FakeKernel, monkeypatch, interface: str | None = "eth0") -> list[Lockout]:
+    monkeypatch.setattr(guard, "lockouts_of_nft", kernel)
+    rulesets = parse_text(text, "rules.v4", 4)
+    return lockouts_of_translation(rulesets, "THE TRANSLATION", SESSION, lambda n: f"origin of {n}",
+                                   route=on(interface))
+
+
+MACS = [f"-A INPUT -p tcp --dport 22 -m mac --mac-source 02:00:00:00:00:{n:02x} -j ACCEPT" for n in range(12)]
+
+
+def test_translation_asks_the_kernel_only_for_what_the_evaluator_cannot_tell(monkeypatch):
+    # established accepted (decided: no lockout); a new connection meets 12 -m mac matches
+    # (the interface's link layer is unknown) before the policy: the kernel's answer is taken
+    text = save("-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT", *MACS, input_policy="DROP")
+    assert lockouts(text) == []  # the evaluator alone says nothing
+    by_kernel = Lockout(NEW, "DROP", "the policy of filter INPUT (rules.v4:2: :INPUT DROP [0:0])")
+    kernel = FakeKernel([Lockout(INBOUND, "DROP", "not asked for"), by_kernel])
+    assert translation(text, kernel, monkeypatch) == [by_kernel]
+    assert kernel.calls == [("THE TRANSLATION", "203.0.113.7", "origin of 7", "eth0")]
+
+
+def test_translation_nothing_from_the_kernel_is_nothing(monkeypatch):
+    text = save("-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT", *MACS, input_policy="DROP")
+    kernel = FakeKernel([])
+    assert translation(text, kernel, monkeypatch) == []
+    assert len(kernel.calls) == 1
+
+
+def test_translation_decided_by_the_evaluator_does_not_ask_the_kernel(monkeypatch):
+    kernel = FakeKernel([Lockout(REPLIES, "DROP", "never used")])
+    policy = "the policy of filter INPUT (rules.v4:2: :INPUT DROP [0:0])"
+    assert translation(save("-A INPUT -i lo -j ACCEPT", input_policy="DROP"), kernel, monkeypatch) == [
+        Lockout(INBOUND, "DROP", policy), Lockout(NEW, "DROP", policy)]
+    assert translation(save("-A INPUT -m recent --rcheck --name ok -j ACCEPT", input_policy="DROP"),
+                       kernel, monkeypatch) == []
+    assert kernel.calls == []
+
+
+def test_translation_keeps_the_evaluators_drops_beside_the_kernels(monkeypatch):
+    # replies: dropped by OUTPUT's policy (decided); a new connection: the kernel's answer
+    text = save("-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT", *MACS, input_policy="DROP",
+                output_policy="DROP")
+    by_kernel = Lockout(NEW, "DROP", "the kernel's")
+    found = translation(text, FakeKernel([by_kernel]), monkeypatch)
+    assert found == [Lockout(REPLIES, "DROP", "the policy of filter OUTPUT (rules.v4:4: :OUTPUT DROP [0:0])"),
+                     by_kernel]
+
+
+def test_translation_of_the_other_family_is_nothing(monkeypatch):
+    kernel = FakeKernel([Lockout(NEW, "DROP", "never used")])
+    monkeypatch.setattr(guard, "lockouts_of_nft", kernel)
+    rulesets = parse_text(save(*MACS, input_policy="DROP"), "rules.v6", 6)
+    assert lockouts_of_translation(rulesets, "TEXT", SESSION, str, route=on("eth0")) == []
+    assert kernel.calls == []

@@ -18,9 +18,12 @@ from pathlib import Path
 import pytest
 
 from fwlint.apply.guard import (
+    UNTRACED,
     GuardUnavailable,
     Lockout,
     lockouts_of_nft,
+    lockouts_of_rulesets,
+    lockouts_of_translation,
     nft_interfaces,
     parse_session,
     rule_lines,
@@ -311,6 +314,152 @@ def test_in_a_namespace_with_ssh_connection_set(netns_factory):
     assert json.loads(done.stdout) == ["veth-a", [
         f"this SSH session's packets from 192.0.2.2:50022 to 192.0.2.1:22 would be dropped by {rule}",
         f"a new SSH connection from 192.0.2.2 to 192.0.2.1:22 would be dropped by {rule}"]]
+
+
+# --- a packet that does not pass is dropped, traced or not (the audit of issue 7) ---------------
+
+POLICY_DROP = nft("table ip filter {",
+                  "  chain input {",
+                  "    type filter hook input priority 0; policy drop;",
+                  "    tcp dport 80 accept",
+                  "  }",
+                  "}")
+
+
+def test_a_monitor_that_subscribes_late_still_sees_the_drop(monkeypatch):
+    # nft monitor trace reads the whole ruleset before it subscribes (more than a second with the
+    # 50k-rule translation): the guard waits for it instead of sending into an unwatched kernel
+    from fwlint.verify import lab
+
+    def slow_start_trace(side, handles=False):
+        side.load_nft(lab.TRACE_RULESET)
+        late = "sleep 2; exec nft -a monitor trace"
+        return subprocess.Popen(["ip", "netns", "exec", side.name, "sh", "-c", late],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    monkeypatch.setattr(lab.Side, "start_trace", slow_start_trace)
+    policy = "the policy of ip filter input (line 3: type filter hook input priority 0; policy drop;)"
+    assert guard(POLICY_DROP) == [Lockout(INBOUND, "DROP", policy), Lockout(NEW, "DROP", policy)]
+
+
+def test_a_packet_that_never_passes_is_dropped_even_when_the_trace_names_no_rule(monkeypatch):
+    import fwlint.apply.guard as module
+
+    monkeypatch.setattr(module, "probe_verdicts", lambda output, packet, start_hook: [])
+    assert guard(POLICY_DROP) == [Lockout(INBOUND, "DROP", UNTRACED), Lockout(NEW, "DROP", UNTRACED)]
+    assert UNTRACED == "the ruleset (the kernel did not let the packets through; the trace named no rule)"
+
+
+def test_replies_rejected_in_output_to_the_clients_network():
+    # the audit's file: replies rejected (a drop was refused, this reject was not)
+    session = parse_session("192.0.2.2 50022 192.0.2.1 22")
+    text = nft("table inet filter {",
+               "  chain output {",
+               "    type filter hook output priority 0; policy accept;",
+               "    tcp sport 22 ip daddr 192.0.2.0/24 reject",
+               "  }",
+               "}")
+    assert guard(text, session) == [Lockout("this SSH session's replies from 192.0.2.1:22 to 192.0.2.2:50022",
+                                            "REJECT", "line 4: tcp sport 22 ip daddr 192.0.2.0/24 reject")]
+
+
+MACS = [f"-A INPUT -p tcp --dport 22 -m mac --mac-source 02:00:00:00:00:{n:02x} -j ACCEPT"
+        for n in range(12)]
+HEADER = ["*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]"]
+
+
+def test_iptables_input_the_evaluator_cannot_judge_is_judged_by_the_kernel_on_its_translation(tmp_path):
+    # twelve -m mac matches before the policy: more unknowns than the evaluator follows; the
+    # kernel (no link-layer address on the namespace's devices) drops a new connection
+    from fwlint.apply.source import prepare
+
+    macs = MACS
+    path = tmp_path / "rules.v4"
+    path.write_text("\n".join([*HEADER, "-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT", *macs,
+                               "COMMIT"]) + "\n")
+    prepared = prepare([str(path)], force=True)
+
+    def origin(line: int) -> str:
+        where, text = prepared.where(line)
+        return f"{where}: {text}" if text else where
+
+    def route(address):
+        return "eth0"
+    assert lockouts_of_rulesets(prepared.rulesets, SESSION, route=route) == []
+    found = lockouts_of_translation(prepared.rulesets, prepared.text, SESSION, origin, route=route)
+    assert found == [Lockout(NEW, "DROP", f"the policy of filter INPUT ({path}:2: :INPUT DROP [0:0])")]
+
+
+def test_iptables_input_a_translated_rule_is_named_by_its_iptables_line(tmp_path):
+    from fwlint.apply.source import prepare
+
+    macs = MACS
+    path = tmp_path / "rules.v4"
+    reject = "-A INPUT -p tcp --dport 22 -j REJECT --reject-with tcp-reset"
+    path.write_text("\n".join([*HEADER, "-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT", *macs,
+                               reject, "-A INPUT -j ACCEPT", "COMMIT"]) + "\n")
+    prepared = prepare([str(path)], force=True)
+
+    def origin(line: int) -> str:
+        where, text = prepared.where(line)
+        return f"{where}: {text}" if text else where
+
+    found = lockouts_of_translation(prepared.rulesets, prepared.text, SESSION, origin, route=lambda a: "eth0")
+    assert found == [Lockout(NEW, "REJECT", f"{path}:18:1: {reject}")]
+
+
+# --- devices the text names, and libnftables without the nft program --------------------------
+
+def test_devices_named_in_a_verdict_map_and_a_concatenation_are_made():
+    # neither is found by reading the text ("Interface does not exist" names them): each is made
+    # and the text loaded again
+    text = nft("table inet filter {",
+               "  chain input {",
+               "    type filter hook input priority 0; policy accept;",
+               "    ct state established accept",
+               '    iif . ip saddr { "dummy7" . 198.51.100.1 } drop',
+               '    iif vmap { "dummy8" : drop, "eth0" : drop }',
+               "  }",
+               "}")
+    assert guard(text) == [Lockout(NEW, "DROP", 'line 6: iif vmap { "dummy8" : drop, "eth0" : drop }')]
+    assert guard(text.replace('"eth0" : drop', '"dummy9" : drop')) == []
+
+
+NO_NFT_SCRIPT = """\
+import json, sys
+from fwlint.apply.guard import lockouts_of_nft, parse_session
+session = parse_session("203.0.113.7 50022 192.0.2.1 22")
+found = lockouts_of_nft(sys.stdin.read(), session, route=lambda address: "eth0")
+print(json.dumps([[l.packets, l.verdict, l.rule] for l in found]))
+"""
+
+
+def test_without_the_nft_program_libnftables_loads_and_traces_in_the_namespace(tmp_path):
+    # a host with libnftables but not the nftables package: PATH holds ip and sh only
+    import shutil as sh
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("ip", "sh"):
+        (bin_dir / tool).symlink_to(sh.which(tool))
+    text = nft("table inet filter {",
+               "  chain input {",
+               "    type filter hook input priority 0; policy drop;",
+               "    ct state established accept",
+               "  }",
+               "  chain output {",
+               "    type filter hook output priority 0; policy accept;",
+               "    tcp sport 22 ip daddr 203.0.113.0/24 reject",
+               "  }",
+               "}")
+    env = {**os.environ, "PATH": str(bin_dir), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", NO_NFT_SCRIPT], input=text, capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        [REPLIES, "REJECT", "line 8: tcp sport 22 ip daddr 203.0.113.0/24 reject"],
+        [NEW, "DROP", "the policy of inet filter input (line 3: type filter hook input priority 0; "
+                      "policy drop;)"]]
 
 
 # --- the text's rules and lines (no kernel needed, but they belong with the path) ---------------
