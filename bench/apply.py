@@ -41,7 +41,7 @@ class Namespace:
     def __init__(self) -> None:
         self.name = f"fwlint-bench-{uuid.uuid4().hex[:8]}"
 
-    def __enter__(self) -> "Namespace":
+    def __enter__(self) -> Namespace:
         subprocess.run(["ip", "netns", "add", self.name], check=True)
         return self
 

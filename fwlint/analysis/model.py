@@ -1181,56 +1181,65 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
     from fwlint.analysis.scratch import Scratch
 
     model = Model(ruleset, registry, ctx)
-    blocks: list[tuple[TableModel, dict[str, Chain], Scratch]] = []
+    blocks: list[tuple[TableModel, dict[str, Chain]]] = []
     for table in ruleset.tables:
         tm = TableModel(model, table)
         model.tables.append(tm)
-        deferred: dict[str, Chain] = {}
-        for chain in table.chains:
-            if _deferrable(tm, chain):
-                deferred[chain.name] = chain
-                tm.rules[chain.name] = []  # encoded when its turn comes (no jump, no header change)
-            else:
-                tm.rules[chain.name] = _encode_chain(model, tm, chain)
-        _exclude_loops(tm)
-        tm.order = _topological(tm)
-        entries, callers = _entries(model, tm)
-        work = functools.partial(_work_out_chain, model, tm, deferred, entries, callers)
-        # the leaf chains (nothing depends on them but through their summaries): each worked
-        # out in a small manager of its own, the other chains in the model's
-        blocks.append((tm, deferred, Scratch(model, tm, deferred, entries, callers, work)))
+        # encoded when its turn comes (no jump, no header change)
+        blocks.append((tm, {chain.name: chain for chain in table.chains if _deferrable(tm, chain)}))
+    scratches: list[Scratch | None] = [None] * len(blocks)
+
+    def prepare(k: int) -> Scratch:
+        """Encode the chains of block ``k`` that wait for no turn; its entry sets."""
+        apart = scratches[k]
+        if apart is None:
+            tm, deferred = blocks[k]
+            for chain in tm.table.chains:
+                tm.rules[chain.name] = [] if chain.name in deferred else _encode_chain(model, tm, chain)
+            _exclude_loops(tm)
+            tm.order = _topological(tm)
+            entries, callers = _entries(model, tm)
+            work = functools.partial(_work_out_chain, model, tm, deferred, entries, callers)
+            # the leaf chains (nothing depends on them but through their summaries): each worked
+            # out in a small manager of its own, the other chains in the model's
+            apart = scratches[k] = Scratch(model, tm, deferred, entries, callers, work)
+        return apart
+
     found: list[dict[str, list[Any]]] = [{} for _ in blocks]
-    # ... and the long ones of every table shared with a child, while this process first works
-    # out the chains that need none of them (another table's, the short leaf chains)
-    shared = [(k, name) for k, (tm, deferred, _) in enumerate(blocks) for name in reversed(tm.order)
-              if name in deferred and len(deferred[name].rules) >= parallel.SHARED_FROM]
+    # ... and the long ones of every block shared with a child, while this process first works
+    # out what needs none of them (the blocks without any, the short leaf chains)
+    long = [{name for name, chain in deferred.items() if len(chain.rules) >= parallel.SHARED_FROM}
+            for _, deferred in blocks]
+    shared = [(k, name) for k, (tm, _) in enumerate(blocks) if long[k]
+              for name in reversed(prepare(k).tm.order) if name in long[k]]
+
+    def work_out(k: int, skip: set[str] = frozenset()) -> None:
+        apart = prepare(k)
+        for name in reversed(apart.tm.order):
+            if name not in skip and name not in found[k]:
+                found[k][name] = apart.work(name)
 
     def first() -> None:
-        for k, (tm, _, apart) in enumerate(blocks):
-            waiting = _waiting(tm, {name for j, name in shared if j == k})
-            for name in reversed(tm.order):
-                if name not in waiting:
-                    found[k][name] = apart.work(name)
+        for k, (tm, _) in enumerate(blocks):
+            work_out(k, _waiting(tm, long[k]) if long[k] else set())
 
     def produce(key: tuple[int, str]) -> tuple:
-        return key[0], blocks[key[0]][2].values(key[1])
+        return key[0], prepare(key[0]).values(key[1])
 
     def apply(values: tuple) -> tuple[tuple[int, str], list[Any]]:
         k, described = values
-        apart = blocks[k][2]
+        apart = prepare(k)
         name, findings = parallel.apply_chain(model, apart.tm, apart.entries, apart.callers,
                                               apart.main_work, described)
         return (k, name), findings
 
     if parallel.available(sum(len(blocks[k][1][name].rules) for k, name in shared)):
-        got = parallel.share_chains(shared, lambda key: blocks[key[0]][2].work(key[1]), produce, apply,
+        got = parallel.share_chains(shared, lambda key: prepare(key[0]).work(key[1]), produce, apply,
                                     first=first)
         for (k, name), findings in got.items():
             found[k][name] = findings
-    for k, (tm, _, apart) in enumerate(blocks):
-        for name in reversed(tm.order):
-            if name not in found[k]:
-                found[k][name] = apart.work(name)
+    for k, (tm, _) in enumerate(blocks):
+        work_out(k)
         live = _entered(model, tm)
         for chain in tm.table.chains:  # in the order the chains are declared
             if chain.name in live:

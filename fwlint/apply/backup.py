@@ -27,8 +27,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fwlint.apply.kernel import (Listing, emptying, listing, replace_prefix, run_transaction, table_comment,
-                                 table_flags, tables)
+from fwlint.apply.kernel import (
+    Listing,
+    emptying,
+    listing,
+    replace_prefix,
+    run_transaction,
+    table_comment,
+    table_flags,
+    tables,
+)
 from fwlint.nft.libnft import Nftables, Result
 
 FORMAT = 1

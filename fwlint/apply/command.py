@@ -5,11 +5,29 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import IO, Sequence
+from collections.abc import Sequence
+from typing import IO
 
-from fwlint.apply.backup import Backup, BackupError, default_path, make_backup, read_backup, restore, write_backup
-from fwlint.apply.kernel import (KernelError, KernelTable, Listing, emptying, listing, replace_prefix, run_transaction,
-                                 table_flags, tables)
+from fwlint.apply.backup import (
+    Backup,
+    BackupError,
+    default_path,
+    make_backup,
+    read_backup,
+    restore,
+    write_backup,
+)
+from fwlint.apply.kernel import (
+    KernelError,
+    KernelTable,
+    Listing,
+    emptying,
+    listing,
+    replace_prefix,
+    run_transaction,
+    table_flags,
+    tables,
+)
 from fwlint.apply.nftfile import blanked
 from fwlint.apply.source import Prepared, SourceError, prepare
 from fwlint.check import UsageError

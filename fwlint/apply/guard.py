@@ -56,9 +56,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from fwlint.ast import Rule, Ruleset
 
@@ -716,7 +717,7 @@ class _Namespace:
         self.made = False
         self.previous_handler: object = None
 
-    def __enter__(self) -> "_Namespace":
+    def __enter__(self) -> _Namespace:
         from fwlint.verify.lab import _terminated
 
         if threading.current_thread() is threading.main_thread():

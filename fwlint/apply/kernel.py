@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fwlint.nft.libnft import Nftables, Result
 
 MARK = "managed by fwlint"
 """The comment of every table ``fwlint apply`` creates."""
 
-_COMMENT = re.compile(r'^\tcomment "((?:[^"\\]|\\.)*)"$', re.M)
+_COMMENT = re.compile(r'^\tcomment "((?:[^"\\]|\\.)*)"$', re.MULTILINE)
 
 
 @dataclass
@@ -149,7 +149,7 @@ def table_comment(text: str) -> str | None:
     return first.group(1) if first else None
 
 
-_FLAGS = re.compile(r"^\tflags (.+)$", re.M)
+_FLAGS = re.compile(r"^\tflags (.+)$", re.MULTILINE)
 
 
 def table_flags(text: str) -> str | None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from fwlint.apply.nftfile import NftFile, NftFileError, read_nft
 from fwlint.ast import Ruleset

@@ -548,9 +548,8 @@ def test_without_libnftables_one_line_with_the_install_hint(ns):
     assert done.stderr.count("\n") == 1
 
 
-def test_a_killed_fwlint_is_rolled_back_by_its_watchdog(ns, tmp_path):
-    """kill -9 during the wait: fwlint cannot act, its watchdog (a process of its own) sees it gone
-    and restores the previous ruleset."""
+def _applied_waiting_for_yes(ns, tmp_path) -> tuple[str, subprocess.Popen]:
+    """The ruleset before, and `fwlint apply --confirm 1` that has applied NEW_MINE and waits."""
     load(ns, OWNED + FOREIGN)
     before = ruleset(ns)
     nft_file = tmp_path / "new.nft"
@@ -560,6 +559,13 @@ def test_a_killed_fwlint_is_rolled_back_by_its_watchdog(ns, tmp_path):
          "--backup", str(tmp_path / "b.json"), str(nft_file)],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(), cwd=ROOT)
     _wait_for(lambda: "policy drop" in ruleset(ns))
+    return before, process
+
+
+def test_a_killed_fwlint_is_rolled_back_by_its_watchdog(ns, tmp_path):
+    """kill -9 during the wait: fwlint cannot act, its watchdog (a process of its own) sees it gone
+    and restores the previous ruleset."""
+    before, process = _applied_waiting_for_yes(ns, tmp_path)
     process.kill()  # `ip netns exec` runs fwlint in its own place: this is fwlint, not its watchdog
     process.wait(timeout=30)
     _wait_for(lambda: ruleset(ns) == before, timeout=20)
@@ -571,15 +577,7 @@ def test_a_stopped_fwlint_is_rolled_back_by_its_watchdog_after_the_time(ns, tmp_
     are over."""
     from fwlint.apply.confirm import GRACE
 
-    load(ns, OWNED + FOREIGN)
-    before = ruleset(ns)
-    nft_file = tmp_path / "new.nft"
-    nft_file.write_text(NEW_MINE)
-    process = subprocess.Popen(
-        ["ip", "netns", "exec", ns.name, sys.executable, "-m", "fwlint", "apply", "--confirm", "1",
-         "--backup", str(tmp_path / "b.json"), str(nft_file)],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(), cwd=ROOT)
-    _wait_for(lambda: "policy drop" in ruleset(ns))
+    before, process = _applied_waiting_for_yes(ns, tmp_path)
     process.send_signal(signal.SIGSTOP)
     stopped = time.monotonic()
     try:
