@@ -336,6 +336,12 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             if args.sources:
                 print("fwlint: error: --restore takes a backup and no FILE", file=sys.stderr)
                 return 2
+            given = [name for name, value in (("--confirm", args.confirm), ("--force", args.force),
+                                              ("--backup", args.backup)) if value not in (None, False)]
+            if given:
+                print(f"fwlint: error: --restore puts a backup back as it is: {', '.join(given)} "
+                      f"{'is' if len(given) == 1 else 'are'} not for it", file=sys.stderr)
+                return 2
             return restore_command(args.restore, dry_run=args.dry_run)
         if not args.sources:
             print("fwlint: error: give a FILE to apply (or --restore BACKUP)", file=sys.stderr)

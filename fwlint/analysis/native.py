@@ -82,6 +82,7 @@ class Native(Plain):
         self._lib = lib
         self._variables = variables
         self._renaming: Any = None
+        self._move = lib.fwlint_move if hasattr(bdd, "_add_int") else None  # checked in questions()
 
     def within(self, f: Any, g: Any) -> bool:
         return bool(self._leq(self._manager, int(f) - 2, int(g) - 2))
@@ -96,8 +97,9 @@ class Native(Plain):
         return bool(self._leq(self._manager, f, g))
 
     def transfer(self, u: Any, target: Plain, target_bdd: Any) -> Any:
-        move = self._lib.fwlint_move
-        if move is None or not isinstance(target, Native) or target._variables != self._variables:
+        move = self._move
+        if move is None or not isinstance(target, Native) or target._move is None \
+                or target._variables != self._variables:
             return super().transfer(u, target, target_bdd)
         if self._renaming is None:
             self._renaming = (ctypes.c_int * self._variables)(*range(self._variables))
@@ -187,4 +189,10 @@ def questions(bdd: Any, variables: int) -> Plain:
                   (out.within(bdd.false, x), True), (out.disjoint(true, bdd.false), True)]
         if any(got != want for got, want in checks):
             return Plain(bdd)
+        if out._move is not None:  # a set moved within the manager comes back as itself
+            try:
+                if out.transfer(x & ~y, out, bdd) != x & ~y:
+                    out._move = None
+            except Exception:  # noqa: BLE001 - anything unexpected: dd's own copy instead
+                out._move = None
     return out

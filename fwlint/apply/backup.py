@@ -165,11 +165,19 @@ def _check_contents(path: str, tables: list[dict[str, Any]], ruleset: str, docum
     from fwlint.apply.nftfile import NftFileError, read_nft
 
     existed = {(t["family"], t["name"]) for t in tables if t["existed"]}
+    flagged = {(t["family"], t["name"]) for t in tables if t["existed"] and t.get("flags")}  # see UNLISTED_JSON
     try:
-        in_text = set(read_nft(ruleset).tables)
+        structure = read_nft(ruleset)
+        in_text = set(structure.tables)
     except NftFileError as err:
         raise BackupError(f"{path}:1:1: a damaged backup: its \"ruleset\" does not read as nft text (its line "
                           f"{err.line}: {err})") from None
+    commands = [f"`flush ruleset` (its line {line})" for line in structure.flush_ruleset]
+    commands += [f"`include` (its line {line})" for line, _ in structure.includes]
+    commands += [f"`{word}` (its line {line})" for line, _, word in structure.not_ruleset]
+    if commands:  # nft's listing holds none: they would act on other tables
+        raise BackupError(f"{path}:1:1: a damaged backup: its \"ruleset\" holds {', '.join(commands)}, which no "
+                          "listing of a table does")
     items = document.get("nftables")
     if not isinstance(items, list):
         raise BackupError(f"{path}:1:1: a damaged backup: \"nftables\" holds no list")
@@ -180,7 +188,7 @@ def _check_contents(path: str, tables: list[dict[str, Any]], ruleset: str, docum
                 if kind != "metainfo" and isinstance(body, dict):
                     table = (body.get("family"), body.get("name") if kind == "table" else body.get("table"))
                     in_json.add(table)
-    for what, found in (("\"ruleset\"", in_text), ("\"nftables\"", in_json)):
+    for what, found in (("\"ruleset\"", in_text), ("\"nftables\"", in_json | flagged)):
         if found != existed:
             extra = sorted(f"{f} {n}" for f, n in found - existed)
             missing = sorted(f"{f} {n}" for f, n in existed - found)

@@ -127,23 +127,24 @@ def _where(prepared: Prepared, key: tuple[str, str]) -> str:
 
 
 def _summary(prepared: Prepared, present: dict[tuple[str, str], KernelTable], replaced: list[tuple[str, str]],
-             listings: dict[tuple[str, str], Listing], stale: list[tuple[str, str]]) -> list[str]:
+             listings: dict[tuple[str, str], Listing], also: list[tuple[str, str]]) -> list[str]:
     out = []
     for key in replaced:
         use = prepared.nft.tables[key]
         after = f"{_count(len(use.chains), 'chain')}, {_count(use.rules, 'rule')}"
-        if key in listings:
+        if use.mentions == 0:  # the input only deletes it
+            out.append(f"  table {use.spec}: " + ("deleted" if key in listings else "not there (the input deletes it)"))
+        elif key in listings:
             chains, rules = listings[key].counts()
             whose = "" if listings[key].owned else " (was not fwlint's: --force)"
             out.append(f"  table {use.spec}: replaced{whose}: {_count(chains, 'chain')}, "
                        f"{_count(rules, 'rule')} now; {after} after")
         else:
             out.append(f"  table {use.spec}: created: {after}")
-    for key in stale:
-        chains, rules = listings[key].counts()
-        out.append(f"  table {key[0]} {key[1]}: deleted: fwlint's, {_count(chains, 'chain')}, {_count(rules, 'rule')}, "
-                   "for packets the input's tables see")
-    left = [t.spec for key, t in sorted(present.items()) if key not in prepared.nft.tables and key not in stale]
+    for key in also:
+        out.append(f"  table {key[0]} {key[1]}: left as it is, and still judging packets the new tables see: an "
+                   f"earlier fwlint apply made it (nft delete table {key[0]} {key[1]}, if it is no longer wanted)")
+    left = [t.spec for key, t in sorted(present.items()) if key not in prepared.nft.tables and key not in also]
     if left:
         out.append(f"  left as they are: table {', table '.join(left)}")
     return out
@@ -203,7 +204,6 @@ COVERS = {"ip": frozenset({"ip"}), "ip6": frozenset({"ip6"}), "inet": frozenset(
 
 IPTABLES_NFT = frozenset({*((f, n) for f in ("ip", "ip6") for n in ("filter", "nat", "mangle", "raw", "security")),
                           ("arp", "filter"), *(("bridge", n) for n in ("filter", "nat", "broute"))})
-IPTABLES_CHAINS = frozenset({"INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING", "BROUTING"})
 
 
 def _covers(family: str) -> frozenset[str]:
@@ -211,27 +211,25 @@ def _covers(family: str) -> frozenset[str]:
 
 
 def iptables_nfts(one: Listing) -> bool:
-    """A table iptables-nft (or ebtables-nft, arptables-nft) made: one of its names, with its
-    built-in chains.  Replaced through nft, iptables-nft would no longer read it back
-    (Docker's rules live in ip nat and ip filter)."""
-    return (one.family, one.name) in IPTABLES_NFT and any(
-        kind == "chain" and name in IPTABLES_CHAINS for kind, name in one.objects())
+    """A table of a name iptables-nft (or ebtables-nft, arptables-nft) takes for its own, not
+    made by fwlint apply: replaced through nft, iptables-nft would no longer read it back (Docker's
+    rules live in ip nat and ip filter, its DOCKER-USER chain too)."""
+    return (one.family, one.name) in IPTABLES_NFT and not one.owned
 
 
-def _stale(nft: Nftables, present: dict[tuple[str, str], KernelTable], named: list[tuple[str, str]]
-           ) -> dict[tuple[str, str], Listing]:
-    """fwlint's tables the input does not name whose packets the input's tables all see (an ip
-    fwlint when an inet fwlint comes, a table of another --table name): left, they would filter
-    the same packets again.  A table of a family the input does not cover stays (rules.v6
-    applied alone leaves rules.v4's table)."""
+def _also_filtering(nft: Nftables, present: dict[tuple[str, str], KernelTable], named: list[tuple[str, str]]
+                    ) -> list[tuple[str, str]]:
+    """fwlint's tables the input does not name that see packets the input's tables see (an ip
+    fwlint beside a new inet fwlint, a table of an earlier --table name).  They stay (deleting
+    one could open the host: it may hold other rules, or the only rules for a family), and the
+    summary says that both will judge those packets."""
     covered = frozenset().union(*(_covers(family) for family, _ in named))
-    found = {}
+    found = []
     for key in present:
-        if key in named or not _covers(key[0]) <= covered:
+        if key in named or not _covers(key[0]) & covered:
             continue
-        text = nft.run(f"list table {key[0]} {key[1]}").output
-        if Listing(*key, text).owned:
-            found[key] = listing(nft, *key)
+        if Listing(*key, nft.run(f"list table {key[0]} {key[1]}").output).owned:
+            found.append(key)
     return found
 
 
@@ -243,9 +241,10 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
     theirs = [key for key, one in listings.items() if iptables_nfts(one)]
     if theirs:
         for key in theirs:
-            print(f"{_where(prepared, key)}: table {key[0]} {key[1]} is iptables-nft's (its built-in chains are "
-                  "there; Docker's rules live in ip nat and ip filter): apply does not replace it, even with "
-                  "--force, since iptables-nft could not read it back; give your table another name", file=err)
+            print(f"{_where(prepared, key)}: table {key[0]} {key[1]} is in the kernel, and iptables-nft takes a table "
+                  "of that name for its own (Docker's rules live in ip nat and ip filter): apply does not replace "
+                  "it, even with --force, since iptables-nft could not read it back; give your table another "
+                  "name", file=err)
         print("fwlint: nothing applied", file=err)
         return EXIT_REFUSED
     owned = {key: one.owned for key, one in listings.items()}
@@ -260,14 +259,14 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
         return EXIT_REFUSED
     for key in foreign:
         print(f"fwlint: replacing table {key[0]} {key[1]}, which is not fwlint's (--force)", file=err)
-    stale = _stale(nft, present, named)
-    listings.update(stale)
-    replaced = named + list(stale)
+    also = _also_filtering(nft, present, named)
+    replaced = named
     prefix = ["# fwlint apply"]
     for key in named:  # fwlint's own tables are emptied in place, the others (re)made with the mark
-        keep = owned.get(key) and table_flags(listings[key].text) is None  # a dormant one is made again
-        prefix.extend(emptying(listings[key]) if keep else replace_prefix([f"{key[0]} {key[1]}"]))
-    prefix.extend(f"delete table {family} {name}" for family, name in stale)
+        flags = prepared.nft.tables[key].flags
+        # a table with flags (dormant), now or in the input, is made again: flags are set when it is made
+        keep = owned.get(key) and table_flags(listings[key].text) is None and flags is None
+        prefix.extend(emptying(listings[key]) if keep else replace_prefix([f"{key[0]} {key[1]}"], flags=flags))
     batch = "\n".join(prefix) + "\n" + blanked(prepared.text, prepared.nft.left_out)
     checked, path = run_transaction(nft, batch, dry_run=True)
     if not checked.ok:
@@ -278,7 +277,7 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
     refusal = _lockout(prepared, force, err)
     if refusal:
         return EXIT_REFUSED
-    summary = _summary(prepared, present, named, listings, list(stale))
+    summary = _summary(prepared, present, named, listings, also)
     if dry_run:
         print(f"fwlint apply --dry-run: libnftables accepts it ({nft.binding}); nothing changed. It would do:",
               file=out)
@@ -321,6 +320,12 @@ def _apply(nft: Nftables, prepared: Prepared, *, force: bool, dry_run: bool, bac
                 os.unlink(path_written)
             return EXIT_REFUSED
         if watchdog is not None:
+            if watchdog.restored():  # fwlint was held up before its ruleset went in, and the watchdog acted:
+                result, _ = restore(nft, backup)  # what fwlint put in since goes too
+                _tell(err, "fwlint: fwlint was held up (stopped?) and its watchdog put the previous ruleset back; "
+                           + ("so is it now: nothing applied.\n" if result.ok else
+                              f"putting it back again FAILED: {result.error.strip()}\n"))
+                return EXIT_ROLLED_BACK
             watchdog.tell(b"a")
         # what is printed now must not stop the confirmation (a pipe whose reader is gone)
         _tell(out, f"fwlint: applied {' and '.join(prepared.paths)} in one transaction:\n"
@@ -339,7 +344,10 @@ def _confirm(nft: Nftables, backup: Backup, seconds: float, answers: IO[str], er
     kept, why = wait_for_yes(seconds, answers, err)
     if kept:
         watchdog.tell(b"k")
-        watchdog.close()
+        if watchdog.close():  # it acted first: fwlint was stopped (Ctrl-Z?) past the time
+            _tell(err, "fwlint: too late: fwlint was stopped past the time, and its watchdog has put the previous "
+                       "ruleset back.\n")
+            return EXIT_ROLLED_BACK
         _tell(err, "fwlint: kept.\n")
         return 0
     watchdog.tell(b"r")

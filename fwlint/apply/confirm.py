@@ -115,17 +115,26 @@ GRACE = 5.0
 """The watchdog waits this long past the confirmation time before it acts: fwlint itself, alive,
 acts first."""
 
+SLOW = 60.0
+"""How long the watchdog lets fwlint take to put the ruleset in, or the previous one back, before
+it takes fwlint for stuck."""
+
+RESTORED = 3
+"""The watchdog's exit status when it put the previous ruleset back."""
+
 
 class Watchdog:
     """A forked process that runs ``restore`` unless fwlint says, in time, that there is no need.
 
     It is told over a pipe: ``a`` the ruleset is in (the countdown starts), ``k`` the user said
-    yes, ``r`` fwlint is putting the previous ruleset back itself (wait for the end), ``d`` done
-    (restored, or nothing applied).  The pipe's end without ``k`` or ``d`` (fwlint died) makes it
-    restore at once; no word within the time plus :data:`GRACE` after ``a``, too."""
+    yes, ``r`` fwlint is putting the previous ruleset back itself, ``d`` done (restored, or nothing
+    applied).  It restores (and exits with :data:`RESTORED`) when the pipe ends without ``k`` or
+    ``d`` (fwlint died), or when no word comes in time: :data:`SLOW` plus the confirmation time
+    and :data:`GRACE` for ``a``, the time and its grace after ``a``, :data:`SLOW` after ``r``."""
 
     def __init__(self, seconds: float, restore: Callable[[], bool], what: str) -> None:
         self.pid = 0
+        self.status: int | None = None
         read_end, self._write_end = os.pipe()
         try:
             pid = os.fork()
@@ -149,16 +158,32 @@ class Watchdog:
         except OSError:
             pass  # it is gone; the ruleset is what fwlint made it
 
-    def close(self) -> None:
-        """fwlint is done with it (after ``k`` or ``d``): it leaves, and is waited for."""
+    def restored(self) -> bool:
+        """Whether it has already put the previous ruleset back (fwlint was stopped, or too slow)."""
+        if self.status is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid == 0:
+                return False
+            self.status = os.waitstatus_to_exitcode(status)
+        return self.status == RESTORED
+
+    def close(self) -> bool:
+        """fwlint is done with it (after ``k`` or ``d``): it leaves, and is waited for.  Whether it
+        had put the previous ruleset back before it heard."""
         try:
             os.close(self._write_end)
         except OSError:
             pass
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
+        if self.status is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self.status = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                return False
+        return self.status == RESTORED
 
 
 def _watch(read_end: int, seconds: float, restore: Callable[[], bool], what: str) -> int:
@@ -169,11 +194,9 @@ def _watch(read_end: int, seconds: float, restore: Callable[[], bool], what: str
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    deadline = None
-    restoring = False
+    deadline = time.monotonic() + SLOW + seconds + GRACE
     while True:
-        wait = None if deadline is None or restoring else max(0.0, deadline - time.monotonic())
-        ready, _, _ = select.select([read_end], [], [], wait)
+        ready, _, _ = select.select([read_end], [], [], max(0.0, deadline - time.monotonic()))
         if not ready:  # no word in time: fwlint is stuck, or stopped
             break
         word = os.read(read_end, 1)
@@ -182,10 +205,11 @@ def _watch(read_end: int, seconds: float, restore: Callable[[], bool], what: str
         if word == b"a":
             deadline = time.monotonic() + seconds + GRACE
         elif word == b"r":
-            restoring = True
+            deadline = time.monotonic() + SLOW
         elif not word:  # fwlint is gone without a word
             break
     done = restore()
-    syslog.syslog(syslog.LOG_WARNING, f"fwlint apply: {what}: no confirmation from fwlint (it died or hung): "
-                                      + ("the previous ruleset is restored" if done else "restoring it FAILED"))
-    return 0 if done else 1
+    syslog.syslog(syslog.LOG_WARNING, f"fwlint apply: {what}: no confirmation from fwlint (it died, hung or was "
+                                      "stopped): " + ("the previous ruleset is restored" if done else
+                                                      "restoring it FAILED"))
+    return RESTORED if done else 1

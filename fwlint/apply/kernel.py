@@ -95,35 +95,47 @@ def _checked(result: Result, what: str) -> Result:
 
 
 def tables(nft: Nftables) -> dict[tuple[str, str], KernelTable]:
-    """Every table of this network namespace, in ``nft list ruleset``'s order."""
-    result = _checked(nft.run("list tables", json_output=True), "nft list tables")
+    """Every table of this network namespace, in ``nft list ruleset``'s order (from the text:
+    libnftables 1.0.6 writes a dormant table's flags as ``"flags": ,`` in its JSON)."""
+    result = _checked(nft.run("list tables"), "nft list tables")
     found: dict[tuple[str, str], KernelTable] = {}
-    if result.output.strip():
-        for item in json.loads(result.output).get("nftables", []):
-            if isinstance(item, dict) and "table" in item:
-                t = item["table"]
-                found[(t["family"], t["name"])] = KernelTable(t["family"], t["name"])
+    for line in result.output.splitlines():
+        words = line.split()
+        if len(words) == 3 and words[0] == "table":
+            found[(words[1], words[2])] = KernelTable(words[1], words[2])
     return found
+
+
+UNLISTED_JSON = '{"nftables": []}'
+"""What stands for the JSON of a table with flags: libnftables 1.0.6 stops its JSON listing at
+the table's ``"flags": `` (the text listing, which a restore loads, is whole)."""
 
 
 def listing(nft: Nftables, family: str, name: str) -> Listing:
     """One table's text and JSON listing."""
     command = f"list table {family} {name}"
     text = _checked(nft.run(command), f"nft {command}").output
-    as_json = _checked(nft.run(command, json_output=True), f"nft -j {command}").output
-    return Listing(family, name, text, as_json.strip())
+    as_json = _checked(nft.run(command, json_output=True), f"nft -j {command}").output.strip()
+    if table_flags(text) is not None:  # a dormant table: see UNLISTED_JSON
+        try:
+            json.loads(as_json)
+        except ValueError:
+            as_json = UNLISTED_JSON
+    return Listing(family, name, text, as_json)
 
 
-def replace_prefix(specs: list[str], mark: bool = True) -> list[str]:
+def replace_prefix(specs: list[str], mark: bool = True, flags: str | None = None) -> list[str]:
     """The lines that put an empty table of each spec in place, in the transaction's first
     commands: ``table F N`` (made if missing) and ``delete table F N`` (gone, whatever it held),
-    then the table again with its ownership mark."""
+    then the table again with its ownership mark (and the input's flags: a table's flags are
+    set when it is made, not changed in the transaction that made it)."""
     lines: list[str] = []
     for spec in specs:
         lines.append(f"table {spec}")
         lines.append(f"delete table {spec}")
         if mark:
-            lines.append(f'table {spec} {{ comment "{MARK}"; }}')
+            given = f"flags {flags}; " if flags else ""
+            lines.append(f'table {spec} {{ {given}comment "{MARK}"; }}')
     return lines
 
 

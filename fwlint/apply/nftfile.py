@@ -54,6 +54,7 @@ class TableUse:
     rules: int = 0
     filled: bool = False  # something was put in it (chains, sets, rules ...)
     mentions: int = 0  # commands and blocks that make or fill it (not those that delete it)
+    flags: str | None = None  # `flags dormant` in its block
 
     @property
     def spec(self) -> str:
@@ -278,6 +279,7 @@ def _table_block(result: NftFile, table: TableUse, toks: list[Token], brace: int
             result.table_comments.append((words[0].line, table.spec))
             continue
         if texts[0] == "flags":
+            table.flags = " ".join(texts[1:])
             continue
         table.filled = True
         if texts[0] == "chain" and len(texts) > 1:

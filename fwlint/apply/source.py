@@ -197,6 +197,7 @@ def _translation_structure(tables: Sequence[Any], text: str) -> NftFile:
         use.chains = {chain.name for chain in table.chains}
         use.rules = sum(1 for chain in table.chains for rule in chain.rules if not rule.text_only)
         use.filled = True
+        use.mentions = 2  # `table X` before the delete, `table X { ... }` after it
         own = f"delete table {table.family} {table.name}"
         line = text.split("\n").index(own) + 1  # the translation's second line for the table
         place = (line, 1, len(own) + 1)

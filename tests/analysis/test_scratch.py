@@ -137,6 +137,7 @@ def test_sets_moved_between_managers_are_the_same_sets():
     interfaces = InterfaceSymbols(["eth0", "eth1", "ppp+"])
     main, apart = Encoding(4, interfaces), Encoding(4, interfaces, scratch=True)
     assert main.bdd.var_levels == apart.bdd.var_levels
+    assert main.ask._move is not None and apart.ask._move is not None  # CUDD's transfer, not dd's copy
     sets = random_sets(main, 40, seed=9)
     rng = random.Random(2)
     for u in sets:

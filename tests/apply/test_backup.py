@@ -162,6 +162,10 @@ def test_read_backup_without_applied_and_created(tmp_path):
      'its "ruleset" does not match its "tables": it lacks table ip fwlint'),
     ({"ruleset": "table ip fwlint {\n", "tables": [{"family": "ip", "name": "fwlint", "existed": True}]},
      'its "ruleset" does not read as nft text (its line 1: a `{` that is never closed)'),
+    ({"ruleset": "flush ruleset\n"},
+     'its "ruleset" holds `flush ruleset` (its line 1), which no listing of a table does'),
+    ({"ruleset": "reset counters\ninclude \"/tmp/x\"\n"},
+     'its "ruleset" holds `include` (its line 2), `reset` (its line 1), which no listing of a table does'),
     ({"nftables": {"nftables": [{"table": {"family": "ip", "name": "nat"}}]}},
      'its "nftables" does not match its "tables": it holds table ip nat, which the backup does not list as '
      'replaced'),

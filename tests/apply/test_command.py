@@ -204,10 +204,8 @@ class FakeNftables:
     def run(self, commands: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
         import json
 
-        if commands == "list tables" and json_output:
-            items = [{"table": {"family": f, "name": n, "handle": i}}
-                     for i, (f, n) in enumerate(self.tables, 1)]
-            return Result(0, json.dumps({"nftables": [{"metainfo": {"json_schema_version": 1}}, *items]}), "")
+        if commands == "list tables" and not json_output:
+            return Result(0, "".join(f"table {f} {n}\n" for f, n in self.tables), "")
         if commands.startswith("list table "):
             family, name = commands.split()[2:]
             if json_output:

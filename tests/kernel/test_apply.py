@@ -250,7 +250,9 @@ def test_dry_run_changes_nothing_and_says_what_would_change(ns):
     assert translated.returncode == 0, translated.stderr
     assert translated.stdout.splitlines()[1:] == [
         "  table ip fwlint: created: 3 chains, 5 rules",
-        "  left as they are: table inet mine, table ip foreign"]
+        "  table inet mine: left as it is, and still judging packets the new tables see: an earlier fwlint apply "
+        "made it (nft delete table inet mine, if it is no longer wanted)",
+        "  left as they are: table ip foreign"]
     assert ruleset(ns) == before
 
 
@@ -635,31 +637,23 @@ def test_an_output_nobody_reads_does_not_skip_the_confirmation(ns, tmp_path):
     assert ruleset(ns) == before
 
 
-def test_fwlints_tables_for_the_same_packets_go_when_new_ones_come(ns, tmp_path):
-    """rules.v4 applied as `ip fwlint`, then both families as one inet table: the ip table would
-    filter the same packets again, so it goes in the same transaction (and comes back with a
-    restore); an ip6 table is left when only IPv4 rules come."""
+def test_fwlints_other_tables_for_the_same_packets_stay_and_are_said(ns, tmp_path):
+    """rules.v4 and rules.v6 applied, then rules.v4 alone under another --table name: the older
+    ip table still judges IPv4 packets (deleting it could open the host), and the summary says so;
+    the ip6 table sees none of the new table's packets."""
     v6 = tmp_path / "rules.v6"
     v6.write_text("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 80 -j ACCEPT\nCOMMIT\n")
     first = fwlint(ns, "apply", "--backup", str(tmp_path / "1.json"), "corpus/clean-host.v4", str(v6))
     assert first.returncode == 0, first.stderr
-    before = ruleset(ns)
-    alone = fwlint(ns, "apply", "--backup", str(tmp_path / "2.json"), "--table", "other", "corpus/clean-host.v4")
-    assert alone.returncode == 0, alone.stderr
-    assert alone.stdout.splitlines()[1:4] == [
+    other = fwlint(ns, "apply", "--backup", str(tmp_path / "2.json"), "--table", "other", "corpus/clean-host.v4")
+    assert other.returncode == 0, other.stderr
+    assert other.stdout.splitlines()[1:4] == [
         "  table ip other: created: 3 chains, 5 rules",
-        "  table ip fwlint: deleted: fwlint's, 3 chains, 5 rules, for packets the input's tables see",
+        "  table ip fwlint: left as it is, and still judging packets the new tables see: an earlier fwlint apply "
+        "made it (nft delete table ip fwlint, if it is no longer wanted)",
         "  left as they are: table ip6 fwlint"]
     assert [line for line in ruleset(ns).splitlines() if line.startswith("table")] == [
-        "table ip6 fwlint {", "table ip other {"]
-    restored = fwlint(ns, "apply", "--restore", str(tmp_path / "2.json"))
-    assert restored.returncode == 0, restored.stderr
-    assert restored.stdout.splitlines()[1:] == ["  table ip fwlint: as it was",
-                                                "  table ip other: deleted (it did not exist before)"]
-    def blocks(text: str) -> list[str]:
-        return sorted(re.split(r"(?m)^(?=table )", text))
-
-    assert blocks(ruleset(ns)) == blocks(before)
+        "table ip fwlint {", "table ip6 fwlint {", "table ip other {"]
 
 
 def test_iptables_nfts_tables_are_never_replaced(ns, tmp_path):
@@ -672,23 +666,32 @@ def test_iptables_nfts_tables_are_never_replaced(ns, tmp_path):
         done = fwlint(ns, "apply", *extra, "--backup", str(tmp_path / "b.json"), str(path))
         assert done.returncode == 1
         assert done.stderr.splitlines() == [
-            f"{path}:1:10: table ip nat is iptables-nft's (its built-in chains are there; Docker's rules live in ip "
-            "nat and ip filter): apply does not replace it, even with --force, since iptables-nft could not read it "
-            "back; give your table another name",
+            f"{path}:1:10: table ip nat is in the kernel, and iptables-nft takes a table of that name for its own "
+            "(Docker's rules live in ip nat and ip filter): apply does not replace it, even with --force, since "
+            "iptables-nft could not read it back; give your table another name",
             "fwlint: nothing applied"]
     assert ruleset(ns) == before
     assert "MASQUERADE" in ns.run("iptables-nft-save", "-t", "nat", check=True).stdout
 
 
-def test_a_dormant_fwlint_table_is_replaced(ns, tmp_path):
-    assert fwlint(ns, "apply", "--backup", str(tmp_path / "b.json"), "corpus/clean-host.v4").returncode == 0
-    ns.run("nft", "add", "table", "ip", "fwlint", "{", "flags", "dormant;", "}", check=True)
+def test_a_dormant_fwlint_table_is_replaced_and_restored_exactly(ns, tmp_path):
+    # (libnftables 1.0.6 cuts its JSON listing of a table with flags short: the backup holds none)
+    load(ns, 'table ip fwlint {\n\tflags dormant\n\tcomment "managed by fwlint"\n\tchain c {\n\t\taccept\n\t}\n}\n')
+    before = ruleset(ns)
     again = fwlint(ns, "apply", "--backup", str(tmp_path / "b.json"), "corpus/clean-host.v4")
     assert again.returncode == 0, again.stderr
     assert ruleset(ns) == CLEAN_HOST
     restored = fwlint(ns, "apply", "--restore", str(tmp_path / "b.json"))
     assert restored.returncode == 0, restored.stderr
-    assert "\tflags dormant\n" in ruleset(ns)
+    assert ruleset(ns) == before
+    # a table the input gives flags: made with them
+    dormant = tmp_path / "dormant.nft"
+    dormant.write_text("table inet d {\n\tflags dormant\n\tchain input {\n"
+                       "\t\ttype filter hook input priority filter; policy drop;\n\t}\n}\n")
+    for _ in range(2):
+        done = fwlint(ns, "apply", "--backup", str(tmp_path / "b.json"), str(dormant))
+        assert done.returncode == 0, done.stderr
+    assert 'table inet d {\n\tflags dormant\n\tcomment "managed by fwlint"\n' in ruleset(ns)
 
 
 @pytest.mark.parametrize("backup, message", [
@@ -700,3 +703,28 @@ def test_a_backup_path_that_cannot_keep_a_backup_is_refused(ns, backup, message)
     done = fwlint(ns, "apply", "--backup", backup, "corpus/clean-host.v4")
     assert (done.returncode, done.stderr) == (2, f"fwlint: error: {message}\n")
     assert ruleset(ns) == ""
+
+
+def test_stopped_past_the_time_then_yes_is_too_late(ns, tmp_path):
+    """Ctrl-Z at the prompt, `fg` after the watchdog has acted, then `yes`: rolled back, and said."""
+    before, process = _applied_waiting_for_yes(ns, tmp_path)
+    process.send_signal(signal.SIGSTOP)
+    try:
+        _wait_for(lambda: ruleset(ns) == before, timeout=30)  # the watchdog, once the time and its grace are over
+    finally:
+        process.send_signal(signal.SIGCONT)
+    process.stdin.write(b"yes\n")
+    process.stdin.close()
+    process.wait(timeout=30)
+    assert process.returncode == 3
+    assert ruleset(ns) == before
+
+
+def test_fwlints_own_table_of_an_iptables_nft_name_is_applied_again(ns, tmp_path):
+    path = tmp_path / "upper.nft"
+    path.write_text("table ip filter {\n\tchain INPUT {\n\t\ttype filter hook input priority 0; policy accept;\n"
+                    "\t\ttcp dport 22 accept\n\t}\n}\n")
+    for _ in range(2):
+        done = fwlint(ns, "apply", "--backup", str(tmp_path / "b.json"), str(path))
+        assert done.returncode == 0, done.stderr
+    assert 'comment "managed by fwlint"' in ruleset(ns)
