@@ -715,14 +715,15 @@ class _Namespace:
 
         self.side = Side("guard", f"fwlint-g-{uuid.uuid4().hex[:8]}")
         self.made = False
-        self.previous_handler: object = None
+        self.previous_handlers: dict[int, object] = {}
 
     def __enter__(self) -> _Namespace:
         from fwlint.verify.lab import _terminated
 
         if threading.current_thread() is threading.main_thread():
-            # a SIGTERM unwinds the stack as Ctrl-C does, so the namespace still goes
-            self.previous_handler = signal.signal(signal.SIGTERM, _terminated)
+            # a SIGTERM, or a hangup (the SSH session is gone), unwinds the stack as Ctrl-C does, so
+            # the namespace still goes
+            self.previous_handlers = {s: signal.signal(s, _terminated) for s in (signal.SIGTERM, signal.SIGHUP)}
         try:
             done = subprocess.run(["ip", "netns", "add", self.side.name], capture_output=True, text=True)
             if done.returncode != 0:
@@ -747,9 +748,9 @@ class _Namespace:
                 subprocess.run(["ip", "netns", "delete", self.side.name], capture_output=True)
                 self.made = False
         finally:
-            if self.previous_handler is not None:
-                signal.signal(signal.SIGTERM, self.previous_handler)  # type: ignore[arg-type]
-                self.previous_handler = None
+            for number, handler in self.previous_handlers.items():
+                signal.signal(number, handler)  # type: ignore[arg-type]
+            self.previous_handlers = {}
 
     def call(self, op: str, **arguments: object) -> dict:
         from fwlint.verify.lab import LabError

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -256,7 +257,8 @@ def test_no_namespace_is_left_behind(monkeypatch):
     assert name not in listed
 
 
-def test_a_sigterm_still_deletes_the_namespace():
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])  # a hangup: the SSH session is gone
+def test_a_sigterm_or_a_hangup_still_deletes_the_namespace(number):
     import time
     import uuid
 
@@ -283,7 +285,7 @@ def test_a_sigterm_still_deletes_the_namespace():
             assert time.monotonic() < deadline and child.poll() is None, "the namespace never appeared"
             time.sleep(0.05)
         time.sleep(0.5)
-        child.terminate()
+        child.send_signal(number)
         assert child.wait(timeout=30) == 3
     finally:
         if child.poll() is None:
