@@ -153,6 +153,8 @@ class Watchdog:
         os.close(read_end)
 
     def tell(self, word: bytes) -> None:
+        if self._write_end < 0:
+            return
         try:
             os.write(self._write_end, word)
         except OSError:
@@ -173,10 +175,9 @@ class Watchdog:
     def close(self) -> bool:
         """fwlint is done with it (after ``k`` or ``d``): it leaves, and is waited for.  Whether it
         had put the previous ruleset back before it heard."""
-        try:
+        if self._write_end >= 0:
             os.close(self._write_end)
-        except OSError:
-            pass
+            self._write_end = -1
         if self.status is None:
             try:
                 _, status = os.waitpid(self.pid, 0)
