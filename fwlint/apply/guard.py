@@ -300,29 +300,41 @@ UNDECIDED = "undecided"
 def _judged(evaluator: PathEvaluator, ruleset: Ruleset, packet: Packet, local: Sequence[IPAddress]
             ) -> tuple[str, str] | str | None:
     """(verdict, who) when every run of the packet (every answer to what the evaluator cannot
-    tell) is dropped; None when some run is not; :data:`UNDECIDED` when the runs could not all
-    be followed (:data:`FULL_ENUMERATION`, :data:`STEP_BUDGET`, :data:`RUN_LIMIT`).  who: the
-    rule of the run that takes every unknown as "no"."""
+    tell) is dropped; None when every run passes (or the first passes with nothing unknown met);
+    :data:`UNDECIDED` when some runs pass and others drop (``-m recent --rcheck -j ACCEPT`` as the
+    only way in: the answer depends on what the kernel holds, and a translated recent list starts
+    empty), or when the runs could not all be followed (:data:`FULL_ENUMERATION`,
+    :data:`STEP_BUDGET`, :data:`RUN_LIMIT`).  who: the rule of the first run that drops."""
     from fwlint.analysis.evaluate import Choices, all_runs
 
     def follow(choices: Choices) -> Outcome:
         return evaluator.follow(packet, False, local, choices)
 
     first: tuple[str, str] | None = None
+    passed = False
     complete = False
     budget = evaluator.steps + STEP_BUDGET
     for outcome, choices in all_runs(follow, RUN_LIMIT):
         dropped = _dropped_by(outcome, ruleset)
         if dropped is None:
-            return None
-        if first is None:
-            first = dropped
-            if len(choices.made) > FULL_ENUMERATION:
+            if first is not None:
+                return UNDECIDED  # dropped one way, let through another
+            if not choices.made:
+                return None  # nothing unknown on the way: it passes
+            passed = True
+        else:
+            if passed:
                 return UNDECIDED
+            if first is None:
+                first = dropped
+                if len(choices.made) > FULL_ENUMERATION:
+                    return UNDECIDED
         if all(answer for answer, _ in choices.made):
             complete = True  # the last combination (every answer "yes") has been run
         elif evaluator.steps > budget:
-            return UNDECIDED
+            return None if passed else UNDECIDED
+    if passed:
+        return None
     return first if complete else UNDECIDED
 
 

@@ -305,9 +305,17 @@ def test_translation_decided_by_the_evaluator_does_not_ask_the_kernel(monkeypatc
     policy = "the policy of filter INPUT (rules.v4:2: :INPUT DROP [0:0])"
     assert translation(save("-A INPUT -i lo -j ACCEPT", input_policy="DROP"), kernel, monkeypatch) == [
         Lockout(INBOUND, "DROP", policy), Lockout(NEW, "DROP", policy)]
-    assert translation(save("-A INPUT -m recent --rcheck --name ok -j ACCEPT", input_policy="DROP"),
-                       kernel, monkeypatch) == []
     assert kernel.calls == []
+
+
+def test_translation_asks_the_kernel_when_the_evaluators_runs_disagree(monkeypatch):
+    # `-m recent --rcheck -j ACCEPT` as the only way in: let through if the address is on the list,
+    # dropped if not; the translated list starts empty, and the kernel says so
+    by_kernel = [Lockout(INBOUND, "DROP", "the kernel's"), Lockout(NEW, "DROP", "the kernel's")]
+    kernel = FakeKernel(by_kernel)
+    assert translation(save("-A INPUT -m recent --rcheck --name ok -j ACCEPT", input_policy="DROP"),
+                       kernel, monkeypatch) == by_kernel
+    assert len(kernel.calls) == 1
 
 
 def test_translation_keeps_the_evaluators_drops_beside_the_kernels(monkeypatch):

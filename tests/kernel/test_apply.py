@@ -728,3 +728,20 @@ def test_fwlints_own_table_of_an_iptables_nft_name_is_applied_again(ns, tmp_path
         done = fwlint(ns, "apply", "--backup", str(tmp_path / "b.json"), str(path))
         assert done.returncode == 0, done.stderr
     assert 'comment "managed by fwlint"' in ruleset(ns)
+
+
+def test_the_lockout_guard_asks_the_kernel_when_a_recent_list_decides(netns_factory, tmp_path):
+    """The only way in is `-m recent --rcheck`: fwlint's evaluator cannot tell (on the list or
+    not), the kernel can: the translated list starts empty, so the session would be cut off."""
+    require_root_and("nft")
+    server, _client = linked_pair(netns_factory)
+    path = tmp_path / "recent.v4"
+    path.write_text("*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                    "-A INPUT -p tcp --dport 22 -m recent --name ssh --rcheck -j ACCEPT\nCOMMIT\n")
+    session = _env(SSH_CONNECTION="192.0.2.2 50022 192.0.2.1 22")
+    refused = fwlint(server, "apply", "--dry-run", str(path), env=session)
+    assert refused.returncode == 1, refused.stderr
+    assert refused.stderr.splitlines()[-1] == \
+        "fwlint: nothing applied: it would lock this SSH session out (--force applies anyway)"
+    assert "this SSH session's packets from 192.0.2.2:50022 to 192.0.2.1:22" in refused.stderr
+    assert ruleset(server) == ""
