@@ -1119,15 +1119,13 @@ def _nft_program() -> str | None:
 
 
 def _libnftables_missing() -> str | None:
-    """Why libnftables cannot be loaded here, or None."""
-    import ctypes
-
-    from fwlint.nft.libnft import LIBRARY
+    """Why libnftables cannot be reached here, or None."""
+    from fwlint.nft.libnft import NftUnavailable, open_nftables
 
     try:
-        ctypes.CDLL(LIBRARY)
-    except OSError as err:
-        return f"{LIBRARY}: {err}"
+        open_nftables()
+    except NftUnavailable as err:
+        return str(err)
     return None
 
 
@@ -1143,63 +1141,30 @@ def _runner_environment() -> dict[str, str]:
     return env
 
 
-_OUTPUT_HANDLE = 1 << 3  # libnftables' NFT_CTX_OUTPUT_HANDLE
-_OUTPUT_ECHO = 1 << 5  # NFT_CTX_OUTPUT_ECHO
-
-
 def _run_in_namespace(arguments: Sequence[str]) -> int:
-    """What ``nft`` does for the guard, through libnftables (ctypes), for a host with libnftables
-    but not the nft program; run inside the namespace by ``ip netns exec``:
+    """What ``nft`` does for the guard, through libnftables (fwlint.nft.libnft), for a host with
+    libnftables but not the nft program; run inside the namespace by ``ip netns exec``:
 
     * ``load [--echo]``: the commands on standard input (as ``nft [-e -a] -f -``): output and
       errors written out, the status libnftables returned;
     * ``monitor``: ``monitor trace`` with rule handles, written unbuffered to standard output
       until the process is terminated.
     """
-    import ctypes
-
-    from fwlint.nft.libnft import LIBRARY
-
-    lib = ctypes.CDLL(LIBRARY)
-    lib.nft_ctx_new.restype = ctypes.c_void_p
-    lib.nft_ctx_new.argtypes = [ctypes.c_uint32]
-    for name in ("nft_ctx_buffer_output", "nft_ctx_buffer_error"):
-        getattr(lib, name).argtypes = [ctypes.c_void_p]
-    for name in ("nft_ctx_get_output_buffer", "nft_ctx_get_error_buffer"):
-        getattr(lib, name).restype = ctypes.c_char_p
-        getattr(lib, name).argtypes = [ctypes.c_void_p]
-    lib.nft_ctx_output_set_flags.argtypes = [ctypes.c_void_p, ctypes.c_uint]
-    lib.nft_ctx_output_get_flags.restype = ctypes.c_uint
-    lib.nft_ctx_output_get_flags.argtypes = [ctypes.c_void_p]
-    lib.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    ctx = ctypes.c_void_p(lib.nft_ctx_new(0))
-    if arguments and arguments[0] == "monitor":
-        libc = ctypes.CDLL(None)
-        libc.fdopen.restype = ctypes.c_void_p
-        libc.fdopen.argtypes = [ctypes.c_int, ctypes.c_char_p]
-        libc.setvbuf.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_size_t]
-        lib.nft_ctx_set_output.restype = ctypes.c_void_p
-        lib.nft_ctx_set_output.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        out = libc.fdopen(1, b"w")
-        libc.setvbuf(out, None, 2, 0)  # _IONBF: each trace line as it comes
-        lib.nft_ctx_set_output(ctx, out)
-        lib.nft_ctx_output_set_flags(ctx, lib.nft_ctx_output_get_flags(ctx) | _OUTPUT_HANDLE)
-        return int(lib.nft_run_cmd_from_buffer(ctx, b"monitor trace"))
-    lib.nft_ctx_buffer_output(ctx)
-    lib.nft_ctx_buffer_error(ctx)
-    if "--echo" in arguments:
-        lib.nft_ctx_output_set_flags(ctx, lib.nft_ctx_output_get_flags(ctx) | _OUTPUT_HANDLE | _OUTPUT_ECHO)
-    lib.nft_run_cmd_from_filename.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     import tempfile
 
+    from fwlint.nft.libnft import CtypesNftables, open_nftables
+
+    if arguments and arguments[0] == "monitor":
+        return CtypesNftables().stream("monitor trace", sys.stdout.fileno(), handles=True)
+    echo = "--echo" in arguments
     # from a file, as ``nft -f``: the errors say where (``FILE:LINE:COLUMNS: Error: ...``)
     with tempfile.NamedTemporaryFile("w", suffix=".nft", prefix="fwlint-guard-") as commands:
         commands.write(sys.stdin.read())
         commands.flush()
-        rc = int(lib.nft_run_cmd_from_filename(ctx, commands.name.encode()))
-    sys.stdout.write((lib.nft_ctx_get_output_buffer(ctx) or b"").decode(errors="replace"))
-    sys.stderr.write((lib.nft_ctx_get_error_buffer(ctx) or b"").decode(errors="replace"))
-    return 0 if rc == 0 else 1
+        result = open_nftables().run_file(commands.name, echo=echo, handles=echo)
+    sys.stdout.write(result.output)
+    sys.stderr.write(result.error)
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +30,12 @@ LIBRARY = "libnftables.so.1"
 INSTALL_HINT = ("install it with `apt install libnftables1` (Debian, Ubuntu), `dnf install nftables` "
                 "(Fedora, RHEL) or `pacman -S nftables` (Arch)")
 
+OUTPUT_HANDLE = 1 << 3
+"""libnftables' NFT_CTX_OUTPUT_HANDLE (``nft -a``)."""
 OUTPUT_JSON = 1 << 4
 """libnftables' NFT_CTX_OUTPUT_JSON."""
+OUTPUT_ECHO = 1 << 5
+"""libnftables' NFT_CTX_OUTPUT_ECHO (``nft -e``)."""
 
 
 class NftUnavailable(RuntimeError):
@@ -64,8 +69,10 @@ class Nftables(ABC):
         """Run ``commands`` (block syntax, or JSON with ``json_output``) as one transaction."""
 
     @abstractmethod
-    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
-        """Run the file ``path`` as one transaction (as ``nft -f``): errors name ``path:line:column``."""
+    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False, echo: bool = False,
+                 handles: bool = False) -> Result:
+        """Run the file ``path`` as one transaction (as ``nft -f``): errors name ``path:line:column``;
+        ``echo`` and ``handles``: the output repeats what was added, with rule handles (``nft -e -a``)."""
 
 
 class ModuleNftables(Nftables):
@@ -90,10 +97,13 @@ class ModuleNftables(Nftables):
         rc, output, error = self._nft.cmd(commands)
         return Result(rc, output or "", error or "")
 
-    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
+    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False, echo: bool = False,
+                 handles: bool = False) -> Result:
         self._context(dry_run)
         self._nft.set_dry_run(dry_run)
         self._nft.set_json_output(json_output)
+        self._nft.set_echo_output(echo)
+        self._nft.set_handle_output(handles)
         rc, output, error = self._nft.cmd_from_file(path)
         return Result(rc, output or "", error or "")
 
@@ -149,21 +159,45 @@ class CtypesNftables(Nftables):
     def run(self, commands: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
         return self._run(self._lib.nft_run_cmd_from_buffer, commands, dry_run, json_output)
 
-    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False) -> Result:
-        return self._run(self._lib.nft_run_cmd_from_filename, path, dry_run, json_output)
+    def run_file(self, path: str, *, dry_run: bool = False, json_output: bool = False, echo: bool = False,
+                 handles: bool = False) -> Result:
+        return self._run(self._lib.nft_run_cmd_from_filename, path, dry_run, json_output, echo, handles)
 
-    def _run(self, function: Any, argument: str, dry_run: bool, json_output: bool) -> Result:
+    def _set_flags(self, json_output: bool, echo: bool = False, handles: bool = False) -> None:
+        lib, ctx = self._lib, self._ctx
+        flags = lib.nft_ctx_output_get_flags(ctx) & ~(OUTPUT_JSON | OUTPUT_ECHO | OUTPUT_HANDLE)
+        for wanted, flag in ((json_output, OUTPUT_JSON), (echo, OUTPUT_ECHO), (handles, OUTPUT_HANDLE)):
+            if wanted:
+                flags |= flag
+        lib.nft_ctx_output_set_flags(ctx, flags)
+
+    def _run(self, function: Any, argument: str, dry_run: bool, json_output: bool, echo: bool = False,
+             handles: bool = False) -> Result:
         if self._stale:
             self._new_context()
         self._stale = dry_run
         lib, ctx = self._lib, self._ctx
         lib.nft_ctx_set_dry_run(ctx, dry_run)
-        flags = lib.nft_ctx_output_get_flags(ctx)
-        lib.nft_ctx_output_set_flags(ctx, flags | OUTPUT_JSON if json_output else flags & ~OUTPUT_JSON)
+        self._set_flags(json_output, echo, handles)
         rc = function(ctx, argument.encode())
         output = lib.nft_ctx_get_output_buffer(ctx) or b""
         error = lib.nft_ctx_get_error_buffer(ctx) or b""
         return Result(rc, output.decode(errors="replace"), error.decode(errors="replace"))
+
+    def stream(self, command: str, fd: int, *, handles: bool = False) -> int:
+        """Run ``command`` with its output written to ``fd`` as it comes, unbuffered (``monitor
+        trace``, which runs until the process ends); its status.  The nftables module buffers
+        every output, so this is the ctypes binding's alone."""
+        self._bind("nft_ctx_set_output", ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_void_p])
+        libc = ctypes.CDLL(None)
+        libc.fdopen.restype = ctypes.c_void_p
+        libc.fdopen.argtypes = [ctypes.c_int, ctypes.c_char_p]
+        libc.setvbuf.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_size_t]
+        out = libc.fdopen(os.dup(fd), b"w")
+        libc.setvbuf(out, None, 2, 0)  # _IONBF: each line as it comes
+        self._lib.nft_ctx_set_output(self._ctx, out)
+        self._set_flags(False, handles=handles)
+        return int(self._lib.nft_run_cmd_from_buffer(self._ctx, command.encode()))
 
     def __del__(self) -> None:
         ctx = getattr(self, "_ctx", None)

@@ -84,6 +84,12 @@ class FakeContext:
     def set_json_output(self, on: bool) -> None:
         self.calls.append(("json", on))
 
+    def set_echo_output(self, on: bool) -> None:
+        self.calls.append(("echo", on))
+
+    def set_handle_output(self, on: bool) -> None:
+        self.calls.append(("handles", on))
+
     def cmd(self, commands: str):
         self.calls.append(("cmd", commands))
         return 0, f"context {self.number}", None
@@ -119,8 +125,11 @@ def test_the_module_binding_runs_and_takes_a_fresh_context_after_a_dry_run():
     # what follows a dry run gets a new context (the checked commands stay in the old one's cache)
     assert nft.run_file("/tmp/x.nft") == Result(1, "", "/tmp/x.nft:1:1-2: Error: syntax error")
     assert nft._nft is not first
-    assert nft._nft.calls == [("dry_run", False), ("json", False), ("file", "/tmp/x.nft")]
+    assert nft._nft.calls == [("dry_run", False), ("json", False), ("echo", False), ("handles", False),
+                              ("file", "/tmp/x.nft")]
     assert nft.run("list tables") == Result(0, "context 2", "")
+    nft.run_file("/tmp/y.nft", echo=True, handles=True)
+    assert nft._nft.calls[-3:] == [("echo", True), ("handles", True), ("file", "/tmp/y.nft")]
 
 
 def test_a_module_that_cannot_load_the_library(monkeypatch):
