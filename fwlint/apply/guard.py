@@ -338,14 +338,6 @@ def _judged(evaluator: PathEvaluator, ruleset: Ruleset, packet: Packet, local: S
     return first if complete else UNDECIDED
 
 
-def _always_dropped(evaluator: PathEvaluator, ruleset: Ruleset, packet: Packet, local: Sequence[IPAddress]
-                    ) -> tuple[str, str] | None:
-    """(verdict, who) when every run of the packet is dropped (see :func:`_judged`); None when
-    some run is not, or when the evaluator cannot tell."""
-    judged = _judged(evaluator, ruleset, packet, local)
-    return None if judged == UNDECIDED else judged  # type: ignore[return-value]
-
-
 _ESTABLISHED_STATUS = frozenset({"SEEN_REPLY", "ASSURED", "CONFIRMED"})
 
 

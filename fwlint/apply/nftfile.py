@@ -23,9 +23,6 @@ from dataclasses import dataclass, field
 
 FAMILIES = ("ip", "ip6", "inet", "arp", "bridge", "netdev")
 
-OBJECT_BLOCKS = frozenset({"set", "map", "flowtable", "counter", "quota", "limit", "secmark", "synproxy"})
-"""Named objects of a table whose ``NAME { ... }`` block holds no rules."""
-
 CHAIN_PROPERTIES = frozenset({"type", "policy", "comment", "devices", "device", "flags", "define", "redefine",
                               "undefine"})
 """A chain block's statements that are no rule."""

@@ -192,6 +192,7 @@ def _translation_structure(tables: Sequence[Any], text: str) -> NftFile:
     """What :func:`~fwlint.apply.nftfile.read_nft` would read in the translation, from the
     tables themselves (reading a 50,000-rule translation again would take a second)."""
     structure = NftFile()
+    lines = text.split("\n")
     for table in tables:
         use = structure.table(table.family, table.name, 1)
         use.chains = {chain.name for chain in table.chains}
@@ -199,7 +200,7 @@ def _translation_structure(tables: Sequence[Any], text: str) -> NftFile:
         use.filled = True
         use.mentions = 2  # `table X` before the delete, `table X { ... }` after it
         own = f"delete table {table.family} {table.name}"
-        line = text.split("\n").index(own) + 1  # the translation's second line for the table
+        line = lines.index(own) + 1  # the translation's second line for the table
         place = (line, 1, len(own) + 1)
         structure.own_deletes.append(((table.family, table.name), place))
         structure.left_out.append(place)

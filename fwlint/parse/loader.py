@@ -102,7 +102,7 @@ def _cached_terminals(name: str) -> list[_Terminal] | None:
         if stored["stamp"] == stamp:
             return [_Terminal(*t) for t in stored["terminals"]]
     except (OSError, ValueError, KeyError, TypeError):
-        pass
+        stored = None  # no cache yet, or an unreadable one: built again below
     terminals = [_Terminal(t.name, t.priority, t.pattern.to_regexp()) for t in open_parser(name).terminals]
     target = str(cache).replace(".lark-cache", ".json")
     try:
@@ -110,7 +110,7 @@ def _cached_terminals(name: str) -> list[_Terminal] | None:
             json.dump({"stamp": stamp, "terminals": [[t.name, t.priority, t._regexp] for t in terminals]}, f)
         os.replace(f"{target}.{os.getpid()}", target)  # whole, for another process reading it
     except OSError:
-        pass
+        return terminals  # a cache directory that cannot be written: built again next time
     return terminals
 
 
