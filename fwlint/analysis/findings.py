@@ -21,6 +21,7 @@ jumps to gets neither).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +134,7 @@ class _ChainFindings:
         self._next_index: dict[tuple[str, bool], list[int]] = {}
         self._inexact: list[int] | None = None
         self._follow_tables: tuple[list[Any], list[bool], list[Any]] | None = None
+        self._givers: dict[str, list[int]] = {}
         self.effects = ChainEffects(model, tm, a)  # what rules do besides deciding
 
 
@@ -425,8 +427,9 @@ class _ChainFindings:
         outcome (computed once per chain and outcome) decides, and the rules named are those
         among the next few that take some of the packets."""
         a = self.a
-        if a.return_label != outcome and self.next_same(outcome)[i] >= len(a.rules):
-            return None  # no later rule can decide its packets its way, and the end does not
+        if a.return_label != outcome and not self.may_meet_later(i, outcome):
+            return None  # no later rule that could decide its packets its way meets them, and
+            # the end does not decide them so: some reach another outcome
         if self.next_other(outcome)[i] > i + FOLLOW_BUDGET:
             checked: Any = _TOO_FAR  # nothing to stop the walk soon: the backward pass is cheaper
         else:
@@ -459,6 +462,46 @@ class _ChainFindings:
             return found
         return self.redundant_finding(found.rule, found.packets, outcome, takers, to_end,
                                       _collect_approx(found.rule.approximations, approx))
+
+    def may_meet_later(self, i: int, outcome: str) -> bool:
+        """Some rule after rule ``i`` that could give its packets ``outcome`` (``next_same``'s
+        rules) may match one of the packets rule ``i`` may match: one question per such rule,
+        asked of the rule's own packets (its ``upper``), without building anything.  When none
+        does, the packets rule ``i`` takes would, without it, go on to another outcome or to the
+        chain's end, whatever ``follow`` would find on the way."""
+        a = self.a
+        givers = self._givers.get(outcome)
+        if givers is None:
+            givers = self._givers[outcome] = [k for k in range(len(a.rules)) if self._gives(k, outcome)]
+        start = bisect.bisect_right(givers, i)
+        if start == len(givers):
+            return False
+        protocols, _, outside = self.follow_tables()
+        rm = a.rules[i]
+        protocol = rm.protocol
+        ask = self.enc.ask
+        key = ask.key(rm.upper)
+        for j in givers[start:]:
+            other = protocols[j]
+            if protocol is not None and other is not None and other is not False and other != protocol:
+                continue  # another protocol: no packet in common
+            if self.effects.has(j) or outside[j] is None:
+                return True  # its key stands for its effect's packets, not its own: follow decides
+            if not ask.within_keys(key, outside[j]):
+                return True
+        return False
+
+    def _gives(self, k: int, outcome: str) -> bool:
+        """Rule ``k`` is one of ``next_same(outcome)``'s rules."""
+        rm = self.a.rules[k]
+        if rm.excluded:
+            return False
+        if rm.jump is not None or (rm.action.steps and rm.action.kind in ("continue", "maybe")):
+            return True
+        if rm.action.kind in ("decide", "return", "maybe"):
+            label = self.a.return_label if rm.action.kind == "return" else rm.action.outcome
+            return label == outcome
+        return False
 
     def next_same(self, outcome: str) -> list[int]:
         """For each rule, the index of the next rule after it that could give its packets
