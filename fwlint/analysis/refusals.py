@@ -26,21 +26,15 @@ def _placeholder(opt) -> bool:
 def _node_refusal(rule: Rule, node: Match | Target, ext: Extension, family: int) -> str | None:
     if ext.removed:
         return f"the kernel has no such {ext.kind} any more ({ext.removed})"
-    if any(_placeholder(o) for o in node.options):
-        return None  # its values are not known: the meaning approximates it
-    given: set[str] = set()  # the canonical names of the options given
-    for opt in node.options:
-        spec = ext.option(opt.name) if opt.known else None
-        if spec is None:
-            continue  # FW102: the meanings refuse it
-        if spec.family is not None and spec.family != family:
-            return f"{opt.written} exists only in IPv{spec.family} rules"
-        given.add(spec.name)
-        if opt.negated and not spec.invertible:
-            return f"{opt.written} cannot be inverted with `!`"
-        types = spec.value_types()
-        if len(opt.values) < len(types):
-            return f"{opt.written} lacks a value"
+    options = node.options
+    for o in options:
+        if getattr(o, "unresolved", False) or any("{" in v for v in o.values) and _placeholder(o):
+            return None  # its values are not known: the meaning approximates it
+    shape = _shape(ext, family, tuple([(o.name, o.known, o.negated, len(o.values), o.written)
+                                       for o in options]))
+    for opt, (why, types) in zip(options, shape[0]):
+        if why is not None:
+            return why
         for vtype, text in zip(types, opt.values):
             protocol = protocol_before(rule, opt) if vtype.with_protocol is not None else None
             try:
@@ -49,19 +43,62 @@ def _node_refusal(rule: Rule, node: Match | Target, ext: Extension, family: int)
                 continue  # a host name: looked up when the rules are loaded (approximated)
             except (WrongFamily, NeedsProtocol, BadValue) as err:  # FW111, FW108 / FW114, FW108
                 return f"{opt.written}: {err}"
-    if ext.elements is None:
-        for group in ext.exclusive:
-            both = _canonical(ext, group) & given
-            if len(both) > 1:
-                return f"--{' and --'.join(sorted(both))} exclude each other"
-    for group in ext.required:
-        if not _canonical(ext, group) & given:
-            return f"needs one of --{', --'.join(sorted(group))}"
+    if shape[1] is not None:
+        return shape[1]
     if ext.validate is not None:
-        for problem in ext.validate(node.options, family):
+        for problem in ext.validate(options, family):
             if problem.refused:
                 return problem.message
     return None
+
+
+_SHAPES: dict[tuple, tuple] = {}
+
+
+def _shape(ext: Extension, family: int, given_options: tuple) -> tuple:
+    """What ``_node_refusal`` finds from the options' names, inversions and value counts alone
+    (the same for every rule that writes them so): per option, the refusal or None and the
+    value types to check; then the refusal of the group checks (exclusive, required) or None.
+    Cached: a large ruleset writes few shapes."""
+    key = (id(ext), family, given_options)
+    hit = _SHAPES.get(key)
+    if hit is not None and hit[2] is ext:
+        return hit
+    per_option: list[tuple[str | None, tuple]] = []
+    given: set[str] = set()  # the canonical names of the options given
+    stopped = False
+    for name, known, negated, count, written in given_options:
+        spec = ext.option(name) if known and not stopped else None
+        if spec is None:
+            per_option.append((None, ()))  # FW102: the meanings refuse it
+            continue
+        why = None
+        if spec.family is not None and spec.family != family:
+            why = f"{written} exists only in IPv{spec.family} rules"
+        elif negated and not spec.invertible:
+            why = f"{written} cannot be inverted with `!`"
+        elif count < len(spec.value_types()):
+            why = f"{written} lacks a value"
+        given.add(spec.name)
+        if why is not None:
+            stopped = True
+        per_option.append((why, () if why is not None else spec.value_types()))
+    group = None
+    if ext.elements is None:
+        for group_names in ext.exclusive:
+            both = _canonical(ext, group_names) & given
+            if len(both) > 1:
+                group = f"--{' and --'.join(sorted(both))} exclude each other"
+                break
+    if group is None:
+        for group_names in ext.required:
+            if not _canonical(ext, group_names) & given:
+                group = f"needs one of --{', --'.join(sorted(group_names))}"
+                break
+    if len(_SHAPES) > 4096:
+        _SHAPES.clear()
+    hit = _SHAPES[key] = (per_option, group, ext)
+    return hit
 
 
 def _canonical(ext: Extension, group: frozenset[str]) -> set[str]:
