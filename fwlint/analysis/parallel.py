@@ -160,6 +160,18 @@ class _Claims:
 # --- the two halves -----------------------------------------------------------------------
 
 
+def _widen(fd: int) -> None:
+    """Let the pipe hold what the child sends while this process does its first part (Linux:
+    1 MiB, the default limit for a process; 64 KiB is less than a few chains' values, and the
+    child would wait on its writes meanwhile)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (OSError, ImportError):
+        pass  # the default size: the child waits on its writes, the result is the same
+
+
 def share_chains(names: list[Any], work: Callable[[Any], list[Any]],
                  produce: Callable[[Any], Any],
                  apply: Callable[[Any], tuple[Any, list[Any]]],
@@ -174,6 +186,7 @@ def share_chains(names: list[Any], work: Callable[[Any], list[Any]],
     try:
         claims = _Claims(len(names))
         read_fd, write_fd = os.pipe()
+        _widen(write_fd)
     except OSError:
         return {}  # no shared memory or pipe to be had: the caller works them all out
     flush_before_fork()
