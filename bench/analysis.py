@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed of the exact reachability analysis (fwlint.analysis): parse time, analysis time, peak memory.
 
-    python bench/analysis.py [--sizes 10000 50000 100000] [--prefix-rules 20000] [--seed 1]
+    python bench/analysis.py [--sizes 10000 50000 100000] [--prefix-rules 20000] [--seed 1] [--repeat 3]
 
 Cases: ../shared/bench/gen_ruleset.py output at each size, and one chain of N `-s PREFIX -j DROP`
 rules (random prefixes, /16 to /32).  Each case runs in a process of its own, so that the peak
@@ -9,7 +9,10 @@ resident memory (getrusage maxrss, which counts CUDD's tables too) is that case'
 is build_model: every rule encoded, every chain walked and summarised, and the FW201-FW204
 findings worked out; parsing is timed apart.  Wall-clock seconds (what a user waits) and CPU
 seconds of the case's process and of the child the analysis forks for a big table's leaf chains
-(fwlint/analysis/parallel.py), since the machine may be shared.  Writes bench/results-analysis.md.
+(fwlint/analysis/parallel.py), since the machine may be shared: each case runs --repeat times
+and the best wall time is kept (this machine's speed varies by a quarter from one minute to the
+next; every run is listed).  iptables-restore-translate runs on the same file in the same run,
+as the yardstick of how fast the machine was.  Writes bench/results-analysis.md.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -164,10 +168,37 @@ def run_case(path: str) -> dict:
             "nodes": nodes, "findings": dict(sorted(findings.items()))}
 
 
-def measure(path: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--case", str(path)], capture_output=True,
-                         text=True, check=True)
-    return json.loads(out.stdout)
+def measure(path: Path, repeat: int) -> dict:
+    """The run with the best wall time of ``repeat`` (each in a fresh process), with every
+    run's wall time and the largest peak memory of all."""
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, __file__, "--case", str(path)], capture_output=True,
+                             text=True, check=True)
+        runs.append(json.loads(out.stdout))
+    best = dict(min(runs, key=lambda r: r["wall"]))
+    best["walls"] = sorted(r["wall"] for r in runs)
+    best["peak_mib"] = max(r["peak_mib"] for r in runs)
+    best["child_peak_mib"] = max(r["child_peak_mib"] for r in runs)
+    return best
+
+
+def translate_reference(path: Path, repeat: int) -> float | None:
+    """Best wall time of iptables-restore-translate on the same file (None: not installed): the
+    yardstick of the brief, measured in the same run, which shows how fast the machine ran."""
+    tool = shutil.which("iptables-restore-translate")
+    if tool is None:
+        return None
+    best = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run([tool, "-f", str(path)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, check=False)
+        wall = time.perf_counter() - start
+        if done.returncode != 0:
+            return None
+        best = wall if best is None else min(best, wall)
+    return best
 
 
 def main() -> int:
@@ -175,6 +206,7 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="*", default=[10000, 50000, 100000])
     ap.add_argument("--prefix-rules", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each case; the best is shown")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
@@ -196,9 +228,11 @@ def main() -> int:
         cases.append((f"one chain of {args.prefix_rules} -s PREFIX -j DROP", dump))
     rows = []
     for name, path in cases:
-        result = measure(path)
+        result = measure(path, max(1, args.repeat))
+        result["reference"] = translate_reference(path, max(1, args.repeat))
         rows.append((name, result))
-        print(f"{name}: parse {result['parse']:.2f}s, analysis wall {result['wall']:.2f}s, "
+        print(f"{name}: parse {result['parse']:.2f}s, analysis wall {result['wall']:.2f}s "
+              f"(runs: {', '.join(f'{w:.2f}' for w in result['walls'])}), "
               f"CPU {result['analysis']:.2f}s + child {result['child_cpu']:.2f}s, "
               f"peak {result['peak_mib']:.0f} + {result['child_peak_mib']:.0f} MiB, {result['findings']}",
               file=sys.stderr)
@@ -207,19 +241,26 @@ def main() -> int:
     out = [f"# Analysis benchmark (gen_ruleset.py --seed {args.seed})", "",
            (f"Python {sys.version.split()[0]}, {platform.machine()}, {os.cpu_count()} cores, "
             f"load average {load:.1f} when it finished.  \"wall\": the analysis's wall-clock "
-            "seconds (what a user waits); \"CPU\": the CPU seconds of this process + of the child "
-            "it forks for the leaf chains (fwlint/analysis/parallel.py); peak RSS likewise (the "
-            "child's pages are mostly shared with this process until written)."), "",
-           ("| case | rules | parse s | analysis wall s | wall µs/rule | analysis CPU s | peak RSS MiB | "
-            "peak live BDD nodes (this process) | findings |"),
-           "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+            "seconds (what a user waits), the best of "
+            f"{max(1, args.repeat)} runs, each in a fresh process (all runs listed); \"CPU\": the CPU "
+            "seconds of that run's process + of the child it forks for the leaf chains "
+            "(fwlint/analysis/parallel.py); peak RSS likewise, the largest of the runs (the "
+            "child's pages are mostly shared with this process until written).  "
+            "\"iptables-restore-translate\": its best wall time on the same file in the same run "
+            "(text only, no analysis: the yardstick of how fast the machine ran)."), "",
+           ("| case | rules | parse s | analysis wall s (best) | all runs s | wall µs/rule | "
+            "analysis CPU s | peak RSS MiB | peak live BDD nodes (this process) | "
+            "iptables-restore-translate s | findings |"),
+           "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"]
     for name, r in rows:
         per_rule = r["wall"] / max(1, r["rules"]) * 1e6
         shown = ", ".join(f"{k} {v}" for k, v in r["findings"].items()) or "none"
         cpu = f"{r['analysis']:.2f} + {r['child_cpu']:.2f}" if r["child_cpu"] else f"{r['analysis']:.2f}"
         rss = f"{r['peak_mib']:.0f} + {r['child_peak_mib']:.0f}" if r["child_peak_mib"] else f"{r['peak_mib']:.0f}"
-        out.append(f"| {name} | {r['rules']} | {r['parse']:.2f} | {r['wall']:.2f} | {per_rule:.0f} | "
-                   f"{cpu} | {rss} | {r['nodes']:,} | {shown} |")
+        runs = ", ".join(f"{w:.2f}" for w in r["walls"])
+        ref = f"{r['reference']:.2f}" if r["reference"] is not None else "n/a"
+        out.append(f"| {name} | {r['rules']} | {r['parse']:.2f} | {r['wall']:.2f} | {runs} | {per_rule:.0f} | "
+                   f"{cpu} | {rss} | {r['nodes']:,} | {ref} | {shown} |")
     sized = [(n, r) for n, (_, r) in zip(args.sizes, rows)]
     if len(sized) >= 2:
         (n1, r1), (n2, r2) = sized[-2], sized[-1]
