@@ -10,7 +10,7 @@ is build_model: every rule encoded, every chain walked and summarised, and the F
 findings worked out; parsing is timed apart.  Wall-clock seconds (what a user waits) and CPU
 seconds of the case's process and of the child the analysis forks for a big table's leaf chains
 (fwlint/analysis/parallel.py), since the machine may be shared: each case runs --repeat times
-and the best wall time is kept (this machine's speed varies by a quarter from one minute to the
+(the cases in turn) and the best wall time is kept (this machine's speed varies by a quarter from one minute to the
 next; every run is listed).  iptables-restore-translate runs on the same file in the same run,
 as the yardstick of how fast the machine was.  Writes bench/results-analysis.md.
 """
@@ -168,14 +168,15 @@ def run_case(path: str) -> dict:
             "nodes": nodes, "findings": dict(sorted(findings.items()))}
 
 
-def measure(path: Path, repeat: int) -> dict:
-    """The run with the best wall time of ``repeat`` (each in a fresh process), with every
-    run's wall time and the largest peak memory of all."""
-    runs = []
-    for _ in range(repeat):
-        out = subprocess.run([sys.executable, __file__, "--case", str(path)], capture_output=True,
-                             text=True, check=True)
-        runs.append(json.loads(out.stdout))
+def run_once(path: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--case", str(path)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def best_of(runs: list[dict]) -> dict:
+    """The run with the best wall time, with every run's wall time and the largest peak memory
+    of all."""
     best = dict(min(runs, key=lambda r: r["wall"]))
     best["walls"] = sorted(r["wall"] for r in runs)
     best["peak_mib"] = max(r["peak_mib"] for r in runs)
@@ -227,9 +228,14 @@ def main() -> int:
         dump.write_text(prefix_chain(args.prefix_rules, args.seed))
         cases.append((f"one chain of {args.prefix_rules} -s PREFIX -j DROP", dump))
     rows = []
+    repeat = max(1, args.repeat)
+    runs: dict[str, list[dict]] = {name: [] for name, _ in cases}
+    for _ in range(repeat):  # the cases in turn, so that a slow minute of the machine hits all
+        for name, path in cases:
+            runs[name].append(run_once(path))
     for name, path in cases:
-        result = measure(path, max(1, args.repeat))
-        result["reference"] = translate_reference(path, max(1, args.repeat))
+        result = best_of(runs[name])
+        result["reference"] = translate_reference(path, repeat)
         rows.append((name, result))
         print(f"{name}: parse {result['parse']:.2f}s, analysis wall {result['wall']:.2f}s "
               f"(runs: {', '.join(f'{w:.2f}' for w in result['walls'])}), "
@@ -242,7 +248,7 @@ def main() -> int:
            (f"Python {sys.version.split()[0]}, {platform.machine()}, {os.cpu_count()} cores, "
             f"load average {load:.1f} when it finished.  \"wall\": the analysis's wall-clock "
             "seconds (what a user waits), the best of "
-            f"{max(1, args.repeat)} runs, each in a fresh process (all runs listed); \"CPU\": the CPU "
+            f"{repeat} runs, each in a fresh process, the cases taken in turn (all runs listed); \"CPU\": the CPU "
             "seconds of that run's process + of the child it forks for the leaf chains "
             "(fwlint/analysis/parallel.py); peak RSS likewise, the largest of the runs (the "
             "child's pages are mostly shared with this process until written).  "

@@ -984,6 +984,8 @@ class _Walk:
         ret_label = return_label(self.chain)
         reach, hits, segment = self.reach, self.hits, self.segment
         summaries = self.tm.summaries
+        sized: Any = None  # the last set counted, and its nodes
+        size = 0
         for i, rm in enumerate(rules):
             reach.append(R)
             segment.append(seg)
@@ -1045,7 +1047,9 @@ class _Walk:
                     self.pure = False
                     seg = i + 1
                 elif not coarse:
-                    if len(R) > REACH_BUDGET:
+                    if sized is None or R != sized:  # counting is a walk over the whole set:
+                        sized, size = R, len(R)  # once per set (it stays once past the budget)
+                    if size > REACH_BUDGET:
                         self.widened.add(i)
                     else:
                         kill = rm.lower & ~summary.may_return
