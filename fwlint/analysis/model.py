@@ -600,8 +600,8 @@ class Model:
 
     def match_meaning(self, match: Match, protocol: str | None) -> Meaning:
         """The meaning of one match of a rule whose ``-p`` is ``protocol`` (raises Refused)."""
-        key = (match.name, protocol, tuple((o.name, o.values, o.negated, getattr(o, "unresolved", False))
-                                           for o in match.options))
+        key = (match.name, protocol, tuple([(o.name, o.values, o.negated, o.unresolved)
+                                            for o in match.options]))
         hit = self._match_cache.get(key)
         if hit is None:
             try:
@@ -728,7 +728,7 @@ class Model:
             if ext is not None and m.known and m.name != "builtin":
                 if ext.protocols is not None and not _protocol_in(protocol, ext.protocols):
                     raise Refused(f"-m {m.name} needs -p {'/'.join(sorted(ext.protocols))}")
-                if _refused_here(ctx, ext, m.options, m.span, rule):
+                if _placed(ext) and _refused_here(ctx, ext, m.options, m.span, rule):
                     raise Refused(f"-m {m.name} is not allowed here")
             parts.append(self.match_meaning(m, protocol))
         refused = match_refusal(rule, registry, self.family)  # options the meanings do not read
@@ -744,7 +744,8 @@ class Model:
             else:
                 upper &= p.upper
                 lower &= p.lower
-            approx.extend(a for a in p.approximations if a not in approx)
+            if p.approximations:
+                approx.extend(a for a in p.approximations if a not in approx)
         rm.upper, rm.lower, rm.approximations = upper, lower, tuple(approx)
 
         target = rule.target
@@ -767,7 +768,7 @@ class Model:
             raise Refused(f"unknown target {target.name}")
         if ext.family is not None and ext.family != self.family:
             raise Refused(f"-j {target.name} exists for IPv{ext.family} only")
-        if _refused_here(ctx, ext, target.options, target.span, rule):
+        if _placed(ext) and _refused_here(ctx, ext, target.options, target.span, rule):
             raise Refused(f"-j {target.name} is not allowed here")
         self._protocol = protocol
         action = self.target_action(target, ext)
@@ -829,10 +830,15 @@ def _protocol_in(protocol: str | None, allowed: frozenset[str]) -> bool:
     return number is not None and number != 0 and number in {_protocol_number(p) for p in allowed}
 
 
+def _placed(ext: Extension) -> bool:
+    """The extension has limits on where it stands (table, hook, placement, a target's protocol)."""
+    return not (ext.tables is None and ext.chains is None and ext.placement is None
+                and not (ext.kind == "target" and ext.protocols is not None))
+
+
 def _refused_here(ctx: Any, ext: Extension, options: tuple, span: Any, rule: Rule) -> bool:
     """The extension stands where the kernel refuses it (table, hook, placement limits)."""
-    if ext.tables is None and ext.chains is None and ext.placement is None and \
-            not (ext.kind == "target" and ext.protocols is not None):
+    if not _placed(ext):
         return False
     from fwlint.lint.facts import misplacements
 
