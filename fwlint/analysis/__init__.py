@@ -20,7 +20,9 @@ Modules
               their own (CUDD's operations several times faster there), their results moved
               back to the main manager.
 ``parallel``  a big table's leaf chains shared with a forked child; their findings, summaries
-              and rule models come back as plain values.
+              and rule models come back as plain values.  In ``fwlint check`` the other lint
+              rules run in this process while the child works (fwlint.lint.engine: the model
+              is built first, with ``meanwhile=``).
 (``evaluate``, ``packet`` and ``trace`` are the concrete evaluator and ``fwlint trace``.)
 
 The model
@@ -114,7 +116,7 @@ takes that the rest of the chain would decide the same way).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -125,17 +127,32 @@ if TYPE_CHECKING:
     from fwlint.lint.rule import Context, Rule
 
 
-def build_model(ruleset: Ruleset, registry: Registry | None = None, ctx: Context | None = None) -> Model:
-    """The reachability model of one ruleset (its findings included)."""
+def build_model(ruleset: Ruleset, registry: Registry | None = None, ctx: Context | None = None,
+                meanwhile: Callable[[], None] | None = None) -> Model:
+    """The reachability model of one ruleset (its findings included).  ``meanwhile()`` is
+    called once, while the analysis's forked child works if there is one (a large ruleset's
+    other lint rules run then: fwlint.lint.engine)."""
     from fwlint.analysis.model import build_model as build
     from fwlint.extensions import default_registry
 
-    return build(ruleset, registry or default_registry(), ctx)
+    return build(ruleset, registry or default_registry(), ctx, meanwhile)
 
 
-def model_for(ctx: Context) -> Model:
-    """The model of the ruleset a lint rule is looking at, built once and shared."""
-    return ctx.memo(("fwlint.analysis", "model"), lambda: build_model(ctx.ruleset, ctx.registry, ctx))
+_MODEL = ("fwlint.analysis", "model")
+
+
+def model_for(ctx: Context, meanwhile: Callable[[], None] | None = None) -> Model:
+    """The model of the ruleset a lint rule is looking at, built once and shared;
+    ``meanwhile()`` as for build_model (called at once when the model is already built)."""
+    if meanwhile is not None and ctx.has_memo(_MODEL):
+        meanwhile()
+    return ctx.memo(_MODEL, lambda: build_model(ctx.ruleset, ctx.registry, ctx, meanwhile))
+
+
+def needs_model(rule: Rule) -> bool:
+    """The lint rule reads the model (``analysis`` required, or optional and not turned off)."""
+    need = getattr(rule, "analysis", None)
+    return need == "required" or (need == "optional" and getattr(rule, "use_analysis", True))
 
 
 def findings_for(ctx: Context) -> list[Finding]:

@@ -44,7 +44,7 @@ import dataclasses
 import functools
 import ipaddress
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -1184,9 +1184,12 @@ def _step_back(model: Model, tm: TableModel, chain: Chain, rm: RuleModel, label:
     return (~rm.upper | after) & (rm.lower | S)
 
 
-def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
+def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None,
+                meanwhile: Callable[[], None] | None = None) -> Model:
     """Encode every rule of ``ruleset``, then, chain by chain (callees first), walk it, summarise
-    it and work out its findings (FW201-FW204, ``Model.findings``)."""
+    it and work out its findings (FW201-FW204, ``Model.findings``).  ``meanwhile()`` is called
+    once: while the forked child is at work when there is one (fwlint.analysis.parallel: the
+    other lint rules run then), else before the chains are worked out."""
     from fwlint.analysis import parallel
     from fwlint.analysis.scratch import Scratch
 
@@ -1229,7 +1232,14 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
             if name not in skip and name not in found[k]:
                 found[k][name] = apart.work(name)
 
+    waiting = [meanwhile] if meanwhile is not None else []
+
+    def run_meanwhile() -> None:
+        while waiting:
+            waiting.pop()()
+
     def first() -> None:
+        run_meanwhile()
         for k, (tm, _) in enumerate(blocks):
             work_out(k, _waiting(tm, long[k]) if long[k] else set())
 
@@ -1248,6 +1258,7 @@ def build_model(ruleset: Ruleset, registry: Registry, ctx: Any = None) -> Model:
                                     first=first)
         for (k, name), findings in got.items():
             found[k][name] = findings
+    run_meanwhile()  # no child was forked
     for k, (tm, _) in enumerate(blocks):
         work_out(k)
         live = _entered(model, tm)

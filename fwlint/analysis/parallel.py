@@ -6,8 +6,9 @@ its own rules and its entry set, and the only thing of it another chain reads is
 gen_ruleset.py-like rulesets keep most of their rules in such chains.  So once the entry sets
 of every table block are known (``model._entries``), one child is forked with the whole model
 in memory and the two processes share the long leaf chains of all the blocks out: the child
-takes them from the front of the list; this process first works out what needs none of them
-(the other chains of a block without such chains, the short leaf chains: ``first``), then
+takes them from the front of the list; this process first runs the other lint rules of
+``fwlint check`` (build_model's ``meanwhile``) and works out what needs none of them (the other
+chains of a block without such chains, the short leaf chains: ``first``), then
 takes them from the back, each claiming the next under a lock in shared memory (so a process
 slowed down by the machine's other work leaves more to the other).  The chains that jump to
 shared ones come after.  The child sends, per chain, what this process needs of it, as plain

@@ -82,9 +82,25 @@ def reset_catalogue() -> None:
 
 def lint_ruleset(ruleset: Ruleset, rules: Sequence[Rule],
                  registry: Registry | None = None, settings: Settings | None = None) -> list[Diagnostic]:
+    """The findings of ``rules`` on one ruleset.  When some of them read the reachability
+    model, it is built first and the others run while the analysis's forked child works on a
+    large ruleset (fwlint.analysis.parallel), on both processors."""
+    from fwlint.analysis import model_for, needs_model
+
     registry = registry or default_registry()
     ctx = Context(ruleset, registry, settings=settings or DEFAULT_SETTINGS)
     out: list[Diagnostic] = []
+    modelled = [r for r in rules if needs_model(r)]
+    if not modelled:
+        _lint(ruleset, rules, ctx, out)
+        return out
+    others = [r for r in rules if not needs_model(r)]
+    model_for(ctx, meanwhile=lambda: _lint(ruleset, others, ctx, out))
+    _lint(ruleset, modelled, ctx, out)
+    return out
+
+
+def _lint(ruleset: Ruleset, rules: Sequence[Rule], ctx: Context, out: list[Diagnostic]) -> None:
     per_rule = [r for r in rules if r.checks_rules()]
     for r in rules:
         if r.checks_ruleset():
@@ -102,7 +118,6 @@ def lint_ruleset(ruleset: Ruleset, rules: Sequence[Rule],
                 _check_rule(rule, checks, ctx, out)
         ctx.table = None
         out.extend(_lint_removed(ruleset, per_rule, ctx))
-    return out
 
 
 def _rule_checks(per_rule: Sequence[Rule]) -> tuple[list, list]:

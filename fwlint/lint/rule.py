@@ -32,6 +32,9 @@ class Context:
             self._cache[key] = compute()
         return self._cache[key]
 
+    def has_memo(self, key) -> bool:
+        return key in self._cache
+
 
 class Rule:
     """A lint rule.  Subclasses set the class attributes and override one check.

@@ -331,3 +331,84 @@ def test_the_tables_share_one_child_while_this_process_works_out_what_needs_none
     assert firsts == [os.getpid()]  # run once, here
     waiting = model_module._waiting(both.tables[0], {"BIG"})
     assert waiting == {"BIG", "SVC", "PREROUTING"}  # SMALL and the others need none of the shared
+
+
+def test_meanwhile_runs_once_here_while_the_child_works(shared, monkeypatch):
+    text = special_ruleset(15)
+    expected = described(build_model_alone(text))
+    children: list[int] = []
+    real_fork = os.fork
+
+    def recording_fork():
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    seen: list[tuple[int, bool]] = []
+
+    def meanwhile():
+        # the child was forked and has not been waited for yet: it is at work (or done)
+        waited = os.waitpid(children[0], os.WNOHANG)[0] != 0 if children else None
+        seen.append((os.getpid(), waited))
+
+    both = build_model(parse_text(text, "rules.v4")[0], meanwhile=meanwhile)
+    assert described(both) == expected
+    assert len(children) == 1
+    assert seen == [(os.getpid(), False)]
+
+
+def test_meanwhile_runs_once_without_a_child(monkeypatch):
+    text = special_ruleset(16)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10**9)
+    calls = []
+    model = build_model(parse_text(text, "rules.v4")[0], meanwhile=lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()]
+    assert described(model) == described(one_process(text))
+
+
+def test_check_lints_while_the_child_works_and_finds_the_same(shared, monkeypatch):
+    from fwlint.lint.engine import catalogue, lint_ruleset
+
+    def all_rules():
+        return [cls() for cls in catalogue().by_code.values()]
+
+    text = special_ruleset(17) + "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -i eth0 -j ACCEPT\nCOMMIT\n"
+    rulesets = parse_text(text, "rules.v4")
+    saved = parallel.PARALLEL_FROM
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10**9)
+    alone = [d for rs in rulesets for d in lint_ruleset(rs, all_rules())]
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", saved)
+    from fwlint.lint import engine
+
+    order = []
+    real = parallel.share_chains
+    inside = [False]
+
+    def recording(names, work, produce, apply, first=None):
+        def logged():
+            order.append("first")
+            inside[0] = True
+            first()
+            inside[0] = False
+        order.append("fork")
+        return real(names, work, produce, apply, logged)
+
+    real_lint = engine._lint
+    linted = []
+
+    def lint(ruleset, rules, ctx, out):
+        linted.append((inside[0], all(not getattr(r, "analysis", None) for r in rules)))
+        real_lint(ruleset, rules, ctx, out)
+
+    monkeypatch.setattr(parallel, "share_chains", recording)
+    monkeypatch.setattr(engine, "_lint", lint)
+    both = [d for rs in rulesets for d in lint_ruleset(rs, all_rules())]
+    assert order == ["fork", "first"]
+    # the other rules while the child works, then those that read the model
+    assert linted == [(True, True), (False, False)]
+    assert sorted(d.sort_key for d in both) == sorted(d.sort_key for d in alone)
+    assert sorted((d.code, d.span, d.message) for d in both) == sorted((d.code, d.span, d.message) for d in alone)
+    codes = {d.code for d in both}
+    assert {"FW201", "FW202"} <= codes and any(not c.startswith("FW2") for c in codes)  # both kinds of rule ran
