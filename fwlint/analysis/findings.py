@@ -468,7 +468,9 @@ class _ChainFindings:
         rules) may match one of the packets rule ``i`` may match: one question per such rule,
         asked of the rule's own packets (its ``upper``), without building anything.  When none
         does, the packets rule ``i`` takes would, without it, go on to another outcome or to the
-        chain's end, whatever ``follow`` would find on the way."""
+        chain's end, whatever ``follow`` would find on the way.  At most FOLLOW_BUDGET such rules
+        are asked (more: True, and ``follow`` or the backward pass decides), so that a long chain
+        of rules with one outcome costs no question per pair of its rules."""
         a = self.a
         givers = self._givers.get(outcome)
         if givers is None:
@@ -476,6 +478,8 @@ class _ChainFindings:
         start = bisect.bisect_right(givers, i)
         if start == len(givers):
             return False
+        if len(givers) - start > FOLLOW_BUDGET:
+            return True
         protocols, _, outside = self.follow_tables()
         rm = a.rules[i]
         protocol = rm.protocol

@@ -193,3 +193,26 @@ def test_a_check_process_exits_without_complaint(tmp_path):
     assert done.returncode == 0, done.stderr  # FW202 is info: below the default fail level
     assert "FW202" in done.stdout
     assert done.stderr == ""
+
+
+def test_a_long_chain_of_one_outcome_asks_no_question_per_pair_of_its_rules(monkeypatch):
+    # 1,500 DROP rules of disjoint sources (an ACCEPT under the ACCEPT policy and a copy of the
+    # first after them): whether a later rule with a rule's outcome meets its packets is asked
+    # of at most FOLLOW_BUDGET of them per rule
+    from fwlint.analysis import findings as findings_module
+    from fwlint.analysis import native
+
+    rules = [f"-A INPUT -s 10.{k // 256}.{k % 256}.0/24 -j DROP" for k in range(1500)]
+    text = "\n".join(["*filter", ":INPUT ACCEPT [0:0]", *rules, "-A INPUT -p tcp -j ACCEPT",
+                      "-A INPUT -s 10.0.0.0/24 -j DROP", "COMMIT"]) + "\n"
+    asked = [0]
+    real = native.Native.within_keys
+
+    def counting(self, f, g):
+        asked[0] += 1
+        return real(self, f, g)
+
+    monkeypatch.setattr(native.Native, "within_keys", counting)
+    found = findings(text)
+    assert [(f.code, f.rule.line) for f in found] == [("FW202", 1503), ("FW204", 1504)]
+    assert asked[0] <= 1500 * (findings_module.FOLLOW_BUDGET + 2)  # one per pair: over a million
