@@ -590,7 +590,7 @@ class _ChainFindings:
             if within_keys(coarse_key, outside[j]):  # no packet of coarse it may match
                 continue
             effect = self.effects.region(j)
-            if effect is not None and a.meets(i, coarse & effect):
+            if effect is not None and a.meets_both(i, coarse, effect):
                 return None  # without rule i, some of its packets may meet this rule's effect
             other = rules[j]
             action = other.action
@@ -604,8 +604,8 @@ class _ChainFindings:
             if kind not in ("decide", "return", "maybe"):
                 continue
             label = a.return_label if kind == "return" else action.outcome
-            q = coarse & other.upper  # coarse already has the pending lowers taken off
-            if not a.meets(i, q):
+            # coarse already has the pending lowers taken off
+            if not a.meets_both(i, coarse, other.upper):
                 continue
             if label != outcome:
                 return None

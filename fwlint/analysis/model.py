@@ -374,6 +374,12 @@ class ChainAnalysis:
                 return False
         return not enc.ask.disjoint(q, self._walked().reach[i])
 
+    def meets_both(self, i: int, q: Any, r: Any) -> bool:
+        """``meets(i, q & r)``, asked without building ``q & r`` when no entry set applies."""
+        if self._context_free:
+            return self.meets(i, q & r)
+        return not self.model.encoding.ask.disjoint3(q, r, self._walked().reach[i])
+
     def takes_nothing(self, i: int) -> bool:
         """No packet that may reach rule ``i`` matches it."""
         h = self._walked().hits[i]

@@ -1,5 +1,6 @@
 """Questions about BDDs answered inside CUDD without building a BDD: "is f within g?", "do f
-and g share a packet?"; and a set moved from one manager to another with the same variables.
+and g share a packet?", "do f, g and h?"; and a set moved from one manager to another with the
+same variables.
 
 ``dd.cudd`` answers them by building ``f & ~g`` and comparing it with false: the whole
 conjunction is built (and its nodes later collected) when one path of it settles the question.
@@ -45,6 +46,10 @@ class Plain:
         """No packet is in both ``f`` and ``g``."""
         return (f & g) == self.false
 
+    def disjoint3(self, f: Any, g: Any, h: Any) -> bool:
+        """No packet is in all of ``f``, ``g`` and ``h``."""
+        return (f & g & h) == self.false
+
     # For loops that ask many questions of the same sets: a key stands for a set (the caller
     # keeps the set alive while it uses the key), and ``within_keys(key(f), key(g))`` is
     # ``within(f, g)``; so ``within_keys(key(f), key(~g))`` is ``disjoint(f, g)``.
@@ -79,6 +84,7 @@ class Native(Plain):
         super().__init__(bdd)
         self._manager = manager
         self._leq = lib.Cudd_bddLeq
+        self._leq_unless = lib.fwlint_leq_unless  # checked in questions()
         self._lib = lib
         self._variables = variables
         self._renaming: Any = None
@@ -89,6 +95,13 @@ class Native(Plain):
 
     def disjoint(self, f: Any, g: Any) -> bool:
         return bool(self._leq(self._manager, int(f) - 2, int(~g) - 2))
+
+    def disjoint3(self, f: Any, g: Any, h: Any) -> bool:
+        # f & g <= ~h, asked as "f <= ~h unless ~g" (CUDD's Cudd_bddLeqUnless: f & ~D <= g)
+        unless = self._leq_unless
+        if unless is None:
+            return super().disjoint3(f, g, h)
+        return bool(unless(self._manager, int(f) - 2, int(~h) - 2, int(~g) - 2))
 
     def key(self, f: Any) -> Any:
         return int(f) - 2
@@ -131,7 +144,12 @@ def _library(module: Any) -> Any | None:
         return None
     leq.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
     leq.restype = ctypes.c_int
-    lib.fwlint_move = lib.fwlint_keys = lib.fwlint_collect = None  # set when CUDD exports them
+    lib.fwlint_move = lib.fwlint_keys = lib.fwlint_collect = lib.fwlint_leq_unless = None  # when exported
+    unless = getattr(lib, "Cudd_bddLeqUnless", None)
+    if unless is not None:
+        unless.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        unless.restype = ctypes.c_int
+        lib.fwlint_leq_unless = unless
     move = getattr(lib, "Cudd_bddTransferRename", None)  # dd's own addition to CUDD
     if move is not None:
         move.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
@@ -189,6 +207,12 @@ def questions(bdd: Any, variables: int) -> Plain:
                   (out.within(bdd.false, x), True), (out.disjoint(true, bdd.false), True)]
         if any(got != want for got, want in checks):
             return Plain(bdd)
+        if out._leq_unless is not None:
+            threes = [((x, y, x & y), False), ((x, ~x, y), True), ((x, y, ~y), True),
+                      ((x, y, ~x), True), ((x & y, ~x | ~y, true), True),
+                      ((x | y, ~x, ~y), True), ((x | y, ~x, y), False), ((true, true, x), False)]
+            if any(out.disjoint3(*args) != want for args, want in threes):
+                out._leq_unless = None  # dd's operators instead
         if out._move is not None:  # a set moved within the manager comes back as itself
             try:
                 if out.transfer(x & ~y, out, bdd) != x & ~y:

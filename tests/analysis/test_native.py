@@ -58,6 +58,26 @@ def test_native_answers_agree_with_dd_operators():
     assert {a for a, _ in within} == {True, False} and {a for a, _ in disjoint} == {True, False}
 
 
+def test_the_three_set_question_agrees_with_dd_operators():
+    enc = encoding()
+    ask, plain = enc.ask, native.Plain(enc.bdd)
+    assert ask._leq_unless is not None  # CUDD's Cudd_bddLeqUnless, found and checked
+    sets = random_sets(enc, 40, seed=7)
+    rng = random.Random(9)
+    triples = [(rng.choice(sets), rng.choice(sets), rng.choice(sets)) for _ in range(2000)]
+    triples += [(s, t, ~s) for s, t in zip(sets, reversed(sets))]
+    answers = [(ask.disjoint3(f, g, h), plain.disjoint3(f, g, h)) for f, g, h in triples]
+    assert all(a == b for a, b in answers)
+    assert {a for a, _ in answers} == {True, False}
+
+
+def test_a_three_set_question_cudd_answers_wrongly_falls_back(monkeypatch):
+    enc = encoding()
+    monkeypatch.setattr(native.Native, "disjoint3", lambda self, f, g, h: True)
+    ask = native.questions(enc.bdd, enc.variable_count)
+    assert ask.native and ask._leq_unless is None  # the start-up check caught it
+
+
 def test_anything_unexpected_falls_back_to_dd_operators():
     enc = encoding()
     assert not native.questions(enc.bdd, enc.variable_count + 1).native  # not the manager counted
