@@ -40,12 +40,16 @@ or more from one minute to the next (a shared host: the same one-process analysi
 file took 11.2 s to 16.2 s within an hour; a pure-Python loop 0.76 s to 0.98 s; two processes
 on its two processors each run ~20% slower than one alone), so each case runs three times, the
 cases in turn, and iptables-restore-translate on the same file shows how fast the machine was.
-Two runs of this benchmark on this round's code: 50k best 4.13 s (runs 4.13, 4.49, 5.31; that
-run was before the FOLLOW_BUDGET cap below, which the 50k file's chains are too short to reach)
-and 5.14 s (5.14, 5.72, 7.56; iptables-restore-translate 0.63 s) in the table above; 100k
-9.58 s and 10.41 s, i.e. 2.32x and 2.03x the 50k figure of the same run (single-process runs of the two files in turn: the leaf chains cost the same per chain at
-both sizes, 1.98x and 1.99x).  So: under 5 s when the machine is at its usual speed, not in a
-slow minute; linear within the noise.
+Runs of this benchmark this round (best of 3, cases in turn), 50k / 100k: 4.13 s / 9.58 s (a
+fast minute: 10k parsed in 0.20 s; before the FOLLOW_BUDGET cap and the three-set question
+below, neither of which slows the 50k file), 5.14 s / 10.41 s (before the three-set question;
+iptables-restore-translate 0.63 s), and on the final code 6.70 s / 13.06 s and the table
+above, both in slow minutes (the 10k case took 1.36 s and 1.29 s there, 0.93 s in the fast
+one; the 100k runs of the table spread from 10.9 s to 15.3 s).  Alternating single runs of the 50k case, the code before the three-set
+question against the final code, gave 8.28 / 6.85, 5.04 / 5.74 and 7.85 / 7.50 s: the
+machine, not the code, moved the figures between those benchmark runs.  100k against 50k:
+2.32x, 2.03x, 1.95x and 1.66x in those runs (single-process runs of the two files in turn: the
+leaf chains cost the same per chain at both sizes, 1.98x and 1.99x).  So: under 5 s in the machine's fast minutes, not in its slow ones; linear within the noise.
 
 ## This round (session 7)
 
@@ -56,6 +60,10 @@ slow minute; linear within the noise.
   at 50k: 31,130 -> 19,687 (follow() 1.5 s -> 1.0 s in one process).  A first version asked
   every later rule: the 20,000-rule prefix chain took 150 s (a question per pair), caught by this
   benchmark; a test now counts the questions.
+- FW202's follow asks whether a later rule meets the rule's packets that reach it as one
+  question of the three sets (CUDD's Cudd_bddLeqUnless through ctypes, checked at start-up
+  against dd's operators), without building their intersection: follow() 0.70-1.17 s against
+  1.47-1.74 s over the 50k file in alternating one-process runs.
 - The walk counts a chain's remaining set once per set for REACH_BUDGET, not at every jump:
   kube-proxy's SVC-ALL (1,650 jumps at 50k, 3,300 at 100k) went from 0.45 s to 0.14 s and from
   1.0 s to 0.2 s, which was the part that grew faster than the rules.
