@@ -165,10 +165,9 @@ def without_analysis(rules: Sequence[Rule]) -> list[Rule]:
     "required"``) left out, those that can do without it (``"optional"``) made to."""
     out = []
     for r in rules:
-        need = getattr(r, "analysis", None)
-        if need == "required":
-            continue
-        if need == "optional" and getattr(r, "use_analysis", True):
+        if needs_model(r):
+            if r.analysis == "required":
+                continue
             r = type(r)(use_analysis=False)
         out.append(r)
     return out

@@ -72,6 +72,7 @@ from fwlint.analysis.refusals import match_refusal, syntax_lines, target_refusal
 from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Option, Rule, Ruleset, Table, Target
 from fwlint.extensions import Extension, Opaque, Registry, default_registry
 from fwlint.extensions.values import BadValue, Unresolved
+from fwlint.lint.facts import has_placement_limits, misplacements
 
 HOOK_TABLES: dict[str, tuple[str, ...]] = {
     "PREROUTING": ("raw", "mangle", "nat"),
@@ -664,12 +665,6 @@ def _protocol_number(text: str | None) -> int | None:
         return None
 
 
-def _placed(ext: Extension) -> bool:
-    """The extension has limits on where it may stand (tables, hooks, a protocol, options)."""
-    return not (ext.tables is None and ext.chains is None and ext.placement is None
-                and not (ext.kind == "target" and ext.protocols is not None))
-
-
 _BLANK_CACHE: dict[int, Packet] = {}
 
 
@@ -737,8 +732,6 @@ class TableEvaluator:
         return cr
 
     def _check(self, ctx: Any, chain: Chain, cr: _CompiledRule) -> None:
-        from fwlint.lint.facts import misplacements
-
         rule = cr.rule
         registry = self.registry
         if rule.unclaimed:
@@ -759,7 +752,7 @@ class TableEvaluator:
                 wanted = {_protocol_number(p) for p in ext.protocols} - {None, 0}
                 if _protocol_number(cr.protocol) not in wanted:
                     raise Refused(f"-m {m.name} needs -p {'/'.join(sorted(ext.protocols))}")
-            if m.name != "builtin" and _placed(ext) and any(
+            if m.name != "builtin" and has_placement_limits(ext) and any(
                     p.enforced for p in misplacements(ctx, ext, m.options, m.span, shown, rule)):
                 raise Refused(f"-m {m.name} is not allowed here")
             # a value iptables rejects, options that cannot go together ...: found on a packet
@@ -814,7 +807,7 @@ class TableEvaluator:
             raise Refused(f"unknown target {target.name}")
         if ext.family is not None and ext.family != self.family:
             raise Refused(f"-j {target.name} exists for IPv{ext.family} only")
-        if _placed(ext) and any(p.enforced for p in misplacements(ctx, ext, target.options, target.span,
+        if has_placement_limits(ext) and any(p.enforced for p in misplacements(ctx, ext, target.options, target.span,
                                                                   f"-j {target.name}", rule)):
             raise Refused(f"-j {target.name} is not allowed here")
         cr.target_ext = ext

@@ -464,8 +464,8 @@ class _ChainFindings:
                                       _collect_approx(found.rule.approximations, approx))
 
     def may_meet_later(self, i: int, outcome: str) -> bool:
-        """Some rule after rule ``i`` that could give its packets ``outcome`` (``next_same``'s
-        rules) may match one of the packets rule ``i`` may match: one question per such rule,
+        """Some rule after rule ``i`` that could give its packets ``outcome`` (``_may_give``, the
+        rules ``next_same`` points at) may match one of the packets rule ``i`` may match: one question per such rule,
         asked of the rule's own packets (its ``upper``), without building anything.  When none
         does, the packets rule ``i`` takes would, without it, go on to another outcome or to the
         chain's end, whatever ``follow`` would find on the way.  At most FOLLOW_BUDGET such rules
@@ -474,7 +474,7 @@ class _ChainFindings:
         a = self.a
         givers = self._givers.get(outcome)
         if givers is None:
-            givers = self._givers[outcome] = [k for k in range(len(a.rules)) if self._gives(k, outcome)]
+            givers = self._givers[outcome] = [k for k in range(len(a.rules)) if self._may_give(k, outcome, True)]
         start = bisect.bisect_right(givers, i)
         if start == len(givers):
             return False
@@ -495,8 +495,9 @@ class _ChainFindings:
                 return True
         return False
 
-    def _gives(self, k: int, outcome: str) -> bool:
-        """Rule ``k`` is one of ``next_same(outcome)``'s rules."""
+    def _may_give(self, k: int, outcome: str, same: bool) -> bool:
+        """Rule ``k`` could give the packets it takes ``outcome`` (``same``) or another outcome:
+        a deciding rule with it (with another), a jump, a header change."""
         rm = self.a.rules[k]
         if rm.excluded:
             return False
@@ -504,7 +505,7 @@ class _ChainFindings:
             return True
         if rm.action.kind in ("decide", "return", "maybe"):
             label = self.a.return_label if rm.action.kind == "return" else rm.action.outcome
-            return label == outcome
+            return (label == outcome) == same
         return False
 
     def next_same(self, outcome: str) -> list[int]:
@@ -528,15 +529,8 @@ class _ChainFindings:
             nxt = n
             for k in range(n - 1, -1, -1):
                 cached[k] = nxt
-                rm = a.rules[k]
-                if rm.excluded:
-                    continue
-                if rm.jump is not None or (rm.action.steps and rm.action.kind in ("continue", "maybe")):
+                if self._may_give(k, outcome, same):
                     nxt = k
-                elif rm.action.kind in ("decide", "return", "maybe"):
-                    label = a.return_label if rm.action.kind == "return" else rm.action.outcome
-                    if (label == outcome) == same:
-                        nxt = k
             self._next_index[(outcome, same)] = cached
         return cached
 

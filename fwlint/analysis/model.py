@@ -64,6 +64,7 @@ from fwlint.analysis.meaning import (
 from fwlint.analysis.refusals import match_refusal, syntax_lines, target_refusal
 from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Rule, Ruleset, Table, Target
 from fwlint.extensions import Extension, Opaque, Registry, rule_key
+from fwlint.lint.facts import has_placement_limits, misplacements
 
 ALL_FIELDS = "*"
 
@@ -734,7 +735,7 @@ class Model:
             if ext is not None and m.known and m.name != "builtin":
                 if ext.protocols is not None and not _protocol_in(protocol, ext.protocols):
                     raise Refused(f"-m {m.name} needs -p {'/'.join(sorted(ext.protocols))}")
-                if _placed(ext) and _refused_here(ctx, ext, m.options, m.span, rule):
+                if _refused_here(ctx, ext, m.options, m.span, rule):
                     raise Refused(f"-m {m.name} is not allowed here")
             parts.append(self.match_meaning(m, protocol))
         refused = match_refusal(rule, registry, self.family)  # options the meanings do not read
@@ -774,7 +775,7 @@ class Model:
             raise Refused(f"unknown target {target.name}")
         if ext.family is not None and ext.family != self.family:
             raise Refused(f"-j {target.name} exists for IPv{ext.family} only")
-        if _placed(ext) and _refused_here(ctx, ext, target.options, target.span, rule):
+        if _refused_here(ctx, ext, target.options, target.span, rule):
             raise Refused(f"-j {target.name} is not allowed here")
         self._protocol = protocol
         action = self.target_action(target, ext)
@@ -836,17 +837,10 @@ def _protocol_in(protocol: str | None, allowed: frozenset[str]) -> bool:
     return number is not None and number != 0 and number in {_protocol_number(p) for p in allowed}
 
 
-def _placed(ext: Extension) -> bool:
-    """The extension has limits on where it stands (table, hook, placement, a target's protocol)."""
-    return not (ext.tables is None and ext.chains is None and ext.placement is None
-                and not (ext.kind == "target" and ext.protocols is not None))
-
-
 def _refused_here(ctx: Any, ext: Extension, options: tuple, span: Any, rule: Rule) -> bool:
     """The extension stands where the kernel refuses it (table, hook, placement limits)."""
-    if not _placed(ext):
+    if not has_placement_limits(ext):
         return False
-    from fwlint.lint.facts import misplacements
 
     shown = f"-m {ext.name}" if ext.kind == "match" else f"-j {ext.name}"
     return any(p.enforced for p in misplacements(ctx, ext, options, span, shown, rule))

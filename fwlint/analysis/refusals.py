@@ -27,9 +27,8 @@ def _node_refusal(rule: Rule, node: Match | Target, ext: Extension, family: int)
     if ext.removed:
         return f"the kernel has no such {ext.kind} any more ({ext.removed})"
     options = node.options
-    for o in options:
-        if getattr(o, "unresolved", False) or any("{" in v for v in o.values) and _placeholder(o):
-            return None  # its values are not known: the meaning approximates it
+    if any(_placeholder(o) for o in options):
+        return None  # its values are not known: the meaning approximates it
     shape = _shape(ext, family, tuple([(o.name, o.known, o.negated, len(o.values), o.written)
                                        for o in options]))
     for opt, (why, types) in zip(options, shape[0]):
@@ -66,9 +65,9 @@ def _shape(ext: Extension, family: int, given_options: tuple) -> tuple:
         return hit
     per_option: list[tuple[str | None, tuple]] = []
     given: set[str] = set()  # the canonical names of the options given
-    stopped = False
+    group = None
     for name, known, negated, count, written in given_options:
-        spec = ext.option(name) if known and not stopped else None
+        spec = ext.option(name) if known else None
         if spec is None:
             per_option.append((None, ()))  # FW102: the meanings refuse it
             continue
@@ -79,26 +78,30 @@ def _shape(ext: Extension, family: int, given_options: tuple) -> tuple:
             why = f"{written} cannot be inverted with `!`"
         elif count < len(spec.value_types()):
             why = f"{written} lacks a value"
+        if why is not None:  # the refusal stops at this option: the others are never read
+            per_option.append((why, ()))
+            break
         given.add(spec.name)
-        if why is not None:
-            stopped = True
-        per_option.append((why, () if why is not None else spec.value_types()))
-    group = None
-    if ext.elements is None:
-        for group_names in ext.exclusive:
-            both = _canonical(ext, group_names) & given
-            if len(both) > 1:
-                group = f"--{' and --'.join(sorted(both))} exclude each other"
-                break
-    if group is None:
-        for group_names in ext.required:
-            if not _canonical(ext, group_names) & given:
-                group = f"needs one of --{', --'.join(sorted(group_names))}"
-                break
+        per_option.append((None, spec.value_types()))
+    else:
+        group = _group_refusal(ext, given)
     if len(_SHAPES) > 4096:
         _SHAPES.clear()
     hit = _SHAPES[key] = (per_option, group, ext)
     return hit
+
+
+def _group_refusal(ext: Extension, given: set[str]) -> str | None:
+    """Two options of an exclusive group, or none of a required one (canonical names given)."""
+    if ext.elements is None:
+        for group in ext.exclusive:
+            both = _canonical(ext, group) & given
+            if len(both) > 1:
+                return f"--{' and --'.join(sorted(both))} exclude each other"
+    for group in ext.required:
+        if not _canonical(ext, group) & given:
+            return f"needs one of --{', --'.join(sorted(group))}"
+    return None
 
 
 def _canonical(ext: Extension, group: frozenset[str]) -> set[str]:

@@ -232,6 +232,13 @@ class Misplacement:
     enforced: bool = True
 
 
+def has_placement_limits(ext: Extension) -> bool:
+    """The extension has limits on where it may stand (tables, hooks, a target's protocol,
+    option-dependent placement): ``misplacements`` finds nothing for one without."""
+    return not (ext.tables is None and ext.chains is None and ext.placement is None
+                and not (ext.kind == "target" and ext.protocols is not None))
+
+
 def misplacements(ctx: Context, ext: Extension, options: tuple[Option, ...], span: Span, shown: str,
                   rule: Rule) -> list[Misplacement]:
     """Every limit of ``ext`` (its ``tables``, ``chains``, ``protocols`` and option-dependent
