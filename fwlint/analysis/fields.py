@@ -280,9 +280,14 @@ class Encoding:
 
     def _piece(self, field: str, start: int, size: int, value: int, mask: int):
         """Bits start..start+size-1 of ``field`` (MSB first) under ``mask`` equal ``value``."""
-        key = ("piece", field, start, value, mask)
+        key = ("piece", field, start, size, value, mask)
         hit = self._cache.get(key)
-        if hit is None:
+        if hit is None and size == 8:
+            # two cached 4-bit pieces, the upper one above: one conjunction, where the bit
+            # by bit build takes eight (a scratch manager builds its pieces anew)
+            hit = self._cache[key] = self._piece(field, start, 4, value >> 4, mask >> 4) & \
+                self._piece(field, start + 4, 4, value & 15, mask & 15)
+        elif hit is None:
             hit = self.true
             names = self.names[field]
             for i in range(size - 1, -1, -1):
@@ -330,9 +335,16 @@ class Encoding:
 
     def _order_piece(self, field: str, start: int, size: int, value: int, kind: str):
         """Bits start..start+size-1 of ``field`` read as a number: >, >=, <, <= value."""
-        key = ("order", field, start, value, kind)
+        key = ("order", field, start, size, value, kind)
         hit = self._cache.get(key)
-        if hit is None:
+        if hit is None and size == 8:
+            # from cached 4-bit pieces: the upper half beyond its bound, or equal to it and the
+            # lower half compared the same way (two operations, where bit by bit takes eight)
+            high, low = value >> 4, value & 15
+            strict = "gt" if kind in ("ge", "gt") else "lt"
+            hit = self._cache[key] = self._order_piece(field, start, 4, high, strict) | (
+                self._piece(field, start, 4, high, 15) & self._order_piece(field, start + 4, 4, low, kind))
+        elif hit is None:
             names = self.names[field]
             greater = kind in ("gt", "ge")
             hit = self.true if kind in ("ge", "le") else self.false
