@@ -676,7 +676,7 @@ class Model:
             return ctx.go_on(Havoc(ALL_FIELDS))
         return meaning(target, ctx)
 
-    MATCH_CACHE_LIMIT = 4096
+    MATCH_CACHE_LIMIT = 512
     ENCODING_CACHE_LIMIT = 16384
 
     def trim_caches(self) -> None:
