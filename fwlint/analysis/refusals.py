@@ -24,7 +24,7 @@ def _placeholder(opt) -> bool:
 
 
 _REFUSALS: dict[tuple, tuple[str | None, Extension]] = {}
-_REFUSALS_LIMIT = 1 << 16
+_REFUSALS_LIMIT = 1 << 12
 _READS_PROTOCOL: dict[int, tuple[bool, Extension]] = {}
 
 

@@ -42,3 +42,20 @@ def test_refused_rule_left_out(case, lines):
             if rm is not None and rm.excluded is None:
                 kept.append(rule.span.line)
     assert kept == [], f"rules the kernel refuses kept in the model at lines {kept}"
+
+
+def test_same_options_refused_by_what_comes_before_them():
+    """The refusal checks are cached by the options a rule writes, and by the -p written before
+    an option whose value is read with it (multiport's service names): the same options after
+    `-p tcp` are loaded, before it refused, in whatever order the rules come."""
+    text = ("*filter\n:INPUT ACCEPT [0:0]\n"
+            "-A INPUT -m multiport --dports ssh -p tcp -j DROP\n"
+            "-A INPUT -p tcp -m multiport --dports ssh -j DROP\n"
+            "-A INPUT -m multiport --dports ssh -p tcp -j DROP\n"
+            "-A INPUT -p tcp -m multiport --dports ssh -j DROP\n"
+            "COMMIT\n")
+    (ruleset,) = parse_text(text, "order.v4")
+    rules = build_model(ruleset).tables[0].rules["INPUT"]
+    refused = ("-m multiport: --dports: multiport needs -p tcp, udp, udplite, sctp or dccp "
+               "before its ports")
+    assert [(rm.line, rm.excluded) for rm in rules] == [(3, refused), (4, None), (5, refused), (6, None)]
