@@ -41,7 +41,7 @@ SCRATCH_UPTO = 2000
 """Rules in a leaf chain up to which it is worked out in a scratch manager (a longer chain's
 sets may outgrow a small computed table: it stays in the main manager)."""
 
-SCRATCH_NODES = 120_000
+SCRATCH_NODES = 60_000
 """Nodes (live and dead) past which a scratch manager's dead nodes are collected before the
 next chain; it is replaced by a new one when half of that stays live."""
 
