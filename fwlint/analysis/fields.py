@@ -101,10 +101,11 @@ def memory_budget() -> int:
 SCRATCH_MEMORY = 64 << 20
 """The memory a scratch manager plans for (CUDD sizes its tables' growth by it; not a limit)."""
 
-SCRATCH_CACHE = 1 << 14
+SCRATCH_CACHE = 1 << 13
 """The entries of a scratch manager's computed table (CUDD would grow it as it pays off for the
 hit rate; a larger one misses the processor's caches: 32k entries made the 50k-rule benchmark
-20% slower, CUDD's own growth 25-30%)."""
+20% slower than 16k, CUDD's own growth 25-30%; 8k was ~3% faster than 16k in interleaved runs
+of the 10k case, 4k no faster than 8k)."""
 
 SCRATCH_CACHE_MAX = SCRATCH_CACHE
 
