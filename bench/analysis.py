@@ -37,19 +37,44 @@ GEN = HERE.parent.parent / "shared" / "bench" / "gen_ruleset.py"
 NOTES = """Issue 5 asks for the 50,000-rule case under 5 s on this machine and for time growing no
 faster than linearly from 50,000 to 100,000 rules.  This machine's speed varies by a quarter
 or more from one minute to the next (a shared host: the same one-process analysis of the 50k
-file took 11.2 s to 16.2 s within an hour; a pure-Python loop 0.76 s to 0.98 s; two processes
-on its two processors each run ~20% slower than one alone), so each case runs three times, the
-cases in turn, and iptables-restore-translate on the same file shows how fast the machine was.
-Runs of this benchmark this round (best of 3, cases in turn), 50k / 100k: 4.13 s / 9.58 s (a
-fast minute: 10k parsed in 0.20 s; before the FOLLOW_BUDGET cap and the three-set question
-below, neither of which slows the 50k file), 5.14 s / 10.41 s (before the three-set question;
-iptables-restore-translate 0.63 s), and on the final code 6.70 s / 13.06 s and the table
-above, both in slow minutes (the 10k case took 1.36 s and 1.29 s there, 0.93 s in the fast
-one; the 100k runs of the table spread from 10.9 s to 15.3 s).  Alternating single runs of the 50k case, the code before the three-set
-question against the final code, gave 8.28 / 6.85, 5.04 / 5.74 and 7.85 / 7.50 s: the
-machine, not the code, moved the figures between those benchmark runs.  100k against 50k:
-2.32x, 2.03x, 1.95x and 1.66x in those runs (single-process runs of the two files in turn: the
-leaf chains cost the same per chain at both sizes, 1.98x and 1.99x).  So: under 5 s in the machine's fast minutes, not in its slow ones; linear within the noise.
+file took 11.2 s to 16.2 s within an hour; two processes on its two processors each run ~20%
+slower than one alone).  The analysis is bound by memory latency (CUDD's unique and computed
+tables), so it follows the other tenants' memory traffic, not the processor's speed: in session
+8 a pure-Python loop ran in 0.58-0.65 s while the 50k analysis took 5.6-5.8 s, and half an hour
+later 3.8 s.  So each case runs three times, the cases in turn, and iptables-restore-translate
+on the same file shows how fast the machine was.  The table above is session 8's final code in
+a fast stretch: 50k in 3.82 s (all three runs under 5 s: 3.82, 3.91, 4.49), 100k 2.00x of it.
+Session 7's runs of this benchmark, 50k / 100k: 4.13 s / 9.58 s, 5.14 s / 10.41 s, 6.70 s /
+13.06 s, 6.57 s / 10.90 s (100k against 50k: 2.32x, 2.03x, 1.95x, 1.66x).  So: under 5 s in
+the machine's fast and ordinary minutes, 5-7 s in its slow ones; linear within the noise.
+
+## This round (session 8)
+
+- Instructions are not the bottleneck.  Under cachegrind (instruction counts, repeatable on
+  this machine), the 10k analysis went from 7.97 G to 7.56 G instructions (-5%) with the changes
+  below, yet interleaved runs of the session's first and last code took the same time (10 pairs,
+  medians 1.84 s and 1.87 s).  A change that cut instructions by growing the scratch managers
+  (collected at 120,000 nodes instead of 60,000: -2.9% instructions) ran slower (medians 1.83 s
+  against 1.57 s), as session 6 had found; it was taken back.
+- Kept: an 8-bit value or order piece is built from two cached 4-bit ones (one or two
+  operations where bit by bit took eight; a new scratch manager builds its pieces anew: 92,000
+  piece builds at 50k); the refusal checks are cached by the options they read (and the -p
+  before a value read with it); the match-meaning cache is trimmed at 512 entries (4,096
+  before), so its sets keep fewer nodes alive and fewer scratch managers are dropped and made
+  again (52 -> 30 at 50k); the scratch managers' computed table has 8k entries (16k before:
+  medians 1.48-1.54 s against 1.52-1.59 s in two interleaved rounds of the 10k case; 4k no
+  better).  Findings byte-identical on the 10k and 50k files.
+- Where the nodes come from (50k): the walks make 9.4 M of the 14.7 M nodes created (encoding
+  2.4 M, findings 2.9 M).  An AND of a chain's remaining set with a rule's set makes ~85 nodes,
+  plus ~65 for every `-m mac --mac-source` rule earlier in the chain: the MAC bits sit near
+  the top of the order (they must: below, every other field's part of the set is copied per
+  interface), so each later AND rebuilds the MAC trie above the part it changes.  Walking a
+  block of rules at once (the union of K rules' sets, one AND) cut that walk time by 20-30% in
+  isolation; it needs every consumer of the per-rule reach sets to work from the block's start
+  and the union so far, and was left for a later round.
+- The interpreter: /root/.pyenv's Python 3.11.7 is built without PGO/LTO (and as a shared
+  library); Debian's /usr/bin/python3 (3.11.2) ran the one-process 50k analysis in 7.5-8.4 s
+  against 8.0-8.9 s in interleaved runs.  Not used: CI and the README take `python3`.
 
 ## This round (session 7)
 
