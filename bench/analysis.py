@@ -51,19 +51,19 @@ the machine's fast and ordinary minutes, 5-7 s in its slow ones; linear within t
 ## This round (session 8)
 
 - Instructions are not the bottleneck.  Under cachegrind (instruction counts, repeatable on
-  this machine), the 10k analysis went from 7.97 G to 7.56 G instructions (-5%) with the changes
+  this machine), the 10k analysis went from 7.97 G to ~7.6 G instructions (-5%) with the changes
   below, yet interleaved runs of the session's first and last code took the same time (10 pairs,
   medians 1.84 s and 1.87 s).  A change that cut instructions by growing the scratch managers
   (collected at 120,000 nodes instead of 60,000: -2.9% instructions) ran slower (medians 1.83 s
   against 1.57 s), as session 6 had found; it was taken back.
 - Kept: an 8-bit value or order piece is built from two cached 4-bit ones (one or two
   operations where bit by bit took eight; a new scratch manager builds its pieces anew: 92,000
-  piece builds at 50k); the refusal checks are cached by the options they read (and the -p
-  before a value read with it); the match-meaning cache is trimmed at 512 entries (4,096
+  piece builds at 50k); the match-meaning cache is trimmed at 512 entries (4,096
   before), so its sets keep fewer nodes alive and fewer scratch managers are dropped and made
   again (52 -> 30 at 50k); the scratch managers' computed table has 8k entries (16k before:
   medians 1.48-1.54 s against 1.52-1.59 s in two interleaved rounds of the 10k case; 4k no
-  better).  Findings byte-identical on the 10k and 50k files.
+  better).  A cache of the refusal checks by the options they read saved 0.5% of the
+  instructions and no measurable time (most values occur once): taken out.  Findings byte-identical on the 10k and 50k files.
 - Where the nodes come from (50k): the walks make 9.4 M of the 14.7 M nodes created (encoding
   2.4 M, findings 2.9 M).  An AND of a chain's remaining set with a rule's set makes ~85 nodes,
   plus ~65 for every `-m mac --mac-source` rule earlier in the chain: the MAC bits sit near

@@ -23,40 +23,7 @@ def _placeholder(opt) -> bool:
     return any("{" in v and ("{{" in v or "{%" in v) for v in opt.values)
 
 
-_REFUSALS: dict[tuple, tuple[str | None, Extension]] = {}
-_REFUSALS_LIMIT = 1 << 12
-_READS_PROTOCOL: dict[int, tuple[bool, Extension]] = {}
-
-
 def _node_refusal(rule: Rule, node: Match | Target, ext: Extension, family: int) -> str | None:
-    """:func:`_refusal_of`, cached: what it reads of the rule is the node's options (and, for
-    a value read with the protocol, the -p written before it); a large ruleset writes many
-    of its matches and most of its targets the same way more than once."""
-    options = node.options
-    key: tuple = (id(ext), family, tuple([(o.name, o.values, o.negated, o.written, o.known, o.unresolved)
-                                          for o in options]))
-    if _reads_protocol(ext):
-        key += (tuple([protocol_before(rule, o) for o in options]),)
-    hit = _REFUSALS.get(key)
-    if hit is not None and hit[1] is ext:
-        return hit[0]
-    why = _refusal_of(rule, node, ext, family)
-    if len(_REFUSALS) >= _REFUSALS_LIMIT:
-        _REFUSALS.clear()
-    _REFUSALS[key] = (why, ext)
-    return why
-
-
-def _reads_protocol(ext: Extension) -> bool:
-    """Some value of the extension is read with the rule's protocol (multiport's services)."""
-    hit = _READS_PROTOCOL.get(id(ext))
-    if hit is None or hit[1] is not ext:
-        reads = any(vtype.with_protocol is not None for spec in ext.options for vtype in spec.value_types())
-        hit = _READS_PROTOCOL[id(ext)] = (reads, ext)
-    return hit[0]
-
-
-def _refusal_of(rule: Rule, node: Match | Target, ext: Extension, family: int) -> str | None:
     if ext.removed:
         return f"the kernel has no such {ext.kind} any more ({ext.removed})"
     options = node.options

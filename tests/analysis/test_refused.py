@@ -45,9 +45,9 @@ def test_refused_rule_left_out(case, lines):
 
 
 def test_same_options_refused_by_what_comes_before_them():
-    """The refusal checks are cached by the options a rule writes, and by the -p written before
-    an option whose value is read with it (multiport's service names): the same options after
-    `-p tcp` are loaded, before it refused, in whatever order the rules come."""
+    """Whether a value is read with the rule's protocol (multiport's service names) depends on
+    the -p written before the option: the same options after `-p tcp` are loaded, before it
+    refused, in whatever order the rules come (nothing of one rule's check carries over)."""
     text = ("*filter\n:INPUT ACCEPT [0:0]\n"
             "-A INPUT -m multiport --dports ssh -p tcp -j DROP\n"
             "-A INPUT -p tcp -m multiport --dports ssh -j DROP\n"
