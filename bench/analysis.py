@@ -241,27 +241,28 @@ def best_of(runs: list[dict]) -> dict:
     of all."""
     best = dict(min(runs, key=lambda r: r["wall"]))
     best["walls"] = sorted(r["wall"] for r in runs)
+    paired = sorted((r["wall"], r["yardstick"]) for r in runs)
+    best["ratios"] = [None if ref is None else wall / ref for wall, ref in paired]
+    known = [r["yardstick"] for r in runs if r["yardstick"] is not None]
+    best["reference"] = min(known) if known else None
     best["peak_mib"] = max(r["peak_mib"] for r in runs)
     best["child_peak_mib"] = max(r["child_peak_mib"] for r in runs)
     return best
 
 
-def translate_reference(path: Path, repeat: int) -> float | None:
-    """Best wall time of iptables-restore-translate on the same file (None: not installed): the
-    yardstick of the brief, measured in the same run, which shows how fast the machine ran."""
+def translate_once(path: Path) -> float | None:
+    """Wall time of one iptables-restore-translate run on the same file (None: not installed
+    or it failed): the yardstick of the brief.  Each analysis run is paired with one run of it
+    just before, so that the ratio of the two shows the analysis's speed apart from how fast
+    the machine ran in that minute."""
     tool = shutil.which("iptables-restore-translate")
     if tool is None:
         return None
-    best = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        done = subprocess.run([tool, "-f", str(path)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, check=False)
-        wall = time.perf_counter() - start
-        if done.returncode != 0:
-            return None
-        best = wall if best is None else min(best, wall)
-    return best
+    start = time.perf_counter()
+    done = subprocess.run([tool, "-f", str(path)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    return wall if done.returncode == 0 else None
 
 
 def main() -> int:
@@ -294,10 +295,12 @@ def main() -> int:
     runs: dict[str, list[dict]] = {name: [] for name, _ in cases}
     for _ in range(repeat):  # the cases in turn, so that a slow minute of the machine hits all
         for name, path in cases:
-            runs[name].append(run_once(path))
+            yardstick = translate_once(path)
+            run = run_once(path)
+            run["yardstick"] = yardstick
+            runs[name].append(run)
     for name, path in cases:
         result = best_of(runs[name])
-        result["reference"] = translate_reference(path, repeat)
         rows.append((name, result))
         print(f"{name}: parse {result['parse']:.2f}s, analysis wall {result['wall']:.2f}s "
               f"(runs: {', '.join(f'{w:.2f}' for w in result['walls'])}), "
@@ -315,11 +318,14 @@ def main() -> int:
             "(fwlint/analysis/parallel.py); peak RSS likewise, the largest of the runs (the "
             "child's pages are mostly shared with this process until written).  "
             "\"iptables-restore-translate\": its best wall time on the same file in the same run "
-            "(text only, no analysis: the yardstick of how fast the machine ran)."), "",
+            "(text only, no analysis: the yardstick of how fast the machine ran); it runs once "
+            "just before each analysis run, and \"÷ yardstick\" gives each run's wall time "
+            "divided by that run's (the runs in the order of \"all runs\"): the analysis's "
+            "speed with the minute's speed of the machine taken out."), "",
            ("| case | rules | parse s | analysis wall s (best) | all runs s | wall µs/rule | "
             "analysis CPU s | peak RSS MiB | peak live BDD nodes (this process) | "
-            "iptables-restore-translate s | findings |"),
-           "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"]
+            "iptables-restore-translate s | ÷ yardstick | findings |"),
+           "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|"]
     for name, r in rows:
         per_rule = r["wall"] / max(1, r["rules"]) * 1e6
         shown = ", ".join(f"{k} {v}" for k, v in r["findings"].items()) or "none"
@@ -327,8 +333,9 @@ def main() -> int:
         rss = f"{r['peak_mib']:.0f} + {r['child_peak_mib']:.0f}" if r["child_peak_mib"] else f"{r['peak_mib']:.0f}"
         runs = ", ".join(f"{w:.2f}" for w in r["walls"])
         ref = f"{r['reference']:.2f}" if r["reference"] is not None else "n/a"
+        ratios = ", ".join("n/a" if x is None else f"{x:.1f}x" for x in r["ratios"])
         out.append(f"| {name} | {r['rules']} | {r['parse']:.2f} | {r['wall']:.2f} | {runs} | {per_rule:.0f} | "
-                   f"{cpu} | {rss} | {r['nodes']:,} | {ref} | {shown} |")
+                   f"{cpu} | {rss} | {r['nodes']:,} | {ref} | {ratios} | {shown} |")
     sized = [(n, r) for n, (_, r) in zip(args.sizes, rows)]
     if len(sized) >= 2:
         (n1, r1), (n2, r2) = sized[-2], sized[-1]
