@@ -606,3 +606,14 @@ def test_readme_suppression_example_suppresses_real_findings(workdir, capsys):
     (workdir / "rules.v4").write_text(plain)
     code, out, _ = run(capsys, "check", "--isolated", "rules.v4")
     assert codes_in(out) == ["FW403", "FW204", "FW402", "FW402", "FW402"]
+
+
+def test_readme_analysis_example_is_what_fwlint_prints(workdir, capsys):
+    # The README's "Shadowed and redundant rules" example, file and output, exactly as printed.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("## Shadowed and redundant rules", 1)[1].split("```\n", 2)[1]
+    assert block.startswith("$ cat rules.v4\n")
+    text, printed = block[len("$ cat rules.v4\n"):].split("$ fwlint check rules.v4\n")
+    assert text.startswith("*filter\n") and text.endswith("COMMIT\n")
+    (workdir / "rules.v4").write_text(text)
+    assert run(capsys, "check", "--isolated", "rules.v4") == (1, printed, "")
