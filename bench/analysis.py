@@ -42,11 +42,40 @@ slower than one alone).  The analysis is bound by memory latency (CUDD's unique 
 tables), so it follows the other tenants' memory traffic, not the processor's speed: in session
 8 a pure-Python loop ran in 0.58-0.65 s while the 50k analysis took 5.6-5.8 s, and half an hour
 later 3.8 s.  So each case runs three times, the cases in turn, and iptables-restore-translate
-on the same file shows how fast the machine was.  The table above is session 8's final code in
-a fast stretch: 50k in 3.82 s (all three runs under 5 s: 3.82, 3.91, 4.49), 100k 2.00x of it.
-Session 7's runs of this benchmark, 50k / 100k: 4.13 s / 9.58 s, 5.14 s / 10.41 s, 6.70 s /
-13.06 s, 6.57 s / 10.90 s (100k against 50k: 2.32x, 2.03x, 1.95x, 1.66x).  So: under 5 s in
-the machine's fast and ordinary minutes, 5-7 s in its slow ones; linear within the noise.
+on the same file shows how fast the machine was; since session 9 it runs once just before
+each analysis run, and each run's ratio to it is listed ("÷ yardstick").  The table above is
+session 9's final code: 50k in 3.74 s (3.74, 4.01, 4.21), 100k 2.05x of it; the 50k analysis
+takes 6.8-7.6x as long as iptables-restore-translate on the same file, so under 5 s whenever
+that runs in under ~0.65 s (0.53-0.54 s in most of sessions 8 and 9).  Every full run of this
+benchmark in sessions 8 and 9, 50k best (all runs) / 100k best / yardstick at 50k:
+3.82 s (3.82, 3.91, 4.49) / 7.64 s / 0.53 s; 3.90 s (3.90, 4.73, 5.31) / 8.91 s / 0.53 s;
+5.33 s (5.33, 5.48, 6.35) / 9.99 s / 0.70 s; 3.74 s (3.74, 4.01, 4.21) / 7.64 s / 0.53 s; and
+a 50k-only run, 4.18 s (4.18, 4.42, 4.63) / - / 0.54 s.  Session 7's, 50k / 100k: 4.13 s /
+9.58 s, 5.14 s / 10.41 s, 6.70 s / 13.06 s, 6.57 s / 10.90 s.  So: under 5 s in the machine's
+fast and ordinary minutes, 5-6.5 s in its slow ones (when iptables-restore-translate is
+slower too); 100k against 50k 1.88x-2.28x, linear within the noise.
+
+## This round (session 9)
+
+- Nothing in the analysis changed: this round measured where the noise comes from and tried
+  three more things, none of which ran measurably faster in interleaved runs (all taken back):
+  CUDD's unique tables growing instead of being collected in the scratch managers
+  (loose_up_to 1 << 20 against 1: 10k medians 1.83 s and 1.82 s over 8 pairs); glibc's
+  transparent huge pages for the allocations (GLIBC_TUNABLES=glibc.malloc.hugetlb=1: 50k in one
+  process 7.2-9.1 s against 7.7-8.7 s); pinning this process and the child to one processor
+  each (50k: 4.1-5.1 s against 4.4-4.8 s).
+- The machine's slow minutes are not page faults or another process here: a 50k run in one
+  process of 11.1 s spent 0.33 s in the kernel (79,000 minor faults, no major ones), and
+  nothing else ran; the same run took 7.2 s half an hour before.  Where one process's time
+  goes now (50k, py-spy with native frames): CUDD 36% (cuddUniqueInter 13%, the computed
+  table 5%, garbage collection 4%, AND 3%), the interpreter in fwlint's Python ~50%, spread
+  over the encoding, the walks' bookkeeping and the findings.
+- Counted at 50k: every rule is encoded once (50,007 builds, no encoding again) and every
+  chain walked once (6,635 walks); the scratch managers are collected 274 times (0.55 s of an
+  8.5 s one-process run).
+- `fwlint check` end to end on the 50k file (parse, the other lint rules run while the child
+  works, the JSON report): 8.2-8.7 s wall; with --no-analysis 4.2-4.5 s (the lint rules'
+  own time is outside this benchmark).
 
 ## This round (session 8)
 
