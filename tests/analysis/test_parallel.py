@@ -173,6 +173,47 @@ def test_a_child_that_dies_leaves_no_finding_out(shared, monkeypatch, fault_afte
     assert described(one_process(text)) == expected
 
 
+def test_the_child_sends_more_than_the_pipe_holds_without_waiting_for_this_process(monkeypatch, tmp_path):
+    # While this process does its first part (in `fwlint check`, the other lint rules too), it
+    # reads nothing; the child works out every chain meanwhile, whatever the pipe holds.
+    text = special_ruleset(7)
+    expected = described(one_process(text))
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "SHARED_FROM", 1)
+    monkeypatch.setattr(parallel, "_processors", lambda: 2)
+    done = tmp_path / "done-by-the-child"
+    real = parallel.share_chains
+    all_done: list[bool] = []
+    shared_chains: set[str] = set()
+
+    def big_values(names, work, produce, apply, first=None):
+        assert len(names) >= 4
+        shared_chains.update(chain for _, chain in names)
+
+        def padded(name):  # each chain's values with 512 KiB more: 2 MiB or more in all
+            values = produce(name), b"x" * (512 << 10)
+            with open(done, "a") as f:
+                f.write(f"{names.index(name)}\n")
+            return values
+
+        def waiting():  # this process reads nothing until the child has done every chain
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not (
+                    done.exists() and len(done.read_text().split()) == len(names)):
+                time.sleep(0.01)
+            all_done.append(done.exists() and sorted(map(int, done.read_text().split())) == list(range(len(names))))
+            if first is not None:
+                first()
+        return real(names, work, padded, lambda values: apply(values[0]), waiting)
+
+    monkeypatch.setattr(parallel, "share_chains", big_values)
+    both = one_process(text)
+    assert all_done == [True]
+    assert described(both) == expected
+    # every chain was the child's: their findings came from it
+    theirs = [f for f in both.findings if f.rule.chain in shared_chains]
+    assert theirs and all(isinstance(f, RemoteFinding) for f in theirs)
+
 def test_a_child_that_fails_leaves_no_finding_out(shared, monkeypatch):
     text = special_ruleset(5)
     expected = described(one_process(text))
@@ -417,3 +458,29 @@ def test_check_lints_while_the_child_works_and_finds_the_same(shared, monkeypatc
     assert sorted((d.code, d.span, d.message) for d in both) == sorted((d.code, d.span, d.message) for d in alone)
     codes = {d.code for d in both}
     assert {"FW201", "FW202"} <= codes and any(not c.startswith("FW2") for c in codes)  # both kinds of rule ran
+
+
+def test_the_values_on_the_pipe_are_taken_whole_and_in_order_without_waiting_for_a_partial_one():
+    read_fd, write_fd = os.pipe()
+    receiver = parallel._Receiver(read_fd)
+    try:
+        values = [("chain", "A", [1, 2, 3]), ("chain", "B", "x" * 30_000), parallel._END]
+        frames = b""
+        for v in values:
+            data = parallel.pickle.dumps(v)
+            frames += parallel._FRAME.pack(len(data)) + data
+        cut = len(frames) // 3  # inside B's value (all of it fits in the pipe: 64 KiB)
+        os.write(write_fd, frames[:cut])
+        assert receiver.take(False) == [values[0]]  # B is not whole yet: not waited for
+        assert receiver.take(False) == []
+        assert not receiver.closed
+        os.write(write_fd, frames[cut:])
+        os.close(write_fd)
+        write_fd = -1
+        assert receiver.take(True) == values[1:]
+        assert receiver.closed
+        assert receiver.take(True) == []
+    finally:
+        receiver.close()
+        if write_fd >= 0:
+            os.close(write_fd)
