@@ -280,6 +280,7 @@ def share_chains(names: list[Any], work: Callable[[Any], list[Any]],
         return {}
     if pid == 0:  # the child: claim, work, send; leave without running any exit handler
         status = 1
+        sender: _Sender | None = None
         try:
             os.close(read_fd)
             gc.disable()
@@ -297,8 +298,12 @@ def share_chains(names: list[Any], work: Callable[[Any], list[Any]],
             sender.send(_END)
             sender.close()
             status = 0
-        except BaseException:  # noqa: BLE001, S110 - the parent works out what did not come
-            pass
+        except BaseException:  # noqa: BLE001 - the parent works out what did not come
+            try:
+                if sender is not None:
+                    sender.close()  # the chains done before arrive
+            except BaseException:  # noqa: BLE001, S110 - the parent is gone: nothing to send to
+                pass
         finally:
             os._exit(status)
     os.close(write_fd)

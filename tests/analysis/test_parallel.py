@@ -229,6 +229,45 @@ def test_a_child_that_fails_leaves_no_finding_out(shared, monkeypatch):
     assert described(one_process(text)) == expected
 
 
+def test_a_child_that_fails_with_values_still_queued_sends_them_first(monkeypatch):
+    # The pipe full (this process reads nothing for a while) when the child fails: the chains
+    # it did before still arrive, and the rest is worked out here.
+    text = special_ruleset(5)
+    expected = described(one_process(text))
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "SHARED_FROM", 1)
+    monkeypatch.setattr(parallel, "_processors", lambda: 2)
+    parent = os.getpid()
+    real = parallel.share_chains
+    order: list[str] = []
+    applied: list[str] = []
+
+    def failing_late(names, work, produce, apply, first=None):
+        order.extend(chain for _, chain in names)
+
+        def applying(values):
+            applied.append(values[0][1][1])  # (table block, ("chain", name, ...))
+            return apply(values[0])
+
+        def padded(name):
+            if name[1] == "BOX-2" and os.getpid() != parent:
+                raise RuntimeError("a chain the child cannot describe")
+            return produce(name), b"x" * (512 << 10)
+
+        def busy():
+            time.sleep(0.5)
+            if first is not None:
+                first()
+        return real(names, work, padded, applying, busy)
+
+    monkeypatch.setattr(parallel, "share_chains", failing_late)
+    both = one_process(text)
+    assert described(both) == expected
+    # every chain the child did before it failed came from it (more than the pipe holds)
+    assert order.index("BOX-2") >= 4
+    assert applied == order[:order.index("BOX-2")]
+
+
 def test_a_chain_the_child_finds_is_no_leaf_is_worked_out_here(shared, monkeypatch):
     text = special_ruleset(6)
     expected = described(one_process(text))
