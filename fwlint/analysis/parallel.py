@@ -217,8 +217,7 @@ class _Receiver:
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.buffer = bytearray()
-        self.start = 0  # where the first value not yet taken begins in ``buffer``
+        self.buffer = bytearray()  # what was read and not yet taken: the start of a value
         self.closed = False
 
     def take(self, block: bool) -> list[Any]:
@@ -238,16 +237,17 @@ class _Receiver:
                     break
                 self.buffer += chunk
         out: list[Any] = []
-        buffer, start = self.buffer, self.start
-        while len(buffer) - start >= _FRAME.size:
-            (size,) = _FRAME.unpack_from(buffer, start)
-            end = start + _FRAME.size + size
-            if end > len(buffer):
-                break
-            out.append(pickle.loads(memoryview(buffer)[start + _FRAME.size:end]))
-            start = end
+        buffer, start = self.buffer, 0
+        with memoryview(buffer) as view:
+            while len(buffer) - start >= _FRAME.size:
+                (size,) = _FRAME.unpack_from(view, start)
+                end = start + _FRAME.size + size
+                if end > len(buffer):
+                    break
+                with view[start + _FRAME.size:end] as value:
+                    out.append(pickle.loads(value))
+                start = end
         del buffer[:start]
-        self.start = 0
         return out
 
     def close(self) -> None:
