@@ -72,7 +72,7 @@ from fwlint.analysis.refusals import match_refusal, syntax_lines, target_refusal
 from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Option, Rule, Ruleset, Table, Target
 from fwlint.extensions import Extension, Opaque, Registry, default_registry
 from fwlint.extensions.values import BadValue, Unresolved
-from fwlint.lint.facts import has_placement_limits, misplacements
+from fwlint.lint.facts import refused_here
 
 HOOK_TABLES: dict[str, tuple[str, ...]] = {
     "PREROUTING": ("raw", "mangle", "nat"),
@@ -752,8 +752,7 @@ class TableEvaluator:
                 wanted = {_protocol_number(p) for p in ext.protocols} - {None, 0}
                 if _protocol_number(cr.protocol) not in wanted:
                     raise Refused(f"-m {m.name} needs -p {'/'.join(sorted(ext.protocols))}")
-            if m.name != "builtin" and has_placement_limits(ext) and any(
-                    p.enforced for p in misplacements(ctx, ext, m.options, m.span, shown, rule)):
+            if m.name != "builtin" and refused_here(ctx, ext, m.options, m.span, rule):
                 raise Refused(f"-m {m.name} is not allowed here")
             # a value iptables rejects, options that cannot go together ...: found on a packet
             # of unknown fields (the result does not matter); once per match as written
@@ -807,8 +806,7 @@ class TableEvaluator:
             raise Refused(f"unknown target {target.name}")
         if ext.family is not None and ext.family != self.family:
             raise Refused(f"-j {target.name} exists for IPv{ext.family} only")
-        if has_placement_limits(ext) and any(p.enforced for p in misplacements(ctx, ext, target.options, target.span,
-                                                                  f"-j {target.name}", rule)):
+        if refused_here(ctx, ext, target.options, target.span, rule):
             raise Refused(f"-j {target.name} is not allowed here")
         cr.target_ext = ext
         self._effect(cr, _blank(self.family), chain.name if chain.builtin else "PREROUTING")

@@ -465,8 +465,9 @@ class _ChainFindings:
 
     def may_meet_later(self, i: int, outcome: str) -> bool:
         """Some rule after rule ``i`` that could give its packets ``outcome`` (``_may_give``, the
-        rules ``next_same`` points at) may match one of the packets rule ``i`` may match: one question per such rule,
-        asked of the rule's own packets (its ``upper``), without building anything.  When none
+        rules ``next_same`` points at) may match one of the packets rule ``i`` may match: one
+        question per such rule, asked of the rule's own packets (its ``upper``), without
+        building anything.  When none
         does, the packets rule ``i`` takes would, without it, go on to another outcome or to the
         chain's end, whatever ``follow`` would find on the way.  At most FOLLOW_BUDGET such rules
         are asked (more: True, and ``follow`` or the backward pass decides), so that a long chain

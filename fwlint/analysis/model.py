@@ -64,7 +64,7 @@ from fwlint.analysis.meaning import (
 from fwlint.analysis.refusals import match_refusal, syntax_lines, target_refusal
 from fwlint.ast import BUILTIN_CHAINS, Chain, Match, Rule, Ruleset, Table, Target
 from fwlint.extensions import Extension, Opaque, Registry, rule_key
-from fwlint.lint.facts import has_placement_limits, misplacements
+from fwlint.lint.facts import refused_here
 
 ALL_FIELDS = "*"
 
@@ -735,7 +735,7 @@ class Model:
             if ext is not None and m.known and m.name != "builtin":
                 if ext.protocols is not None and not _protocol_in(protocol, ext.protocols):
                     raise Refused(f"-m {m.name} needs -p {'/'.join(sorted(ext.protocols))}")
-                if _refused_here(ctx, ext, m.options, m.span, rule):
+                if refused_here(ctx, ext, m.options, m.span, rule):
                     raise Refused(f"-m {m.name} is not allowed here")
             parts.append(self.match_meaning(m, protocol))
         refused = match_refusal(rule, registry, self.family)  # options the meanings do not read
@@ -775,7 +775,7 @@ class Model:
             raise Refused(f"unknown target {target.name}")
         if ext.family is not None and ext.family != self.family:
             raise Refused(f"-j {target.name} exists for IPv{ext.family} only")
-        if _refused_here(ctx, ext, target.options, target.span, rule):
+        if refused_here(ctx, ext, target.options, target.span, rule):
             raise Refused(f"-j {target.name} is not allowed here")
         self._protocol = protocol
         action = self.target_action(target, ext)
@@ -835,15 +835,6 @@ def _protocol_in(protocol: str | None, allowed: frozenset[str]) -> bool:
         return False
     number = _protocol_number(protocol)
     return number is not None and number != 0 and number in {_protocol_number(p) for p in allowed}
-
-
-def _refused_here(ctx: Any, ext: Extension, options: tuple, span: Any, rule: Rule) -> bool:
-    """The extension stands where the kernel refuses it (table, hook, placement limits)."""
-    if not has_placement_limits(ext):
-        return False
-
-    shown = f"-m {ext.name}" if ext.kind == "match" else f"-j {ext.name}"
-    return any(p.enforced for p in misplacements(ctx, ext, options, span, shown, rule))
 
 
 def _check_interfaces(rule: Rule, chain: str) -> None:

@@ -36,6 +36,7 @@ more.  The chains are worked out in scratch managers on both sides (fwlint.analy
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import mmap
@@ -299,11 +300,9 @@ def share_chains(names: list[Any], work: Callable[[Any], list[Any]],
             sender.close()
             status = 0
         except BaseException:  # noqa: BLE001 - the parent works out what did not come
-            try:
-                if sender is not None:
+            if sender is not None:
+                with contextlib.suppress(OSError):  # the parent gone: nothing to send to
                     sender.close()  # the chains done before arrive
-            except BaseException:  # noqa: BLE001, S110 - the parent is gone: nothing to send to
-                pass
         finally:
             os._exit(status)
     os.close(write_fd)

@@ -239,6 +239,16 @@ def has_placement_limits(ext: Extension) -> bool:
                 and not (ext.kind == "target" and ext.protocols is not None))
 
 
+def refused_here(ctx: Context, ext: Extension, options: tuple[Option, ...], span: Span, rule: Rule) -> bool:
+    """The kernel refuses ``ext`` where ``ctx`` stands (a limit of ``misplacements`` it
+    enforces): what the reachability model and the concrete evaluator leave such a rule out
+    for.  Asked cheaply of the many extensions without placement limits."""
+    if not has_placement_limits(ext):
+        return False
+    shown = f"-m {ext.name}" if ext.kind == "match" else f"-j {ext.name}"
+    return any(p.enforced for p in misplacements(ctx, ext, options, span, shown, rule))
+
+
 def misplacements(ctx: Context, ext: Extension, options: tuple[Option, ...], span: Span, shown: str,
                   rule: Rule) -> list[Misplacement]:
     """Every limit of ``ext`` (its ``tables``, ``chains``, ``protocols`` and option-dependent

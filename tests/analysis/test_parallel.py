@@ -201,7 +201,8 @@ def test_the_child_sends_more_than_the_pipe_holds_without_waiting_for_this_proce
             while time.monotonic() < deadline and not (
                     done.exists() and len(done.read_text().split()) == len(names)):
                 time.sleep(0.01)
-            all_done.append(done.exists() and sorted(map(int, done.read_text().split())) == list(range(len(names))))
+            did = sorted(map(int, done.read_text().split())) if done.exists() else []
+            all_done.append(did == list(range(len(names))))
             if first is not None:
                 first()
         return real(names, work, padded, lambda values: apply(values[0]), waiting)
